@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs every Debian package sonavec needs to build, test and benchmark (Debian 12, run as root).
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  libopenblas-dev            # matrix products
+  libcurl4-openssl-dev       # model downloads from the Hub
+  nlohmann-json3-dev         # config.json / vocab.json / CLI JSON
+  libpcre2-dev               # GPT-2 pre-tokenisation regex with Unicode classes
+  libgtest-dev               # unit tests
+  python3                    # test-time HTTP server for the download client
+)
+need=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
