@@ -1,5 +1,7 @@
 #include "nn/weights.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "util/error.h"
@@ -42,7 +44,19 @@ std::unique_ptr<weight_store> weight_store::open_model_dir(const std::filesystem
     throw error("no weights in " + dir.string() + ": expected model.safetensors or pytorch_model.bin");
 }
 
+std::unique_ptr<weight_store> weight_store::recorder() { return std::make_unique<weight_store>(nullptr); }
+
 const float* weight_store::f32(const std::string& name, const std::vector<int64_t>& shape) {
+    if (!file_) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        recorded_.emplace_back(name, shape);
+        // calloc: zero pages cost no memory until touched, so recording a 600 MB model is cheap.
+        const size_t n = static_cast<size_t>(std::max<int64_t>(1, checked_numel(shape, name)));
+        auto* p = static_cast<float*>(std::calloc(n, sizeof(float)));
+        if (!p) throw error("out of memory recording tensor '" + name + "'");
+        zeros_.emplace_back(p, std::free);
+        return p;
+    }
     const tensor_view* v = file_->find(name);
     if (!v) throw error("weights " + file_->path().string() + ": missing tensor '" + name + "' (expected shape " +
                         shape_string(shape) + ")");
@@ -79,6 +93,7 @@ const float* weight_store::f32(const std::string& name, const std::vector<int64_
 std::vector<std::string> weight_store::unused(const std::string& prefix) const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> out;
+    if (!file_) return out;
     for (auto& [name, view] : file_->tensors())
         if (name.rfind(prefix, 0) == 0 && !used_.count(name)) out.push_back(name);
     return out;

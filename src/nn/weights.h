@@ -17,14 +17,19 @@ class weight_store {
 public:
     explicit weight_store(std::unique_ptr<tensor_file> file);
 
+    // A store backed by no file: every f32() lookup is recorded and answered with zeros. Building the
+    // towers on it tells `model random` exactly which tensors an architecture needs.
+    static std::unique_ptr<weight_store> recorder();
+    const std::vector<std::pair<std::string, std::vector<int64_t>>>& recorded() const { return recorded_; }
+
     // model.safetensors if present, else pytorch_model.bin.
     static std::unique_ptr<weight_store> open_model_dir(const std::filesystem::path& dir);
 
     // The tensor as float32, after checking it exists and has exactly this shape.
     // Throws sonavec::error naming the tensor and both shapes otherwise.
     const float* f32(const std::string& name, const std::vector<int64_t>& shape);
-    bool has(const std::string& name) const { return file_->find(name) != nullptr; }
-    const tensor_view* find(const std::string& name) const { return file_->find(name); }
+    bool has(const std::string& name) const { return find(name) != nullptr; }
+    const tensor_view* find(const std::string& name) const { return file_ ? file_->find(name) : nullptr; }
     const tensor_file& file() const { return *file_; }
 
     // Names under `prefix` that no f32() call asked for: tensors the model code does not know.
@@ -35,6 +40,8 @@ private:
     mutable std::mutex mutex_;
     std::set<std::string> used_;
     std::map<std::string, std::vector<float>> converted_;
+    std::vector<std::pair<std::string, std::vector<int64_t>>> recorded_;
+    std::vector<std::unique_ptr<float, void (*)(void*)>> zeros_;
 };
 
 }  // namespace sonavec
