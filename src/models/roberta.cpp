@@ -1,0 +1,231 @@
+#include "models/roberta.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "nn/ops.h"
+#include "util/error.h"
+
+namespace sonavec {
+
+namespace {
+
+int64_t read_int(const nlohmann::json& config, const char* key, int64_t fallback) {
+    auto it = config.find(key);
+    if (it == config.end() || it->is_null()) return fallback;
+    if (!it->is_number_integer()) throw error(std::string("text_config.") + key + ": expected an integer");
+    return it->get<int64_t>();
+}
+
+std::string read_string(const nlohmann::json& config, const char* key, const std::string& fallback) {
+    auto it = config.find(key);
+    if (it == config.end() || it->is_null()) return fallback;
+    if (!it->is_string()) throw error(std::string("text_config.") + key + ": expected a string");
+    return it->get<std::string>();
+}
+
+bool read_bool(const nlohmann::json& config, const char* key, bool fallback) {
+    auto it = config.find(key);
+    if (it == config.end() || it->is_null()) return fallback;
+    if (!it->is_boolean()) throw error(std::string("text_config.") + key + ": expected true or false");
+    return it->get<bool>();
+}
+
+void check_range(const char* what, int64_t value, int64_t lo, int64_t hi) {
+    if (value < lo || value > hi)
+        throw error(std::string("text_config.") + what + " = " + std::to_string(value) + " is outside [" +
+                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+}  // namespace
+
+void roberta_hparams::validate() const {
+    check_range("vocab_size", vocab_size, 1, int64_t{1} << 24);
+    check_range("hidden_size", hidden_size, 1, int64_t{1} << 16);
+    check_range("num_hidden_layers", num_hidden_layers, 1, 256);
+    check_range("num_attention_heads", num_attention_heads, 1, hidden_size);
+    if (hidden_size % num_attention_heads != 0)
+        throw error("text_config.hidden_size " + std::to_string(hidden_size) +
+                    " is not a multiple of num_attention_heads " + std::to_string(num_attention_heads));
+    check_range("intermediate_size", intermediate_size, 1, int64_t{1} << 18);
+    check_range("type_vocab_size", type_vocab_size, 1, int64_t{1} << 16);
+    check_range("pad_token_id", pad_token_id, 0, vocab_size - 1);
+    // At least one real token must get a position row after the padding offset.
+    check_range("max_position_embeddings", max_position_embeddings, pad_token_id + 2, int64_t{1} << 20);
+    if (!std::isfinite(layer_norm_eps) || layer_norm_eps <= 0 || layer_norm_eps >= 1)
+        throw error("text_config.layer_norm_eps = " + std::to_string(layer_norm_eps) + " is outside (0, 1)");
+}
+
+roberta_hparams roberta_hparams::from_json(const nlohmann::json& text_config) {
+    if (!text_config.is_object()) throw error("text_config: expected a JSON object");
+    // Defaults are ClapTextConfig's (RoBERTa-base), used where a key is absent.
+    roberta_hparams hp;
+    hp.vocab_size              = read_int(text_config, "vocab_size", 50265);
+    hp.hidden_size             = read_int(text_config, "hidden_size", 768);
+    hp.num_hidden_layers       = read_int(text_config, "num_hidden_layers", 12);
+    hp.num_attention_heads     = read_int(text_config, "num_attention_heads", 12);
+    hp.intermediate_size       = read_int(text_config, "intermediate_size", 3072);
+    hp.max_position_embeddings = read_int(text_config, "max_position_embeddings", 514);
+    hp.type_vocab_size         = read_int(text_config, "type_vocab_size", 1);
+    hp.pad_token_id            = read_int(text_config, "pad_token_id", 1);
+
+    auto eps = text_config.find("layer_norm_eps");
+    if (eps == text_config.end() || eps->is_null()) {
+        hp.layer_norm_eps = 1e-12f;
+    } else {
+        if (!eps->is_number()) throw error("text_config.layer_norm_eps: expected a number");
+        hp.layer_norm_eps = static_cast<float>(eps->get<double>());
+    }
+
+    // Variants the reference supports but this code does not: refuse rather than compute something else.
+    const std::string act = read_string(text_config, "hidden_act", "gelu");
+    if (act != "gelu") throw error("text_config.hidden_act '" + act + "' is not supported (only \"gelu\")");
+    const std::string pos = read_string(text_config, "position_embedding_type", "absolute");
+    if (pos != "absolute")
+        throw error("text_config.position_embedding_type '" + pos + "' is not supported (only \"absolute\")");
+    if (read_bool(text_config, "is_decoder", false)) throw error("text_config.is_decoder: only encoders are supported");
+
+    hp.validate();
+    return hp;
+}
+
+roberta_encoder::roberta_encoder(const roberta_hparams& hp, weight_store& weights) : hp_(hp) {
+    hp_.validate();
+    const int64_t H = hp_.hidden_size, I = hp_.intermediate_size;
+    const std::string emb = "text_model.embeddings.";
+    word_embeddings_       = weights.f32(emb + "word_embeddings.weight", {hp_.vocab_size, H});
+    position_embeddings_   = weights.f32(emb + "position_embeddings.weight", {hp_.max_position_embeddings, H});
+    token_type_embeddings_ = weights.f32(emb + "token_type_embeddings.weight", {hp_.type_vocab_size, H});
+    embed_norm_w_          = weights.f32(emb + "LayerNorm.weight", {H});
+    embed_norm_b_          = weights.f32(emb + "LayerNorm.bias", {H});
+
+    layers_.resize(static_cast<size_t>(hp_.num_hidden_layers));
+    for (int64_t l = 0; l < hp_.num_hidden_layers; l++) {
+        const std::string p = "text_model.encoder.layer." + std::to_string(l) + ".";
+        layer_weights& w = layers_[static_cast<size_t>(l)];
+        w.query_w     = weights.f32(p + "attention.self.query.weight", {H, H});
+        w.query_b     = weights.f32(p + "attention.self.query.bias", {H});
+        w.key_w       = weights.f32(p + "attention.self.key.weight", {H, H});
+        w.key_b       = weights.f32(p + "attention.self.key.bias", {H});
+        w.value_w     = weights.f32(p + "attention.self.value.weight", {H, H});
+        w.value_b     = weights.f32(p + "attention.self.value.bias", {H});
+        w.attn_out_w  = weights.f32(p + "attention.output.dense.weight", {H, H});
+        w.attn_out_b  = weights.f32(p + "attention.output.dense.bias", {H});
+        w.attn_norm_w = weights.f32(p + "attention.output.LayerNorm.weight", {H});
+        w.attn_norm_b = weights.f32(p + "attention.output.LayerNorm.bias", {H});
+        w.ffn_in_w    = weights.f32(p + "intermediate.dense.weight", {I, H});
+        w.ffn_in_b    = weights.f32(p + "intermediate.dense.bias", {I});
+        w.ffn_out_w   = weights.f32(p + "output.dense.weight", {H, I});
+        w.ffn_out_b   = weights.f32(p + "output.dense.bias", {H});
+        w.ffn_norm_w  = weights.f32(p + "output.LayerNorm.weight", {H});
+        w.ffn_norm_b  = weights.f32(p + "output.LayerNorm.bias", {H});
+    }
+
+    pooler_w_ = weights.f32("text_model.pooler.dense.weight", {H, H});
+    pooler_b_ = weights.f32("text_model.pooler.dense.bias", {H});
+}
+
+tensor roberta_encoder::forward(const std::vector<int64_t>& ids, const std::vector<int64_t>& attention_mask,
+                                int64_t batch, int64_t seq, roberta_trace* trace) const {
+    // Inputs come from the tokenizer or a caller: check everything before indexing tables with it.
+    if (batch < 1 || seq < 1) throw error("roberta: batch and seq must be positive");
+    if (seq > hp_.max_sequence_length())
+        throw error("roberta: sequence of " + std::to_string(seq) + " tokens exceeds the model's " +
+                    std::to_string(hp_.max_sequence_length()));
+    if (static_cast<uint64_t>(batch) > ids.size() || ids.size() != static_cast<uint64_t>(batch * seq))
+        throw error("roberta: " + std::to_string(ids.size()) + " ids for batch " + std::to_string(batch) +
+                    " x seq " + std::to_string(seq));
+    if (attention_mask.size() != ids.size())
+        throw error("roberta: attention_mask has " + std::to_string(attention_mask.size()) + " values, ids " +
+                    std::to_string(ids.size()));
+    for (size_t i = 0; i < ids.size(); i++) {
+        if (ids[i] < 0 || ids[i] >= hp_.vocab_size)
+            throw error("roberta: token id " + std::to_string(ids[i]) + " at " + std::to_string(i) +
+                        " is outside the vocabulary [0, " + std::to_string(hp_.vocab_size) + ")");
+        if (attention_mask[i] != 0 && attention_mask[i] != 1)
+            throw error("roberta: attention_mask value " + std::to_string(attention_mask[i]) + " is not 0 or 1");
+    }
+
+    const int64_t H = hp_.hidden_size, I = hp_.intermediate_size, S = seq, B = batch;
+    const int64_t rows = B * S, heads = hp_.num_attention_heads, d = hp_.head_size();
+    const int64_t pad = hp_.pad_token_id;
+
+    // ref: modeling_clap.py ClapTextEmbeddings.forward
+    tensor x({B, S, H});
+    for (int64_t b = 0; b < B; b++) {
+        // ref: modeling_clap.py create_position_ids_from_input_ids (cumsum of non-pad, pad keeps padding_idx)
+        int64_t real_tokens = 0;
+        for (int64_t s = 0; s < S; s++) {
+            const int64_t id = ids[static_cast<size_t>(b * S + s)];
+            const int64_t position = id == pad ? pad : pad + ++real_tokens;
+            const float* word = word_embeddings_ + id * H;
+            const float* pos  = position_embeddings_ + position * H;
+            const float* type = token_type_embeddings_;  // token_type_ids are the all-zero buffer
+            float* row = x.ptr() + (b * S + s) * H;
+            for (int64_t i = 0; i < H; i++) row[i] = word[i] + type[i] + pos[i];
+        }
+    }
+    layer_norm(x.ptr(), rows, H, embed_norm_w_, embed_norm_b_, hp_.layer_norm_eps, x.ptr());
+    if (trace) {
+        trace->embeddings = x;
+        trace->layers.clear();
+    }
+
+    // ref: modeling_utils.py get_extended_attention_mask: (1 - mask) * finfo(float32).min, added to scores
+    std::vector<float> mask_bias(static_cast<size_t>(rows));
+    for (size_t i = 0; i < mask_bias.size(); i++)
+        mask_bias[i] = static_cast<float>(1 - attention_mask[i]) * std::numeric_limits<float>::lowest();
+
+    // Per-call scratch, reused by every layer.
+    tensor q({rows, H}), k({rows, H}), v({rows, H}), context({rows, H}), projected({rows, H});
+    tensor intermediate({rows, I}), scores({S, S});
+    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+
+    for (const layer_weights& w : layers_) {
+        // ref: modeling_clap.py ClapTextSelfAttention.forward
+        linear(x.ptr(), rows, H, w.query_w, w.query_b, H, q.ptr());
+        linear(x.ptr(), rows, H, w.key_w, w.key_b, H, k.ptr());
+        linear(x.ptr(), rows, H, w.value_w, w.value_b, H, v.ptr());
+        for (int64_t b = 0; b < B; b++) {
+            const float* bias = mask_bias.data() + b * S;
+            for (int64_t h = 0; h < heads; h++) {
+                // Head h is columns [h*d, h*d+d) of each row: strided views instead of a permute copy.
+                const int64_t offset = b * S * H + h * d;
+                gemm(false, true, S, S, d, scale, q.ptr() + offset, H, k.ptr() + offset, H, 0.0f, scores.ptr(), S);
+                for (int64_t r = 0; r < S; r++) add_inplace(scores.ptr() + r * S, bias, S);
+                softmax_rows(scores.ptr(), S, S);
+                gemm(false, false, S, d, S, 1.0f, scores.ptr(), S, v.ptr() + offset, H, 0.0f,
+                     context.ptr() + offset, H);
+            }
+        }
+
+        // ref: modeling_clap.py ClapTextSelfOutput.forward (LayerNorm(dense(context) + input))
+        linear(context.ptr(), rows, H, w.attn_out_w, w.attn_out_b, H, projected.ptr());
+        add_inplace(x.ptr(), projected.ptr(), rows * H);
+        layer_norm(x.ptr(), rows, H, w.attn_norm_w, w.attn_norm_b, hp_.layer_norm_eps, x.ptr());
+
+        // ref: modeling_clap.py ClapTextIntermediate.forward, ClapTextOutput.forward
+        linear(x.ptr(), rows, H, w.ffn_in_w, w.ffn_in_b, I, intermediate.ptr());
+        gelu_inplace(intermediate.ptr(), intermediate.numel());
+        linear(intermediate.ptr(), rows, I, w.ffn_out_w, w.ffn_out_b, H, projected.ptr());
+        add_inplace(x.ptr(), projected.ptr(), rows * H);
+        layer_norm(x.ptr(), rows, H, w.ffn_norm_w, w.ffn_norm_b, hp_.layer_norm_eps, x.ptr());
+
+        if (trace) trace->layers.push_back(x);
+    }
+
+    // ref: modeling_clap.py ClapTextPooler.forward (dense + tanh on the first token)
+    tensor first({B, H}), pooled({B, H});
+    for (int64_t b = 0; b < B; b++) {
+        const float* src = x.ptr() + b * S * H;
+        std::copy(src, src + H, first.ptr() + b * H);
+    }
+    linear(first.ptr(), B, H, pooler_w_, pooler_b_, H, pooled.ptr());
+    tanh_inplace(pooled.ptr(), pooled.numel());
+    if (trace) trace->pooler_output = pooled;
+    return pooled;
+}
+
+}  // namespace sonavec
