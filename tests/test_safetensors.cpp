@@ -27,3 +27,21 @@ TEST(safetensors, wrong_shape_error_names_both_shapes) {
     }
     EXPECT_THROW(w.f32("no.such.tensor", {1}), sonavec::error);
 }
+
+TEST(safetensors, float32_weights_are_used_in_place_not_copied) {
+    weight_store w(tensor_file::open(test::golden_dir() / "model/model.safetensors"));
+    const std::string name = "audio_projection.linear1.weight";
+    const float* p = w.f32(name, {48, 128});
+    EXPECT_EQ(static_cast<const void*>(p), static_cast<const void*>(w.find(name)->data));
+}
+
+TEST(safetensors, recorder_lists_what_the_model_asks_for) {
+    auto rec = weight_store::recorder();
+    const float* p = rec->f32("a.weight", {3, 4});
+    ASSERT_NE(p, nullptr);
+    for (int i = 0; i < 12; i++) EXPECT_EQ(p[i], 0.0f);
+    rec->f32("b.bias", {4});
+    ASSERT_EQ(rec->recorded().size(), 2u);
+    EXPECT_EQ(rec->recorded()[0].first, "a.weight");
+    EXPECT_EQ(rec->recorded()[0].second, (std::vector<int64_t>{3, 4}));
+}
