@@ -1,5 +1,6 @@
 #include "nn/safetensors.h"
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -44,6 +45,7 @@ safetensors_file::safetensors_file(std::unique_ptr<mapped_file> file) {
 
     const std::byte* data_begin = file_->data() + 8 + header_len;
     const uint64_t data_size = size - 8 - header_len;
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
     for (auto& [name, entry] : header.items()) {
         if (name == "__metadata__") {
             if (!entry.is_object()) throw error(where + ": __metadata__ is not an object");
@@ -82,7 +84,13 @@ safetensors_file::safetensors_file(std::unique_ptr<mapped_file> file) {
         view.data = data_begin + begin;
         view.nbytes = expected;
         tensors_.emplace(name, std::move(view));
+        if (begin < end) ranges.emplace_back(begin, end);
     }
+    // The format gives every tensor its own bytes; overlapping ranges mean a corrupt or forged header.
+    std::sort(ranges.begin(), ranges.end());
+    for (size_t i = 1; i < ranges.size(); i++)
+        if (ranges[i].first < ranges[i - 1].second)
+            throw error(where + ": tensors' data_offsets overlap at byte " + std::to_string(ranges[i].first));
 }
 
 }  // namespace sonavec
