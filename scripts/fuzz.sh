@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) and fuzzes each weight-file reader for N seconds:
+#   scripts/fuzz.sh [seconds per run, default 120] [build dir, default build-fuzz]
+# Runs: the zip checkpoint reader, the safetensors reader (both through fuzz_tensor_file, seeded with
+# different files) and the unpickler alone (fuzz_state_dict_pickle). Crash inputs land in
+# <build dir>/crashes/<run>/; turn each into a fixture under tests/data/corrupt/ and fix the reader.
+set -euo pipefail
+seconds=${1:-120}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${2:-$root/build-fuzz}
+jobs=${FUZZ_JOBS:-1}
+
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSONAVEC_FUZZ=ON \
+  -DSONAVEC_TESTS=OFF >/dev/null
+make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle >/dev/null
+
+# Seed corpora: the committed fixtures, small safetensors files cut from the golden model's header,
+# and every data.pkl (the golden one included) for the unpickler.
+corpus=$build/corpus
+rm -rf "$corpus"
+mkdir -p "$corpus/pytorch" "$corpus/safetensors" "$corpus/pickle"
+cp "$root"/tests/data/pytorch/*.bin "$root"/tests/data/corrupt/*.bin "$corpus/pytorch/"
+rm "$corpus"/pytorch/deep_*.bin  # 100k+ nested opcodes: slow to execute, and fuzz_state_dict_pickle covers nesting
+cp "$root"/tests/data/corrupt/*.safetensors "$corpus/safetensors/"
+python3 - "$root" "$corpus" <<'PY'
+import json, struct, sys, zipfile, glob, os
+root, corpus = sys.argv[1], sys.argv[2]
+golden = os.path.join(root, "tests/data/golden/model")
+with open(os.path.join(golden, "model.safetensors"), "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    header = json.loads(f.read(n))
+    data = f.read()
+small = [(k, v) for k, v in header.items() if k != "__metadata__" and v["data_offsets"][1] - v["data_offsets"][0] <= 4096]
+for i in range(0, len(small), 24):
+    out, blob = {"__metadata__": {"format": "pt"}}, b""
+    for k, v in small[i:i + 24]:
+        b, e = v["data_offsets"]
+        out[k] = {"dtype": v["dtype"], "shape": v["shape"], "data_offsets": [len(blob), len(blob) + e - b]}
+        blob += data[b:e]
+    h = json.dumps(out).encode()
+    with open(os.path.join(corpus, "safetensors", "golden_part%02d.safetensors" % (i // 24)), "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + blob)
+paths = [os.path.join(golden, "pytorch_model.bin")] + glob.glob(os.path.join(root, "tests/data/pytorch/*.bin"))
+for p in paths:
+    with zipfile.ZipFile(p) as z:
+        for name in z.namelist():
+            if name.endswith("/data.pkl"):
+                with open(os.path.join(corpus, "pickle", os.path.basename(p) + ".pkl"), "wb") as f:
+                    f.write(z.read(name))
+PY
+
+run() {  # run <name> <binary> <corpus dir>
+  local name=$1 binary=$2 seeds=$3
+  mkdir -p "$build/crashes/$name" "$build/work/$name"
+  echo "== $name: ${seconds}s"
+  "$build/$binary" "$build/work/$name" "$seeds" -max_total_time="$seconds" -max_len=262144 -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crashes/$name/" 2>&1 |
+    grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY|Test unit written" || true
+  ls "$build/crashes/$name"
+}
+run pytorch fuzz_tensor_file "$corpus/pytorch"
+run safetensors fuzz_tensor_file "$corpus/safetensors"
+run pickle fuzz_state_dict_pickle "$corpus/pickle"
