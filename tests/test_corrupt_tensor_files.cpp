@@ -42,6 +42,7 @@ const corrupt_case corrupt_cases[] = {
     {"unknown_memo.bin", "memo entry 99 was never stored"},
     {"unsupported_opcode.bin", "unsupported pickle opcode 0x81"},
     {"mixed_storage_types.bin", "read as both F32 and I32"},
+    {"storage_numel_mismatch.bin", "given 8 elements here and 4 elsewhere"},
     {"not_a_state_dict.bin", "not a state dict"},
     {"big_endian.bin", "big-endian"},
     // safetensors

@@ -69,6 +69,10 @@ pytorch_checkpoint::pytorch_checkpoint(std::unique_ptr<mapped_file> file) {
         }
         const storage_entry& storage = it->second;
         const int64_t storage_numel = static_cast<int64_t>(storage.bytes.size / item);
+        if (record.storage_numel != storage_numel)
+            throw error(what + ": storage '" + record.storage_key + "' is given " +
+                        std::to_string(record.storage_numel) + " elements here and " +
+                        std::to_string(storage_numel) + " elsewhere");
 
         const int64_t numel = checked_numel(record.shape, what);
         // Views are used in place, so the layout must be plain row-major (size-1 dims may have any stride).

@@ -1,5 +1,6 @@
 #include "nn/state_dict_pickle.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <unordered_map>
@@ -17,6 +18,7 @@ constexpr size_t max_objects = 1u << 20;
 constexpr size_t max_stack = 1u << 20;
 constexpr size_t max_mark_depth = 64;
 constexpr size_t max_memo = 1u << 20;
+constexpr size_t max_container_items = 1u << 20;
 constexpr uint64_t max_string_bytes = 1u << 20;
 constexpr size_t max_global_name = 256;
 constexpr size_t max_dims = 8;
@@ -172,6 +174,7 @@ private:
     object* persistent_load(object* pid);
     object* reduce(object* function, object* args);
     void set_items(object* dict, const std::vector<object*>& items);
+    void append(object* list, const std::vector<object*>& items);
     std::vector<int64_t> int_tuple(object* o, const char* what);
 };
 
@@ -219,6 +222,13 @@ object* unpickler::persistent_load(object* pid) {
     return storage;
 }
 
+void unpickler::append(object* list, const std::vector<object*>& items) {
+    expect(list, object_kind::list, "APPENDS target");
+    if (items.size() > max_container_items - list->items.size())
+        fail("list with more than " + std::to_string(max_container_items) + " items");
+    list->items.insert(list->items.end(), items.begin(), items.end());
+}
+
 std::vector<int64_t> unpickler::int_tuple(object* o, const char* what) {
     expect(o, object_kind::tuple, what);
     if (o->items.size() > max_dims) fail(std::string(what) + " has more than " + std::to_string(max_dims) + " dims");
@@ -259,6 +269,8 @@ object* unpickler::reduce(object* function, object* args) {
 void unpickler::set_items(object* dict, const std::vector<object*>& items) {
     expect(dict, object_kind::dict, "SETITEMS target");
     if (items.size() % 2 != 0) fail("SETITEMS needs key/value pairs");
+    if (items.size() / 2 > max_container_items - dict->entries.size())
+        fail("dict with more than " + std::to_string(max_container_items) + " entries");
     for (size_t i = 0; i < items.size(); i += 2) dict->entries.emplace_back(items[i], items[i + 1]);
 }
 
@@ -341,13 +353,12 @@ object* unpickler::run() {
             case ']': push(make(object_kind::list)); break;    // EMPTY_LIST
             case 'a': {                                        // APPEND
                 object* value = pop();
-                expect(top(), object_kind::list, "APPEND target")->items.push_back(value);
+                append(top(), {value});
                 break;
             }
             case 'e': {  // APPENDS
                 std::vector<object*> items = pop_to_mark();
-                object* list = expect(top(), object_kind::list, "APPENDS target");
-                list->items.insert(list->items.end(), items.begin(), items.end());
+                append(top(), items);
                 break;
             }
             case '}': push(make(object_kind::dict)); break;  // EMPTY_DICT

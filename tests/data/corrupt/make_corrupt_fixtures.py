@@ -227,6 +227,9 @@ def corrupt_pytorch():
     out["mixed_storage_types.bin"] = checkpoint(state_dict([
         ("a", tensor("FloatStorage", "0", 4, 0, (4,), (1,))),
         ("b", tensor("IntStorage", "0", 4, 0, (4,), (1,)))]), GOOD_STORAGE)
+    out["storage_numel_mismatch.bin"] = checkpoint(state_dict([
+        ("a", tensor("FloatStorage", "0", 4, 0, (4,), (1,))),
+        ("b", tensor("FloatStorage", "0", 8, 0, (4,), (1,)))]), GOOD_STORAGE)
     out["not_a_state_dict.bin"] = checkpoint(b"\x80\x02]K\x01a.", GOOD_STORAGE)
     out["big_endian.bin"] = torch_zip([("archive/data.pkl", GOOD_PICKLE), ("archive/byteorder", b"big"),
                                        ("archive/data/0", GOOD_STORAGE["0"])])
