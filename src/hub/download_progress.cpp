@@ -43,6 +43,7 @@ std::string download_progress::line(uint64_t bytes_done) const {
 
 void download_progress::begin(uint64_t resume_from, uint64_t total) {
     resume_from_ = resume_from;
+    last_bytes_ = resume_from;
     total_ = total;
     start_ = last_draw_ = std::chrono::steady_clock::now();
     last_decile_ = total ? static_cast<int>(10 * resume_from / total) : 0;
@@ -59,6 +60,7 @@ void download_progress::begin(uint64_t resume_from, uint64_t total) {
 }
 
 void download_progress::update(uint64_t bytes_done) {
+    last_bytes_ = bytes_done;
     if (!enabled_ || total_ == 0) return;
     if (terminal_) {
         // Redrawing more than a few times a second only costs terminal bandwidth.
@@ -88,7 +90,8 @@ void download_progress::finish(uint64_t bytes_done) {
 }
 
 void download_progress::abandon() {
-    if (enabled_ && line_open_) std::fputc('\n', stderr);
+    // The live line shows where the transfer stopped, not where the last throttled redraw was.
+    if (enabled_ && line_open_) std::fprintf(stderr, "\r%s\x1b[K\n", line(last_bytes_).c_str());
     line_open_ = false;
 }
 

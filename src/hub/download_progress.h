@@ -27,6 +27,7 @@ private:
     bool line_open_ = false;
     uint64_t resume_from_ = 0;
     uint64_t total_ = 0;
+    uint64_t last_bytes_ = 0;
     int last_decile_ = 0;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point last_draw_;

@@ -181,6 +181,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     const size_t len = size * count;
     const std::string_view line = trim(std::string_view(data, len));
     if (line.starts_with("HTTP/")) {
+        // An informational 1xx (100 Continue, 103 Early Hints) is not a hop of its own.
+        if (!t->hops.empty() && t->hops.back().status < 200) t->hops.pop_back();
         if (t->hops.size() >= max_hops) return 0;
         response_headers h;
         const size_t space = line.find(' ');

@@ -104,16 +104,10 @@ private:
 
 }  // namespace
 
-fs::path pull_model(const pull_options& opts) {
-    check_repo_id(opts.repo);
-    check_revision(opts.revision);
-    const std::string endpoint = hub_endpoint(opts.endpoint);
-    const fs::path dir = cached_model_dir(opts.repo, opts.cache_root);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw error("cannot create the model cache " + dir.string() + ": " + ec.message());
-    pull_lock lock(dir);
+namespace {
 
+void pull_locked(const pull_options& opts, const std::string& endpoint, const fs::path& dir) {
+    pull_lock lock(dir);
     puller p(opts, endpoint, dir);
     const std::string what = opts.repo + " (" + opts.revision + ")";
     p.say("pulling " + what + " from " + endpoint + " into " + dir.string());
@@ -142,6 +136,35 @@ fs::path pull_model(const pull_options& opts) {
         throw;
     }
     p.say("model ready in " + dir.string());
+}
+
+// A failed first pull (wrong repo name, no network) leaves no empty folder behind in the cache.
+void remove_if_unused(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().filename() != ".pull.lock") return;
+    if (ec) return;
+    fs::remove(dir / ".pull.lock", ec);
+    fs::remove(dir, ec);
+}
+
+}  // namespace
+
+fs::path pull_model(const pull_options& opts) {
+    check_repo_id(opts.repo);
+    check_revision(opts.revision);
+    const std::string endpoint = hub_endpoint(opts.endpoint);
+    const fs::path dir = cached_model_dir(opts.repo, opts.cache_root);
+    std::error_code ec;
+    const bool created = !fs::exists(dir, ec);
+    fs::create_directories(dir, ec);
+    if (ec) throw error("cannot create the model cache " + dir.string() + ": " + ec.message());
+    try {
+        pull_locked(opts, endpoint, dir);
+    } catch (...) {
+        if (created) remove_if_unused(dir);
+        throw;
+    }
     return dir;
 }
 

@@ -83,17 +83,16 @@ std::string manual_download_help(const std::string& repo, const std::string& rev
 }
 
 fs::path resolve_model_dir(const std::string& model_flag) {
-    fs::path dir;
-    std::string source;
+    const fs::path cache_dir = cached_model_dir(default_model_repo);
+    const std::string from_env = env("SONAVEC_MODEL");
+    fs::path dir = cache_dir;
+    std::string source;  // empty: the cache
     if (!model_flag.empty()) {
         dir = model_flag;
-        source = "--model " + model_flag;
-    } else if (std::string from_env = env("SONAVEC_MODEL"); !from_env.empty()) {
+        source = "--model";
+    } else if (!from_env.empty()) {
         dir = from_env;
-        source = "SONAVEC_MODEL=" + from_env;
-    } else {
-        dir = cached_model_dir(default_model_repo);
-        source = "the cache (no --model given and SONAVEC_MODEL not set)";
+        source = "SONAVEC_MODEL";
     }
     std::error_code ec;
     const bool exists = fs::is_directory(dir, ec);
@@ -106,12 +105,18 @@ fs::path resolve_model_dir(const std::string& model_flag) {
     } catch (const error&) {
         endpoint = default_hub_endpoint;
     }
-    std::string msg = "no usable model: " + source + " points to " + dir.string();
-    msg += exists ? ", which lacks " + join(missing) + ".\n" : ", which does not exist.\n";
-    msg += "Run `sonavec model pull` to download " + std::string(default_model_repo) + " into " +
-           cached_model_dir(default_model_repo).string() + ", or " +
-           manual_download_help(default_model_repo, "main", endpoint, dir);
-    msg += "and pass --model DIR or set SONAVEC_MODEL=DIR if that is not the cache directory.";
+    const std::string problem = exists ? dir.string() + " lacks " + join(missing) : dir.string() + " does not exist";
+    std::string msg;
+    if (source.empty()) {
+        msg = "no model found: no --model given, SONAVEC_MODEL is not set, and the default model is not in the "
+              "cache (" + problem + ").\nRun `sonavec model pull` to download " + default_model_repo +
+              " there, or " + manual_download_help(default_model_repo, "main", endpoint, dir);
+    } else {
+        msg = "no usable model from " + source + ": " + problem + ".\nPut the model files there, or run `sonavec "
+              "model pull` to download " + default_model_repo + " into " + cache_dir.string() + " and drop " +
+              source + ".\nBy hand: " + manual_download_help(default_model_repo, "main", endpoint, dir);
+    }
+    if (!msg.empty() && msg.back() == '\n') msg.pop_back();
     throw error(msg);
 }
 
