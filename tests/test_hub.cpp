@@ -332,6 +332,18 @@ TEST_F(hub_fixture, unknown_repo_is_a_clear_error) {
     EXPECT_FALSE(fs::exists(cache / "nobody--no-such-model")) << "a failed first pull leaves no empty folder";
 }
 
+TEST_F(hub_fixture, unknown_revision_is_a_clear_error) {
+    hub_server server(served);
+    pull_options o = options(server);
+    o.revision = "v9";
+    try {
+        pull_model(o);
+        FAIL() << "expected an error";
+    } catch (const sonavec::error& e) {
+        EXPECT_TRUE(contains(e.what(), "revision 'v9' not found in laion/clap-htsat-unfused")) << e.what();
+    }
+}
+
 TEST_F(hub_fixture, no_network_names_the_files_and_the_cache) {
     pull_options o;
     o.endpoint = "http://127.0.0.1:" + std::to_string(closed_port());

@@ -305,17 +305,20 @@ struct http_client::impl {
 };
 
 http_client::http_client(std::string bearer_token, bool allow_plain_http) : impl_(std::make_unique<impl>()) {
+    for (char c : bearer_token)
+        if (static_cast<unsigned char>(c) < ' ' || c == 0x7f) throw error("HF_TOKEN contains control characters");
     init_curl_once();
-    impl_->handle = curl_easy_init();
-    if (!impl_->handle) throw error("cannot create a libcurl handle");
     impl_->protocols = allow_plain_http ? "http,https" : "https";
     if (!bearer_token.empty()) {
-        for (char c : bearer_token)
-            if (static_cast<unsigned char>(c) < ' ' || c == 0x7f) throw error("HF_TOKEN contains control characters");
         // curl drops a custom Authorization header when a redirect leaves the host, so the CDN never sees it.
         const std::string header = "Authorization: Bearer " + bearer_token;
         impl_->headers = curl_slist_append(nullptr, header.c_str());
         if (!impl_->headers) throw error("out of memory");
+    }
+    impl_->handle = curl_easy_init();
+    if (!impl_->handle) {
+        curl_slist_free_all(impl_->headers);
+        throw error("cannot create a libcurl handle");
     }
 }
 
