@@ -1,2 +1,74 @@
+// sonavec command-line front end: dispatches to a subcommand; every error becomes a message on stderr
+// and an exit code (0 success, 1 failure, 2 bad usage).
 #include <cstdio>
-int main() { std::puts("sonavec"); return 0; }
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+using namespace sonavec::cli;
+
+namespace {
+
+std::vector<command> all_commands() {
+    return {embed_text_command(), model_pull_command(), model_info_command(), model_random_command(),
+            bench_command()};
+}
+
+void print_overview() {
+    std::printf(
+        "sonavec: local CLAP audio and text embeddings (laion/clap-htsat-unfused)\n\n"
+        "usage: sonavec COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+    for (auto& c : all_commands()) std::printf("  %-14s %s\n", c.spec.name.c_str(), c.spec.summary.c_str());
+    std::printf(
+        "\n'sonavec COMMAND --help' describes a command.\n"
+        "The model directory is --model DIR, else $SONAVEC_MODEL, else the cache filled by 'sonavec model pull'.\n"
+        "Exit codes: 0 success, 1 failure (message on stderr), 2 bad usage.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+        print_overview();
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version") {
+        std::printf("sonavec 0.1.0\n");
+        return 0;
+    }
+    std::string name = args[0];
+    size_t consumed = 1;
+    if (name == "model" && args.size() > 1 && !args[1].empty() && args[1][0] != '-') {
+        name += " " + args[1];
+        consumed = 2;
+    }
+    for (auto& c : all_commands()) {
+        if (c.spec.name != name) continue;
+        const std::vector<std::string> rest(args.begin() + static_cast<long>(consumed), args.end());
+        try {
+            parsed_args parsed = parse_args(c.spec, rest);
+            if (parsed.help) {
+                std::fputs(help_text(c.spec).c_str(), stdout);
+                return 0;
+            }
+            return c.run(parsed);
+        } catch (const usage_error& e) {
+            std::fprintf(stderr, "sonavec %s: %s\nusage: sonavec %s %s\n", name.c_str(), e.what(), name.c_str(),
+                         c.spec.usage.c_str());
+            return 2;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "sonavec %s: error: %s\n", name.c_str(), e.what());
+            return 1;
+        }
+    }
+    if (name == "model") {
+        std::fprintf(stderr, "sonavec model: expected a subcommand: pull, info or random\n");
+    } else {
+        std::fprintf(stderr, "sonavec: unknown command '%s'\n", name.c_str());
+    }
+    print_overview();
+    return 2;
+}

@@ -1,0 +1,45 @@
+// A small command-line parser: each command declares its options once, and the same declaration
+// produces its --help text.
+#pragma once
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sonavec::cli {
+
+// Bad command-line usage: reported with the command's usage line, exit code 2.
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct option_spec {
+    std::string name;        // "--model"
+    std::string value_name;  // "DIR"; empty for a flag
+    std::string help;
+};
+
+struct command_spec {
+    std::string name;     // "embed-text"
+    std::string usage;    // "[--model DIR] TEXT..."
+    std::string summary;  // one line
+    std::string details;  // paragraphs after the options (examples, notes)
+    std::vector<option_spec> options;
+    size_t min_positional = 0;
+    size_t max_positional = static_cast<size_t>(-1);
+};
+
+struct parsed_args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> values;  // options with values, and flags (value "1")
+    bool help = false;
+
+    bool has(const std::string& name) const { return values.count(name) > 0; }
+    std::string get(const std::string& name, const std::string& fallback = "") const;
+    int get_int(const std::string& name, int fallback) const;
+};
+
+parsed_args parse_args(const command_spec& spec, const std::vector<std::string>& args);
+std::string help_text(const command_spec& spec);
+
+}  // namespace sonavec::cli

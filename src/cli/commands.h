@@ -1,0 +1,35 @@
+// The sonavec subcommands. Each is a spec (options + help) and a function that runs it; main.cpp
+// dispatches on the command name and turns exceptions into messages and exit codes.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "sonavec/engine.h"
+
+namespace sonavec::cli {
+
+struct command {
+    command_spec spec;
+    int (*run)(const parsed_args&);
+};
+
+command embed_text_command();
+command model_pull_command();
+command model_info_command();
+command model_random_command();
+command bench_command();
+
+// Options most commands share.
+option_spec model_option();    // --model DIR
+option_spec threads_option();  // --threads N
+
+// Opens the engine for --model / SONAVEC_MODEL / the cached default model.
+std::unique_ptr<engine> open_engine(const parsed_args& args);
+
+// A float printed so that it reads back bit-identical (9 significant digits).
+std::string format_float(float v);
+std::string json_vector(const float* v, int64_t n);
+
+}  // namespace sonavec::cli

@@ -1,0 +1,173 @@
+#include "models/clap_model.h"
+
+#include <fstream>
+#include <thread>
+
+#include "nn/ops.h"
+#include "util/error.h"
+
+namespace sonavec {
+
+namespace {
+
+nlohmann::json read_json_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw error("cannot read " + path.string());
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw error(path.string() + " is not a JSON object");
+    return j;
+}
+
+// Buffers the checkpoint carries that the C++ towers recompute rather than read.
+bool is_derived_buffer(const std::string& name) {
+    for (const char* suffix : {"num_batches_tracked", "relative_position_index", "position_ids", "token_type_ids"}) {
+        const std::string s = suffix;
+        if (name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) return true;
+    }
+    return name == "logit_scale_a" || name == "logit_scale_t";  // used only for zero-shot logits
+}
+
+int64_t count_parameters(const tensor_file& file, const std::vector<std::string>& prefixes) {
+    int64_t n = 0;
+    for (auto& [name, view] : file.tensors())
+        for (auto& p : prefixes)
+            if (name.rfind(p, 0) == 0 && !is_derived_buffer(name)) n += view.numel();
+    return n;
+}
+
+void normalize_rows(tensor& t, int64_t dim) {
+    for (int64_t r = 0; r < t.numel() / dim; r++) l2_normalize(t.ptr() + r * dim, dim);
+}
+
+}  // namespace
+
+engine_params engine_default_params() { return engine_params{}; }
+
+std::unique_ptr<engine> engine::open(const engine_params& params) { return std::make_unique<clap_model>(params); }
+
+clap_config clap_config::from_model_dir(const std::filesystem::path& dir) {
+    const nlohmann::json cfg = read_json_file(dir / "config.json");
+    clap_config c;
+    try {
+        c.projection_dim = cfg.value("projection_dim", int64_t{512});
+        if (c.projection_dim < 1 || c.projection_dim > 65536)
+            throw error("projection_dim " + std::to_string(c.projection_dim) + " out of range");
+        c.audio = htsat_hparams::from_json(cfg.value("audio_config", nlohmann::json::object()));
+        c.text = roberta_hparams::from_json(cfg.value("text_config", nlohmann::json::object()));
+    } catch (const nlohmann::json::exception& e) {
+        throw error((dir / "config.json").string() + ": " + e.what());
+    } catch (const error& e) {
+        throw error((dir / "config.json").string() + ": " + e.what());
+    }
+    const auto pre = dir / "preprocessor_config.json";
+    try {
+        c.features = feature_params::from_json(std::filesystem::exists(pre) ? read_json_file(pre)
+                                                                            : nlohmann::json::object());
+    } catch (const nlohmann::json::exception& e) {
+        throw error(pre.string() + ": " + e.what());
+    }
+    return c;
+}
+
+clap_model::clap_model(const engine_params& params)
+    : dir_(params.model_dir),
+      config_(clap_config::from_model_dir(params.model_dir)),
+      mel_(config_.features),
+      weights_(weight_store::open_model_dir(params.model_dir)) {
+    const int threads = params.threads > 0 ? params.threads : static_cast<int>(std::thread::hardware_concurrency());
+    set_compute_threads(threads);
+}
+
+clap_model::audio_tower::audio_tower(const clap_config& c, weight_store& w)
+    : encoder(c.audio, w), projection(w, "audio_projection", c.audio.hidden_size, c.projection_dim) {}
+
+clap_model::text_tower::text_tower(const clap_config& c, weight_store& w, const std::filesystem::path& dir)
+    : tokenizer(bpe_tokenizer::from_files(dir / "vocab.json", dir / "merges.txt")),
+      encoder(c.text, w),
+      projection(w, "text_projection", c.text.hidden_size, c.projection_dim) {}
+
+const clap_model::audio_tower& clap_model::audio() const {
+    std::call_once(audio_once_, [&] { audio_ = std::make_unique<audio_tower>(config_, *weights_); });
+    return *audio_;
+}
+
+const clap_model::text_tower& clap_model::text() const {
+    std::call_once(text_once_, [&] { text_ = std::make_unique<text_tower>(config_, *weights_, dir_); });
+    return *text_;
+}
+
+std::vector<float> clap_model::embed_audio_features(const float* features, int64_t n) const {
+    const auto& tower = audio();
+    const int64_t frames = config_.features.frames(), mels = config_.features.n_mels;
+    tensor x({n, frames, mels});
+    std::copy(features, features + x.numel(), x.ptr());
+    tensor y = tower.projection.forward(tower.encoder.forward(x));
+    normalize_rows(y, dim());
+    return std::move(y.data);
+}
+
+std::vector<float> clap_model::embed_audio_windows(const std::vector<std::span<const float>>& windows) const {
+    const int64_t n = static_cast<int64_t>(windows.size());
+    const int64_t per = config_.features.frames() * config_.features.n_mels;
+    std::vector<float> features(static_cast<size_t>(n * per));
+    for (int64_t i = 0; i < n; i++) {
+        if (windows[i].empty()) throw error("cannot embed an empty audio window");
+        mel_.compute_into(windows[i].data(), windows[i].size(), features.data() + i * per);
+    }
+    return n == 0 ? std::vector<float>{} : embed_audio_features(features.data(), n);
+}
+
+std::vector<float> clap_model::embed_token_ids(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask,
+                                               int64_t rows, int64_t cols) const {
+    const auto& tower = text();
+    tensor y = tower.projection.forward(tower.encoder.forward(ids, mask, rows, cols));
+    normalize_rows(y, dim());
+    return std::move(y.data);
+}
+
+std::vector<float> clap_model::embed_texts(const std::vector<std::string>& texts) const {
+    if (texts.empty()) return {};
+    auto b = text().tokenizer.encode_batch(texts);
+    return embed_token_ids(b.ids, b.attention_mask, b.rows, b.cols);
+}
+
+std::vector<int64_t> clap_model::tokenize(const std::string& s) const { return text().tokenizer.encode(s); }
+
+void clap_model::preload(bool audio_tower_too, bool text_tower_too) const {
+    if (audio_tower_too) audio();
+    if (text_tower_too) text();
+}
+
+std::vector<tower_info> clap_model::describe() const {
+    const auto& a = config_.audio;
+    const auto& t = config_.text;
+    auto list = [](const std::vector<int64_t>& v) {
+        std::string s;
+        for (size_t i = 0; i < v.size(); i++) s += (i ? "," : "") + std::to_string(v[i]);
+        return s;
+    };
+    std::vector<tower_info> out;
+    out.push_back({"audio (HTSAT)",
+                   "spec " + std::to_string(a.spec_size) + ", patch " + std::to_string(a.patch_size[0]) + ", window " +
+                       std::to_string(a.window_size) + ", width " + std::to_string(a.patch_embeds_hidden_size) +
+                       "->" + std::to_string(a.hidden_size) + ", depths [" + list(a.depths) + "], heads [" +
+                       list(a.num_attention_heads) + "]",
+                   count_parameters(weights_->file(), {"audio_model.", "audio_projection."})});
+    out.push_back({"text (RoBERTa)",
+                   "vocab " + std::to_string(t.vocab_size) + ", hidden " + std::to_string(t.hidden_size) + ", layers " +
+                       std::to_string(t.num_hidden_layers) + ", heads " + std::to_string(t.num_attention_heads) +
+                       ", ffn " + std::to_string(t.intermediate_size),
+                   count_parameters(weights_->file(), {"text_model.", "text_projection."})});
+    return out;
+}
+
+std::vector<std::string> clap_model::unknown_tensors() const {
+    audio();
+    text();
+    std::vector<std::string> out;
+    for (auto& name : weights_->unused(""))
+        if (!is_derived_buffer(name)) out.push_back(name);
+    return out;
+}
+
+}  // namespace sonavec

@@ -1,0 +1,108 @@
+// The sonavec command as a user runs it: help on every command, exit codes, and real results.
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "test_data.h"
+
+using namespace sonavec;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct result {
+    int code = -1;
+    std::string out, err;
+};
+
+std::string read_all(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+result run(const std::string& args, const std::string& env = "") {
+    const fs::path dir = fs::temp_directory_path();
+    const auto out = dir / ("sonavec_cli_out_" + std::to_string(getpid()));
+    const auto err = dir / ("sonavec_cli_err_" + std::to_string(getpid()));
+    const std::string cmd = env + " " + test::cli_path().string() + " " + args + " >" + out.string() + " 2>" +
+                            err.string() + " </dev/null";
+    const int status = std::system(cmd.c_str());
+    result r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_all(out);
+    r.err = read_all(err);
+    return r;
+}
+
+std::string golden_model() { return (test::golden_dir() / "model").string(); }
+
+}  // namespace
+
+TEST(cli, help_lists_and_documents_every_command) {
+    auto r = run("--help");
+    EXPECT_EQ(r.code, 0);
+    for (const char* c : {"embed-text", "model pull", "model info", "model random", "bench"}) {
+        EXPECT_NE(r.out.find(c), std::string::npos) << c;
+        auto h = run(std::string(c) + " --help");
+        EXPECT_EQ(h.code, 0) << c;
+        EXPECT_NE(h.out.find(std::string("usage: sonavec ") + c), std::string::npos) << h.out;
+    }
+}
+
+TEST(cli, bad_usage_exits_2_with_usage) {
+    EXPECT_EQ(run("").code, 2);
+    EXPECT_EQ(run("no-such-command").code, 2);
+    auto r = run("embed-text");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("usage: sonavec embed-text"), std::string::npos) << r.err;
+    EXPECT_EQ(run("embed-text --no-such-flag x").code, 2);
+    EXPECT_EQ(run("embed-text --threads many x").code, 2);
+    EXPECT_EQ(run("model").code, 2);
+}
+
+TEST(cli, embed_text_prints_reference_vectors) {
+    auto r = run("embed-text --model " + golden_model() + " 'a dog barking at night' 'Dark cinematic string ensemble'");
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string line;
+    for (const char* file : {"text/text0.safetensors", "text/text1.safetensors"}) {
+        ASSERT_TRUE(std::getline(lines, line));
+        auto v = nlohmann::json::parse(line).get<std::vector<float>>();
+        test::expect_embedding_close(v.data(), *test::open_golden(file)->find("embedding"), file);
+    }
+}
+
+TEST(cli, model_from_environment_variable) {
+    auto r = run("embed-text 'a dog barking at night'", "SONAVEC_MODEL=" + golden_model());
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto v = nlohmann::json::parse(r.out).get<std::vector<float>>();
+    test::expect_embedding_close(v.data(), *test::open_golden("text/text0.safetensors")->find("embedding"), "env");
+}
+
+TEST(cli, missing_model_is_a_clear_error) {
+    auto r = run("embed-text --model /nonexistent/model 'x'");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("/nonexistent/model"), std::string::npos) << r.err;
+}
+
+TEST(cli, model_info_self_check_passes_on_reference_model) {
+    auto r = run("model info --model " + golden_model());
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("audio (HTSAT)"), std::string::npos) << r.out;
+}
+
+TEST(cli, model_random_writes_a_loadable_model) {
+    const fs::path out = fs::temp_directory_path() / ("sonavec_random_" + std::to_string(getpid()));
+    fs::remove_all(out);
+    auto r = run("model random " + golden_model() + " " + out.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto info = run("model info --model " + out.string());
+    EXPECT_EQ(info.code, 0) << info.out << info.err;
+    EXPECT_EQ(info.out.find("FAIL"), std::string::npos) << info.out;
+    fs::remove_all(out);
+}
