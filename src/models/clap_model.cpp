@@ -81,9 +81,8 @@ clap_model::clap_model(const engine_params& params)
 clap_model::audio_tower::audio_tower(const clap_config& c, weight_store& w)
     : encoder(c.audio, w), projection(w, "audio_projection", c.audio.hidden_size, c.projection_dim) {}
 
-clap_model::text_tower::text_tower(const clap_config& c, weight_store& w, const std::filesystem::path& dir)
-    : tokenizer(bpe_tokenizer::from_files(dir / "vocab.json", dir / "merges.txt")),
-      encoder(c.text, w),
+clap_model::text_tower::text_tower(const clap_config& c, weight_store& w)
+    : encoder(c.text, w),
       projection(w, "text_projection", c.text.hidden_size, c.projection_dim) {}
 
 const clap_model::audio_tower& clap_model::audio() const {
@@ -92,8 +91,15 @@ const clap_model::audio_tower& clap_model::audio() const {
 }
 
 const clap_model::text_tower& clap_model::text() const {
-    std::call_once(text_once_, [&] { text_ = std::make_unique<text_tower>(config_, *weights_, dir_); });
+    std::call_once(text_once_, [&] { text_ = std::make_unique<text_tower>(config_, *weights_); });
     return *text_;
+}
+
+const bpe_tokenizer& clap_model::tokenizer() const {
+    std::call_once(tokenizer_once_, [&] {
+        tokenizer_ = std::make_unique<bpe_tokenizer>(bpe_tokenizer::from_files(dir_ / "vocab.json", dir_ / "merges.txt"));
+    });
+    return *tokenizer_;
 }
 
 std::vector<float> clap_model::embed_audio_features(const float* features, int64_t n) const {
@@ -127,15 +133,18 @@ std::vector<float> clap_model::embed_token_ids(const std::vector<int64_t>& ids, 
 
 std::vector<float> clap_model::embed_texts(const std::vector<std::string>& texts) const {
     if (texts.empty()) return {};
-    auto b = text().tokenizer.encode_batch(texts);
+    auto b = tokenizer().encode_batch(texts);
     return embed_token_ids(b.ids, b.attention_mask, b.rows, b.cols);
 }
 
-std::vector<int64_t> clap_model::tokenize(const std::string& s) const { return text().tokenizer.encode(s); }
+std::vector<int64_t> clap_model::tokenize(const std::string& s) const { return tokenizer().encode(s); }
 
 void clap_model::preload(bool audio_tower_too, bool text_tower_too) const {
     if (audio_tower_too) audio();
-    if (text_tower_too) text();
+    if (text_tower_too) {
+        text();
+        if (std::filesystem::exists(dir_ / "vocab.json")) tokenizer();
+    }
 }
 
 std::vector<tower_info> clap_model::describe() const {

@@ -52,21 +52,22 @@ private:
         audio_tower(const clap_config& c, weight_store& w);
     };
     struct text_tower {
-        bpe_tokenizer tokenizer;
         roberta_encoder encoder;
         projection_layer projection;
-        text_tower(const clap_config& c, weight_store& w, const std::filesystem::path& dir);
+        text_tower(const clap_config& c, weight_store& w);
     };
     const audio_tower& audio() const;
     const text_tower& text() const;
+    const bpe_tokenizer& tokenizer() const;  // loaded apart: embedding token ids needs no vocabulary
 
     std::filesystem::path dir_;
     clap_config config_;
     log_mel_extractor mel_;
     std::unique_ptr<weight_store> weights_;
-    mutable std::once_flag audio_once_, text_once_;
+    mutable std::once_flag audio_once_, text_once_, tokenizer_once_;
     mutable std::unique_ptr<audio_tower> audio_;
     mutable std::unique_ptr<text_tower> text_;
+    mutable std::unique_ptr<bpe_tokenizer> tokenizer_;
 };
 
 }  // namespace sonavec
