@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <unistd.h>
@@ -66,7 +68,8 @@ TEST(bpe_tokenizer, golden_text_cases_are_identical) {
         const std::string text = c.at("text");
         const auto expected = c.at("input_ids").get<std::vector<int64_t>>();
         // No truncation in the reference: a limit no case reaches.
-        const size_t max_length = c.at("truncation_max_length").is_null() ? 100000 : c.at("truncation_max_length").get<size_t>();
+        const auto& limit = c.at("truncation_max_length");
+        const size_t max_length = limit.is_null() ? 100000 : limit.get<size_t>();
         EXPECT_EQ(tok.encode(text, max_length), expected) << "text: " << text;
     }
     EXPECT_EQ(cases.back().at("input_ids").size(), 77u);
@@ -122,6 +125,7 @@ TEST(bpe_tokenizer, truncation_keeps_the_first_tokens) {
     }
     EXPECT_THROW(tok.encode(text, 1), sonavec::error);
     EXPECT_THROW(tok.encode(text, 0), sonavec::error);
+    EXPECT_THROW(tok.encode_batch({}, 1), sonavec::error);
 }
 
 TEST(bpe_tokenizer, special_token_strings_in_text_become_special_ids) {
@@ -188,10 +192,11 @@ TEST(bpe_tokenizer, byte_level_alphabet_matches_gpt2) {
 TEST(bpe_tokenizer, hostile_text_is_handled_in_bounded_time) {
     const auto& tok = golden_tokenizer();
     const std::vector<std::string> texts = {
-        std::string(1 << 20, 'a'),    // one huge word: merging must not be quadratic
-        std::string(1 << 20, ' '),    // one huge whitespace run
-        std::string(1 << 20, '!'),    // one huge punctuation run
+        std::string(1 << 18, 'a'),  // one huge word: merging must not be quadratic
+        std::string(1 << 18, ' '),  // one huge whitespace run
+        std::string(1 << 18, '!'),  // one huge punctuation run
         [] { std::string s; for (int i = 0; i < 100000; i++) s += "<s>"; return s; }(),
+        [] { std::string s; for (int i = 0; i < 100000; i++) s += "a<s>"; return s; }(),
         [] { std::string s; for (int i = 0; i < 100000; i++) s += "\u00E9\U0001F3B5 "; return s; }(),
     };
     const auto start = std::chrono::steady_clock::now();
@@ -224,13 +229,15 @@ TEST(bpe_tokenizer, concurrent_encoding_gives_the_same_ids) {
 TEST(bpe_tokenizer, encode_of_a_short_query_takes_microseconds) {
     const auto& tok = golden_tokenizer();
     const std::string query =
-        "warm analog synth pad with slow attack, gentle vinyl crackle and distant rain over a quiet city street at night";
-    ASSERT_EQ(tok.encode(query).size(), tok.encode(query).size());
+        "warm analog synth pad with slow attack, gentle vinyl crackle "
+        "and distant rain over a quiet city street at night";
+    ASSERT_EQ(tok.encode(query).size(), 24u);  // 21 words and a comma
     const int rounds = 2000;
     size_t total = 0;
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < rounds; i++) total += tok.encode(query).size();
-    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / rounds;
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    const double us = std::chrono::duration<double, std::micro>(elapsed).count() / rounds;
     std::cout << "encode() of a 20-word query: " << us << " us (" << total / rounds << " ids)\n";
     RecordProperty("encode_us", std::to_string(us));
     EXPECT_LT(us, 2000.0);  // generous: a shared, loaded CI machine; expect tens of microseconds
@@ -310,9 +317,11 @@ TEST(bpe_tokenizer_files, vocabulary_without_a_special_token_is_refused) {
     EXPECT_EQ(tok.pad_id(), vocab["<pad>"].get<int64_t>());
     EXPECT_EQ(tok.unk_id(), vocab["<unk>"].get<int64_t>());
     EXPECT_EQ(tok.vocab_size(), 261u);
-    EXPECT_EQ(tok.encode("ab<unk>"), (std::vector<int64_t>{tok.bos_id(), vocab["ab"].get<int64_t>(), tok.unk_id(), tok.eos_id()}));
+    const int64_t ab = vocab["ab"].get<int64_t>();
+    EXPECT_EQ(tok.encode("ab<unk>"), (std::vector<int64_t>{tok.bos_id(), ab, tok.unk_id(), tok.eos_id()}));
     const auto b = tok.encode_batch({"ab", ""});
-    EXPECT_EQ(b.ids, (std::vector<int64_t>{tok.bos_id(), vocab["ab"].get<int64_t>(), tok.eos_id(), tok.bos_id(), tok.eos_id(), tok.pad_id()}));
+    EXPECT_EQ(b.ids,
+              (std::vector<int64_t>{tok.bos_id(), ab, tok.eos_id(), tok.bos_id(), tok.eos_id(), tok.pad_id()}));
     EXPECT_EQ(b.attention_mask, (std::vector<int64_t>{1, 1, 1, 1, 1, 0}));
     std::filesystem::remove_all(dir);
 }

@@ -54,7 +54,7 @@ public:
     }
     bool number_unsigned(number_unsigned_t id) override { return add(id); }
     bool number_float(number_float_t, const string_t& literal) override {
-        return fail("token " + quoted_for_error(key_) + " has non-integer id " + literal);
+        return fail("token " + quoted_for_error(key_) + " has id " + literal + ", not a whole number in range");
     }
     bool null() override { return wrong_value("null"); }
     bool boolean(bool) override { return wrong_value("a boolean"); }

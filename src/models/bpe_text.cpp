@@ -83,7 +83,8 @@ void check_utf8(std::string_view text) {
         if (cp < min_cp) throw error("text is not valid UTF-8: overlong sequence at byte " + std::to_string(i));
         if (cp >= 0xD800 && cp <= 0xDFFF)
             throw error("text is not valid UTF-8: encoded surrogate at byte " + std::to_string(i));
-        if (cp > 0x10FFFF) throw error("text is not valid UTF-8: code point past U+10FFFF at byte " + std::to_string(i));
+        if (cp > 0x10FFFF)
+            throw error("text is not valid UTF-8: code point past U+10FFFF at byte " + std::to_string(i));
         i += len;
     }
 }

@@ -1,6 +1,7 @@
 #include "models/bpe_tokenizer.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "models/bpe_text.h"
 #include "util/error.h"
@@ -26,6 +27,11 @@ struct bpe_tokenizer::merge_scratch {
 };
 
 namespace {
+
+void check_max_length(size_t max_length) {
+    if (max_length < 2)
+        throw error("tokenizer: max_length " + std::to_string(max_length) + " leaves no room for <s> and </s>");
+}
 
 struct text_segment {
     std::string_view text;
@@ -74,6 +80,9 @@ bpe_tokenizer bpe_tokenizer::from_files(const std::filesystem::path& vocab_json,
 }
 
 void bpe_tokenizer::append_piece_ids(std::string_view piece, merge_scratch& scratch, std::vector<int64_t>& out) const {
+    // Symbol positions are int32 to keep the merge heap small; only a hostile text has a longer word.
+    if (piece.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+        throw error("tokenizer: a run of " + std::to_string(piece.size()) + " bytes without a break is too long");
     const auto* bytes = reinterpret_cast<const unsigned char*>(piece.data());
     const auto n = static_cast<int32_t>(piece.size());
     if (n == 1) {
@@ -124,7 +133,7 @@ void bpe_tokenizer::append_piece_ids(std::string_view piece, merge_scratch& scra
 }
 
 std::vector<int64_t> bpe_tokenizer::encode(std::string_view text, size_t max_length) const {
-    if (max_length < 2) throw error("tokenizer: max_length " + std::to_string(max_length) + " leaves no room for <s> and </s>");
+    check_max_length(max_length);
     check_utf8(text);
 
     // ref: tokenization_utils.py PreTrainedTokenizer.tokenize (tokens_trie.split, then AddedToken lstrip)
@@ -177,6 +186,7 @@ std::vector<int64_t> bpe_tokenizer::encode(std::string_view text, size_t max_len
 }
 
 bpe_tokenizer::batch bpe_tokenizer::encode_batch(const std::vector<std::string>& texts, size_t max_length) const {
+    check_max_length(max_length);
     std::vector<std::vector<int64_t>> rows;
     rows.reserve(texts.size());
     size_t cols = 0;
