@@ -7,6 +7,8 @@ packages=(
   libcurl4-openssl-dev       # model downloads from the Hub
   nlohmann-json3-dev         # config.json / vocab.json / CLI JSON
   libpcre2-dev               # GPT-2 pre-tokenisation regex with Unicode classes
+  libavformat-dev libavcodec-dev libavutil-dev libswresample-dev  # audio decoding and resampling
+  ffmpeg sox libsox-fmt-all  # test signals in every format, made at test time
   libgtest-dev               # unit tests
   python3                    # test-time HTTP server for the download client
 )
