@@ -1,0 +1,47 @@
+// Decoding any audio file FFmpeg reads into 48 kHz (or any target rate) mono float samples.
+// The only code in sonavec that includes FFmpeg's headers lives in audio_decoder.cpp.
+//
+//   audio_decoder dec("track.mp3");              // probes: throws sonavec::error with the reason
+//   double d = dec.info().duration_seconds;
+//   std::vector<float> w = dec.read(0.45 * d, 7.0); // seeks, decodes only that span, mono, 48 kHz
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sonavec {
+
+struct audio_info {
+    double duration_seconds = 0;  // from the container, refined by decoding where the container lies
+    int sample_rate = 0;          // the file's own rate
+    int channels = 0;             // the file's own channel count
+    std::string codec;            // "mp3", "flac", "pcm_s16le", ...
+    std::string container;        // "mp3", "wav", "mov,mp4,m4a,3gp,3g2,mj2", ...
+    std::map<std::string, std::string> tags;  // lower-case keys: title, artist, album, genre, date/year, ...
+};
+
+class audio_decoder {
+public:
+    explicit audio_decoder(const std::filesystem::path& path, int target_rate = 48000);
+    ~audio_decoder();
+    audio_decoder(const audio_decoder&) = delete;
+    audio_decoder& operator=(const audio_decoder&) = delete;
+
+    const audio_info& info() const;
+    int target_rate() const;
+
+    // Mono samples at target_rate for [start, start + length) seconds, sample-accurate: seeks to the
+    // nearest earlier point, decodes and discards up to start. Shorter at the end of the file.
+    std::vector<float> read(double start_seconds, double length_seconds);
+    // The whole file from the start, up to max_seconds.
+    std::vector<float> read_all(double max_seconds);
+
+private:
+    struct state;
+    std::unique_ptr<state> state_;
+};
+
+}  // namespace sonavec
