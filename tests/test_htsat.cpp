@@ -28,8 +28,8 @@ struct golden_model {
     std::unique_ptr<htsat_encoder> encoder;
     std::unique_ptr<projection_layer> projection;
 
-    golden_model() {
-        weights = std::make_unique<weight_store>(tensor_file::open(test::golden_dir() / "model/model.safetensors"));
+    explicit golden_model(const std::string& weights_file) {
+        weights = std::make_unique<weight_store>(tensor_file::open(test::golden_dir() / "model" / weights_file));
         const auto config = golden_config();
         hp = htsat_hparams::from_json(config.at("audio_config"));
         encoder = std::make_unique<htsat_encoder>(hp, *weights);
@@ -37,9 +37,10 @@ struct golden_model {
     }
 };
 
-const golden_model& model() {
-    static const golden_model m;
-    return m;
+// The same weights from either file format: both readers must give the same tower.
+const golden_model& model(const std::string& weights_file = "model.safetensors") {
+    static const golden_model from_safetensors("model.safetensors"), from_pytorch("pytorch_model.bin");
+    return weights_file == "pytorch_model.bin" ? from_pytorch : from_safetensors;
 }
 
 // [batch, 1, time, mel] golden input as the encoder's [batch, time, mel] tensor.
@@ -73,8 +74,10 @@ const char* const cases[] = {"chirp_10s", "chord_7s", "noise_3s", "blip_0p5s", "
 
 }  // namespace
 
-TEST(htsat, matches_reference_intermediates_and_embeddings) {
-    const auto& m = model();
+class htsat_from_file : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(htsat_from_file, matches_reference_intermediates_and_embeddings) {
+    const auto& m = model(GetParam());
     for (const char* name : cases) {
         SCOPED_TRACE(name);
         auto golden = test::open_golden(std::string("audio/") + name + ".safetensors");
@@ -105,6 +108,8 @@ TEST(htsat, matches_reference_intermediates_and_embeddings) {
         std::cout << "  worst " << tensor_name << ": max |diff| " << w.diff << " (" << 100 * w.share
                   << "% of the bound)\n";
 }
+
+INSTANTIATE_TEST_SUITE_P(weights, htsat_from_file, ::testing::Values("model.safetensors", "pytorch_model.bin"));
 
 TEST(htsat, batching_does_not_change_embeddings) {
     const auto& m = model();

@@ -26,7 +26,10 @@ nlohmann::json read_json(const std::filesystem::path& path) {
 nlohmann::json golden_config() { return read_json(test::golden_dir() / "model/config.json"); }
 
 struct golden_text_model {
-    std::unique_ptr<weight_store> weights = weight_store::open_model_dir(test::golden_dir() / "model");
+    explicit golden_text_model(const std::string& weights_file = "model.safetensors")
+        : weights(std::make_unique<weight_store>(tensor_file::open(test::golden_dir() / "model" / weights_file))) {}
+
+    std::unique_ptr<weight_store> weights;
     nlohmann::json config = golden_config();
     roberta_hparams hp = roberta_hparams::from_json(config["text_config"]);
     roberta_encoder encoder{hp, *weights};
@@ -115,8 +118,11 @@ TEST(roberta, missing_or_misshapen_weights_are_errors) {
     EXPECT_THROW(roberta_encoder(wider, *weights), sonavec::error);
 }
 
-TEST(roberta, matches_reference_for_every_text) {
-    golden_text_model model;
+// The same weights from either file format: both readers must give the same tower.
+class roberta_from_file : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(roberta_from_file, matches_reference_for_every_text) {
+    golden_text_model model(GetParam());
     std::map<std::string, double> worst;
     for (int n = 0; n <= 8; n++) {
         const std::string name = "text" + std::to_string(n);
@@ -152,6 +158,8 @@ TEST(roberta, matches_reference_for_every_text) {
     }
     for (const auto& [key, diff] : worst) std::cout << "worst max|diff| " << key << ": " << diff << "\n";
 }
+
+INSTANTIATE_TEST_SUITE_P(weights, roberta_from_file, ::testing::Values("model.safetensors", "pytorch_model.bin"));
 
 TEST(roberta, padded_batch_matches_reference_and_single_runs) {
     golden_text_model model;
