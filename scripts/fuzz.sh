@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and fuzzes each weight-file reader for N seconds:
 #   scripts/fuzz.sh [seconds per run, default 120] [build dir, default build-fuzz]
+#   FUZZ_RUNS="pytorch pickle" picks runs (default all three); FUZZ_JOBS sets make's -j.
 # Runs: the zip checkpoint reader, the safetensors reader (both through fuzz_tensor_file, seeded with
 # different files) and the unpickler alone (fuzz_state_dict_pickle). Crash inputs land in
 # <build dir>/crashes/<run>/; turn each into a fixture under tests/data/corrupt/ and fix the reader.
@@ -51,13 +52,19 @@ PY
 
 run() {  # run <name> <binary> <corpus dir>
   local name=$1 binary=$2 seeds=$3
+  rm -rf "$build/work/$name"  # start from the seeds each time, so runs are comparable
   mkdir -p "$build/crashes/$name" "$build/work/$name"
   echo "== $name: ${seconds}s"
-  "$build/$binary" "$build/work/$name" "$seeds" -max_total_time="$seconds" -max_len=262144 -timeout=10 \
+  "$build/$binary" "$build/work/$name" "$seeds" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crashes/$name/" 2>&1 |
     grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY|Test unit written" || true
   ls "$build/crashes/$name"
 }
-run pytorch fuzz_tensor_file "$corpus/pytorch"
-run safetensors fuzz_tensor_file "$corpus/safetensors"
-run pickle fuzz_state_dict_pickle "$corpus/pickle"
+for name in ${FUZZ_RUNS:-pytorch safetensors pickle}; do
+  case $name in
+    pytorch) run pytorch fuzz_tensor_file "$corpus/pytorch" ;;
+    safetensors) run safetensors fuzz_tensor_file "$corpus/safetensors" ;;
+    pickle) run pickle fuzz_state_dict_pickle "$corpus/pickle" ;;
+    *) echo "unknown run '$name'" >&2; exit 2 ;;
+  esac
+done
