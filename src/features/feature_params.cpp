@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/config_json.h"
 #include "util/error.h"
 
 namespace sonavec {
@@ -16,72 +17,45 @@ constexpr int     max_n_fft        = 1 << 16;
 constexpr int     max_n_mels       = 4096;
 constexpr int64_t max_window_count = 100'000'000;
 
-std::string where(const std::string& key) { return "preprocessor_config.json: " + key; }
+bool is_power_of_two(int v) { return v > 0 && (v & (v - 1)) == 0; }
 
-double read_number(const nlohmann::json& config, const std::string& key, double fallback) {
-    auto it = config.find(key);
-    if (it == config.end()) return fallback;
-    if (!it->is_number()) throw error(where(key) + " must be a number, got " + it->dump());
-    double v = it->get<double>();
-    if (!std::isfinite(v)) throw error(where(key) + " must be finite");
-    return v;
-}
-
-int64_t read_integer(const nlohmann::json& config, const std::string& key, int64_t fallback) {
-    auto it = config.find(key);
-    if (it == config.end()) return fallback;
-    if (it->is_number_integer()) return it->get<int64_t>();
-    // A float that happens to be whole (e.g. 48000.0) is accepted; 1024.5 is not.
-    if (it->is_number_float()) {
-        double v = it->get<double>();
-        if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15) return static_cast<int64_t>(v);
-    }
-    throw error(where(key) + " must be an integer, got " + it->dump());
-}
-
-int read_int(const nlohmann::json& config, const std::string& key, int fallback) {
-    int64_t v = read_integer(config, key, fallback);
-    if (v < -(int64_t{1} << 30) || v > (int64_t{1} << 30)) throw error(where(key) + " is out of range: " + std::to_string(v));
+// An int-sized integer setting (sizes and rates are ints in feature_params).
+int small_int(const config_reader& c, const std::string& key, int fallback) {
+    const int64_t v = c.integer(key, fallback);
+    if (v < -(int64_t{1} << 30) || v > (int64_t{1} << 30))
+        throw error(c.where(key) + " is out of range: " + std::to_string(v));
     return static_cast<int>(v);
 }
-
-std::string read_string(const nlohmann::json& config, const std::string& key, const std::string& fallback) {
-    auto it = config.find(key);
-    if (it == config.end()) return fallback;
-    if (!it->is_string()) throw error(where(key) + " must be a string, got " + it->dump());
-    return it->get<std::string>();
-}
-
-bool is_power_of_two(int v) { return v > 0 && (v & (v - 1)) == 0; }
 
 }  // namespace
 
 // ref: feature_extraction_clap.py ClapFeatureExtractor.__init__ (key names; absent keys take its defaults)
 feature_params feature_params::from_json(const nlohmann::json& config) {
-    if (!config.is_object()) throw error("preprocessor_config.json must be a JSON object");
+    const config_reader c(config, "preprocessor_config.json");
+    const auto where = [&](const std::string& key) { return c.where(key); };
 
-    std::string type = read_string(config, "feature_extractor_type", "ClapFeatureExtractor");
+    std::string type = c.string("feature_extractor_type", "ClapFeatureExtractor");
     if (type != "ClapFeatureExtractor")
         throw error(where("feature_extractor_type") + " is '" + type + "', expected 'ClapFeatureExtractor'");
 
     feature_params p;
-    p.n_mels      = read_int(config, "feature_size", 64);
-    p.sample_rate = read_int(config, "sampling_rate", 48000);
-    p.hop_length  = read_int(config, "hop_length", 480);
-    p.n_fft       = read_int(config, "fft_window_size", 1024);
-    p.f_min       = read_number(config, "frequency_min", 0.0);
-    p.f_max       = read_number(config, "frequency_max", 14000.0);
-    p.padding     = read_string(config, "padding", "repeatpad");
-    p.truncation  = read_string(config, "truncation", "fusion");
+    p.n_mels      = small_int(c, "feature_size", 64);
+    p.sample_rate = small_int(c, "sampling_rate", 48000);
+    p.hop_length  = small_int(c, "hop_length", 480);
+    p.n_fft       = small_int(c, "fft_window_size", 1024);
+    p.f_min       = c.number("frequency_min", 0.0);
+    p.f_max       = c.number("frequency_max", 14000.0);
+    p.padding     = c.string("padding", "repeatpad");
+    p.truncation  = c.string("truncation", "fusion");
 
     // The reference recomputes nb_max_samples from max_length_s; a file where they disagree is corrupt.
-    double max_length_s = read_number(config, "max_length_s", 10.0);
+    double max_length_s = c.number("max_length_s", 10.0);
     double samples      = max_length_s * p.sample_rate;
     if (!(samples >= 1.0 && samples <= static_cast<double>(max_window_count)) || samples != std::floor(samples))
         throw error(where("max_length_s") + " x sampling_rate must be a whole number of samples in [1, " +
                     std::to_string(max_window_count) + "], got " + std::to_string(samples));
     p.max_samples = static_cast<int64_t>(samples);
-    if (config.contains("nb_max_samples") && read_integer(config, "nb_max_samples", 0) != p.max_samples)
+    if (config.contains("nb_max_samples") && c.integer("nb_max_samples", 0) != p.max_samples)
         throw error(where("nb_max_samples") + " disagrees with max_length_s x sampling_rate (" +
                     std::to_string(p.max_samples) + ")");
 
@@ -91,7 +65,7 @@ feature_params feature_params::from_json(const nlohmann::json& config) {
 
     p.validate();
 
-    if (config.contains("nb_frequency_bins") && read_int(config, "nb_frequency_bins", 0) != p.n_bins())
+    if (config.contains("nb_frequency_bins") && small_int(c, "nb_frequency_bins", 0) != p.n_bins())
         throw error(where("nb_frequency_bins") + " must be fft_window_size / 2 + 1 = " + std::to_string(p.n_bins()));
     return p;
 }

@@ -6,6 +6,7 @@
 
 #include "nn/fast_math.h"
 #include "nn/ops.h"
+#include "util/config_json.h"
 #include "util/error.h"
 
 namespace sonavec {
@@ -25,47 +26,14 @@ void require(bool ok, const std::string& what) {
     if (!ok) throw error("htsat config: " + what);
 }
 
-int64_t json_int(const nlohmann::json& j, const char* key, int64_t fallback) {
-    if (!j.contains(key)) return fallback;
-    const auto& v = j.at(key);
-    require(v.is_number_integer(), std::string("'") + key + "' must be an integer");
-    return v.get<int64_t>();
-}
-
-double json_number(const nlohmann::json& j, const char* key, double fallback) {
-    if (!j.contains(key)) return fallback;
-    const auto& v = j.at(key);
-    require(v.is_number(), std::string("'") + key + "' must be a number");
-    return v.get<double>();
-}
-
-bool json_bool(const nlohmann::json& j, const char* key, bool fallback) {
-    if (!j.contains(key)) return fallback;
-    const auto& v = j.at(key);
-    require(v.is_boolean(), std::string("'") + key + "' must be true or false");
-    return v.get<bool>();
-}
-
-std::vector<int64_t> json_int_list(const nlohmann::json& j, const char* key, std::vector<int64_t> fallback) {
-    if (!j.contains(key)) return fallback;
-    const auto& v = j.at(key);
-    require(v.is_array() && !v.empty() && v.size() <= 16, std::string("'") + key + "' must be a short list");
-    std::vector<int64_t> out;
-    for (const auto& e : v) {
-        require(e.is_number_integer(), std::string("'") + key + "' must hold integers");
-        out.push_back(e.get<int64_t>());
-    }
-    return out;
-}
-
 // patch_size / patch_stride: an int or an [h, w] pair, as the reference accepts both.
-std::array<int64_t, 2> json_pair(const nlohmann::json& j, const char* key, std::array<int64_t, 2> fallback) {
-    if (!j.contains(key)) return fallback;
-    const auto& v = j.at(key);
-    if (v.is_number_integer()) return {v.get<int64_t>(), v.get<int64_t>()};
-    require(v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer(),
-            std::string("'") + key + "' must be an integer or a pair of integers");
-    return {v[0].get<int64_t>(), v[1].get<int64_t>()};
+std::array<int64_t, 2> json_pair(const config_reader& c, const char* key, std::array<int64_t, 2> fallback) {
+    const nlohmann::json* v = c.find(key);
+    if (!v) return fallback;
+    if (v->is_number_integer()) return {v->get<int64_t>(), v->get<int64_t>()};
+    require(v->is_array() && v->size() == 2 && (*v)[0].is_number_integer() && (*v)[1].is_number_integer(),
+            c.where(key) + " must be an integer or a pair of integers");
+    return {(*v)[0].get<int64_t>(), (*v)[1].get<int64_t>()};
 }
 
 // Row-wise y[rows, out] (leading dimension ldy) = x[rows, in] * w[out, in]^T + bias[out].
@@ -98,30 +66,28 @@ void cubic_coefficients(float t, float coeffs[4]) {
 // ---------------------------------------------------------------------------------------------
 // hparams
 
-htsat_hparams htsat_hparams::from_json(const nlohmann::json& c) {
-    require(c.is_object(), "audio_config must be an object");
-    require(!json_bool(c, "enable_fusion", false), "enable_fusion = true (the fused model) is not supported");
-    require(json_int(c, "patch_embed_input_channels", 1) == 1, "patch_embed_input_channels must be 1");
-    require(json_bool(c, "flatten_patch_embeds", true), "flatten_patch_embeds must be true");
-    if (c.contains("hidden_act"))
-        require(c.at("hidden_act").is_string() && c.at("hidden_act").get<std::string>() == "gelu",
-                "hidden_act must be \"gelu\"");
+htsat_hparams htsat_hparams::from_json(const nlohmann::json& audio_config) {
+    const config_reader c(audio_config, "audio_config");
+    require(!c.boolean("enable_fusion", false), "enable_fusion = true (the fused model) is not supported");
+    require(c.integer("patch_embed_input_channels", 1) == 1, "patch_embed_input_channels must be 1");
+    require(c.boolean("flatten_patch_embeds", true), "flatten_patch_embeds must be true");
+    require(c.string("hidden_act", "gelu") == "gelu", "hidden_act must be \"gelu\"");
 
     htsat_hparams hp;
-    hp.num_mel_bins             = json_int(c, "num_mel_bins", hp.num_mel_bins);
-    hp.spec_size                = json_int(c, "spec_size", hp.spec_size);
+    hp.num_mel_bins             = c.integer("num_mel_bins", hp.num_mel_bins);
+    hp.spec_size                = c.integer("spec_size", hp.spec_size);
     hp.patch_size               = json_pair(c, "patch_size", hp.patch_size);
     hp.patch_stride             = json_pair(c, "patch_stride", hp.patch_stride);
-    hp.patch_embeds_hidden_size = json_int(c, "patch_embeds_hidden_size", hp.patch_embeds_hidden_size);
-    hp.window_size              = json_int(c, "window_size", hp.window_size);
-    hp.depths                   = json_int_list(c, "depths", hp.depths);
-    hp.num_attention_heads      = json_int_list(c, "num_attention_heads", hp.num_attention_heads);
-    hp.mlp_ratio                = json_number(c, "mlp_ratio", hp.mlp_ratio);
-    hp.qkv_bias                 = json_bool(c, "qkv_bias", hp.qkv_bias);
-    hp.layer_norm_eps           = static_cast<float>(json_number(c, "layer_norm_eps", hp.layer_norm_eps));
-    hp.enable_patch_layer_norm  = json_bool(c, "enable_patch_layer_norm", hp.enable_patch_layer_norm);
-    hp.hidden_size              = json_int(c, "hidden_size", hp.hidden_size);
-    hp.projection_dim           = json_int(c, "projection_dim", hp.projection_dim);
+    hp.patch_embeds_hidden_size = c.integer("patch_embeds_hidden_size", hp.patch_embeds_hidden_size);
+    hp.window_size              = c.integer("window_size", hp.window_size);
+    hp.depths                   = c.integer_list("depths", hp.depths);
+    hp.num_attention_heads      = c.integer_list("num_attention_heads", hp.num_attention_heads);
+    hp.mlp_ratio                = c.number("mlp_ratio", hp.mlp_ratio);
+    hp.qkv_bias                 = c.boolean("qkv_bias", hp.qkv_bias);
+    hp.layer_norm_eps           = static_cast<float>(c.number("layer_norm_eps", hp.layer_norm_eps));
+    hp.enable_patch_layer_norm  = c.boolean("enable_patch_layer_norm", hp.enable_patch_layer_norm);
+    hp.hidden_size              = c.integer("hidden_size", hp.hidden_size);
+    hp.projection_dim           = c.integer("projection_dim", hp.projection_dim);
     hp.validate();
     return hp;
 }

@@ -6,32 +6,12 @@
 #include <string>
 
 #include "nn/ops.h"
+#include "util/config_json.h"
 #include "util/error.h"
 
 namespace sonavec {
 
 namespace {
-
-int64_t read_int(const nlohmann::json& config, const char* key, int64_t fallback) {
-    auto it = config.find(key);
-    if (it == config.end() || it->is_null()) return fallback;
-    if (!it->is_number_integer()) throw error(std::string("text_config.") + key + ": expected an integer");
-    return it->get<int64_t>();
-}
-
-std::string read_string(const nlohmann::json& config, const char* key, const std::string& fallback) {
-    auto it = config.find(key);
-    if (it == config.end() || it->is_null()) return fallback;
-    if (!it->is_string()) throw error(std::string("text_config.") + key + ": expected a string");
-    return it->get<std::string>();
-}
-
-bool read_bool(const nlohmann::json& config, const char* key, bool fallback) {
-    auto it = config.find(key);
-    if (it == config.end() || it->is_null()) return fallback;
-    if (!it->is_boolean()) throw error(std::string("text_config.") + key + ": expected true or false");
-    return it->get<bool>();
-}
 
 void check_range(const char* what, int64_t value, int64_t lo, int64_t hi) {
     if (value < lo || value > hi)
@@ -59,33 +39,27 @@ void roberta_hparams::validate() const {
 }
 
 roberta_hparams roberta_hparams::from_json(const nlohmann::json& text_config) {
-    if (!text_config.is_object()) throw error("text_config: expected a JSON object");
+    const config_reader c(text_config, "text_config");
     // Defaults are ClapTextConfig's (RoBERTa-base), used where a key is absent.
     roberta_hparams hp;
-    hp.vocab_size              = read_int(text_config, "vocab_size", 50265);
-    hp.hidden_size             = read_int(text_config, "hidden_size", 768);
-    hp.num_hidden_layers       = read_int(text_config, "num_hidden_layers", 12);
-    hp.num_attention_heads     = read_int(text_config, "num_attention_heads", 12);
-    hp.intermediate_size       = read_int(text_config, "intermediate_size", 3072);
-    hp.max_position_embeddings = read_int(text_config, "max_position_embeddings", 514);
-    hp.type_vocab_size         = read_int(text_config, "type_vocab_size", 1);
-    hp.pad_token_id            = read_int(text_config, "pad_token_id", 1);
+    hp.vocab_size              = c.integer("vocab_size", 50265);
+    hp.hidden_size             = c.integer("hidden_size", 768);
+    hp.num_hidden_layers       = c.integer("num_hidden_layers", 12);
+    hp.num_attention_heads     = c.integer("num_attention_heads", 12);
+    hp.intermediate_size       = c.integer("intermediate_size", 3072);
+    hp.max_position_embeddings = c.integer("max_position_embeddings", 514);
+    hp.type_vocab_size         = c.integer("type_vocab_size", 1);
+    hp.pad_token_id            = c.integer("pad_token_id", 1);
 
-    auto eps = text_config.find("layer_norm_eps");
-    if (eps == text_config.end() || eps->is_null()) {
-        hp.layer_norm_eps = 1e-12f;
-    } else {
-        if (!eps->is_number()) throw error("text_config.layer_norm_eps: expected a number");
-        hp.layer_norm_eps = static_cast<float>(eps->get<double>());
-    }
+    hp.layer_norm_eps          = static_cast<float>(c.number("layer_norm_eps", 1e-12));
 
     // Variants the reference supports but this code does not: refuse rather than compute something else.
-    const std::string act = read_string(text_config, "hidden_act", "gelu");
+    const std::string act = c.string("hidden_act", "gelu");
     if (act != "gelu") throw error("text_config.hidden_act '" + act + "' is not supported (only \"gelu\")");
-    const std::string pos = read_string(text_config, "position_embedding_type", "absolute");
+    const std::string pos = c.string("position_embedding_type", "absolute");
     if (pos != "absolute")
         throw error("text_config.position_embedding_type '" + pos + "' is not supported (only \"absolute\")");
-    if (read_bool(text_config, "is_decoder", false)) throw error("text_config.is_decoder: only encoders are supported");
+    if (c.boolean("is_decoder", false)) throw error("text_config.is_decoder: only encoders are supported");
 
     hp.validate();
     return hp;
