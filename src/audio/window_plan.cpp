@@ -1,0 +1,106 @@
+#include "audio/window_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "util/error.h"
+
+namespace sonavec {
+
+namespace {
+
+constexpr double seed_default_window_seconds = 7;
+constexpr double seed_fractions[] = {0.10, 0.45, 0.80};
+
+// Also refuses NaN, which compares false with everything.
+bool positive_finite(double v) { return std::isfinite(v) && v > 0; }
+
+std::string seconds_text(double v) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%g s", v);
+    return buf;
+}
+
+}  // namespace
+
+window_plan_kind parse_window_plan_kind(const std::string& name) {
+    if (name == "seed") return window_plan_kind::seed;
+    if (name == "full") return window_plan_kind::full;
+    if (name == "first") return window_plan_kind::first;
+    throw error("unknown window plan '" + name + "' (expected seed, full or first)");
+}
+
+std::string window_plan_kind_name(window_plan_kind kind) {
+    switch (kind) {
+        case window_plan_kind::seed: return "seed";
+        case window_plan_kind::full: return "full";
+        case window_plan_kind::first: return "first";
+    }
+    return "?";
+}
+
+double window_plan_params::effective_window_seconds() const {
+    if (window_seconds) return *window_seconds;
+    return kind == window_plan_kind::seed ? std::min(seed_default_window_seconds, max_window_seconds)
+                                          : max_window_seconds;
+}
+
+double window_plan_params::effective_hop_seconds() const {
+    return hop_seconds ? *hop_seconds : effective_window_seconds();
+}
+
+void window_plan_params::validate() const {
+    if (!positive_finite(max_window_seconds))
+        throw error("the model's window length must be positive, got " + seconds_text(max_window_seconds));
+    if (window_seconds && !positive_finite(*window_seconds))
+        throw error("the window length must be positive, got " + seconds_text(*window_seconds));
+    const double window = effective_window_seconds();
+    // A tiny tolerance so that 10 s is accepted however the tower's length was computed.
+    if (window > max_window_seconds * (1 + 1e-9))
+        throw error("the window length " + seconds_text(window) + " exceeds the audio tower's input of " +
+                    seconds_text(max_window_seconds));
+    if (hop_seconds && !positive_finite(*hop_seconds))
+        throw error("the hop must be positive, got " + seconds_text(*hop_seconds));
+    if (hop_seconds && kind != window_plan_kind::full)
+        throw error("a hop applies only to the full window plan");
+    if (!positive_finite(max_seconds))
+        throw error("the analysed length (max seconds) must be positive, got " + seconds_text(max_seconds));
+    if (!(min_tail_seconds >= 0)) throw error("the shortest tail window must not be negative");
+}
+
+std::vector<analysis_window> plan_windows(const window_plan_params& params, double duration_seconds) {
+    params.validate();
+    if (!positive_finite(duration_seconds)) throw error("the track holds no audio (duration " +
+                                                        seconds_text(duration_seconds) + ")");
+    const double analysed = std::min(duration_seconds, params.max_seconds);
+    const double window = params.effective_window_seconds();
+    if (analysed <= window) return {{0.0, analysed}};
+
+    std::vector<analysis_window> out;
+    switch (params.kind) {
+        case window_plan_kind::first:
+            out.push_back({0.0, window});
+            break;
+        case window_plan_kind::seed:
+            for (double f : seed_fractions) out.push_back({std::max(0.0, std::min(f * analysed, analysed - window)), window});
+            break;
+        case window_plan_kind::full: {
+            const double hop = params.effective_hop_seconds();
+            // Starts are computed as k * hop, not summed, so that no rounding drifts over a long track.
+            for (long k = 0;; k++) {
+                const double start = static_cast<double>(k) * hop;
+                if (start >= analysed) break;
+                const double length = std::min(window, analysed - start);
+                if (length < window && length < params.min_tail_seconds) break;
+                out.push_back({start, length});
+                // Later windows would lie wholly inside this one.
+                if (start + window >= analysed) break;
+            }
+            break;
+        }
+    }
+    return out;
+}
+
+}  // namespace sonavec

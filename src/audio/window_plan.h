@@ -1,0 +1,48 @@
+// Which spans of a track are analysed: the audio tower sees at most one fixed-length window at a time,
+// so a track is cut into windows whose vectors are averaged into the track's vector.
+//
+//   window_plan_params p;                                 // seed: 3 x 7 s at 10 %, 45 %, 80 %
+//   p.max_window_seconds = eng.window_samples() / double(eng.sample_rate());
+//   for (auto& w : plan_windows(p, info.duration_seconds)) decoder.read(w.start_seconds, w.length_seconds);
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sonavec {
+
+enum class window_plan_kind {
+    seed,   // three windows at 10 %, 45 % and 80 % of the track (the desktop apps' choice)
+    full,   // consecutive windows, one every hop seconds, over the whole track
+    first,  // one window from the start (what the reference does with a clip)
+};
+
+struct window_plan_params {
+    window_plan_kind kind = window_plan_kind::seed;
+    std::optional<double> window_seconds;  // unset: 7 s for seed, the tower's input length otherwise
+    std::optional<double> hop_seconds;     // full only; unset: the window length (no overlap)
+    double max_seconds = 300;              // only the first max_seconds of a track are analysed
+    double max_window_seconds = 10;        // the audio tower's input length; longer windows would be cut
+    double min_tail_seconds = 1;           // full: a final partial window shorter than this is dropped
+
+    // Throws sonavec::error naming the first bad parameter.
+    void validate() const;
+    double effective_window_seconds() const;
+    double effective_hop_seconds() const;
+};
+
+struct analysis_window {
+    double start_seconds = 0;
+    double length_seconds = 0;
+};
+
+// "seed", "full" or "first"; throws sonavec::error otherwise.
+window_plan_kind parse_window_plan_kind(const std::string& name);
+std::string window_plan_kind_name(window_plan_kind kind);
+
+// The windows of a track of duration_seconds (> 0), in time order. A track (or its analysed part)
+// no longer than one window gives a single window holding all of it: the feature extractor
+// repeat-pads it to the tower's input length.
+std::vector<analysis_window> plan_windows(const window_plan_params& params, double duration_seconds);
+
+}  // namespace sonavec
