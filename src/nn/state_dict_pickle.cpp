@@ -100,6 +100,7 @@ private:
         return v;
     }
     std::string take_line() {
+        if (pos_ == size_) fail("truncated pickle");
         const void* found = std::memchr(data_ + pos_, '\n', std::min(size_ - pos_, max_global_name + 1));
         if (!found) fail("GLOBAL name is unterminated or longer than " + std::to_string(max_global_name) + " bytes");
         const auto* end = static_cast<const std::byte*>(found);
