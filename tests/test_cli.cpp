@@ -5,6 +5,7 @@
 #include <sstream>
 #include <sys/wait.h>
 
+#include "hub_server.h"
 #include "test_data.h"
 
 using namespace sonavec;
@@ -105,4 +106,38 @@ TEST(cli, model_random_writes_a_loadable_model) {
     EXPECT_EQ(info.code, 0) << info.out << info.err;
     EXPECT_EQ(info.out.find("FAIL"), std::string::npos) << info.out;
     fs::remove_all(out);
+}
+
+TEST(cli, model_pull_resumes_then_the_cached_model_is_used) {
+    // A Hub stand-in serving the golden model as laion/clap-htsat-unfused publishes it: no safetensors,
+    // the weights behind an LFS redirect, and the first transfer of them cut off midway.
+    test::temp_dir tmp;
+    const fs::path served = tmp.path / "served";
+    fs::create_directories(served);
+    for (const char* f : {"config.json", "preprocessor_config.json", "vocab.json", "merges.txt", "pytorch_model.bin"})
+        fs::copy_file(test::golden_dir() / "model" / f, served / f);
+    test::hub_server hub(served, {"--lfs", "--cut", "pytorch_model.bin:1000000"});
+    const std::string env = "XDG_CACHE_HOME=" + (tmp.path / "cache").string() + " SONAVEC_HF_ENDPOINT=" + hub.endpoint() +
+                            " SONAVEC_MODEL= HF_ENDPOINT= HF_TOKEN=";
+    auto pull = run("model pull --quiet", env);
+    ASSERT_EQ(pull.code, 0) << pull.err;
+    const fs::path dir = tmp.path / "cache/sonavec/models/laion--clap-htsat-unfused";
+    EXPECT_EQ(pull.out, dir.string() + "\n");
+    EXPECT_NE(hub.log().find("range=bytes=1000000-"), std::string::npos) << hub.log();
+    EXPECT_EQ(fs::file_size(dir / "pytorch_model.bin"), fs::file_size(served / "pytorch_model.bin"));
+
+    auto r = run("embed-text 'a dog barking at night'", env);
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto v = nlohmann::json::parse(r.out).get<std::vector<float>>();
+    test::expect_embedding_close(v.data(), *test::open_golden("text/text0.safetensors")->find("embedding"), "pulled");
+}
+
+TEST(cli, model_pull_without_network_says_what_to_download) {
+    test::temp_dir tmp;
+    // Port 9 on loopback: nothing listens there, so the connection is refused at once.
+    auto r = run("model pull --quiet", "XDG_CACHE_HOME=" + tmp.path.string() + " SONAVEC_HF_ENDPOINT=http://127.0.0.1:9");
+    EXPECT_EQ(r.code, 1);
+    for (const char* f : {"config.json", "vocab.json", "merges.txt", "pytorch_model.bin"})
+        EXPECT_NE(r.err.find(f), std::string::npos) << f << " in: " << r.err;
+    EXPECT_NE(r.err.find((tmp.path / "sonavec/models/laion--clap-htsat-unfused").string()), std::string::npos) << r.err;
 }
