@@ -1,0 +1,43 @@
+// One vector per audio file: decode, plan the analysis windows, embed them in one batch, and average.
+//
+//   track_embed_params p;                         // seed plan: 3 x 7 s
+//   track_embedding t = embed_track(*eng, "song.flac", p);
+//   // t.vector: dim() floats, L2-normalised; t.windows: what was analysed
+#pragma once
+#include <filesystem>
+#include <vector>
+
+#include "audio/audio_decoder.h"
+#include "audio/window_plan.h"
+#include "sonavec/engine.h"
+
+namespace sonavec {
+
+struct window_embedding {
+    double start_seconds = 0;
+    double length_seconds = 0;  // what was decoded: shorter than planned where the file ends early
+    std::vector<float> vector;  // empty unless track_embed_params::keep_window_vectors
+};
+
+struct track_embedding {
+    std::filesystem::path path;
+    audio_info info;
+    std::vector<window_embedding> windows;
+    std::vector<float> vector;  // mean of the window vectors, L2-normalised
+};
+
+struct track_embed_params {
+    window_plan_params plan;         // max_window_seconds is taken from the engine
+    bool keep_window_vectors = false;
+};
+
+// Throws sonavec::error with the reason when the file cannot be decoded or holds no audio.
+track_embedding embed_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params);
+
+// The tower's input length in seconds (window_samples / sample_rate).
+double engine_window_seconds(const engine& eng);
+
+// The mean of rows unit vectors of dim floats, L2-normalised; throws when it is zero or not finite.
+std::vector<float> mean_direction(const float* rows_data, int64_t rows, int64_t dim);
+
+}  // namespace sonavec
