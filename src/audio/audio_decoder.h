@@ -25,6 +25,9 @@ struct audio_info {
 
 class audio_decoder {
 public:
+    // Probes the file and checks that it decodes (first frame, and packets up to the declared end);
+    // throws sonavec::error naming the path and the reason: no such file, permission denied, empty,
+    // not a recognised audio file, no audio stream, unsupported codec, corrupt, truncated, zero-length.
     explicit audio_decoder(const std::filesystem::path& path, int target_rate = 48000);
     ~audio_decoder();
     audio_decoder(const audio_decoder&) = delete;
@@ -35,8 +38,11 @@ public:
 
     // Mono samples at target_rate for [start, start + length) seconds, sample-accurate: seeks to the
     // nearest earlier point, decodes and discards up to start. Shorter at the end of the file.
+    // Mono is the mean of all channels; time zero is the first sample after encoder priming.
+    // At most one hour per call (a tiny hostile file can expand to far more); throws sonavec::error
+    // when the data is too damaged to decode.
     std::vector<float> read(double start_seconds, double length_seconds);
-    // The whole file from the start, up to max_seconds.
+    // The whole file from the start, up to max_seconds (and at most one hour).
     std::vector<float> read_all(double max_seconds);
 
 private:
