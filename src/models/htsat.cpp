@@ -5,6 +5,7 @@
 #include <string>
 
 #include "nn/fast_math.h"
+#include "nn/thread_pool.h"
 #include "nn/ops.h"
 #include "util/config_json.h"
 #include "util/error.h"
@@ -263,30 +264,33 @@ struct htsat_encoder::block_scratch {
     std::vector<float> qkv;      // [window tokens, 3C]: query | key | value
     std::vector<float> context;  // [window tokens, C]: attention context, later the normed MLP input
     std::vector<float> hidden;   // [tokens, mlp_dim]
-    std::vector<float> scores;   // [N, N]
 };
 
 // ref: modeling_clap.py ClapAudioSelfAttention.forward, per window and head, on strided views of qkv
 void htsat_encoder::window_attention(const swin_stage& stage, const swin_block& block, int64_t num_windows,
-                                     const float* qkv, float* context, float* scores) const {
+                                     const float* qkv, float* context) const {
     const int64_t ws = hp_.window_size, n = ws * ws, c = stage.dim, heads = stage.heads, d = c / heads;
     const int64_t map_windows = (stage.padded_height / ws) * (stage.padded_width / ws);
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-    for (int64_t w = 0; w < num_windows; w++) {
-        const float* mask = nullptr;
-        if (block.shift > 0 && stage.window_has_mask[w % map_windows])
-            mask = stage.shift_mask.data() + (w % map_windows) * n * n;
-        for (int64_t h = 0; h < heads; h++) {
-            const float* q = qkv + w * n * 3 * c + h * d;
-            const float* k = q + c;
-            const float* v = q + 2 * c;
-            gemm(false, true, n, n, d, scale, q, 3 * c, k, 3 * c, 0.0f, scores, n);
-            add_inplace(scores, block.position_bias.data() + h * n * n, n * n);
-            if (mask) add_inplace(scores, mask, n * n);
-            softmax_rows_fast(scores, n, n);
-            gemm(false, false, n, d, n, 1.0f, scores, n, v, 3 * c, 0.0f, context + w * n * c + h * d, c);
+    // Windows are independent: each thread takes a run of them, with its own score buffer.
+    compute_pool().parallel_for(num_windows, 1, [&](int64_t first, int64_t end) {
+        std::vector<float> scores(static_cast<size_t>(n * n));
+        for (int64_t w = first; w < end; w++) {
+            const float* mask = nullptr;
+            if (block.shift > 0 && stage.window_has_mask[w % map_windows])
+                mask = stage.shift_mask.data() + (w % map_windows) * n * n;
+            for (int64_t h = 0; h < heads; h++) {
+                const float* q = qkv + w * n * 3 * c + h * d;
+                const float* k = q + c;
+                const float* v = q + 2 * c;
+                gemm(false, true, n, n, d, scale, q, 3 * c, k, 3 * c, 0.0f, scores.data(), n);
+                add_inplace(scores.data(), block.position_bias.data() + h * n * n, n * n);
+                if (mask) add_inplace(scores.data(), mask, n * n);
+                softmax_rows_fast(scores.data(), n, n);
+                gemm(false, false, n, d, n, 1.0f, scores.data(), n, v, 3 * c, 0.0f, context + w * n * c + h * d, c);
+            }
         }
-    }
+    });
 }
 
 // ref: modeling_clap.py ClapAudioLayer.forward
@@ -302,7 +306,6 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
     sc.qkv.resize(static_cast<size_t>(window_rows * 3 * c));
     sc.context.resize(static_cast<size_t>(window_rows * c));
     sc.hidden.resize(static_cast<size_t>(tokens * stage.mlp_dim));
-    sc.scores.resize(static_cast<size_t>(n * n));
 
     // The map token each window row comes from (roll by -shift), or -1 for zero padding.
     const auto source_token = [&](int64_t row) -> int64_t {
@@ -313,26 +316,31 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
     };
 
     // ref: ClapAudioLayer.forward (layernorm_before, maybe_pad, torch.roll, window_partition)
-    for (int64_t row = 0; row < window_rows; row++) {
-        float* dst = sc.windows.data() + row * c;
-        const int64_t src = source_token(row);
-        if (src < 0) std::fill(dst, dst + c, 0.0f);
-        else layer_norm(x + src * c, 1, c, block.norm_before_w, block.norm_before_b, hp_.layer_norm_eps, dst);
-    }
+    compute_pool().parallel_for(window_rows, 64, [&](int64_t first, int64_t end) {
+        for (int64_t row = first; row < end; row++) {
+            float* dst = sc.windows.data() + row * c;
+            const int64_t src = source_token(row);
+            if (src < 0) std::fill(dst, dst + c, 0.0f);
+            else layer_norm_rows(x + src * c, 0, 1, c, block.norm_before_w, block.norm_before_b, hp_.layer_norm_eps, dst);
+        }
+    });
 
     // ref: ClapAudioSelfAttention.forward (query, key, value for all windows at once)
     float* qkv = sc.qkv.data();
     linear_into(sc.windows.data(), window_rows, c, block.query_w, block.query_b, c, qkv, 3 * c);
     linear_into(sc.windows.data(), window_rows, c, block.key_w, block.key_b, c, qkv + c, 3 * c);
     linear_into(sc.windows.data(), window_rows, c, block.value_w, block.value_b, c, qkv + 2 * c, 3 * c);
-    window_attention(stage, block, num_windows, qkv, sc.context.data(), sc.scores.data());
+    window_attention(stage, block, num_windows, qkv, sc.context.data());
 
     // ref: ClapAudioSelfOutput.forward, then window_reverse, reverse roll, crop and the residual add
     linear(sc.context.data(), window_rows, c, block.attn_out_w, block.attn_out_b, c, sc.windows.data());
-    for (int64_t row = 0; row < window_rows; row++) {
-        const int64_t src = source_token(row);
-        if (src >= 0) add_inplace(x + src * c, sc.windows.data() + row * c, c);
-    }
+    // Each window row maps to a distinct token, so the rows can be added back in parallel.
+    compute_pool().parallel_for(window_rows, 64, [&](int64_t first, int64_t end) {
+        for (int64_t row = first; row < end; row++) {
+            const int64_t src = source_token(row);
+            if (src >= 0) add_inplace(x + src * c, sc.windows.data() + row * c, c);
+        }
+    });
 
     // ref: ClapAudioLayer.forward (layernorm_after, ClapAudioIntermediate, ClapAudioOutput, residual)
     float* normed = sc.context.data();

@@ -96,7 +96,7 @@ private:
     void run_block(const swin_stage& stage, const swin_block& block, int64_t batch, float* x,
                    block_scratch& scratch) const;
     void window_attention(const swin_stage& stage, const swin_block& block, int64_t num_windows, const float* qkv,
-                          float* context, float* scores) const;
+                          float* context) const;
 
     htsat_hparams hp_;
     std::vector<float> bn_scale_, bn_shift_;  // eval batch norm folded into y = x * scale + shift

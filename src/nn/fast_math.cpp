@@ -1,5 +1,7 @@
 #include "nn/fast_math.h"
 
+#include "nn/thread_pool.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -37,7 +39,11 @@ void exp_fast(const float* x, float* y, int64_t n) {
 // erfc(|z|) from Numerical Recipes' Chebyshev fit (relative error below 1.2e-7 for every z), so
 // 1 + erf(z) is 2 - erfc(z) for z >= 0 and erfc(-z) for z < 0, with no cancellation in the tail.
 void gelu_fast_inplace(float* x, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
+    compute_pool().parallel_for(n, 1 << 15, [x](int64_t begin, int64_t end) { gelu_fast_range(x, begin, end); });
+}
+
+void gelu_fast_range(float* x, int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i++) {
         const float v = x[i];
         const float z = std::fabs(v) * 0.70710678118654752f;
         const float t = 1.0f / (1.0f + 0.5f * z);

@@ -10,7 +10,9 @@ namespace sonavec {
 void exp_fast(const float* x, float* y, int64_t n);
 
 // Exact-erf GELU, 0.5 * x * (1 + erf(x / sqrt 2)), absolute error below 1e-6 * (1 + |x|).
+// Split over the compute pool for long inputs.
 void gelu_fast_inplace(float* x, int64_t n);
+void gelu_fast_range(float* x, int64_t begin, int64_t end);  // elements [begin, end), on this thread
 
 // Numerically stable softmax of each row of x[rows, cols], in place, using exp_fast.
 void softmax_rows_fast(float* x, int64_t rows, int64_t cols);

@@ -4,24 +4,52 @@
 #include <cblas.h>
 #include <cmath>
 
+#include "nn/thread_pool.h"
+
 namespace sonavec {
 
 namespace {
-int g_threads = 1;
-}
 
-void set_compute_threads(int n) {
-    g_threads = std::max(1, n);
-    openblas_set_num_threads(g_threads);
-}
+// Below this many multiply-adds a product runs on one thread: splitting costs more than it saves.
+constexpr int64_t parallel_gemm_min_work = 1 << 18;
 
-int compute_threads() { return g_threads; }
-
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-          const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+void gemm_one_thread(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                     int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
                 static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
                 static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+}  // namespace
+
+void set_compute_threads(int n) {
+    // BLAS stays single-threaded: the compute pool splits the work, so no second set of threads spins.
+    openblas_set_num_threads(1);
+    resize_compute_pool(std::max(1, n));
+}
+
+int compute_threads() { return compute_pool().size(); }
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+    thread_pool& pool = compute_pool();
+    if (pool.size() == 1 || m * n * k < parallel_gemm_min_work) {
+        gemm_one_thread(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (m >= n) {
+        // Split the rows of C: row i of op(A) starts at a + i*lda, or at a + i when A is transposed.
+        pool.parallel_for(m, 16, [&](int64_t r0, int64_t r1) {
+            const float* a0 = trans_a ? a + r0 : a + r0 * lda;
+            gemm_one_thread(trans_a, trans_b, r1 - r0, n, k, alpha, a0, lda, b, ldb, beta, c + r0 * ldc, ldc);
+        });
+    } else {
+        // Few rows (a short text query): split the columns of C, so each thread reads its own share of B.
+        pool.parallel_for(n, 16, [&](int64_t c0, int64_t c1) {
+            const float* b0 = trans_b ? b + c0 * ldb : b + c0;
+            gemm_one_thread(trans_a, trans_b, m, c1 - c0, k, alpha, a, lda, b0, ldb, beta, c + c0, ldc);
+        });
+    }
 }
 
 void linear(const float* x, int64_t rows, int64_t in, const float* w, const float* bias, int64_t out, float* y) {
@@ -33,7 +61,14 @@ void linear(const float* x, int64_t rows, int64_t in, const float* w, const floa
 
 void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, const float* beta, float eps,
                 float* y) {
-    for (int64_t r = 0; r < rows; r++) {
+    compute_pool().parallel_for(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, dim)), [&](int64_t r0, int64_t r1) {
+        layer_norm_rows(x, r0, r1, dim, gamma, beta, eps, y);
+    });
+}
+
+void layer_norm_rows(const float* x, int64_t first_row, int64_t end_row, int64_t dim, const float* gamma,
+                     const float* beta, float eps, float* y) {
+    for (int64_t r = first_row; r < end_row; r++) {
         const float* xr = x + r * dim;
         float* yr = y + r * dim;
         double mean = 0;

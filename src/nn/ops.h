@@ -20,6 +20,10 @@ void linear(const float* x, int64_t rows, int64_t in, const float* w, const floa
 void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, const float* beta, float eps,
                 float* y);
 
+// The same for rows [first_row, end_row) only, on the calling thread (for callers that split work).
+void layer_norm_rows(const float* x, int64_t first_row, int64_t end_row, int64_t dim, const float* gamma,
+                     const float* beta, float eps, float* y);
+
 void gelu_inplace(float* x, int64_t n);  // exact erf GELU, as torch.nn.functional.gelu
 void relu_inplace(float* x, int64_t n);
 void tanh_inplace(float* x, int64_t n);
