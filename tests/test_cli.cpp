@@ -46,7 +46,7 @@ std::string golden_model() { return (test::golden_dir() / "model").string(); }
 TEST(cli, help_lists_and_documents_every_command) {
     auto r = run("--help");
     EXPECT_EQ(r.code, 0);
-    for (const char* c : {"embed-text", "model pull", "model info", "model random", "bench"}) {
+    for (const char* c : {"embed", "embed-text", "model pull", "model info", "model random", "bench"}) {
         EXPECT_NE(r.out.find(c), std::string::npos) << c;
         auto h = run(std::string(c) + " --help");
         EXPECT_EQ(h.code, 0) << c;

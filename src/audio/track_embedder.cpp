@@ -22,7 +22,7 @@ std::vector<float> mean_direction(const float* rows_data, int64_t rows, int64_t 
     norm = std::sqrt(norm);
     if (!std::isfinite(norm) || norm <= 0) throw error("the window embeddings average to no direction");
     std::vector<float> out(static_cast<size_t>(dim));
-    for (int64_t i = 0; i < dim; i++) out[static_cast<size_t>(i)] = static_cast<float>(sum[static_cast<size_t>(i)] / norm);
+    for (size_t i = 0; i < out.size(); i++) out[i] = static_cast<float>(sum[i] / norm);
     return out;
 }
 
@@ -40,7 +40,8 @@ track_embedding embed_track(const engine& eng, const std::filesystem::path& path
         std::vector<float> s = decoder.read(w.start_seconds, w.length_seconds);
         // A container may overstate the duration; a window past the real end holds nothing to embed.
         if (s.empty()) continue;
-        out.windows.push_back({w.start_seconds, static_cast<double>(s.size()) / static_cast<double>(eng.sample_rate()), {}});
+        const double decoded_seconds = static_cast<double>(s.size()) / static_cast<double>(eng.sample_rate());
+        out.windows.push_back({w.start_seconds, decoded_seconds, {}});
         samples.push_back(std::move(s));
     }
     if (samples.empty()) throw error("no audio could be decoded");
@@ -54,7 +55,7 @@ track_embedding embed_track(const engine& eng, const std::filesystem::path& path
     out.vector = mean_direction(vectors.data(), rows, dim);
     if (params.keep_window_vectors)
         for (int64_t r = 0; r < rows; r++)
-            out.windows[static_cast<size_t>(r)].vector.assign(vectors.begin() + r * dim, vectors.begin() + (r + 1) * dim);
+            out.windows[static_cast<size_t>(r)].vector.assign(vectors.data() + r * dim, vectors.data() + (r + 1) * dim);
     return out;
 }
 

@@ -83,7 +83,8 @@ std::vector<analysis_window> plan_windows(const window_plan_params& params, doub
             out.push_back({0.0, window});
             break;
         case window_plan_kind::seed:
-            for (double f : seed_fractions) out.push_back({std::max(0.0, std::min(f * analysed, analysed - window)), window});
+            for (double f : seed_fractions)
+                out.push_back({std::max(0.0, std::min(f * analysed, analysed - window)), window});
             break;
         case window_plan_kind::full: {
             const double hop = params.effective_hop_seconds();

@@ -15,6 +15,7 @@ struct command {
     int (*run)(const parsed_args&);
 };
 
+command embed_command();
 command embed_text_command();
 command model_pull_command();
 command model_info_command();

@@ -12,8 +12,8 @@ using namespace sonavec::cli;
 namespace {
 
 std::vector<command> all_commands() {
-    return {embed_text_command(), model_pull_command(), model_info_command(), model_random_command(),
-            bench_command()};
+    return {embed_command(),      embed_text_command(),   model_pull_command(),
+            model_info_command(), model_random_command(), bench_command()};
 }
 
 void print_overview() {

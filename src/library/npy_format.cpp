@@ -33,7 +33,7 @@ std::string npy_float32_matrix(const float* data, int64_t rows, int64_t cols) {
     for (size_t i = 0; i < n; i++) {
         uint32_t bits;
         std::memcpy(&bits, data + i, 4);
-        for (int b = 0; b < 4; b++) out[header + 4 * i + static_cast<size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xff);
+        for (size_t b = 0; b < 4; b++) out[header + 4 * i + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
     }
     return out;
 }

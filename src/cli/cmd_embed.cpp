@@ -1,0 +1,201 @@
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <optional>
+#include <thread>
+
+#include "audio/track_embedder.h"
+#include "cli/commands.h"
+#include "cli/embed_output.h"
+#include "cli/progress_bar.h"
+#include "hub/model_cache.h"
+#include "library/audio_files.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace sonavec::cli {
+
+namespace {
+
+enum class output_format { json, jsonl, npy };
+
+struct embed_options {
+    track_embed_params track;
+    output_format format = output_format::json;
+    std::string out;
+    int cores = 1;
+    bool quiet = false;
+};
+
+std::optional<double> seconds_option(const parsed_args& args, const std::string& name) {
+    if (!args.has(name)) return std::nullopt;
+    const std::string text = args.get(name);
+    try {
+        size_t used = 0;
+        const double v = std::stod(text, &used);
+        if (used != text.size()) throw std::invalid_argument("trailing characters");
+        return v;
+    } catch (const std::exception&) {
+        throw usage_error(name + " expects a number of seconds, got '" + text + "'");
+    }
+}
+
+embed_options parse_options(const parsed_args& args) {
+    embed_options o;
+    try {
+        o.track.plan.kind = parse_window_plan_kind(args.get("--windows", "seed"));
+    } catch (const error& e) {
+        throw usage_error(std::string("--windows: ") + e.what());
+    }
+    o.track.plan.window_seconds = seconds_option(args, "--window");
+    o.track.plan.hop_seconds = seconds_option(args, "--hop");
+    if (auto m = seconds_option(args, "--max-seconds")) o.track.plan.max_seconds = *m;
+    o.track.keep_window_vectors = args.has("--per-window");
+
+    const std::string format = args.get("--format", "json");
+    if (format == "json") o.format = output_format::json;
+    else if (format == "jsonl") o.format = output_format::jsonl;
+    else if (format == "npy") o.format = output_format::npy;
+    else throw usage_error("--format expects json, jsonl or npy, got '" + format + "'");
+    o.out = args.get("--out");
+    if (o.format == output_format::npy && o.out.empty()) throw usage_error("--format npy needs --out PATH");
+    if (o.track.keep_window_vectors && o.format != output_format::jsonl)
+        throw usage_error("--per-window needs --format jsonl");
+
+    const int all_cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    o.cores = args.get_int("--threads", all_cores);
+    if (o.cores < 1) throw usage_error("--threads must be at least 1");
+    o.quiet = args.has("--quiet");
+    return o;
+}
+
+// Decoder messages often start with the path, which the report already shows.
+std::string reason_without_path(const std::string& reason, const std::string& path) {
+    if (reason.rfind(path + ": ", 0) == 0) return reason.substr(path.size() + 2);
+    return reason;
+}
+
+void write_output(const embed_options& o, const std::vector<track_embedding>& tracks, int64_t dim) {
+    if (o.format == output_format::npy) {
+        write_file_atomically(o.out, tracks_npy(tracks, dim));
+        write_file_atomically(o.out + ".paths.txt", tracks_paths(tracks));
+        return;
+    }
+    const std::string text = o.format == output_format::json ? tracks_json(tracks)
+                                                             : tracks_jsonl(tracks, o.track.keep_window_vectors);
+    if (!o.out.empty()) {
+        write_file_atomically(o.out, text);
+        return;
+    }
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+        throw error("cannot write to standard output");
+}
+
+int run(const parsed_args& args) {
+    embed_options o = parse_options(args);
+    const std::vector<std::filesystem::path> files =
+        find_audio_files(std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()));
+    if (files.empty()) throw error("no audio files found in the given folders");
+
+    // Files in parallel, each on one core: multi-threaded matrix products round differently with the
+    // thread count, and a file's vector must not depend on how many cores the machine has.
+    const int workers = std::min(o.cores, static_cast<int>(files.size()));
+    engine_params p = engine_default_params();
+    p.threads = 1;
+    p.model_dir = resolve_model_dir(args.get("--model"));
+    const auto eng = engine::open(p);
+    o.track.plan.max_window_seconds = engine_window_seconds(*eng);
+    try {
+        o.track.plan.validate();
+    } catch (const error& e) {
+        throw usage_error(e.what());
+    }
+    // A model that cannot load is one failure of the whole run, not one per file.
+    eng->preload(true, false);
+
+    std::vector<std::optional<track_embedding>> results(files.size());
+    std::vector<std::string> failures(files.size());
+    progress_bar progress("embed", files.size(), o.quiet);
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        for (size_t i = next++; i < files.size(); i = next++) {
+            const std::string path = files[i].string();
+            try {
+                results[i] = embed_track(*eng, files[i], o.track);
+                progress.succeeded(path);
+            } catch (const std::exception& e) {
+                failures[i] = reason_without_path(e.what(), path);
+                if (failures[i].empty()) failures[i] = "unknown error";
+                progress.failed(path, failures[i]);
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; w++) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    progress.finish();
+
+    std::vector<track_embedding> tracks;
+    std::string summary;
+    size_t failed = 0;
+    for (size_t i = 0; i < files.size(); i++) {
+        if (results[i]) {
+            tracks.push_back(std::move(*results[i]));
+        } else {
+            failed++;
+            summary += "  " + files[i].string() + ": " + failures[i] + "\n";
+        }
+    }
+    write_output(o, tracks, eng->dim());
+    if (failed == 0) return 0;
+    std::fprintf(stderr, "sonavec embed: %zu of %zu files failed:\n%s", failed, files.size(), summary.c_str());
+    return 1;
+}
+
+}  // namespace
+
+command embed_command() {
+    return {{"embed",
+             "[--model DIR] [--windows seed|full|first] [--window S] [--hop S] [--max-seconds S] [--per-window] "
+             "[--format json|jsonl|npy] [--out PATH] [--threads N] [--quiet] FILE|DIR...",
+             "Embed audio files into the shared audio-text space: one L2-normalised vector per file, the mean of "
+             "its analysis windows' vectors. Folders are searched recursively for audio files.",
+             "window plans:\n"
+             "  seed   three windows at 10 %, 45 % and 80 % of the track (default window 7 s)\n"
+             "  full   consecutive windows every --hop seconds over the whole track (default window 10 s, hop = "
+             "window);\n"
+             "         a final partial window is kept when it is at least 1 s long\n"
+             "  first  one window from the start (default 10 s: the audio tower's input)\n"
+             "  A track shorter than a window is one window holding all of it (repeat-padded by the model).\n"
+             "\n"
+             "output (stdout unless --out; --out is written atomically, never half a file):\n"
+             "  json   [{\"trackName\": NAME, \"vector\": [...]}, ...]\n"
+             "  jsonl  one object per file: filename, path, duration_seconds, sample_rate, channels, windows\n"
+             "         (a count, or with --per-window [{start_seconds, length_seconds, vector}]), embedding, tags\n"
+             "  npy    an N x D float32 matrix in --out, and the rows' paths in --out.paths.txt\n"
+             "\n"
+             "A file that cannot be read is reported on stderr with the reason, the others are still embedded and\n"
+             "written, and a summary lists the failures at the end.\n"
+             "exit codes: 0 every file embedded, 1 some file failed (or the model could not load), 2 bad usage\n"
+             "\n"
+             "examples:\n"
+             "  sonavec embed song.mp3\n"
+             "  sonavec embed --format jsonl --out library.jsonl ~/Music\n"
+             "  sonavec embed --windows full --format npy --out vectors.npy samples/",
+             {model_option(),
+              {"--windows", "PLAN", "seed (default), full or first"},
+              {"--window", "S", "window length in seconds (at most the model's 10 s input)"},
+              {"--hop", "S", "full plan: seconds from one window's start to the next (default: the window length)"},
+              {"--max-seconds", "S", "analyse only the first S seconds of each track (default 300)"},
+              {"--per-window", "", "jsonl: also write each window's start, length and vector"},
+              {"--format", "FMT", "json (default), jsonl or npy"},
+              {"--out", "PATH", "write to PATH instead of stdout (required for npy)"},
+              {"--threads", "N", "files embedded at once, one core each (default: all cores); the vectors do not "
+                                 "depend on N"},
+              {"--quiet", "", "no progress; failures are still reported"}},
+             1},
+            run};
+}
+
+}  // namespace sonavec::cli
