@@ -273,6 +273,8 @@ TEST(embed_cli, per_window_output_follows_the_plan_and_averages_to_the_track_vec
         {"--windows full --window 5", {0, 5, 10}, {5, 5, 2}},
         {"--windows full --window 4 --hop 3", {0, 3, 6, 9}, {4, 4, 4, 3}},
         {"--windows first", {0}, {10}},
+        // 12 windows: more than one batch of the tower.
+        {"--windows full --window 1", {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, std::vector<double>(12, 1.0)},
         {"--max-seconds 6", {0}, {6}},
     };
     for (const auto& p : plans) {

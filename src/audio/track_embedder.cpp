@@ -1,11 +1,16 @@
 #include "audio/track_embedder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <span>
 
 #include "util/error.h"
 
 namespace sonavec {
+
+namespace {
+constexpr size_t max_windows_per_batch = 8;
+}
 
 double engine_window_seconds(const engine& eng) {
     return static_cast<double>(eng.window_samples()) / static_cast<double>(eng.sample_rate());
@@ -46,10 +51,19 @@ track_embedding embed_track(const engine& eng, const std::filesystem::path& path
     }
     if (samples.empty()) throw error("no audio could be decoded");
 
-    const std::vector<std::span<const float>> spans(samples.begin(), samples.end());
-    const std::vector<float> vectors = eng.embed_audio_windows(spans);
+    // Batches bound the tower's scratch memory: a full plan over a long track has dozens of windows,
+    // and every worker thread holds one batch.
     const int64_t dim = eng.dim();
     const int64_t rows = static_cast<int64_t>(samples.size());
+    std::vector<float> vectors;
+    vectors.reserve(static_cast<size_t>(rows * dim));
+    for (size_t first = 0; first < samples.size(); first += max_windows_per_batch) {
+        const size_t end = std::min(samples.size(), first + max_windows_per_batch);
+        const std::vector<std::span<const float>> spans(samples.begin() + static_cast<long>(first),
+                                                        samples.begin() + static_cast<long>(end));
+        const std::vector<float> batch = eng.embed_audio_windows(spans);
+        vectors.insert(vectors.end(), batch.begin(), batch.end());
+    }
     for (float v : vectors)
         if (!std::isfinite(v)) throw error("the model produced a non-finite embedding");
     out.vector = mean_direction(vectors.data(), rows, dim);

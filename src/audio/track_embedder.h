@@ -1,4 +1,4 @@
-// One vector per audio file: decode, plan the analysis windows, embed them in one batch, and average.
+// One vector per audio file: decode, plan the analysis windows, embed them in batches, and average.
 //
 //   track_embed_params p;                         // seed plan: 3 x 7 s
 //   track_embedding t = embed_track(*eng, "song.flac", p);
