@@ -18,10 +18,12 @@ extern "C" {
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <system_error>
 
+#include "audio/riff_declared_size.h"
 #include "util/error.h"
 
 namespace sonavec {
@@ -488,7 +490,17 @@ audio_decoder::audio_decoder(const std::filesystem::path& path, int target_rate)
     s.target_rate = target_rate;
     if (!s.packet || !s.frame) throw error("audio_decoder: out of memory");
     check_readable_file(path);
+    // FFmpeg logs to stderr from every decoding thread; our errors carry the reasons instead.
+    // SONAVEC_FFMPEG_LOG=1 keeps its log for debugging.
+    if (std::getenv("SONAVEC_FFMPEG_LOG") == nullptr) av_log_set_level(AV_LOG_QUIET);
     s.open();
+    if (const auto declared = riff_declared_data_end(path)) {
+        std::error_code ec;
+        const uint64_t size = std::filesystem::file_size(path, ec);
+        if (!ec && *declared > size + 1)
+            throw error(s.path + ": truncated (the WAV header declares " + std::to_string(*declared) +
+                        " bytes, the file has " + std::to_string(size) + ")");
+    }
 
     const AVStream* stream = s.format->streams[s.stream_index];
     s.info.container = s.format->iformat->name;
