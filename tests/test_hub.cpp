@@ -360,3 +360,18 @@ TEST(model_cache, resolve_names_missing_files_and_where_to_get_them) {
     scoped_env model_env("SONAVEC_MODEL", (tmp.path / "nowhere").c_str());
     EXPECT_THROW(resolve_model_dir(""), sonavec::error);
 }
+
+TEST(model_cache, audio_only_use_needs_no_tokenizer_files) {
+    temp_dir tmp;
+    const fs::path dir = tmp.path / "audio_only";
+    fs::create_directories(dir);
+    std::ofstream(dir / "config.json") << "{}";
+    std::ofstream(dir / "preprocessor_config.json") << "{}";
+    std::ofstream(dir / "model.safetensors") << "x";
+    EXPECT_TRUE(missing_model_files(dir, model_use::audio).empty());
+    EXPECT_EQ(missing_model_files(dir), (std::vector<std::string>{"vocab.json", "merges.txt"}));
+    EXPECT_EQ(resolve_model_dir(dir.string(), model_use::audio), dir);
+    EXPECT_THROW(resolve_model_dir(dir.string()), sonavec::error);
+    fs::remove(dir / "preprocessor_config.json");
+    EXPECT_EQ(missing_model_files(dir, model_use::audio), std::vector<std::string>{"preprocessor_config.json"});
+}

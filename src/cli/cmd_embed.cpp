@@ -102,7 +102,7 @@ int run(const parsed_args& args) {
     const int workers = std::min(o.cores, static_cast<int>(files.size()));
     engine_params p = engine_default_params();
     p.threads = 1;
-    p.model_dir = resolve_model_dir(args.get("--model"));
+    p.model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
     const auto eng = engine::open(p);
     o.track.plan.max_window_seconds = engine_window_seconds(*eng);
     try {

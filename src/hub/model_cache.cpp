@@ -61,11 +61,14 @@ fs::path cached_model_dir(const std::string& repo, const fs::path& cache_root) {
     return (cache_root.empty() ? default_cache_root() : cache_root) / folder;
 }
 
-std::vector<std::string> missing_model_files(const fs::path& dir) {
+std::vector<std::string> missing_model_files(const fs::path& dir, model_use use) {
     std::vector<std::string> missing;
     std::error_code ec;
-    for (const auto& f : model_config_files())
+    for (const auto& f : model_config_files()) {
+        const bool tokenizer_file = f == "vocab.json" || f == "merges.txt";
+        if (tokenizer_file && use == model_use::audio) continue;
         if (!fs::is_regular_file(dir / f, ec)) missing.push_back(f);
+    }
     bool have_weights = false;
     for (const auto& f : model_weight_files()) have_weights = have_weights || fs::is_regular_file(dir / f, ec);
     if (!have_weights) missing.push_back(model_weight_files()[0] + " or " + model_weight_files()[1]);
@@ -82,7 +85,7 @@ std::string manual_download_help(const std::string& repo, const std::string& rev
     return out;
 }
 
-fs::path resolve_model_dir(const std::string& model_flag) {
+fs::path resolve_model_dir(const std::string& model_flag, model_use use) {
     const fs::path cache_dir = cached_model_dir(default_model_repo);
     const std::string from_env = env("SONAVEC_MODEL");
     fs::path dir = cache_dir;
@@ -96,7 +99,7 @@ fs::path resolve_model_dir(const std::string& model_flag) {
     }
     std::error_code ec;
     const bool exists = fs::is_directory(dir, ec);
-    const std::vector<std::string> missing = missing_model_files(dir);
+    const std::vector<std::string> missing = missing_model_files(dir, use);
     if (exists && missing.empty()) return dir;
 
     std::string endpoint;

@@ -17,8 +17,12 @@ const std::vector<std::string>& model_weight_files();  // model.safetensors, pyt
 std::filesystem::path default_cache_root();  // $XDG_CACHE_HOME/sonavec/models or ~/.cache/sonavec/models
 std::filesystem::path cached_model_dir(const std::string& repo, const std::filesystem::path& cache_root = {});
 
+// What a command will use: audio-only commands need no tokenizer files (vocab.json, merges.txt).
+enum class model_use { audio, audio_and_text };
+
 // The needed files dir lacks (the weights as "model.safetensors or pytorch_model.bin"); empty when complete.
-std::vector<std::string> missing_model_files(const std::filesystem::path& dir);
+std::vector<std::string> missing_model_files(const std::filesystem::path& dir,
+                                             model_use use = model_use::audio_and_text);
 
 // How to fetch a model without `sonavec model pull`: each file's URL and the directory to put it in.
 std::string manual_download_help(const std::string& repo, const std::string& revision, const std::string& endpoint,
@@ -27,6 +31,6 @@ std::string manual_download_help(const std::string& repo, const std::string& rev
 // --model DIR (model_flag, "" when not given) beats $SONAVEC_MODEL beats the cached default repo.
 // Throws sonavec::error naming the missing files, their URLs and where they go when the chosen directory
 // is incomplete; an explicit choice never falls back to another one.
-std::filesystem::path resolve_model_dir(const std::string& model_flag);
+std::filesystem::path resolve_model_dir(const std::string& model_flag, model_use use = model_use::audio_and_text);
 
 }  // namespace sonavec
