@@ -9,8 +9,12 @@ packages=(
   libpcre2-dev               # GPT-2 pre-tokenisation regex with Unicode classes
   libavformat-dev libavcodec-dev libavutil-dev libswresample-dev  # audio decoding and resampling
   ffmpeg sox libsox-fmt-all  # test signals in every format, made at test time
+  libsqlite3-dev             # the library's catalog
+  libfaiss-dev               # approximate nearest-neighbour index for large libraries
   libgtest-dev               # unit tests
   python3                    # test-time HTTP server for the download client
+  python3-numpy              # tests load the npy export back
+  postgresql                 # tests load the pgvector SQL export into a real server
 )
 need=()
 for p in "${packages[@]}"; do
