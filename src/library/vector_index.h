@@ -1,0 +1,66 @@
+// Nearest neighbours by cosine similarity over a library's unit vectors: exact (one BLAS matrix-vector
+// product) for small libraries, an approximate FAISS index for large ones, chosen by size.
+//
+//   vector_index idx = vector_index::build(vectors, ids, n, dim, index_choice::automatic);
+//   idx.save(dir / "vectors.index");                  // atomically; load() refuses a stale or corrupt file
+//   auto hits = idx.search(query, 10);                // best first; score = cosine = dot product
+//   auto some = idx.search(query, 10, [&](int64_t id) { return wanted(id); });  // filtered
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sonavec {
+
+enum class index_choice { automatic, exact, ann };
+
+// "auto", "exact" or "ann"; throws sonavec::error otherwise.
+index_choice parse_index_choice(const std::string& name);
+std::string index_choice_name(index_choice choice);
+
+struct search_hit {
+    int64_t id = 0;      // the id given to build()
+    float score = 0;     // cosine similarity (dot product of unit vectors)
+};
+
+class vector_index {
+public:
+    // Libraries up to this many vectors use exact search under index_choice::automatic (measured in
+    // BENCHMARKS.md: below it exact search is as fast as the ANN index and always exact).
+    static int64_t exact_search_limit();
+
+    // vectors: n rows of dim floats, unit length; ids: n distinct ids. Copies what it needs.
+    static vector_index build(const float* vectors, const int64_t* ids, int64_t n, int64_t dim, index_choice choice);
+
+    // Reads an index written by save(). `fingerprint` must equal the one given to save (the catalog's
+    // state when the index was built); a different one, a missing file or a damaged one throws
+    // sonavec::error, and the caller rebuilds.
+    static vector_index load(const std::filesystem::path& file, const std::string& fingerprint);
+    void save(const std::filesystem::path& file, const std::string& fingerprint) const;
+
+    vector_index(vector_index&&) noexcept;
+    vector_index& operator=(vector_index&&) noexcept;
+    ~vector_index();
+
+    // The k best hits, best first. With `accept`, only ids it accepts are returned (still k of them when
+    // that many exist): the approximate index widens its search, and falls back to exact search over the
+    // accepted vectors, until it has them.
+    std::vector<search_hit> search(const float* query, int64_t k,
+                                   const std::function<bool(int64_t)>& accept = nullptr) const;
+
+    int64_t size() const;
+    int64_t dim() const;
+    bool approximate() const;      // true for the FAISS index
+    std::string description() const;  // "exact, 1200 x 512" / "FAISS IVF1024,Flat, 1000000 x 512"
+    int64_t memory_bytes() const;
+
+private:
+    struct impl;
+    explicit vector_index(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sonavec
