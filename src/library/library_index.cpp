@@ -1,0 +1,68 @@
+#include "library/library_index.h"
+
+#include <cstdio>
+
+#include "util/error.h"
+
+namespace sonavec {
+
+namespace {
+
+bool kind_matches(const vector_index& idx, index_choice choice) {
+    if (choice == index_choice::automatic) return true;
+    return idx.approximate() == (choice == index_choice::ann);
+}
+
+vector_index build_from(const catalog& cat, index_choice choice) {
+    std::vector<float> vectors;
+    std::vector<int64_t> ids;
+    int64_t dim = 0;
+    for (const auto& e : cat.entries(true)) {
+        if (e.status != entry_status::ok || e.vector.empty()) continue;
+        if (dim == 0) dim = static_cast<int64_t>(e.vector.size());
+        if (static_cast<int64_t>(e.vector.size()) != dim)
+            throw error(cat.dir().string() + ": the library holds vectors of different sizes (" + std::to_string(dim) +
+                        " and " + std::to_string(e.vector.size()) + ", " + e.path +
+                        "): vectors from different models cannot be searched together");
+        vectors.insert(vectors.end(), e.vector.begin(), e.vector.end());
+        ids.push_back(e.id);
+    }
+    return vector_index::build(vectors.data(), ids.data(), static_cast<int64_t>(ids.size()), dim, choice);
+}
+
+}  // namespace
+
+std::filesystem::path library_index_file(const catalog& cat) { return cat.dir() / "vectors.index"; }
+
+vector_index rebuild_library_index(const catalog& cat, index_choice choice) {
+    const std::string fingerprint = cat.fingerprint();
+    vector_index idx = build_from(cat, choice);
+    idx.save(library_index_file(cat), fingerprint);
+    return idx;
+}
+
+vector_index open_library_index(const catalog& cat, index_choice choice, bool* rebuilt) {
+    const std::string fingerprint = cat.fingerprint();
+    if (std::filesystem::exists(library_index_file(cat))) {
+        try {
+            vector_index idx = vector_index::load(library_index_file(cat), fingerprint);
+            if (kind_matches(idx, choice)) {
+                if (rebuilt) *rebuilt = false;
+                return idx;
+            }
+        } catch (const error&) {
+            // stale or damaged: rebuilt below
+        }
+    }
+    if (rebuilt) *rebuilt = true;
+    vector_index idx = build_from(cat, choice);
+    try {
+        idx.save(library_index_file(cat), fingerprint);
+    } catch (const error& e) {
+        std::fprintf(stderr, "sonavec: note: the index could not be saved (%s); it will be rebuilt next time\n",
+                     e.what());
+    }
+    return idx;
+}
+
+}  // namespace sonavec
