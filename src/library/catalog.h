@@ -6,6 +6,10 @@
 //   if (auto seen = cat.find(path); seen && seen->size_bytes == size && seen->mtime_ns == mtime) skip;
 //   cat.put(entry);                                   // insert or replace by path
 //   for (const auto& e : cat.entries()) ...           // with vectors, for export and the index
+//
+// The file is treated as hostile input: a foreign or damaged database, an unknown schema, or a row
+// whose values are out of range (a vector BLOB of the wrong size, a non-finite float, tags that are
+// not a JSON object of strings) is refused with a sonavec::error naming the file.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -13,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sonavec {
@@ -39,7 +44,8 @@ struct catalog_entry {
     entry_status status = entry_status::ok;
     std::string error;                // why it failed (status failed)
     std::string model_id;             // which model made the vector (the model directory's name)
-    std::string window_plan;          // "seed", "full", "first", or "import"
+    std::string window_plan;          // "seed", "full", "first" (then " window=S hop=S max-seconds=S" for
+                                      // what was not the default), or "import"
     std::vector<float> vector;        // dim floats, unit length; empty when failed
     std::vector<catalog_window> windows;  // per-window vectors, when they were asked for
 };
@@ -48,6 +54,32 @@ struct catalog_stats {
     int64_t files = 0, ok = 0, failed = 0, windows = 0;
     std::map<std::string, int64_t> by_model;   // model_id -> files
     std::map<std::string, int64_t> by_format;  // format -> files
+    std::vector<std::pair<std::string, std::string>> failures;  // (path, error), the first by path
+};
+
+// What an index run needs to decide whether a file changed, without its vectors or tags.
+struct catalog_file_state {
+    int64_t id = 0;
+    std::string path;
+    uint64_t size_bytes = 0;
+    int64_t mtime_ns = 0;
+    entry_status status = entry_status::ok;
+    std::string error;
+    std::string model_id;
+    std::string window_plan;
+    bool has_windows = false;
+};
+
+// The ok rows' vectors as one row-major matrix, for building the vector index.
+struct catalog_vectors {
+    std::vector<int64_t> ids;
+    int64_t dim = 0;
+    std::vector<float> data;  // ids.size() x dim
+};
+
+enum class catalog_open {
+    create_if_missing,  // make the folder and an empty catalog (index, import)
+    existing,           // throw when there is none (stats, prune, search)
 };
 
 class catalog {
@@ -57,12 +89,14 @@ public:
 
     // Opens (creating when absent) library_dir/catalog.sqlite. Throws sonavec::error naming the file
     // when it is not a sonavec catalog or is damaged.
-    explicit catalog(const std::filesystem::path& library_dir);
+    explicit catalog(const std::filesystem::path& library_dir,
+                     catalog_open how = catalog_open::create_if_missing);
     ~catalog();
     catalog(catalog&&) noexcept;
     catalog& operator=(catalog&&) noexcept;
 
     const std::filesystem::path& dir() const;
+    std::filesystem::path file() const;  // dir() / "catalog.sqlite"
 
     std::optional<catalog_entry> find(const std::string& path, bool with_vectors = false) const;
     std::optional<catalog_entry> find(int64_t id, bool with_vectors = false) const;
@@ -72,13 +106,25 @@ public:
     // Several at once, one transaction (cheaper per file).
     void put_many(const std::vector<catalog_entry>& entries);
     void remove(int64_t id);
+    void remove_many(const std::vector<int64_t>& ids);  // one transaction
+
+    // An ok row with these bytes, model and window plan (and per-window vectors when asked), with its
+    // vectors: a moved or copied file need not be embedded again.
+    std::optional<catalog_entry> find_by_content(const std::string& content_hash, const std::string& model_id,
+                                                 const std::string& window_plan, bool need_windows) const;
 
     // All rows, ordered by id; vectors only when asked (they are 2 KB each).
     std::vector<catalog_entry> entries(bool with_vectors = false) const;
     // The paths under `root` (a folder) that the catalog holds: what an index run may find deleted.
     std::vector<std::string> paths_under(const std::string& root) const;
+    std::vector<catalog_file_state> file_states_under(const std::string& root) const;
 
-    catalog_stats stats() const;
+    // The ok rows' vectors; only model_id's when it is not empty. Throws when the rows' sizes differ.
+    catalog_vectors vectors(const std::string& model_id = "") const;
+
+    catalog_stats stats(size_t max_failures = 20) const;
+    // Gives the space of removed rows back to the file system.
+    void vacuum();
     // Changes whenever a vector is added, replaced or removed: the vector index stores it and is
     // rebuilt when it no longer matches.
     std::string fingerprint() const;

@@ -1,0 +1,589 @@
+#include "library/catalog.h"
+
+#include <bit>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <tuple>
+
+#include "library/sqlite_db.h"
+#include "util/error.h"
+
+namespace sonavec {
+
+namespace {
+
+// Vectors are stored as the machine's float32 bytes; every machine sonavec targets is little-endian.
+static_assert(std::endian::native == std::endian::little, "catalog BLOBs are little-endian float32");
+
+constexpr int64_t schema_version = 1;
+constexpr int64_t application_id = 0x534f4e56;    // "SONV" in the database header: ours, not a foreign file
+constexpr int max_value_bytes = 16 << 20;          // no path, tag set or vector sonavec writes comes close
+constexpr int64_t max_dim = 65536;                 // the model config's own bound on projection_dim
+
+// Every object the catalog holds. A file whose schema differs in any way is refused, so that every
+// query below runs against exactly these tables (and no trigger or view of someone else's).
+constexpr const char* schema_sql = R"(
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+CREATE TABLE files (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    path             TEXT NOT NULL,
+    size_bytes       INTEGER NOT NULL,
+    mtime_ns         INTEGER NOT NULL,
+    content_hash     TEXT NOT NULL,
+    duration_seconds REAL NOT NULL,
+    format           TEXT NOT NULL,
+    sample_rate      INTEGER NOT NULL,
+    channels         INTEGER NOT NULL,
+    tags             TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    error            TEXT NOT NULL,
+    model_id         TEXT NOT NULL,
+    window_plan      TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX files_by_path ON files (path);
+CREATE INDEX files_by_content ON files (content_hash);
+CREATE TABLE vectors (
+    file_id INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+    dim     INTEGER NOT NULL,
+    vector  BLOB NOT NULL
+) STRICT;
+CREATE TABLE windows (
+    file_id        INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    ordinal        INTEGER NOT NULL,
+    start_seconds  REAL NOT NULL,
+    length_seconds REAL NOT NULL,
+    vector         BLOB NOT NULL,
+    PRIMARY KEY (file_id, ordinal)
+) STRICT;
+)";
+
+constexpr const char* file_columns =
+    "f.id, f.path, f.size_bytes, f.mtime_ns, f.content_hash, f.duration_seconds, f.format, f.sample_rate, "
+    "f.channels, f.tags, f.status, f.error, f.model_id, f.window_plan";
+
+using schema_rows = std::set<std::tuple<std::string, std::string, std::string, std::string>>;
+
+schema_rows read_schema(const sqlite_db& db) {
+    schema_rows rows;
+    sqlite_statement s = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema");
+    while (s.step()) {
+        std::string name = s.column_text(1);
+        if (name.rfind("sqlite_stat", 0) == 0) continue;  // left by ANALYZE: harmless statistics
+        rows.emplace(s.column_text(0), std::move(name), s.column_text(2), s.column_text(3));
+    }
+    return rows;
+}
+
+// The schema as SQLite itself records it, from a scratch in-memory database.
+const schema_rows& expected_schema() {
+    static const schema_rows rows = [] {
+        sqlite_db scratch(":memory:", true, max_value_bytes);
+        scratch.exec(schema_sql);
+        return read_schema(scratch);
+    }();
+    return rows;
+}
+
+std::string random_hex(size_t bytes) {
+    std::random_device rd;
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (size_t i = 0; i < bytes; i++) {
+        const unsigned v = rd() & 0xff;
+        out += digits[v >> 4];
+        out += digits[v & 15];
+    }
+    return out;
+}
+
+std::string tags_json(const std::map<std::string, std::string>& tags) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, v] : tags) j[k] = v;
+    // Tags come from files and need not be valid UTF-8; store what can be shown rather than fail.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void check_vector(const std::vector<float>& v, size_t dim, const std::string& what) {
+    if (v.size() != dim) throw error(what + " has " + std::to_string(v.size()) + " floats, expected " + std::to_string(dim));
+    for (float x : v)
+        if (!std::isfinite(x)) throw error(what + " holds a non-finite value");
+}
+
+void check_for_put(const catalog_entry& e) {
+    const std::string what = "catalog entry '" + e.path + "'";
+    if (e.path.empty()) throw error("catalog entry without a path");
+    if (e.size_bytes > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        throw error(what + ": size out of range");
+    if (e.status == entry_status::failed) {
+        if (!e.vector.empty() || !e.windows.empty()) throw error(what + ": a failed entry has no vectors");
+        return;
+    }
+    if (e.vector.empty() || static_cast<int64_t>(e.vector.size()) > max_dim)
+        throw error(what + ": vector of " + std::to_string(e.vector.size()) + " floats");
+    check_vector(e.vector, e.vector.size(), what + ": vector");
+    for (const auto& w : e.windows) check_vector(w.vector, e.vector.size(), what + ": window vector");
+}
+
+}  // namespace
+
+std::string entry_status_name(entry_status status) { return status == entry_status::ok ? "ok" : "failed"; }
+
+std::filesystem::path catalog::default_library_dir() {
+    const char* data = std::getenv("XDG_DATA_HOME");
+    if (data && data[0] == '/') return std::filesystem::path(data) / "sonavec" / "library";
+    const char* home = std::getenv("HOME");
+    if (!home || !home[0]) throw error("neither XDG_DATA_HOME nor HOME is set: give the library with --library PATH");
+    return std::filesystem::path(home) / ".local" / "share" / "sonavec" / "library";
+}
+
+struct catalog::impl {
+    std::filesystem::path dir;
+    sqlite_db db;
+    std::mutex mutex;  // one connection: its statements run one at a time
+    sqlite_statement upsert_file, delete_vector, delete_windows, insert_vector, insert_window, bump_generation,
+        select_by_path, select_by_id, select_windows, delete_file;
+
+    impl(const std::filesystem::path& d, bool create) : dir(d), db(d / "catalog.sqlite", create, max_value_bytes) {
+        open_schema();
+        // WAL: readers (search) run while an index run writes, and a commit is one append. NORMAL
+        // syncs at checkpoints only: a killed process loses nothing committed, and a power cut can
+        // lose only the last commits, never consistency (an index run then redoes those files).
+        if (db.query_text("PRAGMA journal_mode = WAL").value_or("") != "wal")
+            throw error(db.path().string() + ": cannot use write-ahead logging on this file system");
+        db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+        prepare_statements();
+    }
+
+    [[noreturn]] void refuse(const std::string& why) const {
+        throw error(db.path().string() + ": not a sonavec catalog (" + why + ")");
+    }
+
+    void open_schema() {
+        // Read before writing anything: a foreign database is refused untouched.
+        int64_t app = db.query_int64("PRAGMA application_id");
+        if (app == 0 && db.query_int64("SELECT count(*) FROM sqlite_schema") == 0) {
+            sqlite_transaction t(db);
+            app = db.query_int64("PRAGMA application_id");  // another process may have created it meanwhile
+            if (app == 0 && db.query_int64("SELECT count(*) FROM sqlite_schema") == 0) {
+                db.exec("PRAGMA application_id = " + std::to_string(application_id));
+                db.exec(schema_sql);
+                sqlite_statement meta = db.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)");
+                for (const auto& [k, v] : {std::pair<std::string, std::string>{"schema_version", std::to_string(schema_version)},
+                                           {"catalog_id", random_hex(8)},
+                                           {"generation", "0"}}) {
+                    meta.bind(1, k);
+                    meta.bind(2, v);
+                    meta.run();
+                    meta.reset();
+                }
+                app = application_id;
+            }
+            t.commit();
+        }
+        if (app != application_id) refuse("another program's SQLite database");
+        const std::optional<std::string> version = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'meta'").step()
+                                                       ? db.query_text("SELECT value FROM meta WHERE key = 'schema_version'")
+                                                       : std::nullopt;
+        if (!version) refuse("no schema version");
+        if (*version != std::to_string(schema_version)) {
+            char* end = nullptr;
+            const long long v = std::strtoll(version->c_str(), &end, 10);
+            if (end && *end == 0 && v > schema_version)
+                throw error(db.path().string() + ": made by a newer sonavec (catalog schema " + *version +
+                            "; this one reads " + std::to_string(schema_version) + ")");
+            refuse("unknown schema version '" + version->substr(0, 40) + "'");
+        }
+        if (read_schema(db) != expected_schema()) refuse("its tables differ from sonavec's");
+        if (!db.query_text("SELECT value FROM meta WHERE key = 'catalog_id'") ||
+            !db.query_text("SELECT value FROM meta WHERE key = 'generation'"))
+            refuse("meta table incomplete");
+    }
+
+    void prepare_statements() {
+        upsert_file = db.prepare(
+            "INSERT INTO files (path, size_bytes, mtime_ns, content_hash, duration_seconds, format, sample_rate, "
+            "channels, tags, status, error, model_id, window_plan) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+            "ON CONFLICT (path) DO UPDATE SET size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns, "
+            "content_hash = excluded.content_hash, duration_seconds = excluded.duration_seconds, "
+            "format = excluded.format, sample_rate = excluded.sample_rate, channels = excluded.channels, "
+            "tags = excluded.tags, status = excluded.status, error = excluded.error, model_id = excluded.model_id, "
+            "window_plan = excluded.window_plan "
+            "RETURNING id");
+        delete_vector = db.prepare("DELETE FROM vectors WHERE file_id = ?1");
+        delete_windows = db.prepare("DELETE FROM windows WHERE file_id = ?1");
+        delete_file = db.prepare("DELETE FROM files WHERE id = ?1");
+        insert_vector = db.prepare("INSERT INTO vectors (file_id, dim, vector) VALUES (?1, ?2, ?3)");
+        insert_window = db.prepare(
+            "INSERT INTO windows (file_id, ordinal, start_seconds, length_seconds, vector) VALUES (?1, ?2, ?3, ?4, ?5)");
+        bump_generation = db.prepare(
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'");
+        const std::string select = std::string("SELECT ") + file_columns +
+                                   ", v.dim, v.vector FROM files f LEFT JOIN vectors v ON v.file_id = f.id ";
+        select_by_path = db.prepare(select + "WHERE f.path = ?1");
+        select_by_id = db.prepare(select + "WHERE f.id = ?1");
+        select_windows = db.prepare(
+            "SELECT start_seconds, length_seconds, vector FROM windows WHERE file_id = ?1 ORDER BY ordinal");
+    }
+
+    [[noreturn]] void bad_row(const std::string& path, const std::string& why) const {
+        throw error(db.path().string() + ": damaged row for '" + path.substr(0, 300) + "': " + why);
+    }
+
+    std::vector<float> read_vector(const sqlite_statement& s, int col, int64_t dim, const std::string& path) const {
+        size_t bytes = 0;
+        const void* data = s.column_blob(col, bytes);
+        if (bytes != static_cast<size_t>(dim) * sizeof(float))
+            bad_row(path, "vector of " + std::to_string(bytes) + " bytes, expected " + std::to_string(dim) + " floats");
+        std::vector<float> v(static_cast<size_t>(dim));
+        std::memcpy(v.data(), data, bytes);
+        for (float x : v)
+            if (!std::isfinite(x)) bad_row(path, "vector holds a non-finite value");
+        return v;
+    }
+
+    // A row of `SELECT file_columns, v.dim, v.vector` (the last two only with vectors), checked.
+    catalog_entry read_entry(const sqlite_statement& s, bool with_vectors) {
+        catalog_entry e;
+        e.id = s.column_int64(0);
+        e.path = s.column_text(1);
+        const int64_t size = s.column_int64(2);
+        if (size < 0) bad_row(e.path, "negative size");
+        e.size_bytes = static_cast<uint64_t>(size);
+        e.mtime_ns = s.column_int64(3);
+        e.content_hash = s.column_text(4);
+        e.duration_seconds = s.column_double(5);
+        if (!std::isfinite(e.duration_seconds) || e.duration_seconds < 0) bad_row(e.path, "bad duration");
+        e.format = s.column_text(6);
+        const int64_t rate = s.column_int64(7), channels = s.column_int64(8);
+        if (rate < 0 || rate > 100000000 || channels < 0 || channels > 65535)
+            bad_row(e.path, "sample rate or channel count out of range");
+        e.sample_rate = static_cast<int>(rate);
+        e.channels = static_cast<int>(channels);
+        e.tags = parse_tags(s.column_text(9), e.path);
+        const std::string status = s.column_text(10);
+        if (status == "ok") e.status = entry_status::ok;
+        else if (status == "failed") e.status = entry_status::failed;
+        else bad_row(e.path, "unknown status");
+        e.error = s.column_text(11);
+        e.model_id = s.column_text(12);
+        e.window_plan = s.column_text(13);
+        if (!with_vectors) return e;
+
+        const bool has_vector = !s.column_is_null(14);
+        if (e.status == entry_status::ok && !has_vector) bad_row(e.path, "no vector");
+        if (e.status == entry_status::failed && has_vector) bad_row(e.path, "a failed file with a vector");
+        if (!has_vector) return e;
+        const int64_t dim = s.column_int64(14);
+        if (dim < 1 || dim > max_dim) bad_row(e.path, "vector size " + std::to_string(dim) + " out of range");
+        e.vector = read_vector(s, 15, dim, e.path);
+        const sqlite_reset done(select_windows);
+        select_windows.bind(1, e.id);
+        while (select_windows.step()) {
+            catalog_window w;
+            w.start_seconds = select_windows.column_double(0);
+            w.length_seconds = select_windows.column_double(1);
+            if (!std::isfinite(w.start_seconds) || !std::isfinite(w.length_seconds) || w.start_seconds < 0 ||
+                w.length_seconds < 0)
+                bad_row(e.path, "bad window span");
+            w.vector = read_vector(select_windows, 2, dim, e.path);
+            e.windows.push_back(std::move(w));
+        }
+        return e;
+    }
+
+    std::map<std::string, std::string> parse_tags(const std::string& text, const std::string& path) const {
+        std::map<std::string, std::string> tags;
+        try {
+            // Depth 1 at most: a tag set is a flat object, and deep nesting is refused before it is built.
+            const auto j = nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+                if (depth > 1) throw error("nested");
+                return true;
+            });
+            if (!j.is_object()) bad_row(path, "tags are not a JSON object");
+            for (const auto& [k, v] : j.items()) {
+                if (!v.is_string()) bad_row(path, "tag '" + k.substr(0, 40) + "' is not a string");
+                tags.emplace(k, v.get<std::string>());
+            }
+        } catch (const nlohmann::json::exception&) {
+            bad_row(path, "tags are not valid JSON");
+        } catch (const error& e) {
+            if (std::string(e.what()) == "nested") bad_row(path, "tags are not a flat JSON object");
+            throw;
+        }
+        return tags;
+    }
+
+    std::optional<catalog_entry> find_one(sqlite_statement& s, bool with_vectors) {
+        const sqlite_reset done(s);
+        if (!s.step()) return std::nullopt;
+        return read_entry(s, with_vectors);
+    }
+
+    // Inside a transaction.
+    int64_t put_row(const catalog_entry& e) {
+        check_for_put(e);
+        upsert_file.bind(1, e.path);
+        upsert_file.bind(2, static_cast<int64_t>(e.size_bytes));
+        upsert_file.bind(3, e.mtime_ns);
+        upsert_file.bind(4, e.content_hash);
+        upsert_file.bind(5, e.duration_seconds);
+        upsert_file.bind(6, e.format);
+        upsert_file.bind(7, static_cast<int64_t>(e.sample_rate));
+        upsert_file.bind(8, static_cast<int64_t>(e.channels));
+        upsert_file.bind(9, tags_json(e.tags));
+        upsert_file.bind(10, entry_status_name(e.status));
+        upsert_file.bind(11, e.error);
+        upsert_file.bind(12, e.model_id);
+        upsert_file.bind(13, e.window_plan);
+        int64_t id = 0;
+        {
+            const sqlite_reset done(upsert_file);
+            if (!upsert_file.step()) db.fail(1, "inserting '" + e.path + "' returned no id");
+            id = upsert_file.column_int64(0);
+        }
+        drop_vectors(id);
+        if (e.status == entry_status::ok) {
+            insert_vector.bind(1, id);
+            insert_vector.bind(2, static_cast<int64_t>(e.vector.size()));
+            insert_vector.bind_blob(3, e.vector.data(), e.vector.size() * sizeof(float));
+            insert_vector.run();
+            insert_vector.reset();
+            for (size_t i = 0; i < e.windows.size(); i++) {
+                const catalog_window& w = e.windows[i];
+                insert_window.bind(1, id);
+                insert_window.bind(2, static_cast<int64_t>(i));
+                insert_window.bind(3, w.start_seconds);
+                insert_window.bind(4, w.length_seconds);
+                insert_window.bind_blob(5, w.vector.data(), w.vector.size() * sizeof(float));
+                insert_window.run();
+                insert_window.reset();
+            }
+        }
+        return id;
+    }
+
+    void drop_vectors(int64_t id) {
+        for (sqlite_statement* s : {&delete_vector, &delete_windows}) {
+            s->bind(1, id);
+            s->run();
+            s->reset();
+        }
+    }
+
+    void remove_row(int64_t id) {
+        drop_vectors(id);
+        delete_file.bind(1, id);
+        delete_file.run();
+        delete_file.reset();
+    }
+
+    void bump() {
+        bump_generation.run();
+        bump_generation.reset();
+    }
+};
+
+catalog::catalog(const std::filesystem::path& library_dir, catalog_open how) {
+    const std::filesystem::path file = library_dir / "catalog.sqlite";
+    std::error_code ec;
+    if (how == catalog_open::existing && !std::filesystem::exists(file, ec))
+        throw error("no library at " + library_dir.string() + " (sonavec index DIR creates one)");
+    std::filesystem::create_directories(library_dir, ec);
+    if (ec) throw error(library_dir.string() + ": cannot create the library folder: " + ec.message());
+    impl_ = std::make_unique<impl>(library_dir, how == catalog_open::create_if_missing);
+}
+
+catalog::~catalog() = default;
+catalog::catalog(catalog&&) noexcept = default;
+catalog& catalog::operator=(catalog&&) noexcept = default;
+
+const std::filesystem::path& catalog::dir() const { return impl_->dir; }
+std::filesystem::path catalog::file() const { return impl_->db.path(); }
+
+std::optional<catalog_entry> catalog::find(const std::string& path, bool with_vectors) const {
+    std::lock_guard lock(impl_->mutex);
+    impl_->select_by_path.bind(1, path);
+    return impl_->find_one(impl_->select_by_path, with_vectors);
+}
+
+std::optional<catalog_entry> catalog::find(int64_t id, bool with_vectors) const {
+    std::lock_guard lock(impl_->mutex);
+    impl_->select_by_id.bind(1, id);
+    return impl_->find_one(impl_->select_by_id, with_vectors);
+}
+
+std::optional<catalog_entry> catalog::find_by_content(const std::string& content_hash, const std::string& model_id,
+                                                      const std::string& window_plan, bool need_windows) const {
+    if (content_hash.empty()) return std::nullopt;
+    std::lock_guard lock(impl_->mutex);
+    sqlite_statement s = impl_->db.prepare(
+        std::string("SELECT ") + file_columns +
+        ", v.dim, v.vector FROM files f JOIN vectors v ON v.file_id = f.id WHERE f.content_hash = ?1 AND "
+        "f.status = 'ok' AND f.model_id = ?2 AND f.window_plan = ?3 AND "
+        "(?4 = 0 OR EXISTS (SELECT 1 FROM windows w WHERE w.file_id = f.id)) ORDER BY f.id LIMIT 1");
+    s.bind(1, content_hash);
+    s.bind(2, model_id);
+    s.bind(3, window_plan);
+    s.bind(4, int64_t{need_windows});
+    return impl_->find_one(s, true);
+}
+
+int64_t catalog::put(const catalog_entry& entry) {
+    std::lock_guard lock(impl_->mutex);
+    sqlite_transaction t(impl_->db);
+    const int64_t id = impl_->put_row(entry);
+    impl_->bump();
+    t.commit();
+    return id;
+}
+
+void catalog::put_many(const std::vector<catalog_entry>& entries) {
+    if (entries.empty()) return;
+    std::lock_guard lock(impl_->mutex);
+    sqlite_transaction t(impl_->db);
+    for (const auto& e : entries) impl_->put_row(e);
+    impl_->bump();
+    t.commit();
+}
+
+void catalog::remove(int64_t id) { remove_many({id}); }
+
+void catalog::remove_many(const std::vector<int64_t>& ids) {
+    if (ids.empty()) return;
+    std::lock_guard lock(impl_->mutex);
+    sqlite_transaction t(impl_->db);
+    for (int64_t id : ids) impl_->remove_row(id);
+    impl_->bump();
+    t.commit();
+}
+
+std::vector<catalog_entry> catalog::entries(bool with_vectors) const {
+    std::lock_guard lock(impl_->mutex);
+    sqlite_statement s = impl_->db.prepare(
+        std::string("SELECT ") + file_columns +
+        (with_vectors ? ", v.dim, v.vector FROM files f LEFT JOIN vectors v ON v.file_id = f.id" : " FROM files f") +
+        " ORDER BY f.id");
+    std::vector<catalog_entry> out;
+    while (s.step()) out.push_back(impl_->read_entry(s, with_vectors));
+    return out;
+}
+
+namespace {
+
+// [low, high) holds exactly the paths inside folder root: "/a/b/" <= p < "/a/b0" ('0' follows '/').
+std::pair<std::string, std::string> folder_range(const std::string& root) {
+    std::string low = root;
+    if (low.empty() || low.back() != '/') low += '/';
+    std::string high = low;
+    high.back() = '0';
+    return {low, high};
+}
+
+}  // namespace
+
+std::vector<std::string> catalog::paths_under(const std::string& root) const {
+    std::vector<std::string> out;
+    for (auto& s : file_states_under(root)) out.push_back(std::move(s.path));
+    return out;
+}
+
+std::vector<catalog_file_state> catalog::file_states_under(const std::string& root) const {
+    const auto [low, high] = folder_range(root);
+    std::lock_guard lock(impl_->mutex);
+    sqlite_statement s = impl_->db.prepare(
+        "SELECT f.id, f.path, f.size_bytes, f.mtime_ns, f.status, f.error, f.model_id, f.window_plan, "
+        "EXISTS (SELECT 1 FROM windows w WHERE w.file_id = f.id) FROM files f "
+        "WHERE f.path >= ?1 AND f.path < ?2 ORDER BY f.path");
+    s.bind(1, low);
+    s.bind(2, high);
+    std::vector<catalog_file_state> out;
+    while (s.step()) {
+        catalog_file_state st;
+        st.id = s.column_int64(0);
+        st.path = s.column_text(1);
+        const int64_t size = s.column_int64(2);
+        if (size < 0) impl_->bad_row(st.path, "negative size");
+        st.size_bytes = static_cast<uint64_t>(size);
+        st.mtime_ns = s.column_int64(3);
+        const std::string status = s.column_text(4);
+        if (status == "ok") st.status = entry_status::ok;
+        else if (status == "failed") st.status = entry_status::failed;
+        else impl_->bad_row(st.path, "unknown status");
+        st.error = s.column_text(5);
+        st.model_id = s.column_text(6);
+        st.window_plan = s.column_text(7);
+        st.has_windows = s.column_int64(8) != 0;
+        out.push_back(std::move(st));
+    }
+    return out;
+}
+
+catalog_vectors catalog::vectors(const std::string& model_id) const {
+    std::lock_guard lock(impl_->mutex);
+    sqlite_statement s = impl_->db.prepare(
+        "SELECT f.id, f.path, v.dim, v.vector FROM files f JOIN vectors v ON v.file_id = f.id "
+        "WHERE f.status = 'ok' AND (?1 = '' OR f.model_id = ?1) ORDER BY f.id");
+    s.bind(1, model_id);
+    catalog_vectors out;
+    while (s.step()) {
+        const std::string path = s.column_text(1);
+        const int64_t dim = s.column_int64(2);
+        if (dim < 1 || dim > max_dim) impl_->bad_row(path, "vector size " + std::to_string(dim) + " out of range");
+        if (out.dim == 0) out.dim = dim;
+        if (dim != out.dim)
+            throw error(file().string() + ": vectors of " + std::to_string(out.dim) + " and " + std::to_string(dim) +
+                        " floats: the library holds several models' vectors (choose one)");
+        const std::vector<float> v = impl_->read_vector(s, 3, dim, path);
+        out.ids.push_back(s.column_int64(0));
+        out.data.insert(out.data.end(), v.begin(), v.end());
+    }
+    return out;
+}
+
+catalog_stats catalog::stats(size_t max_failures) const {
+    std::lock_guard lock(impl_->mutex);
+    const sqlite_db& db = impl_->db;
+    catalog_stats st;
+    st.files = db.query_int64("SELECT count(*) FROM files");
+    st.ok = db.query_int64("SELECT count(*) FROM files WHERE status = 'ok'");
+    st.failed = db.query_int64("SELECT count(*) FROM files WHERE status = 'failed'");
+    if (st.ok + st.failed != st.files) throw error(db.path().string() + ": damaged: rows with an unknown status");
+    st.windows = db.query_int64("SELECT count(*) FROM windows");
+    sqlite_statement models = db.prepare("SELECT model_id, count(*) FROM files WHERE status = 'ok' GROUP BY model_id");
+    while (models.step()) st.by_model[models.column_text(0)] = models.column_int64(1);
+    sqlite_statement formats = db.prepare("SELECT format, count(*) FROM files WHERE format != '' GROUP BY format");
+    while (formats.step()) st.by_format[formats.column_text(0)] = formats.column_int64(1);
+    sqlite_statement failures =
+        db.prepare("SELECT path, error FROM files WHERE status = 'failed' ORDER BY path LIMIT ?1");
+    failures.bind(1, static_cast<int64_t>(std::min<size_t>(max_failures, std::numeric_limits<int64_t>::max())));
+    while (failures.step()) st.failures.emplace_back(failures.column_text(0), failures.column_text(1));
+    return st;
+}
+
+std::string catalog::fingerprint() const {
+    std::lock_guard lock(impl_->mutex);
+    const sqlite_db& db = impl_->db;
+    // Read in one statement so that a concurrent writer cannot slip between the two values.
+    sqlite_statement s = db.prepare(
+        "SELECT (SELECT value FROM meta WHERE key = 'catalog_id'), (SELECT value FROM meta WHERE key = 'generation')");
+    if (!s.step()) db.fail(1, "cannot read the catalog's generation");
+    return s.column_text(0) + "-" + s.column_text(1);
+}
+
+void catalog::vacuum() {
+    std::lock_guard lock(impl_->mutex);
+    impl_->db.exec("VACUUM");
+}
+
+}  // namespace sonavec
