@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "sonavec/engine.h"
+#include "util/float_text.h"
 
 namespace sonavec::cli {
 
@@ -29,8 +30,6 @@ option_spec threads_option();  // --threads N
 // Opens the engine for --model / SONAVEC_MODEL / the cached default model.
 std::unique_ptr<engine> open_engine(const parsed_args& args);
 
-// A float printed so that it reads back bit-identical (9 significant digits).
-std::string format_float(float v);
-std::string json_vector(const float* v, int64_t n);
+// format_float and json_vector (full-precision float text) come from util/float_text.h.
 
 }  // namespace sonavec::cli

@@ -1,5 +1,3 @@
-#include <cstdio>
-
 #include "cli/commands.h"
 #include "hub/model_cache.h"
 
@@ -16,21 +14,6 @@ std::unique_ptr<engine> open_engine(const parsed_args& args) {
     p.threads = args.get_int("--threads", 0);  // usage errors before any file is touched
     p.model_dir = resolve_model_dir(args.get("--model"));
     return engine::open(p);
-}
-
-std::string format_float(float v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
-    return buf;
-}
-
-std::string json_vector(const float* v, int64_t n) {
-    std::string s = "[";
-    for (int64_t i = 0; i < n; i++) {
-        if (i) s += ",";
-        s += format_float(v[i]);
-    }
-    return s + "]";
 }
 
 }  // namespace sonavec::cli
