@@ -1,8 +1,8 @@
 #include "util/atomic_file.h"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <unistd.h>
 
@@ -11,25 +11,48 @@
 namespace sonavec {
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+    atomic_file_writer w(path);
+    w.stream().write(content.data(), static_cast<std::streamsize>(content.size()));
+    w.commit();
+}
+
+atomic_file_writer::atomic_file_writer(const std::filesystem::path& path)
     // The pid keeps two processes writing the same target from sharing a temporary file.
-    const std::filesystem::path tmp = path.string() + ".tmp-" + std::to_string(getpid());
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw error(path.string() + ": cannot write: " + std::strerror(errno));
-    const bool written = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+    : path_(path), tmp_(path.string() + ".tmp-" + std::to_string(getpid())) {
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+    if (!out_) throw error(path_.string() + ": cannot write: " + std::strerror(errno));
+}
+
+atomic_file_writer::~atomic_file_writer() {
+    if (committed_) return;
+    out_.close();
+    std::error_code ignored;
+    std::filesystem::remove(tmp_, ignored);
+}
+
+void atomic_file_writer::commit() {
+    out_.flush();
+    const bool written = static_cast<bool>(out_);
     const int write_errno = errno;
-    const bool flushed = std::fflush(f) == 0 && fsync(fileno(f)) == 0;
-    const bool closed = std::fclose(f) == 0;
-    if (!written || !flushed || !closed) {
+    out_.close();
+    // ofstream cannot fsync; a second descriptor on the same file can.
+    const int fd = ::open(tmp_.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool synced = fd >= 0 && ::fsync(fd) == 0;
+    const int sync_errno = errno;
+    if (fd >= 0) ::close(fd);
+    if (!written || out_.fail() || !synced) {
         std::error_code ignored;
-        std::filesystem::remove(tmp, ignored);
-        throw error(path.string() + ": write failed: " + std::strerror(written ? errno : write_errno));
+        std::filesystem::remove(tmp_, ignored);
+        committed_ = true;  // nothing left to clean up
+        throw error(path_.string() + ": write failed: " + std::strerror(!written ? write_errno : sync_errno));
     }
     std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
+    std::filesystem::rename(tmp_, path_, ec);
+    committed_ = true;
     if (ec) {
         std::error_code ignored;
-        std::filesystem::remove(tmp, ignored);
-        throw error(path.string() + ": cannot replace: " + ec.message());
+        std::filesystem::remove(tmp_, ignored);
+        throw error(path_.string() + ": cannot replace: " + ec.message());
     }
 }
 
