@@ -1,8 +1,10 @@
 #include "cli/embed_output.h"
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/commands.h"
+#include "library/export_formats.h"
 #include "library/npy_format.h"
 #include "util/error.h"
 
@@ -22,13 +24,11 @@ std::string vector_text(const std::vector<float>& v) { return json_vector(v.data
 }  // namespace
 
 std::string tracks_json(const std::vector<track_embedding>& tracks) {
-    std::string s = "[";
-    for (size_t i = 0; i < tracks.size(); i++) {
-        s += i ? ",\n " : "\n ";
-        s += "{\"trackName\": " + json_string(tracks[i].path.stem().string()) +
-             ", \"vector\": " + vector_text(tracks[i].vector) + "}";
-    }
-    return s + (tracks.empty() ? "]\n" : "\n]\n");
+    std::vector<named_vector> named;
+    for (const auto& t : tracks) named.push_back({desktop_track_name(t.path), &t.vector});
+    std::ostringstream out;
+    write_desktop_json(out, named);
+    return out.str();
 }
 
 std::string tracks_jsonl(const std::vector<track_embedding>& tracks, bool per_window) {

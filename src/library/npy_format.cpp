@@ -25,15 +25,17 @@ std::string npy_float32_header(int64_t rows, int64_t cols) {
 }
 
 std::string npy_float32_matrix(const float* data, int64_t rows, int64_t cols) {
-    std::string out = npy_float32_header(rows, cols);
-    const size_t header = out.size();
-    const size_t n = static_cast<size_t>(rows) * static_cast<size_t>(cols);
-    out.resize(header + 4 * n);
+    std::string out = npy_float32_header(rows, cols);  // first: it refuses a negative shape
+    return out + npy_float32_data(data, static_cast<size_t>(rows) * static_cast<size_t>(cols));
+}
+
+std::string npy_float32_data(const float* data, size_t n) {
+    std::string out(4 * n, '\0');
     // Byte by byte so the file is little-endian whatever the machine's byte order.
     for (size_t i = 0; i < n; i++) {
         uint32_t bits;
         std::memcpy(&bits, data + i, 4);
-        for (size_t b = 0; b < 4; b++) out[header + 4 * i + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
+        for (size_t b = 0; b < 4; b++) out[4 * i + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
     }
     return out;
 }

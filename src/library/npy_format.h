@@ -1,5 +1,6 @@
 // NumPy's .npy format (version 1.0) for a float32 matrix, so vectors load with numpy.load().
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -11,5 +12,8 @@ std::string npy_float32_header(int64_t rows, int64_t cols);
 
 // The whole file: header, then rows x cols little-endian float32 in row-major order.
 std::string npy_float32_matrix(const float* data, int64_t rows, int64_t cols);
+
+// Just the data: n floats as little-endian float32 (to write a large matrix a row at a time).
+std::string npy_float32_data(const float* data, size_t n);
 
 }  // namespace sonavec

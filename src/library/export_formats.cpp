@@ -1,0 +1,429 @@
+#include "library/export_formats.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "library/audio_files.h"
+#include "library/name_uuid.h"
+#include "library/npy_format.h"
+#include "util/error.h"
+#include "util/float_text.h"
+
+namespace sonavec {
+
+namespace {
+
+using nlohmann::json;
+
+// Paths and tags are not always valid UTF-8; a bad byte becomes U+FFFD rather than breaking the file.
+std::string json_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string utf8_text(const std::string& s) { return json::parse(json_text(json(s))).get<std::string>(); }
+
+std::string number_text(double v) { return json(v).dump(); }
+
+std::string vector_text(const std::vector<float>& v) { return json_vector(v.data(), static_cast<int64_t>(v.size())); }
+
+const char* const format_names[] = {"json",   "jsonl",  "npy",      "csv",     "qdrant",
+                                    "pinecone", "chroma", "weaviate", "pgvector"};
+
+// One exported vector: a track, or one of its windows.
+struct record {
+    const catalog_entry* entry = nullptr;
+    int window = -1;  // index into entry->windows; -1 for the track's own vector
+    const std::vector<float>* vector = nullptr;
+    std::string uuid;
+
+    const catalog_window* win() const { return window < 0 ? nullptr : &entry->windows[static_cast<size_t>(window)]; }
+};
+
+// Every entry checked before a byte is written: a half-written export would look complete.
+std::vector<record> collect(const std::vector<catalog_entry>& entries, bool windows, int64_t& dim) {
+    std::vector<record> out;
+    dim = 0;
+    auto take = [&](const catalog_entry& e, int window, const std::vector<float>& v) {
+        if (v.empty()) throw error(e.path + ": has no vector to export");
+        if (dim == 0) dim = static_cast<int64_t>(v.size());
+        if (static_cast<int64_t>(v.size()) != dim)
+            throw error(e.path + ": vector of " + std::to_string(v.size()) + " values, the others have " +
+                        std::to_string(dim));
+        for (float x : v)
+            if (!std::isfinite(x)) throw error(e.path + ": vector holds a value that is not finite");
+        record r;
+        r.entry = &e;
+        r.window = window;
+        r.vector = &v;
+        r.uuid = window < 0 ? name_uuid(e.path)
+                            : name_uuid(e.path + "#t=" + number_text(e.windows[static_cast<size_t>(window)].start_seconds));
+        out.push_back(std::move(r));
+    };
+    for (const auto& e : entries) {
+        if (e.status != entry_status::ok) throw error(e.path + ": failed when indexed, it has no vector to export");
+        if (!windows) {
+            take(e, -1, e.vector);
+            continue;
+        }
+        if (e.windows.empty() || e.windows.front().vector.empty())
+            throw error(e.path + ": the library holds no per-window vectors for this track");
+        for (size_t w = 0; w < e.windows.size(); w++) take(e, static_cast<int>(w), e.windows[w].vector);
+    }
+    return out;
+}
+
+std::string file_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+
+json tags_object(const catalog_entry& e) {
+    json tags = json::object();
+    for (const auto& [key, value] : e.tags) tags[key] = value;
+    return tags;
+}
+
+// The fields every vector database record carries, flat (no nested objects, no nulls: Pinecone's rule).
+json flat_metadata(const record& r) {
+    const catalog_entry& e = *r.entry;
+    json m = json::object();
+    m["path"] = e.path;
+    m["file_name"] = file_name(e.path);
+    m["duration_seconds"] = e.duration_seconds;
+    m["format"] = e.format;
+    m["model"] = e.model_id;
+    if (const catalog_window* w = r.win()) {
+        m["window"] = r.window;
+        m["start_seconds"] = w->start_seconds;
+        m["length_seconds"] = w->length_seconds;
+    }
+    return m;
+}
+
+// A request body per batch of records: header, records joined by commas, footer. Without batching the
+// whole export is one body, a record per line; with it, each body is one line (JSON Lines).
+template <typename Body>
+void write_bodies(std::ostream& out, const std::vector<record>& records, int64_t batch, Body body) {
+    const size_t per = batch > 0 ? static_cast<size_t>(batch) : std::max<size_t>(records.size(), 1);
+    const char* sep = batch > 0 ? "" : "\n";
+    for (size_t begin = 0; begin < records.size() || begin == 0; begin += per) {
+        const size_t end = std::min(records.size(), begin + per);
+        body(out, begin, end, sep);
+        out << "\n";
+        if (records.empty()) break;
+    }
+}
+
+void write_jsonl(std::ostream& out, const std::vector<record>& records, bool windows) {
+    for (const auto& r : records) {
+        const catalog_entry& e = *r.entry;
+        out << "{\"id\":" << e.id << ",\"path\":" << json_text(e.path) << ",\"filename\":" << json_text(file_name(e.path))
+            << ",\"duration_seconds\":" << number_text(e.duration_seconds) << ",\"format\":" << json_text(e.format)
+            << ",\"sample_rate\":" << e.sample_rate << ",\"channels\":" << e.channels
+            << ",\"model\":" << json_text(e.model_id) << ",\"window_plan\":" << json_text(e.window_plan)
+            << ",\"tags\":" << json_text(tags_object(e)) << ",\"embedding\":" << vector_text(e.vector);
+        if (windows) {
+            out << ",\"windows\":[";
+            for (size_t i = 0; i < e.windows.size(); i++) {
+                const auto& w = e.windows[i];
+                out << (i ? "," : "") << "{\"start_seconds\":" << number_text(w.start_seconds)
+                    << ",\"length_seconds\":" << number_text(w.length_seconds)
+                    << ",\"vector\":" << vector_text(w.vector) << "}";
+            }
+            out << "]";
+        }
+        out << "}\n";
+    }
+}
+
+std::string csv_field(const std::string& s) {
+    const std::string text = utf8_text(s);
+    const bool quote = text.find_first_of(",\"\r\n") != std::string::npos || (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+    if (!quote) return text;
+    std::string q = "\"";
+    for (char c : text) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+void write_csv(std::ostream& out, const std::vector<record>& records, bool windows, int64_t dim) {
+    out << (windows ? "path,start_seconds,length_seconds" : "path,duration_seconds");
+    for (int64_t i = 0; i < dim; i++) out << ",v" << i;
+    out << "\n";
+    for (const auto& r : records) {
+        out << csv_field(r.entry->path);
+        if (const catalog_window* w = r.win())
+            out << "," << number_text(w->start_seconds) << "," << number_text(w->length_seconds);
+        else
+            out << "," << number_text(r.entry->duration_seconds);
+        for (float x : *r.vector) out << "," << format_float(x);
+        out << "\n";
+    }
+}
+
+void write_qdrant(std::ostream& out, const std::vector<record>& records, int64_t batch) {
+    write_bodies(out, records, batch, [&](std::ostream& o, size_t begin, size_t end, const char* sep) {
+        o << "{\"points\":[" << sep;
+        for (size_t i = begin; i < end; i++) {
+            const record& r = records[i];
+            json payload = flat_metadata(r);
+            payload["tags"] = tags_object(*r.entry);  // Qdrant filters nested keys: "tags.artist"
+            o << (i > begin ? "," : "") << (i > begin ? sep : "") << "{\"id\":\"" << r.uuid
+              << "\",\"vector\":" << vector_text(*r.vector) << ",\"payload\":" << json_text(payload) << "}";
+        }
+        o << sep << "]}";
+    });
+}
+
+// Pinecone refuses a record whose metadata is over 40 KB; tags go in, in key order, while they fit.
+constexpr size_t pinecone_metadata_bytes = 40 * 1024;
+
+json pinecone_metadata(const record& r, export_report& report) {
+    json m = flat_metadata(r);
+    size_t size = json_text(m).size();
+    for (const auto& [key, value] : r.entry->tags) {
+        const std::string name = "tag_" + key;
+        const size_t adds = json_text(json(name)).size() + json_text(json(value)).size() + 2;
+        if (size + adds > pinecone_metadata_bytes) {
+            report.warnings.push_back(r.entry->path + ": tag '" + key +
+                                      "' left out of the Pinecone metadata (40 KB per record at most)");
+            continue;
+        }
+        m[name] = value;
+        size += adds;
+    }
+    return m;
+}
+
+void write_pinecone(std::ostream& out, const std::vector<record>& records, int64_t batch, export_report& report) {
+    write_bodies(out, records, batch, [&](std::ostream& o, size_t begin, size_t end, const char* sep) {
+        o << "{\"vectors\":[" << sep;
+        for (size_t i = begin; i < end; i++) {
+            const record& r = records[i];
+            o << (i > begin ? "," : "") << (i > begin ? sep : "") << "{\"id\":\"" << r.uuid
+              << "\",\"values\":" << vector_text(*r.vector)
+              << ",\"metadata\":" << json_text(pinecone_metadata(r, report)) << "}";
+        }
+        o << sep << "]}";
+    });
+}
+
+// Chroma metadata values are flat strings, numbers and booleans; tags become "tag_<key>".
+json chroma_metadata(const record& r) {
+    json m = flat_metadata(r);
+    for (const auto& [key, value] : r.entry->tags) m["tag_" + key] = value;
+    return m;
+}
+
+void write_chroma(std::ostream& out, const std::vector<record>& records, int64_t batch) {
+    write_bodies(out, records, batch, [&](std::ostream& o, size_t begin, size_t end, const char* sep) {
+        auto list = [&](const char* name, auto item) {
+            o << "\"" << name << "\":[" << sep;
+            for (size_t i = begin; i < end; i++) o << (i > begin ? "," : "") << (i > begin ? sep : "") << item(records[i]);
+            o << sep << "]";
+        };
+        o << "{";
+        list("ids", [](const record& r) { return "\"" + r.uuid + "\""; });
+        o << ",";
+        list("embeddings", [](const record& r) { return vector_text(*r.vector); });
+        o << ",";
+        list("metadatas", [](const record& r) { return json_text(chroma_metadata(r)); });
+        o << ",";
+        list("documents", [](const record& r) { return json_text(json(r.entry->path)); });
+        o << "}";
+    });
+}
+
+// Weaviate property names must match [_A-Za-z][_0-9A-Za-z]*.
+std::string weaviate_property(const std::string& key) {
+    std::string name = "tag_";
+    for (unsigned char c : key) name += std::isalnum(c) && c < 128 ? static_cast<char>(c) : '_';
+    return name;
+}
+
+void write_weaviate(std::ostream& out, const std::vector<record>& records, int64_t batch) {
+    write_bodies(out, records, batch, [&](std::ostream& o, size_t begin, size_t end, const char* sep) {
+        o << "{\"objects\":[" << sep;
+        for (size_t i = begin; i < end; i++) {
+            const record& r = records[i];
+            json properties = flat_metadata(r);
+            for (const auto& [key, value] : r.entry->tags) {
+                const std::string name = weaviate_property(key);
+                if (!properties.contains(name)) properties[name] = value;
+            }
+            o << (i > begin ? "," : "") << (i > begin ? sep : "") << "{\"class\":\""
+              << (r.window < 0 ? "AudioTrack" : "AudioWindow") << "\",\"id\":\"" << r.uuid
+              << "\",\"vector\":" << vector_text(*r.vector) << ",\"properties\":" << json_text(properties) << "}";
+        }
+        o << sep << "]}";
+    });
+}
+
+// A standard SQL string literal: quotes doubled; backslashes are plain characters because the script sets
+// standard_conforming_strings. PostgreSQL holds no NUL and only valid UTF-8, so those are replaced.
+std::string sql_string(const std::string& s) {
+    std::string out = "'";
+    for (char c : utf8_text(s)) {
+        if (c == '\'') out += "''";
+        else if (c == '\0') out += "\xEF\xBF\xBD";
+        else out += c;
+    }
+    return out + "'";
+}
+
+// For a comment line: nothing that could end it.
+std::string comment_text(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) out += c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c);
+    return out;
+}
+
+void write_pgvector(std::ostream& out, const std::vector<record>& records, bool windows, int64_t dim,
+                    int64_t batch) {
+    const std::string table = windows ? "sonavec_windows" : "sonavec_tracks";
+    std::vector<std::string> models;
+    for (const auto& r : records)
+        if (std::find(models.begin(), models.end(), r.entry->model_id) == models.end()) models.push_back(r.entry->model_id);
+    std::string model_list;
+    for (const auto& m : models) model_list += (model_list.empty() ? "" : ", ") + comment_text(m);
+
+    out << "-- sonavec export: " << records.size() << (windows ? " analysis windows" : " tracks") << ", " << dim
+        << "-d unit vectors (model " << model_list << ")\n"
+        << "-- Load with: psql -v ON_ERROR_STOP=1 -f FILE DBNAME   (needs the pgvector extension)\n"
+        << "BEGIN;\n"
+        << "SET client_encoding = 'UTF8';\n"
+        << "SET standard_conforming_strings = on;\n"
+        << "CREATE EXTENSION IF NOT EXISTS vector;\n"
+        << "CREATE TABLE IF NOT EXISTS " << table << " (\n"
+        << "    path text NOT NULL,\n";
+    if (windows)
+        out << "    window_index integer NOT NULL,\n"
+            << "    start_seconds double precision NOT NULL,\n"
+            << "    length_seconds double precision NOT NULL,\n";
+    out << "    file_name text NOT NULL,\n"
+        << "    duration_seconds double precision NOT NULL,\n"
+        << "    format text NOT NULL,\n"
+        << "    model text NOT NULL,\n"
+        << "    tags jsonb NOT NULL,\n"
+        << "    embedding vector(" << dim << ") NOT NULL,\n"
+        << "    PRIMARY KEY (" << (windows ? "path, start_seconds" : "path") << ")\n"
+        << ");\n";
+    const std::string columns = windows ? "path, window_index, start_seconds, length_seconds, file_name, "
+                                          "duration_seconds, format, model, tags, embedding"
+                                        : "path, file_name, duration_seconds, format, model, tags, embedding";
+    const std::string updates = std::string(windows ? "window_index = EXCLUDED.window_index, "
+                                                      "length_seconds = EXCLUDED.length_seconds, "
+                                                    : "") +
+                                "file_name = EXCLUDED.file_name, duration_seconds = EXCLUDED.duration_seconds, "
+                                "format = EXCLUDED.format, model = EXCLUDED.model, tags = EXCLUDED.tags, "
+                                "embedding = EXCLUDED.embedding";
+    const size_t per = batch > 0 ? static_cast<size_t>(batch) : 1000;
+    for (size_t begin = 0; begin < records.size(); begin += per) {
+        const size_t end = std::min(records.size(), begin + per);
+        out << "INSERT INTO " << table << " (" << columns << ") VALUES\n";
+        for (size_t i = begin; i < end; i++) {
+            const record& r = records[i];
+            const catalog_entry& e = *r.entry;
+            out << "(" << sql_string(e.path) << ", ";
+            if (const catalog_window* w = r.win())
+                out << r.window << ", " << number_text(w->start_seconds) << ", " << number_text(w->length_seconds) << ", ";
+            out << sql_string(file_name(e.path)) << ", " << number_text(e.duration_seconds) << ", "
+                << sql_string(e.format) << ", " << sql_string(e.model_id) << ", "
+                << sql_string(json_text(tags_object(e))) << ", '" << vector_text(*r.vector) << "')"
+                << (i + 1 < end ? ",\n" : "\n");
+        }
+        out << "ON CONFLICT (" << (windows ? "path, start_seconds" : "path") << ") DO UPDATE SET " << updates << ";\n";
+    }
+    out << "-- Nearest neighbours by cosine distance (1 - cosine similarity):\n"
+        << "--   SELECT path, 1 - (embedding <=> '[...]') AS score FROM " << table
+        << " ORDER BY embedding <=> '[...]' LIMIT 10;\n"
+        << "-- For a large table, an approximate index (pgvector 0.5 or later):\n"
+        << "--   CREATE INDEX ON " << table << " USING hnsw (embedding vector_cosine_ops);\n"
+        << "COMMIT;\n";
+}
+
+}  // namespace
+
+export_format parse_export_format(const std::string& name) {
+    for (size_t i = 0; i < std::size(format_names); i++)
+        if (name == format_names[i]) return static_cast<export_format>(i);
+    std::string list;
+    for (const auto& n : export_format_names()) list += (list.empty() ? "" : ", ") + n;
+    throw error("unknown export format '" + name + "' (expected one of " + list + ")");
+}
+
+std::string export_format_name(export_format format) { return format_names[static_cast<size_t>(format)]; }
+
+const std::vector<std::string>& export_format_names() {
+    static const std::vector<std::string> names(std::begin(format_names), std::end(format_names));
+    return names;
+}
+
+std::string desktop_track_name(const std::filesystem::path& path) {
+    return has_audio_extension(path) ? path.stem().string() : path.filename().string();
+}
+
+void write_desktop_json(std::ostream& out, const std::vector<named_vector>& tracks) {
+    out << "[";
+    for (size_t i = 0; i < tracks.size(); i++)
+        out << (i ? ",\n " : "\n ") << "{\"trackName\": " << json_text(json(tracks[i].name))
+            << ", \"vector\": " << vector_text(*tracks[i].vector) << "}";
+    out << (tracks.empty() ? "]\n" : "\n]\n");
+}
+
+export_report write_export(std::ostream& out, const std::vector<catalog_entry>& entries, const export_options& options) {
+    if (options.format == export_format::npy) throw error("npy is binary: use write_npy");
+    if (options.windows && options.format == export_format::json)
+        throw error("the json format holds one vector per track; use jsonl, npy, csv or a database format for windows");
+    if (options.batch < 0) throw error("a batch size cannot be negative");
+    export_report report;
+    // jsonl keeps a line per track and lists its windows inside it.
+    const bool window_records = options.windows && options.format != export_format::jsonl;
+    const std::vector<record> records = collect(entries, window_records, report.dim);
+    if (options.windows && !window_records) collect(entries, true, report.dim);  // checks the windows too
+    report.records = static_cast<int64_t>(records.size());
+    switch (options.format) {
+        case export_format::json: {
+            std::vector<named_vector> tracks;
+            for (const auto& r : records) tracks.push_back({desktop_track_name(r.entry->path), r.vector});
+            write_desktop_json(out, tracks);
+            break;
+        }
+        case export_format::jsonl: write_jsonl(out, records, options.windows); break;
+        case export_format::csv: write_csv(out, records, options.windows, report.dim); break;
+        case export_format::qdrant: write_qdrant(out, records, options.batch); break;
+        case export_format::pinecone: write_pinecone(out, records, options.batch, report); break;
+        case export_format::chroma: write_chroma(out, records, options.batch); break;
+        case export_format::weaviate: write_weaviate(out, records, options.batch); break;
+        case export_format::pgvector: write_pgvector(out, records, options.windows, report.dim, options.batch); break;
+        case export_format::npy: break;
+    }
+    return report;
+}
+
+export_report write_npy(std::ostream& out, const std::vector<catalog_entry>& entries, bool windows) {
+    export_report report;
+    const std::vector<record> records = collect(entries, windows, report.dim);
+    report.records = static_cast<int64_t>(records.size());
+    out << npy_float32_header(report.records, report.dim);
+    // A row at a time keeps memory flat however large the library.
+    for (const auto& r : records) {
+        const std::string row = npy_float32_data(r.vector->data(), r.vector->size());
+        out.write(row.data(), static_cast<std::streamsize>(row.size()));
+    }
+    return report;
+}
+
+std::string npy_paths_text(const std::vector<catalog_entry>& entries, bool windows) {
+    std::string s;
+    for (const auto& e : entries) {
+        const size_t rows = windows ? e.windows.size() : 1;
+        for (size_t i = 0; i < rows; i++) s += e.path + "\n";
+    }
+    return s;
+}
+
+std::string npy_windows_text(const std::vector<catalog_entry>& entries) {
+    std::string s;
+    for (const auto& e : entries)
+        for (const auto& w : e.windows) s += number_text(w.start_seconds) + "\t" + number_text(w.length_seconds) + "\n";
+    return s;
+}
+
+}  // namespace sonavec
