@@ -22,6 +22,11 @@ command model_pull_command();
 command model_info_command();
 command model_random_command();
 command bench_command();
+command export_command();
+command import_command();
+command index_command();
+command stats_command();
+command prune_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

@@ -236,6 +236,8 @@ struct catalog::impl {
             "SELECT start_seconds, length_seconds, vector FROM windows WHERE file_id = ?1 ORDER BY ordinal");
     }
 
+    catalog_file_state read_file_state(const sqlite_statement& s) const;
+
     [[noreturn]] void bad_row(const std::string& path, const std::string& why) const {
         throw error(db.path().string() + ": damaged row for '" + path.substr(0, 300) + "': " + why);
     }
@@ -411,6 +413,16 @@ catalog& catalog::operator=(catalog&&) noexcept = default;
 const std::filesystem::path& catalog::dir() const { return impl_->dir; }
 std::filesystem::path catalog::file() const { return impl_->db.path(); }
 
+uint64_t catalog::disk_bytes() const {
+    uint64_t total = 0;
+    for (const std::string suffix : {"", "-wal"}) {
+        std::error_code ec;
+        const uintmax_t n = std::filesystem::file_size(file().string() + suffix, ec);
+        if (!ec) total += n;
+    }
+    return total;
+}
+
 std::optional<catalog_entry> catalog::find(const std::string& path, bool with_vectors) const {
     std::lock_guard lock(impl_->mutex);
     impl_->select_by_path.bind(1, path);
@@ -498,35 +510,51 @@ std::vector<std::string> catalog::paths_under(const std::string& root) const {
     return out;
 }
 
+namespace {
+
+constexpr const char* file_state_query =
+    "SELECT f.id, f.path, f.size_bytes, f.mtime_ns, f.status, f.error, f.model_id, f.window_plan, "
+    "EXISTS (SELECT 1 FROM windows w WHERE w.file_id = f.id) FROM files f ";
+
+}  // namespace
+
+catalog_file_state catalog::impl::read_file_state(const sqlite_statement& s) const {
+    catalog_file_state st;
+    st.id = s.column_int64(0);
+    st.path = s.column_text(1);
+    const int64_t size = s.column_int64(2);
+    if (size < 0) bad_row(st.path, "negative size");
+    st.size_bytes = static_cast<uint64_t>(size);
+    st.mtime_ns = s.column_int64(3);
+    const std::string status = s.column_text(4);
+    if (status == "ok") st.status = entry_status::ok;
+    else if (status == "failed") st.status = entry_status::failed;
+    else bad_row(st.path, "unknown status");
+    st.error = s.column_text(5);
+    st.model_id = s.column_text(6);
+    st.window_plan = s.column_text(7);
+    st.has_windows = s.column_int64(8) != 0;
+    return st;
+}
+
 std::vector<catalog_file_state> catalog::file_states_under(const std::string& root) const {
     const auto [low, high] = folder_range(root);
     std::lock_guard lock(impl_->mutex);
-    sqlite_statement s = impl_->db.prepare(
-        "SELECT f.id, f.path, f.size_bytes, f.mtime_ns, f.status, f.error, f.model_id, f.window_plan, "
-        "EXISTS (SELECT 1 FROM windows w WHERE w.file_id = f.id) FROM files f "
-        "WHERE f.path >= ?1 AND f.path < ?2 ORDER BY f.path");
+    sqlite_statement s =
+        impl_->db.prepare(std::string(file_state_query) + "WHERE f.path >= ?1 AND f.path < ?2 ORDER BY f.path");
     s.bind(1, low);
     s.bind(2, high);
     std::vector<catalog_file_state> out;
-    while (s.step()) {
-        catalog_file_state st;
-        st.id = s.column_int64(0);
-        st.path = s.column_text(1);
-        const int64_t size = s.column_int64(2);
-        if (size < 0) impl_->bad_row(st.path, "negative size");
-        st.size_bytes = static_cast<uint64_t>(size);
-        st.mtime_ns = s.column_int64(3);
-        const std::string status = s.column_text(4);
-        if (status == "ok") st.status = entry_status::ok;
-        else if (status == "failed") st.status = entry_status::failed;
-        else impl_->bad_row(st.path, "unknown status");
-        st.error = s.column_text(5);
-        st.model_id = s.column_text(6);
-        st.window_plan = s.column_text(7);
-        st.has_windows = s.column_int64(8) != 0;
-        out.push_back(std::move(st));
-    }
+    while (s.step()) out.push_back(impl_->read_file_state(s));
     return out;
+}
+
+std::optional<catalog_file_state> catalog::file_state(const std::string& path) const {
+    std::lock_guard lock(impl_->mutex);
+    sqlite_statement s = impl_->db.prepare(std::string(file_state_query) + "WHERE f.path = ?1");
+    s.bind(1, path);
+    if (!s.step()) return std::nullopt;
+    return impl_->read_file_state(s);
 }
 
 catalog_vectors catalog::vectors(const std::string& model_id) const {
@@ -584,6 +612,8 @@ std::string catalog::fingerprint() const {
 void catalog::vacuum() {
     std::lock_guard lock(impl_->mutex);
     impl_->db.exec("VACUUM");
+    // VACUUM in WAL mode writes the whole database to the log: copy it back and truncate the log.
+    impl_->db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 }  // namespace sonavec

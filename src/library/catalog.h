@@ -97,6 +97,7 @@ public:
 
     const std::filesystem::path& dir() const;
     std::filesystem::path file() const;  // dir() / "catalog.sqlite"
+    uint64_t disk_bytes() const;          // that file and its write-ahead log
 
     std::optional<catalog_entry> find(const std::string& path, bool with_vectors = false) const;
     std::optional<catalog_entry> find(int64_t id, bool with_vectors = false) const;
@@ -118,6 +119,7 @@ public:
     // The paths under `root` (a folder) that the catalog holds: what an index run may find deleted.
     std::vector<std::string> paths_under(const std::string& root) const;
     std::vector<catalog_file_state> file_states_under(const std::string& root) const;
+    std::optional<catalog_file_state> file_state(const std::string& path) const;
 
     // The ok rows' vectors; only model_id's when it is not empty. Throws when the rows' sizes differ.
     catalog_vectors vectors(const std::string& model_id = "") const;

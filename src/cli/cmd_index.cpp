@@ -1,0 +1,165 @@
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/library_option.h"
+#include "cli/progress_bar.h"
+#include "cli/track_options.h"
+#include "hub/model_cache.h"
+#include "library/indexer.h"
+#include "util/error.h"
+
+namespace sonavec::cli {
+
+namespace {
+
+// The model's directory name identifies it in the catalog ("laion--clap-htsat-unfused").
+std::string model_id_of(const std::filesystem::path& model_dir) {
+    std::filesystem::path p = std::filesystem::absolute(model_dir).lexically_normal();
+    if (p.filename().empty()) p = p.parent_path();
+    return p.filename().string();
+}
+
+struct index_summary {
+    std::string library;
+    index_plan plan;
+    index_outcome outcome;
+    double seconds = 0;
+    std::string vector_index;  // what the vector index is now
+
+    size_t failed() const { return outcome.failures.size() + plan.failed_before.size(); }
+};
+
+std::string summary_json(const index_summary& s) {
+    nlohmann::json failures = nlohmann::json::array();
+    for (const auto& [path, reason] : s.outcome.failures)
+        failures.push_back({{"path", path}, {"error", reason}, {"retried", true}});
+    for (const auto& [path, reason] : s.plan.failed_before)
+        failures.push_back({{"path", path}, {"error", reason}, {"retried", false}});
+    const nlohmann::json j = {{"library", s.library},
+                              {"found", s.plan.found},
+                              {"embedded", s.outcome.embedded},
+                              {"reused", s.outcome.reused},
+                              {"unchanged", s.plan.unchanged},
+                              {"failed", s.failed()},
+                              {"removed", s.plan.vanished_paths.size()},
+                              {"seconds", s.seconds},
+                              {"vector_index", s.vector_index},
+                              {"failures", failures}};
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string summary_text(const index_summary& s) {
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "%s: %zu audio files: %zu embedded, %zu reused (same content), %zu unchanged, %zu failed, %zu removed "
+                  "(%.2f s)\n",
+                  s.library.c_str(), s.plan.found, s.outcome.embedded, s.outcome.reused, s.plan.unchanged, s.failed(),
+                  s.plan.vanished_paths.size(), s.seconds);
+    return std::string(line) + "vector index: " + s.vector_index + "\n";
+}
+
+void report_failures(const index_summary& s) {
+    if (s.failed() == 0) return;
+    std::string text;
+    for (const auto& [path, reason] : s.outcome.failures) text += "  " + path + ": " + reason + "\n";
+    for (const auto& [path, reason] : s.plan.failed_before)
+        text += "  " + path + ": " + reason + " (failed before and unchanged since: not retried)\n";
+    std::fprintf(stderr, "sonavec index: %zu of %zu files failed:\n%s", s.failed(), s.plan.found, text.c_str());
+}
+
+// PENDING (vector_index.cpp): once src/library/vector_index.cpp lands, rebuild LIBRARY/vectors.index
+// here with rebuild_library_index(cat, index_choice::automatic) when `changed`, and otherwise
+// open_library_index (which rebuilds only a missing or stale index); return its description().
+std::string refresh_vector_index(const catalog& cat, bool changed) {
+    (void)cat;
+    (void)changed;
+    return "not built yet (the vector index is still to come)";
+}
+
+int run(const parsed_args& args) {
+    const auto start = std::chrono::steady_clock::now();
+    index_settings settings;
+    settings.track = parse_track_options(args);
+    settings.workers = file_threads(args);
+    settings.force = args.has("--force");
+    const bool quiet = args.has("--quiet");
+    const bool json = args.has("--json");
+    const std::filesystem::path model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
+    settings.model_id = model_id_of(model_dir);
+
+    catalog cat(library_dir(args));
+    const std::string fingerprint_before = cat.fingerprint();
+    index_summary s;
+    s.library = cat.dir().string();
+    s.plan = plan_index(cat, std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()),
+                        settings);
+    if (!quiet)
+        std::fprintf(stderr, "sonavec index: %zu audio files: %zu to embed, %zu unchanged, %zu to remove\n",
+                     s.plan.found, s.plan.to_embed.size(), s.plan.unchanged + s.plan.failed_before.size(),
+                     s.plan.vanished_paths.size());
+
+    if (!s.plan.to_embed.empty()) {
+        // Files in parallel, each on one core, as `sonavec embed` does: a vector must not depend on
+        // the thread count. The model is opened only when there is something to embed.
+        engine_params p = engine_default_params();
+        p.threads = 1;
+        p.model_dir = model_dir;
+        const auto eng = engine::open(p);
+        validate_track_params(settings.track, *eng);
+        eng->preload(true, false);
+        progress_bar progress("index", s.plan.to_embed.size(), quiet);
+        s.outcome = embed_planned(cat, *eng, s.plan, settings, [&](const std::string& path, const std::string& reason) {
+            if (reason.empty()) progress.succeeded(path);
+            else progress.failed(path, reason);
+        });
+        progress.finish();
+    }
+    drop_vanished(cat, s.plan);
+    s.vector_index = refresh_vector_index(cat, cat.fingerprint() != fingerprint_before);
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    const std::string out = json ? summary_json(s) : summary_text(s);
+    if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
+        throw error("cannot write to standard output");
+    report_failures(s);
+    return s.failed() == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+command index_command() {
+    std::vector<option_spec> options = {library_option(), model_option()};
+    for (auto& o : track_option_specs("also keep each window's vector (files indexed without them are embedded again)"))
+        options.push_back(o);
+    options.push_back({"--force", "", "embed every file again, changed or not"});
+    options.push_back(file_threads_option());
+    options.push_back({"--json", "", "print the summary as one JSON object"});
+    options.push_back({"--quiet", "", "no progress; the summary and failures are still printed"});
+    return {{"index",
+             "[--library PATH] [--model DIR] [--windows seed|full|first] [--window S] [--hop S] [--max-seconds S] "
+             "[--per-window] [--force] [--threads N] [--json] [--quiet] DIR...",
+             "Add folders of audio files to the library, or bring it up to date: new and changed files are embedded, "
+             "deleted ones dropped, unchanged ones skipped without being opened.",
+             "A file is embedded again when its size or modification time changed, or when it was embedded with\n"
+             "another model or window plan. A file whose bytes are already in the library (moved, copied, touched)\n"
+             "gets those vectors without being decoded. Files that vanished from the given folders are removed\n"
+             "from the library; a folder that does not exist is an error, never taken as deleted files.\n"
+             "\n"
+             "Results are committed a few files at a time: an interrupted run (Ctrl-C, kill -9, power cut) loses\n"
+             "at most the files in flight, and the next run carries on from there. A file that cannot be read is\n"
+             "recorded with its reason and tried again only when it changes.\n"
+             "After indexing, the library's vector index (LIBRARY/vectors.index) is rebuilt when the catalog changed.\n"
+             "exit codes: 0 every file is indexed, 1 some file failed (now or before, unchanged since), 2 bad usage\n"
+             "\n"
+             "examples:\n"
+             "  sonavec index ~/Music\n"
+             "  sonavec index --library /data/sfx-library --windows full /data/sfx\n"
+             "  sonavec index --json --quiet ~/Music ~/Samples > summary.json",
+             options,
+             1},
+            run};
+}
+
+}  // namespace sonavec::cli

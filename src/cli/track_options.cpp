@@ -1,0 +1,65 @@
+#include "cli/track_options.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "util/error.h"
+
+namespace sonavec::cli {
+
+std::vector<option_spec> track_option_specs(const std::string& per_window_help) {
+    return {{"--windows", "PLAN", "seed (default), full or first"},
+            {"--window", "S", "window length in seconds (at most the model's 10 s input)"},
+            {"--hop", "S", "full plan: seconds from one window's start to the next (default: the window length)"},
+            {"--max-seconds", "S", "analyse only the first S seconds of each track (default 300)"},
+            {"--per-window", "", per_window_help}};
+}
+
+std::optional<double> seconds_option(const parsed_args& args, const std::string& name) {
+    if (!args.has(name)) return std::nullopt;
+    const std::string text = args.get(name);
+    try {
+        size_t used = 0;
+        const double v = std::stod(text, &used);
+        if (used != text.size()) throw std::invalid_argument("trailing characters");
+        return v;
+    } catch (const std::exception&) {
+        throw usage_error(name + " expects a number of seconds, got '" + text + "'");
+    }
+}
+
+track_embed_params parse_track_options(const parsed_args& args) {
+    track_embed_params p;
+    try {
+        p.plan.kind = parse_window_plan_kind(args.get("--windows", "seed"));
+    } catch (const error& e) {
+        throw usage_error(std::string("--windows: ") + e.what());
+    }
+    p.plan.window_seconds = seconds_option(args, "--window");
+    p.plan.hop_seconds = seconds_option(args, "--hop");
+    if (auto m = seconds_option(args, "--max-seconds")) p.plan.max_seconds = *m;
+    p.keep_window_vectors = args.has("--per-window");
+    return p;
+}
+
+void validate_track_params(track_embed_params& params, const engine& eng) {
+    params.plan.max_window_seconds = engine_window_seconds(eng);
+    try {
+        params.plan.validate();
+    } catch (const error& e) {
+        throw usage_error(e.what());
+    }
+}
+
+option_spec file_threads_option() {
+    return {"--threads", "N", "files embedded at once, one core each (default: all cores); the vectors do not depend on N"};
+}
+
+int file_threads(const parsed_args& args) {
+    const int all_cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int n = args.get_int("--threads", all_cores);
+    if (n < 1) throw usage_error("--threads must be at least 1");
+    return n;
+}
+
+}  // namespace sonavec::cli

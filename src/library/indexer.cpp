@@ -1,0 +1,274 @@
+#include "library/indexer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <sstream>
+#include <sys/stat.h>
+#include <thread>
+#include <unordered_map>
+
+#include "library/audio_files.h"
+#include "library/content_hash.h"
+#include "util/error.h"
+
+namespace sonavec {
+
+namespace {
+
+constexpr size_t max_batch = 16;  // rows per transaction: small, so a kill loses little
+
+struct file_stat {
+    uint64_t size_bytes = 0;
+    int64_t mtime_ns = 0;
+};
+
+// Throws sonavec::error with the reason when the file cannot be stat'ed.
+file_stat stat_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw error(std::strerror(errno));
+    return {static_cast<uint64_t>(st.st_size), int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+std::string seconds_text(double s) {
+    std::ostringstream out;
+    out << s;
+    return out.str();
+}
+
+// FFmpeg names some demuxers by every extension they read ("mov,mp4,m4a,3gp,3g2,mj2"): keep the one
+// this file has, or the first.
+std::string format_name(const std::string& container, const std::filesystem::path& path) {
+    if (container.find(',') == std::string::npos) return container;
+    std::string ext = path.extension().string();
+    if (!ext.empty()) ext.erase(0, 1);
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::istringstream names(container);
+    std::string first, name;
+    while (std::getline(names, name, ',')) {
+        if (first.empty()) first = name;
+        if (name == ext) return ext;
+    }
+    return first;
+}
+
+// Decoder messages often start with the path, which the row and the report already show.
+std::string reason_without_path(const std::string& reason, const std::string& path) {
+    std::string r = reason.rfind(path + ": ", 0) == 0 ? reason.substr(path.size() + 2) : reason;
+    return r.empty() ? "unknown error" : r;
+}
+
+std::filesystem::path absolute_root(const std::filesystem::path& root) {
+    std::filesystem::path p = std::filesystem::absolute(root).lexically_normal();
+    if (p.has_relative_path() && p.filename().empty()) p = p.parent_path();  // "/music/" -> "/music"
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec))
+        throw error(root.string() + ": no such file or folder (nothing was indexed, and nothing removed)");
+    return p;
+}
+
+struct finished_file {
+    catalog_entry entry;
+    bool reused = false;
+};
+
+// One file's row: its vectors copied from an ok row with the same bytes, or embedded now; a failed
+// row with the reason when it cannot be read. Catalog errors are not the file's fault and propagate.
+finished_file index_one(const catalog& cat, const engine& eng, const std::string& path, const index_settings& s,
+                        const std::string& label) {
+    finished_file out;
+    catalog_entry& e = out.entry;
+    e.path = path;
+    e.model_id = s.model_id;
+    e.window_plan = label;
+    try {
+        const file_stat st = stat_file(path);  // before reading: a change while we read shows next run
+        e.size_bytes = st.size_bytes;
+        e.mtime_ns = st.mtime_ns;
+        e.content_hash = content_hash_file(path);
+    } catch (const std::exception& ex) {
+        e.status = entry_status::failed;
+        e.error = reason_without_path(ex.what(), path);
+        return out;
+    }
+    if (!s.force) {
+        if (auto same = cat.find_by_content(e.content_hash, s.model_id, label, s.track.keep_window_vectors)) {
+            e.duration_seconds = same->duration_seconds;
+            e.format = same->format;
+            e.sample_rate = same->sample_rate;
+            e.channels = same->channels;
+            e.tags = std::move(same->tags);
+            e.vector = std::move(same->vector);
+            if (s.track.keep_window_vectors) e.windows = std::move(same->windows);
+            out.reused = true;
+            return out;
+        }
+    }
+    try {
+        track_embedding t = embed_track(eng, path, s.track);
+        e.duration_seconds = t.info.duration_seconds;
+        e.format = format_name(t.info.container, path);
+        e.sample_rate = t.info.sample_rate;
+        e.channels = t.info.channels;
+        e.tags = std::move(t.info.tags);
+        e.vector = std::move(t.vector);
+        if (s.track.keep_window_vectors)
+            for (auto& w : t.windows) e.windows.push_back({w.start_seconds, w.length_seconds, std::move(w.vector)});
+    } catch (const std::exception& ex) {
+        e.status = entry_status::failed;
+        e.error = reason_without_path(ex.what(), path);
+        e.vector.clear();
+        e.windows.clear();
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string window_plan_label(const window_plan_params& plan) {
+    std::string label = window_plan_kind_name(plan.kind);
+    // Only values the user gave and that differ from the kind's fixed defaults: the tower's window
+    // length is a model's property, and a different model already counts as a change.
+    const bool default_window = plan.kind == window_plan_kind::seed && plan.window_seconds == 7.0;
+    if (plan.window_seconds && !default_window) label += " window=" + seconds_text(*plan.window_seconds);
+    if (plan.kind == window_plan_kind::full && plan.hop_seconds && plan.hop_seconds != plan.window_seconds)
+        label += " hop=" + seconds_text(*plan.hop_seconds);
+    if (plan.max_seconds != window_plan_params{}.max_seconds) label += " max-seconds=" + seconds_text(plan.max_seconds);
+    return label;
+}
+
+index_plan plan_index(const catalog& cat, const std::vector<std::filesystem::path>& roots,
+                      const index_settings& settings) {
+    std::vector<std::filesystem::path> absolute;
+    for (const auto& r : roots) absolute.push_back(absolute_root(r));
+
+    std::vector<std::string> paths;
+    for (const auto& f : find_audio_files(absolute)) paths.push_back(f.string());
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());  // overlapping roots
+
+    std::unordered_map<std::string, catalog_file_state> known;
+    for (const auto& root : absolute) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(root, ec)) {
+            for (auto& st : cat.file_states_under(root.string())) known.emplace(st.path, std::move(st));
+        } else if (auto st = cat.file_state(root.string())) {
+            known.emplace(st->path, std::move(*st));
+        }
+    }
+
+    const std::string label = window_plan_label(settings.track.plan);
+    index_plan plan;
+    plan.found = paths.size();
+    for (const std::string& path : paths) {
+        const auto it = known.find(path);
+        bool changed = settings.force || it == known.end();
+        if (!changed) {
+            const catalog_file_state& row = it->second;
+            try {
+                const file_stat st = stat_file(path);
+                changed = st.size_bytes != row.size_bytes || st.mtime_ns != row.mtime_ns;
+            } catch (const error&) {
+                changed = true;  // gone or unreadable since the walk: the worker records why
+            }
+            changed = changed || row.model_id != settings.model_id || row.window_plan != label ||
+                      (row.status == entry_status::ok && settings.track.keep_window_vectors && !row.has_windows);
+        }
+        if (changed) plan.to_embed.push_back(path);
+        else if (it->second.status == entry_status::failed) plan.failed_before.emplace_back(path, it->second.error);
+        else plan.unchanged++;
+    }
+
+    std::vector<std::pair<std::string, int64_t>> vanished;
+    for (const auto& [path, row] : known)
+        if (!std::binary_search(paths.begin(), paths.end(), path)) vanished.emplace_back(path, row.id);
+    std::sort(vanished.begin(), vanished.end());
+    for (auto& [path, id] : vanished) {
+        plan.vanished_paths.push_back(path);
+        plan.vanished_ids.push_back(id);
+    }
+    return plan;
+}
+
+index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& plan, const index_settings& settings,
+                            const index_file_done& done) {
+    const std::string label = window_plan_label(settings.track.plan);
+    const size_t n = plan.to_embed.size();
+    std::mutex mutex;
+    std::condition_variable ready_cv;
+    std::deque<finished_file> ready;
+    std::exception_ptr fatal;
+    std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
+    int running = std::max(1, std::min(settings.workers, static_cast<int>(n)));
+
+    auto work = [&] {
+        try {
+            for (size_t i = next++; i < n && !stop; i = next++) {
+                finished_file f = index_one(cat, eng, plan.to_embed[i], settings, label);
+                std::lock_guard lock(mutex);
+                ready.push_back(std::move(f));
+                ready_cv.notify_one();
+            }
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!fatal) fatal = std::current_exception();
+            stop = true;
+        }
+        std::lock_guard lock(mutex);
+        running--;
+        ready_cv.notify_one();
+    };
+
+    // Workers are stopped and joined on every way out, an exception from the writer included.
+    struct pool_guard {
+        std::atomic<bool>& stop;
+        std::vector<std::thread> threads;
+        ~pool_guard() {
+            stop = true;
+            for (auto& t : threads)
+                if (t.joinable()) t.join();
+        }
+    } pool{stop, {}};
+    for (int w = running; w > 0; w--) pool.threads.emplace_back(work);
+
+    // The one writer: whatever is ready, up to a small batch, goes in one transaction.
+    index_outcome outcome;
+    for (;;) {
+        std::vector<finished_file> batch;
+        {
+            std::unique_lock lock(mutex);
+            ready_cv.wait(lock, [&] { return !ready.empty() || running == 0; });
+            if (fatal) std::rethrow_exception(fatal);
+            if (ready.empty()) break;
+            while (!ready.empty() && batch.size() < max_batch) {
+                batch.push_back(std::move(ready.front()));
+                ready.pop_front();
+            }
+        }
+        std::vector<catalog_entry> rows;
+        for (auto& f : batch) rows.push_back(std::move(f.entry));
+        cat.put_many(rows);
+        for (size_t i = 0; i < rows.size(); i++) {
+            const catalog_entry& e = rows[i];
+            if (e.status == entry_status::failed) outcome.failures.emplace_back(e.path, e.error);
+            else if (batch[i].reused) outcome.reused++;
+            else outcome.embedded++;
+            if (done) done(e.path, e.status == entry_status::failed ? e.error : std::string());
+        }
+    }
+    if (fatal) std::rethrow_exception(fatal);
+    std::sort(outcome.failures.begin(), outcome.failures.end());
+    return outcome;
+}
+
+void drop_vanished(catalog& cat, const index_plan& plan) { cat.remove_many(plan.vanished_ids); }
+
+}  // namespace sonavec

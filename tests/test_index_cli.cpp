@@ -1,0 +1,474 @@
+// `sonavec index`, `stats` and `prune` as a user runs them: a folder indexed, re-runs that skip unchanged
+// files, changed, touched, deleted and bad files, and the interrupt test: runs killed with SIGKILL at
+// random moments leave a consistent catalog, and a resumed run ends with the uninterrupted run's catalog.
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sqlite3.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "library/catalog.h"
+#include "test_data.h"
+
+using namespace sonavec;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct result {
+    int code = -1;
+    std::string out, err;
+};
+
+std::string read_all(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+
+fs::path work_dir() {
+    static const fs::path dir = [] {
+        fs::path d = fs::temp_directory_path() / ("sonavec_index_test_" + std::to_string(getpid()));
+        fs::remove_all(d);
+        fs::create_directories(d);
+        return d;
+    }();
+    return dir;
+}
+
+result run(const std::string& args) {
+    const auto out = work_dir() / "cli.stdout";
+    const auto err = work_dir() / "cli.stderr";
+    const std::string cmd =
+        test::cli_path().string() + " " + args + " >" + quoted(out) + " 2>" + quoted(err) + " </dev/null";
+    const int status = std::system(cmd.c_str());
+    result r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_all(out);
+    r.err = read_all(err);
+    return r;
+}
+
+std::string model_flag() { return "--model " + quoted(test::golden_dir() / "model"); }
+
+// `sonavec index --json` into library over dirs; the parsed summary (null when stdout is not JSON).
+json index_json(const fs::path& library, const std::string& dirs, result* raw = nullptr, const std::string& extra = "") {
+    result r = run("index --json --quiet " + model_flag() + " --library " + quoted(library) + " " + extra + " " + dirs);
+    if (raw) *raw = r;
+    const json j = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+    return j.is_discarded() ? json() : j;
+}
+
+// A 48 kHz mono 16-bit WAV of two sines: each (frequency, seconds) pair gives other bytes and vectors.
+void write_wav(const fs::path& path, double frequency, double seconds) {
+    const uint32_t rate = 48000, n = static_cast<uint32_t>(seconds * rate);
+    std::string data(n * 2, '\0');
+    for (uint32_t i = 0; i < n; i++) {
+        const double t = double(i) / rate;
+        const double v = 0.3 * std::sin(2 * M_PI * frequency * t) + 0.15 * std::sin(2 * M_PI * 2.7 * frequency * t) *
+                                                                        (0.5 + 0.5 * std::sin(2 * M_PI * 3 * t));
+        const auto s = static_cast<int16_t>(std::lround(v * 32767));
+        data[2 * i] = static_cast<char>(s & 0xff);
+        data[2 * i + 1] = static_cast<char>((s >> 8) & 0xff);
+    }
+    auto u32 = [](uint32_t v) { return std::string{char(v), char(v >> 8), char(v >> 16), char(v >> 24)}; };
+    auto u16 = [](uint16_t v) { return std::string{char(v), char(v >> 8)}; };
+    const std::string header = "RIFF" + u32(36 + n * 2) + "WAVEfmt " + u32(16) + u16(1) + u16(1) + u32(rate) +
+                               u32(rate * 2) + u16(2) + u16(16) + "data" + u32(n * 2);
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << header << data;
+}
+
+// n files in dir (every seventh from the fourth in a subfolder), seconds long each.
+void make_folder(const fs::path& dir, int n, double seconds) {
+    for (int i = 0; i < n; i++) {
+        const fs::path sub = i % 7 == 3 ? dir / "sub" : dir;
+        char name[32];
+        std::snprintf(name, sizeof name, "track%02d.wav", i);
+        write_wav(sub / name, 150.0 + 37.0 * i, seconds);
+    }
+}
+
+std::map<std::string, catalog_entry> catalog_by_path(const fs::path& library) {
+    std::map<std::string, catalog_entry> out;
+    catalog cat(library, catalog_open::existing);
+    for (auto& e : cat.entries(true)) {
+        EXPECT_TRUE(out.emplace(e.path, e).second) << "duplicate path " << e.path;
+    }
+    return out;
+}
+
+double norm(const std::vector<float>& v) {
+    double s = 0;
+    for (float x : v) s += double(x) * x;
+    return std::sqrt(s);
+}
+
+// Everything but the id, which depends on the order files finished in.
+void expect_same_row(const catalog_entry& a, const catalog_entry& b) {
+    EXPECT_EQ(a.size_bytes, b.size_bytes) << a.path;
+    EXPECT_EQ(a.mtime_ns, b.mtime_ns) << a.path;
+    EXPECT_EQ(a.content_hash, b.content_hash) << a.path;
+    EXPECT_EQ(a.duration_seconds, b.duration_seconds) << a.path;
+    EXPECT_EQ(a.format, b.format) << a.path;
+    EXPECT_EQ(a.sample_rate, b.sample_rate) << a.path;
+    EXPECT_EQ(a.channels, b.channels) << a.path;
+    EXPECT_EQ(a.tags, b.tags) << a.path;
+    EXPECT_EQ(a.status, b.status) << a.path;
+    EXPECT_EQ(a.error, b.error) << a.path;
+    EXPECT_EQ(a.model_id, b.model_id) << a.path;
+    EXPECT_EQ(a.window_plan, b.window_plan) << a.path;
+    EXPECT_EQ(a.vector, b.vector) << a.path;  // bit-exact: one core per file, whatever the run
+    EXPECT_EQ(a.windows.size(), b.windows.size()) << a.path;
+}
+
+void set_mtime(const fs::path& p, int seconds_later) {
+    fs::last_write_time(p, fs::last_write_time(p) + std::chrono::seconds(seconds_later));
+}
+
+struct work_dir_cleanup : ::testing::Environment {
+    void TearDown() override { fs::remove_all(work_dir()); }
+};
+const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new work_dir_cleanup);
+
+}  // namespace
+
+TEST(index_cli, indexes_a_folder_and_a_second_run_opens_no_file) {
+    const fs::path music = work_dir() / "basic", library = work_dir() / "basic_library";
+    make_folder(music, 6, 2.0);
+    const json first = index_json(library, quoted(music));
+    EXPECT_EQ(first.value("found", -1), 6);
+    EXPECT_EQ(first.value("embedded", -1), 6);
+    EXPECT_EQ(first.value("failed", -1), 0);
+
+    const auto rows = catalog_by_path(library);
+    ASSERT_EQ(rows.size(), 6u);
+    for (const auto& [path, e] : rows) {
+        EXPECT_TRUE(fs::path(path).is_absolute());
+        EXPECT_TRUE(fs::exists(path));
+        EXPECT_EQ(e.status, entry_status::ok);
+        EXPECT_NEAR(norm(e.vector), 1.0, 1e-5);
+        EXPECT_EQ(e.format, "wav");
+        EXPECT_EQ(e.sample_rate, 48000);
+        EXPECT_EQ(e.channels, 1);
+        EXPECT_NEAR(e.duration_seconds, 2.0, 1e-3);
+        EXPECT_EQ(e.model_id, "model");
+        EXPECT_EQ(e.window_plan, "seed");
+        EXPECT_EQ(e.size_bytes, fs::file_size(path));
+    }
+
+    // The content hash is the file's SHA-256, as sha256sum computes it.
+    const fs::path some = rows.begin()->first;
+    ASSERT_EQ(std::system(("sha256sum " + quoted(some) + " >" + quoted(work_dir() / "sum.txt")).c_str()), 0);
+    EXPECT_EQ(read_all(work_dir() / "sum.txt").substr(0, 64), rows.begin()->second.content_hash);
+
+    // The catalog's vector is the one `sonavec embed` gives for the same file.
+    result embedded = run("embed --format jsonl " + model_flag() + " " + quoted(some));
+    ASSERT_EQ(embedded.code, 0) << embedded.err;
+    EXPECT_EQ(json::parse(embedded.out).at("embedding").get<std::vector<float>>(), rows.begin()->second.vector);
+
+    // Unchanged: nothing embedded or written (the fingerprint, which every write changes, stays).
+    const std::string fingerprint = catalog(library).fingerprint();
+    result raw;
+    const json second = index_json(library, quoted(music), &raw);
+    EXPECT_EQ(raw.code, 0) << raw.err;
+    EXPECT_EQ(second.value("embedded", -1), 0);
+    EXPECT_EQ(second.value("reused", -1), 0);
+    EXPECT_EQ(second.value("unchanged", -1), 6);
+    EXPECT_EQ(catalog(library).fingerprint(), fingerprint);
+
+    // A human summary without --json, progress lines on stderr when not a terminal.
+    fs::remove(music / "track00.wav");
+    write_wav(music / "track00.wav", 999, 2.0);
+    result text = run("index " + model_flag() + " --library " + quoted(library) + " " + quoted(music));
+    EXPECT_EQ(text.code, 0) << text.err;
+    EXPECT_NE(text.out.find("6 audio files: 1 embedded, 0 reused (same content), 5 unchanged, 0 failed, 0 removed"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.err.find("[1/1] " + (music / "track00.wav").string()), std::string::npos) << text.err;
+}
+
+TEST(index_cli, changed_files_are_embedded_again_and_touched_ones_keep_their_vectors) {
+    const fs::path music = work_dir() / "changes", library = work_dir() / "changes_library";
+    make_folder(music, 4, 2.0);
+    index_json(library, quoted(music));
+    const auto before = catalog_by_path(library);
+    const std::string changed = (music / "track00.wav").string(), touched = (music / "track01.wav").string();
+
+    write_wav(changed, 1234, 2.5);  // new content, new size
+    set_mtime(touched, 5);          // same bytes, new mtime
+    const json j = index_json(library, quoted(music));
+    EXPECT_EQ(j.value("embedded", -1), 1);
+    EXPECT_EQ(j.value("reused", -1), 1);
+    EXPECT_EQ(j.value("unchanged", -1), 2);
+
+    const auto after = catalog_by_path(library);
+    ASSERT_EQ(after.size(), 4u);
+    EXPECT_EQ(after.at(changed).id, before.at(changed).id);  // replaced in place
+    EXPECT_NE(after.at(changed).vector, before.at(changed).vector);
+    EXPECT_NE(after.at(changed).content_hash, before.at(changed).content_hash);
+    EXPECT_NEAR(after.at(changed).duration_seconds, 2.5, 1e-3);
+    EXPECT_EQ(after.at(touched).vector, before.at(touched).vector);
+    EXPECT_NE(after.at(touched).mtime_ns, before.at(touched).mtime_ns);
+
+    // A copy under another name is recognised by its bytes; --force embeds everything again.
+    fs::copy_file(changed, music / "sub" / "copy.wav");
+    const json copied = index_json(library, quoted(music));
+    EXPECT_EQ(copied.value("reused", -1), 1);
+    EXPECT_EQ(copied.value("embedded", -1), 0);
+    EXPECT_EQ(catalog_by_path(library).at((music / "sub" / "copy.wav").string()).vector, after.at(changed).vector);
+    EXPECT_EQ(index_json(library, quoted(music), nullptr, "--force").value("embedded", -1), 5);
+}
+
+TEST(index_cli, another_window_plan_or_per_window_request_embeds_again) {
+    const fs::path music = work_dir() / "plans", library = work_dir() / "plans_library";
+    make_folder(music, 3, 12.0);
+    index_json(library, quoted(music));
+    EXPECT_EQ(index_json(library, quoted(music), nullptr, "--windows seed --window 7").value("unchanged", -1), 3);
+
+    const json full = index_json(library, quoted(music), nullptr, "--windows full --window 5");
+    EXPECT_EQ(full.value("embedded", -1), 3);
+    for (const auto& [path, e] : catalog_by_path(library)) {
+        EXPECT_EQ(e.window_plan, "full window=5") << path;
+        EXPECT_TRUE(e.windows.empty());
+    }
+    const json per_window = index_json(library, quoted(music), nullptr, "--windows full --window 5 --per-window");
+    EXPECT_EQ(per_window.value("embedded", -1), 3);
+    for (const auto& [path, e] : catalog_by_path(library)) {
+        ASSERT_EQ(e.windows.size(), 3u) << path;  // 0-5, 5-10, 10-12
+        EXPECT_EQ(e.windows[2].start_seconds, 10.0);
+        EXPECT_NEAR(e.windows[2].length_seconds, 2.0, 1e-3);
+        for (const auto& w : e.windows) EXPECT_NEAR(norm(w.vector), 1.0, 1e-5);
+    }
+    // Without --per-window the stored windows are no reason to embed again.
+    EXPECT_EQ(index_json(library, quoted(music), nullptr, "--windows full --window 5").value("unchanged", -1), 3);
+}
+
+TEST(index_cli, deleted_files_are_dropped_and_a_missing_folder_is_an_error) {
+    const fs::path music = work_dir() / "deleted", library = work_dir() / "deleted_library";
+    make_folder(music, 8, 1.0);  // track03 in music/sub
+    const fs::path other = work_dir() / "deleted_other";
+    make_folder(other, 1, 1.0);
+    index_json(library, quoted(music) + " " + quoted(other));
+    ASSERT_EQ(catalog_by_path(library).size(), 9u);
+
+    fs::remove(music / "track05.wav");
+    fs::remove_all(music / "sub");
+    const json j = index_json(library, quoted(music));  // only this folder: `other` is not touched
+    EXPECT_EQ(j.value("removed", -1), 2);
+    const auto rows = catalog_by_path(library);
+    EXPECT_EQ(rows.size(), 7u);
+    EXPECT_FALSE(rows.count((music / "track05.wav").string()));
+    EXPECT_TRUE(rows.count((other / "track00.wav").string()));
+
+    // An unmounted disk looks like a missing folder: an error, and nothing is removed.
+    fs::rename(music, work_dir() / "deleted_elsewhere");
+    const result r = run("index --quiet " + model_flag() + " --library " + quoted(library) + " " + quoted(music));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find(music.string() + ": no such file or folder"), std::string::npos) << r.err;
+    EXPECT_EQ(catalog_by_path(library).size(), 7u);
+}
+
+TEST(index_cli, a_bad_file_is_reported_stored_and_retried_only_when_it_changes) {
+    const fs::path music = work_dir() / "bad", library = work_dir() / "bad_library";
+    make_folder(music, 2, 1.0);
+    const fs::path bad = music / "broken.wav";
+    std::ofstream(bad) << "this is not audio";
+    result r;
+    json j = index_json(library, quoted(music), &r);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(j.value("embedded", -1), 2);
+    EXPECT_EQ(j.value("failed", -1), 1);
+    ASSERT_EQ(j.at("failures").size(), 1u);
+    EXPECT_EQ(j.at("failures")[0].at("path"), bad.string());
+    EXPECT_TRUE(j.at("failures")[0].at("retried").get<bool>());
+    EXPECT_NE(r.err.find(bad.string() + ": not a recognised audio file"), std::string::npos) << r.err;
+
+    const catalog_entry row = catalog_by_path(library).at(bad.string());
+    EXPECT_EQ(row.status, entry_status::failed);
+    EXPECT_NE(row.error.find("not a recognised audio file"), std::string::npos) << row.error;
+    EXPECT_TRUE(row.vector.empty());
+
+    // Unchanged: not tried again, still reported, still exit 1.
+    j = index_json(library, quoted(music), &r);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(j.value("embedded", -1), 0);
+    EXPECT_EQ(j.value("failed", -1), 1);
+    EXPECT_FALSE(j.at("failures")[0].at("retried").get<bool>());
+    EXPECT_NE(r.err.find("not retried"), std::string::npos) << r.err;
+
+    // Repaired: embedded, and the run succeeds.
+    write_wav(bad, 440, 1.0);
+    j = index_json(library, quoted(music), &r);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(j.value("embedded", -1), 1);
+    EXPECT_EQ(catalog_by_path(library).at(bad.string()).status, entry_status::ok);
+}
+
+TEST(index_cli, stats_and_prune) {
+    const fs::path music = work_dir() / "stats", library = work_dir() / "stats_library";
+    make_folder(music, 4, 1.0);
+    std::ofstream(music / "junk.mp3") << "junk";
+    index_json(library, quoted(music));
+
+    result r = run("stats --json --library " + quoted(library));
+    ASSERT_EQ(r.code, 0) << r.err;
+    json st = json::parse(r.out);
+    EXPECT_EQ(st.at("files"), 5);
+    EXPECT_EQ(st.at("ok"), 4);
+    EXPECT_EQ(st.at("failed"), 1);
+    EXPECT_EQ(st.at("windows"), 0);
+    EXPECT_EQ(st.at("models"), json({{"model", 4}}));
+    EXPECT_EQ(st.at("formats"), json({{"wav", 4}}));
+    EXPECT_EQ(st.at("failures")[0].at("path"), (music / "junk.mp3").string());
+    EXPECT_GT(st.at("catalog_bytes").get<int64_t>(), 0);
+    EXPECT_TRUE(st.at("vector_index").contains("description"));
+    r = run("stats --library " + quoted(library));
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find("5 (4 ok, 1 failed)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("junk.mp3: not a recognised audio file"), std::string::npos) << r.out;
+
+    fs::remove(music / "track01.wav");
+    fs::remove(music / "junk.mp3");
+    r = run("prune --dry-run --library " + quoted(library));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("would remove " + (music / "track01.wav").string()), std::string::npos) << r.out;
+    EXPECT_EQ(catalog_by_path(library).size(), 5u);
+    r = run("prune --library " + quoted(library));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("removed 2 of the library's files"), std::string::npos) << r.out;
+    const auto rows = catalog_by_path(library);
+    EXPECT_EQ(rows.size(), 3u);
+    EXPECT_FALSE(rows.count((music / "track01.wav").string()));
+
+    r = run("stats --library " + quoted(work_dir() / "no_such_library"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("no library at"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(work_dir() / "no_such_library"));
+}
+
+TEST(index_cli, help_and_bad_usage) {
+    for (const char* command : {"index", "stats", "prune"}) {
+        result r = run(std::string(command) + " --help");
+        EXPECT_EQ(r.code, 0);
+        EXPECT_NE(r.out.find(std::string("usage: sonavec ") + command), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("examples:"), std::string::npos) << command;
+        EXPECT_NE(r.out.find("--library"), std::string::npos) << command;
+    }
+    const std::string lib = " --library " + quoted(work_dir() / "usage_library") + " ";
+    for (const std::string& args :
+         {"index" + lib, "index --threads 0" + lib + "x", "index --windows bogus" + lib + "x",
+          "index --nope" + lib + "x", "stats extra" + lib, "prune --json" + lib}) {
+        result r = run(args);
+        EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+        EXPECT_NE(r.err.find("usage: sonavec"), std::string::npos) << args << "\n" << r.err;
+    }
+}
+
+namespace {
+
+pid_t start_index(const fs::path& library, const fs::path& music) {
+    const std::string cli = test::cli_path().string(), model = (test::golden_dir() / "model").string();
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl(cli.c_str(), cli.c_str(), "index", "--quiet", "--threads", "2", "--model", model.c_str(), "--library",
+              library.c_str(), music.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    return pid;
+}
+
+int wait_exit(pid_t pid) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// What the catalog holds after a kill: every row whole (ok with a unit vector of the model's size),
+// one row per path, only files of the folder; SQLite's own integrity check passes.
+size_t expect_consistent(const fs::path& library, const std::set<std::string>& files) {
+    if (!fs::exists(library / "catalog.sqlite")) return 0;
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((library / "catalog.sqlite").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr);
+    EXPECT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "ok");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+
+    const auto rows = catalog_by_path(library);  // refuses duplicate paths and damaged rows
+    for (const auto& [path, e] : rows) {
+        EXPECT_TRUE(files.count(path)) << path;
+        EXPECT_EQ(e.status, entry_status::ok) << path << ": " << e.error;
+        EXPECT_EQ(e.vector.size(), 48u) << path;  // the golden tiny model's projection size
+        EXPECT_NEAR(norm(e.vector), 1.0, 1e-5) << path;
+        EXPECT_EQ(e.size_bytes, fs::file_size(path));
+        EXPECT_EQ(e.content_hash.size(), 64u);
+    }
+    return rows.size();
+}
+
+}  // namespace
+
+TEST(index_cli, a_run_killed_at_random_moments_resumes_to_the_uninterrupted_result) {
+    const fs::path music = work_dir() / "interrupt";
+    make_folder(music, 30, 20.0);  // three windows each: long enough to kill in the middle
+    std::set<std::string> files;
+    for (const auto& f : fs::recursive_directory_iterator(music))
+        if (f.is_regular_file()) files.insert(f.path().string());
+    ASSERT_EQ(files.size(), 30u);
+
+    const fs::path reference = work_dir() / "interrupt_reference";
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_EQ(wait_exit(start_index(reference, music)), 0);
+    const double full_run = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_EQ(expect_consistent(reference, files), 30u);
+
+    std::random_device seed_source;
+    const unsigned seed = seed_source();
+    SCOPED_TRACE("seed " + std::to_string(seed) + ", uninterrupted run " + std::to_string(full_run) + " s");
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> moment(0.0, 0.6 * full_run);
+    const fs::path library = work_dir() / "interrupt_library";
+    size_t partial = 0;
+    for (int kill_number = 0; kill_number < 6; kill_number++) {
+        const double delay = moment(rng);
+        SCOPED_TRACE("kill " + std::to_string(kill_number) + " after " + std::to_string(delay) + " s");
+        const pid_t pid = start_index(library, music);
+        std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+        kill(pid, SIGKILL);
+        wait_exit(pid);
+        const size_t rows = expect_consistent(library, files);
+        if (rows > 0 && rows < files.size()) partial++;
+    }
+    std::printf("  %zu of 6 kills left a partly indexed catalog (seed %u, full run %.2f s)\n", partial, seed, full_run);
+
+    ASSERT_EQ(wait_exit(start_index(library, music)), 0);
+    const auto resumed = catalog_by_path(library);
+    const auto expected = catalog_by_path(reference);
+    ASSERT_EQ(resumed.size(), expected.size());
+    for (const auto& [path, e] : expected) {
+        ASSERT_TRUE(resumed.count(path)) << path;
+        expect_same_row(resumed.at(path), e);
+    }
+}
