@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/embed_output.h"
 #include "cli/progress_bar.h"
+#include "cli/track_options.h"
 #include "hub/model_cache.h"
 #include "library/audio_files.h"
 #include "util/atomic_file.h"
@@ -27,30 +28,9 @@ struct embed_options {
     bool quiet = false;
 };
 
-std::optional<double> seconds_option(const parsed_args& args, const std::string& name) {
-    if (!args.has(name)) return std::nullopt;
-    const std::string text = args.get(name);
-    try {
-        size_t used = 0;
-        const double v = std::stod(text, &used);
-        if (used != text.size()) throw std::invalid_argument("trailing characters");
-        return v;
-    } catch (const std::exception&) {
-        throw usage_error(name + " expects a number of seconds, got '" + text + "'");
-    }
-}
-
 embed_options parse_options(const parsed_args& args) {
     embed_options o;
-    try {
-        o.track.plan.kind = parse_window_plan_kind(args.get("--windows", "seed"));
-    } catch (const error& e) {
-        throw usage_error(std::string("--windows: ") + e.what());
-    }
-    o.track.plan.window_seconds = seconds_option(args, "--window");
-    o.track.plan.hop_seconds = seconds_option(args, "--hop");
-    if (auto m = seconds_option(args, "--max-seconds")) o.track.plan.max_seconds = *m;
-    o.track.keep_window_vectors = args.has("--per-window");
+    o.track = parse_track_options(args);
 
     const std::string format = args.get("--format", "json");
     if (format == "json") o.format = output_format::json;
@@ -62,9 +42,7 @@ embed_options parse_options(const parsed_args& args) {
     if (o.track.keep_window_vectors && o.format != output_format::jsonl)
         throw usage_error("--per-window needs --format jsonl");
 
-    const int all_cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    o.cores = args.get_int("--threads", all_cores);
-    if (o.cores < 1) throw usage_error("--threads must be at least 1");
+    o.cores = file_threads(args);
     o.quiet = args.has("--quiet");
     return o;
 }
@@ -104,12 +82,7 @@ int run(const parsed_args& args) {
     p.threads = 1;
     p.model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
     const auto eng = engine::open(p);
-    o.track.plan.max_window_seconds = engine_window_seconds(*eng);
-    try {
-        o.track.plan.validate();
-    } catch (const error& e) {
-        throw usage_error(e.what());
-    }
+    validate_track_params(o.track, *eng);
     // A model that cannot load is one failure of the whole run, not one per file.
     eng->preload(true, false);
 
@@ -153,6 +126,16 @@ int run(const parsed_args& args) {
     return 1;
 }
 
+std::vector<option_spec> embed_option_specs() {
+    std::vector<option_spec> specs = {model_option()};
+    for (auto& o : track_option_specs("jsonl: also write each window's start, length and vector")) specs.push_back(o);
+    specs.push_back({"--format", "FMT", "json (default), jsonl or npy"});
+    specs.push_back({"--out", "PATH", "write to PATH instead of stdout (required for npy)"});
+    specs.push_back(file_threads_option());
+    specs.push_back({"--quiet", "", "no progress; failures are still reported"});
+    return specs;
+}
+
 }  // namespace
 
 command embed_command() {
@@ -183,17 +166,7 @@ command embed_command() {
              "  sonavec embed song.mp3\n"
              "  sonavec embed --format jsonl --out library.jsonl ~/Music\n"
              "  sonavec embed --windows full --format npy --out vectors.npy samples/",
-             {model_option(),
-              {"--windows", "PLAN", "seed (default), full or first"},
-              {"--window", "S", "window length in seconds (at most the model's 10 s input)"},
-              {"--hop", "S", "full plan: seconds from one window's start to the next (default: the window length)"},
-              {"--max-seconds", "S", "analyse only the first S seconds of each track (default 300)"},
-              {"--per-window", "", "jsonl: also write each window's start, length and vector"},
-              {"--format", "FMT", "json (default), jsonl or npy"},
-              {"--out", "PATH", "write to PATH instead of stdout (required for npy)"},
-              {"--threads", "N", "files embedded at once, one core each (default: all cores); the vectors do not "
-                                 "depend on N"},
-              {"--quiet", "", "no progress; failures are still reported"}},
+             embed_option_specs(),
              1},
             run};
 }
