@@ -1,0 +1,158 @@
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+#include "cli/commands.h"
+#include "cli/library_option.h"
+#include "library/catalog.h"
+#include "library/export_formats.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace sonavec::cli {
+
+namespace {
+
+struct export_request {
+    export_options options;
+    std::string out;
+    std::string model_id;
+};
+
+export_request parse_options(const parsed_args& args) {
+    export_request r;
+    if (!args.has("--format")) throw usage_error("--format is required");
+    try {
+        r.options.format = parse_export_format(args.get("--format"));
+    } catch (const error& e) {
+        throw usage_error(std::string("--format: ") + e.what());
+    }
+    r.options.windows = args.has("--per-window");
+    r.out = args.get("--out");
+    r.model_id = args.get("--model-id");
+    const export_format f = r.options.format;
+    if (f == export_format::npy && r.out.empty()) throw usage_error("--format npy needs --out PATH");
+    if (f == export_format::json && r.options.windows)
+        throw usage_error("--per-window: the json format holds one vector per track; use jsonl, npy, csv or a database format");
+    if (args.has("--batch")) {
+        if (f == export_format::json || f == export_format::jsonl || f == export_format::npy || f == export_format::csv)
+            throw usage_error("--batch applies to qdrant, pinecone, chroma, weaviate and pgvector");
+        r.options.batch = args.get_int("--batch", 0);
+        if (r.options.batch < 1) throw usage_error("--batch must be at least 1");
+    }
+    return r;
+}
+
+std::string joined(const std::set<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "" : ", ") + (n.empty() ? std::string("(none)") : n);
+    return s;
+}
+
+// The ok tracks of one model: vectors of two models are two different spaces and must not share a file.
+std::vector<catalog_entry> exportable(const catalog& cat, const export_request& r) {
+    std::vector<catalog_entry> out;
+    std::set<std::string> models, all_models;
+    size_t without_windows = 0;
+    for (auto& e : cat.entries(true)) {
+        if (e.status != entry_status::ok || e.vector.empty()) continue;
+        all_models.insert(e.model_id);
+        if (!r.model_id.empty() && e.model_id != r.model_id) continue;
+        models.insert(e.model_id);
+        if (e.windows.empty() || e.windows.front().vector.empty()) without_windows++;
+        out.push_back(std::move(e));
+    }
+    if (all_models.empty()) throw error("the library at " + cat.dir().string() + " holds no vectors to export");
+    if (out.empty()) throw error("the library holds no vectors of model '" + r.model_id + "' (it holds " + joined(all_models) + ")");
+    if (models.size() > 1)
+        throw error("the library holds vectors of " + std::to_string(models.size()) + " models (" + joined(models) +
+                    "), which are different spaces: choose one with --model-id ID");
+    if (r.options.windows && without_windows > 0)
+        throw error(std::to_string(without_windows) + " of " + std::to_string(out.size()) +
+                    " tracks have no per-window vectors: index them with --per-window, or export without it");
+    return out;
+}
+
+void report_warnings(const export_report& report) {
+    const size_t shown = std::min<size_t>(report.warnings.size(), 10);
+    for (size_t i = 0; i < shown; i++) std::fprintf(stderr, "sonavec export: warning: %s\n", report.warnings[i].c_str());
+    if (report.warnings.size() > shown)
+        std::fprintf(stderr, "sonavec export: ... and %zu more warnings\n", report.warnings.size() - shown);
+}
+
+int run(const parsed_args& args) {
+    const export_request r = parse_options(args);
+    const catalog cat(library_dir(args), catalog_open::existing);
+    const std::vector<catalog_entry> entries = exportable(cat, r);
+
+    export_report report;
+    if (r.options.format == export_format::npy) {
+        atomic_file_writer matrix(r.out);
+        report = write_npy(matrix.stream(), entries, r.options.windows);
+        matrix.commit();
+        write_file_atomically(r.out + ".paths.txt", npy_paths_text(entries, r.options.windows));
+        if (r.options.windows) write_file_atomically(r.out + ".windows.txt", npy_windows_text(entries));
+    } else if (!r.out.empty()) {
+        atomic_file_writer file(r.out);
+        report = write_export(file.stream(), entries, r.options);
+        file.commit();
+    } else {
+        report = write_export(std::cout, entries, r.options);
+        std::cout.flush();
+        if (!std::cout || std::fflush(stdout) != 0) throw error("cannot write to standard output");
+    }
+    report_warnings(report);
+    if (!r.out.empty())
+        std::fprintf(stderr, "exported %lld %s (%lld-d, model %s) to %s as %s\n", static_cast<long long>(report.records),
+                     r.options.windows ? "windows" : "tracks", static_cast<long long>(report.dim),
+                     entries.front().model_id.c_str(), r.out.c_str(), export_format_name(r.options.format).c_str());
+    return 0;
+}
+
+}  // namespace
+
+command export_command() {
+    return {{"export", "[--library PATH] --format FMT [--out PATH] [--per-window] [--model-id ID] [--batch N]",
+             "Write the library's vectors (every float at full precision) in a format another tool loads.",
+             "formats:\n"
+             "  json      [{\"trackName\", \"vector\"}]: the desktop apps' format (sonavec embed --format json)\n"
+             "  jsonl     one object per track: id, path, filename, duration_seconds, format, sample_rate, channels,\n"
+             "            model, window_plan, tags, embedding (with --per-window, also windows: [{start_seconds,\n"
+             "            length_seconds, vector}])\n"
+             "  npy       an N x D float32 matrix in --out, the rows' paths in --out.paths.txt (with --per-window a\n"
+             "            row per window, and each row's start and length in --out.windows.txt)\n"
+             "  csv       path,duration_seconds,v0,...,v{D-1}: a numeric column per dimension (with --per-window\n"
+             "            path,start_seconds,length_seconds,v0,...)\n"
+             "  qdrant    {\"points\":[{id, vector, payload}]}: the body of PUT /collections/NAME/points\n"
+             "  pinecone  {\"vectors\":[{id, values, metadata}]}: the body of POST /vectors/upsert\n"
+             "  chroma    {ids, embeddings, metadatas, documents}: collection.add(**payload)\n"
+             "  weaviate  {\"objects\":[{class: AudioTrack, id, vector, properties}]}: the body of POST /v1/batch/objects\n"
+             "  pgvector  SQL for psql: one transaction that creates table sonavec_tracks (embedding vector(D),\n"
+             "            tags jsonb) and inserts or updates every track\n"
+             "\n"
+             "Database ids are UUIDs made from the path (Python: uuid.uuid5(uuid.NAMESPACE_DNS, path)), so loading a\n"
+             "newer export replaces the records instead of adding copies. With --per-window every analysis window is\n"
+             "a record of its own (id from PATH#t=START; Weaviate class AudioWindow; table sonavec_windows).\n"
+             "Output goes to stdout unless --out, which is written atomically. Vectors of different models are\n"
+             "different spaces: a library holding several needs --model-id.\n"
+             "\n"
+             "examples:\n"
+             "  sonavec export --format jsonl --out library.jsonl\n"
+             "  sonavec export --format npy --out vectors.npy        # and vectors.npy.paths.txt\n"
+             "  sonavec export --format pgvector | psql -v ON_ERROR_STOP=1 mydb\n"
+             "  sonavec export --format qdrant --batch 256 | while read -r body; do\n"
+             "    curl -X PUT -H 'Content-Type: application/json' --data-binary \"$body\" localhost:6333/collections/audio/points\n"
+             "  done",
+             {library_option(),
+              {"--format", "FMT", "json, jsonl, npy, csv, qdrant, pinecone, chroma, weaviate or pgvector"},
+              {"--out", "PATH", "write to PATH instead of stdout (required for npy)"},
+              {"--per-window", "", "a record per analysis window (tracks indexed with --per-window)"},
+              {"--model-id", "ID", "only the vectors of this model (needed when the library holds several)"},
+              {"--batch", "N", "qdrant, pinecone, chroma, weaviate: one request body of at most N records per line; "
+                               "pgvector: N rows per INSERT (default 1000)"}},
+             0,
+             0},
+            run};
+}
+
+}  // namespace sonavec::cli
