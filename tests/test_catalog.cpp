@@ -1,10 +1,10 @@
 // The library catalog: round trips of every field, replacement by path, per-window vectors, the
 // fingerprint, and files that are not sonavec catalogs or were damaged (refused, naming the file).
-#include <cmath>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
+#include <cmath>
+#include <fstream>
 
 #include "library/catalog.h"
 #include "util/error.h"
@@ -17,9 +17,8 @@ namespace {
 class catalog_test : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("sonavec_catalog_test_" + std::to_string(getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = fs::temp_directory_path() / ("sonavec_catalog_test_" + std::to_string(getpid()) + "_" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
     }
     void TearDown() override { fs::remove_all(dir_); }
@@ -66,7 +65,8 @@ catalog_entry sample_entry(const std::string& path, float seed, size_t windows =
     e.window_plan = "seed";
     e.vector = unit_vector(512, seed);
     for (size_t i = 0; i < windows; i++)
-        e.windows.push_back({10.0 * static_cast<double>(i), 7.0, unit_vector(512, seed + 0.1f * static_cast<float>(i + 1))});
+        e.windows.push_back(
+            {10.0 * static_cast<double>(i), 7.0, unit_vector(512, seed + 0.1f * static_cast<float>(i + 1))});
     return e;
 }
 
@@ -370,8 +370,9 @@ TEST_F(catalog_test, damaged_values_in_a_row_are_refused) {
         {"UPDATE files SET channels = 100000", "out of range"},
         {"UPDATE vectors SET vector = x'" + std::string(4088, '0') + "0000c07f'", "non-finite"},  // a NaN
     };
-    const std::string clean = "UPDATE files SET tags = '{}', status = 'ok', duration_seconds = 1, channels = 1; "
-                              "UPDATE vectors SET vector = zeroblob(2048)";
+    const std::string clean =
+        "UPDATE files SET tags = '{}', status = 'ok', duration_seconds = 1, channels = 1; "
+        "UPDATE vectors SET vector = zeroblob(2048)";
     for (const auto& [sql, why] : cases) {
         tamper(clean + "; " + sql);
         catalog cat(dir_);

@@ -1,22 +1,23 @@
 // `sonavec index`, `stats` and `prune` as a user runs them: a folder indexed, re-runs that skip unchanged
 // files, changed, touched, deleted and bad files, and the interrupt test: runs killed with SIGKILL at
 // random moments leave a consistent catalog, and a resumed run ends with the uninterrupted run's catalog.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
-#include <sqlite3.h>
 #include <sstream>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
+#include "cli_run.h"
 #include "library/catalog.h"
 #include "test_data.h"
 
@@ -26,48 +27,13 @@ using nlohmann::json;
 
 namespace {
 
-struct result {
-    int code = -1;
-    std::string out, err;
-};
-
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
-fs::path work_dir() {
-    static const fs::path dir = [] {
-        fs::path d = fs::temp_directory_path() / ("sonavec_index_test_" + std::to_string(getpid()));
-        fs::remove_all(d);
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
-}
-
-result run(const std::string& args) {
-    const auto out = work_dir() / "cli.stdout";
-    const auto err = work_dir() / "cli.stderr";
-    const std::string cmd =
-        test::cli_path().string() + " " + args + " >" + quoted(out) + " 2>" + quoted(err) + " </dev/null";
-    const int status = std::system(cmd.c_str());
-    result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_all(out);
-    r.err = read_all(err);
-    return r;
-}
-
-std::string model_flag() { return "--model " + quoted(test::golden_dir() / "model"); }
+std::string model_flag() { return "--model " + test::quoted(test::golden_dir() / "model"); }
 
 // `sonavec index --json` into library over dirs; the parsed summary (null when stdout is not JSON).
-json index_json(const fs::path& library, const std::string& dirs, result* raw = nullptr, const std::string& extra = "") {
-    result r = run("index --json --quiet " + model_flag() + " --library " + quoted(library) + " " + extra + " " + dirs);
+json index_json(const fs::path& library, const std::string& dirs, test::cli_result* raw = nullptr,
+                const std::string& extra = "") {
+    test::cli_result r = test::run_cli("index --json --quiet " + model_flag() + " --library " + test::quoted(library) +
+                                       " " + extra + " " + dirs);
     if (raw) *raw = r;
     const json j = json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
@@ -80,8 +46,8 @@ void write_wav(const fs::path& path, double frequency, double seconds) {
     std::string data(n * 2, '\0');
     for (uint32_t i = 0; i < n; i++) {
         const double t = double(i) / rate;
-        const double v = 0.3 * std::sin(2 * M_PI * frequency * t) + 0.15 * std::sin(2 * M_PI * 2.7 * frequency * t) *
-                                                                        (0.5 + 0.5 * std::sin(2 * M_PI * 3 * t));
+        const double v = 0.3 * std::sin(2 * M_PI * frequency * t) +
+                         0.15 * std::sin(2 * M_PI * 2.7 * frequency * t) * (0.5 + 0.5 * std::sin(2 * M_PI * 3 * t));
         const auto s = static_cast<int16_t>(std::lround(v * 32767));
         data[2 * i] = static_cast<char>(s & 0xff);
         data[2 * i + 1] = static_cast<char>((s >> 8) & 0xff);
@@ -141,17 +107,12 @@ void set_mtime(const fs::path& p, int seconds_later) {
     fs::last_write_time(p, fs::last_write_time(p) + std::chrono::seconds(seconds_later));
 }
 
-struct work_dir_cleanup : ::testing::Environment {
-    void TearDown() override { fs::remove_all(work_dir()); }
-};
-const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new work_dir_cleanup);
-
 }  // namespace
 
 TEST(index_cli, indexes_a_folder_and_a_second_run_opens_no_file) {
-    const fs::path music = work_dir() / "basic", library = work_dir() / "basic_library";
+    const fs::path music = test::scratch_dir() / "basic", library = test::scratch_dir() / "basic_library";
     make_folder(music, 6, 2.0);
-    const json first = index_json(library, quoted(music));
+    const json first = index_json(library, test::quoted(music));
     EXPECT_EQ(first.value("found", -1), 6);
     EXPECT_EQ(first.value("embedded", -1), 6);
     EXPECT_EQ(first.value("failed", -1), 0);
@@ -174,18 +135,20 @@ TEST(index_cli, indexes_a_folder_and_a_second_run_opens_no_file) {
 
     // The content hash is the file's SHA-256, as sha256sum computes it.
     const fs::path some = rows.begin()->first;
-    ASSERT_EQ(std::system(("sha256sum " + quoted(some) + " >" + quoted(work_dir() / "sum.txt")).c_str()), 0);
-    EXPECT_EQ(read_all(work_dir() / "sum.txt").substr(0, 64), rows.begin()->second.content_hash);
+    ASSERT_EQ(
+        std::system(("sha256sum " + test::quoted(some) + " >" + test::quoted(test::scratch_dir() / "sum.txt")).c_str()),
+        0);
+    EXPECT_EQ(test::read_file(test::scratch_dir() / "sum.txt").substr(0, 64), rows.begin()->second.content_hash);
 
     // The catalog's vector is the one `sonavec embed` gives for the same file.
-    result embedded = run("embed --format jsonl " + model_flag() + " " + quoted(some));
+    test::cli_result embedded = test::run_cli("embed --format jsonl " + model_flag() + " " + test::quoted(some));
     ASSERT_EQ(embedded.code, 0) << embedded.err;
     EXPECT_EQ(json::parse(embedded.out).at("embedding").get<std::vector<float>>(), rows.begin()->second.vector);
 
     // Unchanged: nothing embedded or written (the fingerprint, which every write changes, stays).
     const std::string fingerprint = catalog(library).fingerprint();
-    result raw;
-    const json second = index_json(library, quoted(music), &raw);
+    test::cli_result raw;
+    const json second = index_json(library, test::quoted(music), &raw);
     EXPECT_EQ(raw.code, 0) << raw.err;
     EXPECT_EQ(second.value("embedded", -1), 0);
     EXPECT_EQ(second.value("reused", -1), 0);
@@ -195,7 +158,8 @@ TEST(index_cli, indexes_a_folder_and_a_second_run_opens_no_file) {
     // A human summary without --json, progress lines on stderr when not a terminal.
     fs::remove(music / "track00.wav");
     write_wav(music / "track00.wav", 999, 2.0);
-    result text = run("index " + model_flag() + " --library " + quoted(library) + " " + quoted(music));
+    test::cli_result text =
+        test::run_cli("index " + model_flag() + " --library " + test::quoted(library) + " " + test::quoted(music));
     EXPECT_EQ(text.code, 0) << text.err;
     EXPECT_NE(text.out.find("6 audio files: 1 embedded, 0 reused (same content), 5 unchanged, 0 failed, 0 removed"),
               std::string::npos)
@@ -204,15 +168,15 @@ TEST(index_cli, indexes_a_folder_and_a_second_run_opens_no_file) {
 }
 
 TEST(index_cli, changed_files_are_embedded_again_and_touched_ones_keep_their_vectors) {
-    const fs::path music = work_dir() / "changes", library = work_dir() / "changes_library";
+    const fs::path music = test::scratch_dir() / "changes", library = test::scratch_dir() / "changes_library";
     make_folder(music, 4, 2.0);
-    index_json(library, quoted(music));
+    index_json(library, test::quoted(music));
     const auto before = catalog_by_path(library);
     const std::string changed = (music / "track00.wav").string(), touched = (music / "track01.wav").string();
 
     write_wav(changed, 1234, 2.5);  // new content, new size
     set_mtime(touched, 5);          // same bytes, new mtime
-    const json j = index_json(library, quoted(music));
+    const json j = index_json(library, test::quoted(music));
     EXPECT_EQ(j.value("embedded", -1), 1);
     EXPECT_EQ(j.value("reused", -1), 1);
     EXPECT_EQ(j.value("unchanged", -1), 2);
@@ -228,26 +192,26 @@ TEST(index_cli, changed_files_are_embedded_again_and_touched_ones_keep_their_vec
 
     // A copy under another name is recognised by its bytes; --force embeds everything again.
     fs::copy_file(changed, music / "sub" / "copy.wav");
-    const json copied = index_json(library, quoted(music));
+    const json copied = index_json(library, test::quoted(music));
     EXPECT_EQ(copied.value("reused", -1), 1);
     EXPECT_EQ(copied.value("embedded", -1), 0);
     EXPECT_EQ(catalog_by_path(library).at((music / "sub" / "copy.wav").string()).vector, after.at(changed).vector);
-    EXPECT_EQ(index_json(library, quoted(music), nullptr, "--force").value("embedded", -1), 5);
+    EXPECT_EQ(index_json(library, test::quoted(music), nullptr, "--force").value("embedded", -1), 5);
 }
 
 TEST(index_cli, another_window_plan_or_per_window_request_embeds_again) {
-    const fs::path music = work_dir() / "plans", library = work_dir() / "plans_library";
+    const fs::path music = test::scratch_dir() / "plans", library = test::scratch_dir() / "plans_library";
     make_folder(music, 3, 12.0);
-    index_json(library, quoted(music));
-    EXPECT_EQ(index_json(library, quoted(music), nullptr, "--windows seed --window 7").value("unchanged", -1), 3);
+    index_json(library, test::quoted(music));
+    EXPECT_EQ(index_json(library, test::quoted(music), nullptr, "--windows seed --window 7").value("unchanged", -1), 3);
 
-    const json full = index_json(library, quoted(music), nullptr, "--windows full --window 5");
+    const json full = index_json(library, test::quoted(music), nullptr, "--windows full --window 5");
     EXPECT_EQ(full.value("embedded", -1), 3);
     for (const auto& [path, e] : catalog_by_path(library)) {
         EXPECT_EQ(e.window_plan, "full window=5") << path;
         EXPECT_TRUE(e.windows.empty());
     }
-    const json per_window = index_json(library, quoted(music), nullptr, "--windows full --window 5 --per-window");
+    const json per_window = index_json(library, test::quoted(music), nullptr, "--windows full --window 5 --per-window");
     EXPECT_EQ(per_window.value("embedded", -1), 3);
     for (const auto& [path, e] : catalog_by_path(library)) {
         ASSERT_EQ(e.windows.size(), 3u) << path;  // 0-5, 5-10, 10-12
@@ -256,20 +220,20 @@ TEST(index_cli, another_window_plan_or_per_window_request_embeds_again) {
         for (const auto& w : e.windows) EXPECT_NEAR(norm(w.vector), 1.0, 1e-5);
     }
     // Without --per-window the stored windows are no reason to embed again.
-    EXPECT_EQ(index_json(library, quoted(music), nullptr, "--windows full --window 5").value("unchanged", -1), 3);
+    EXPECT_EQ(index_json(library, test::quoted(music), nullptr, "--windows full --window 5").value("unchanged", -1), 3);
 }
 
 TEST(index_cli, deleted_files_are_dropped_and_a_missing_folder_is_an_error) {
-    const fs::path music = work_dir() / "deleted", library = work_dir() / "deleted_library";
+    const fs::path music = test::scratch_dir() / "deleted", library = test::scratch_dir() / "deleted_library";
     make_folder(music, 8, 1.0);  // track03 in music/sub
-    const fs::path other = work_dir() / "deleted_other";
+    const fs::path other = test::scratch_dir() / "deleted_other";
     make_folder(other, 1, 1.0);
-    index_json(library, quoted(music) + " " + quoted(other));
+    index_json(library, test::quoted(music) + " " + test::quoted(other));
     ASSERT_EQ(catalog_by_path(library).size(), 9u);
 
     fs::remove(music / "track05.wav");
     fs::remove_all(music / "sub");
-    const json j = index_json(library, quoted(music));  // only this folder: `other` is not touched
+    const json j = index_json(library, test::quoted(music));  // only this folder: `other` is not touched
     EXPECT_EQ(j.value("removed", -1), 2);
     const auto rows = catalog_by_path(library);
     EXPECT_EQ(rows.size(), 7u);
@@ -277,20 +241,21 @@ TEST(index_cli, deleted_files_are_dropped_and_a_missing_folder_is_an_error) {
     EXPECT_TRUE(rows.count((other / "track00.wav").string()));
 
     // An unmounted disk looks like a missing folder: an error, and nothing is removed.
-    fs::rename(music, work_dir() / "deleted_elsewhere");
-    const result r = run("index --quiet " + model_flag() + " --library " + quoted(library) + " " + quoted(music));
+    fs::rename(music, test::scratch_dir() / "deleted_elsewhere");
+    const test::cli_result r = test::run_cli("index --quiet " + model_flag() + " --library " + test::quoted(library) +
+                                             " " + test::quoted(music));
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find(music.string() + ": no such file or folder"), std::string::npos) << r.err;
     EXPECT_EQ(catalog_by_path(library).size(), 7u);
 }
 
 TEST(index_cli, a_bad_file_is_reported_stored_and_retried_only_when_it_changes) {
-    const fs::path music = work_dir() / "bad", library = work_dir() / "bad_library";
+    const fs::path music = test::scratch_dir() / "bad", library = test::scratch_dir() / "bad_library";
     make_folder(music, 2, 1.0);
     const fs::path bad = music / "broken.wav";
     std::ofstream(bad) << "this is not audio";
-    result r;
-    json j = index_json(library, quoted(music), &r);
+    test::cli_result r;
+    json j = index_json(library, test::quoted(music), &r);
     EXPECT_EQ(r.code, 1);
     EXPECT_EQ(j.value("embedded", -1), 2);
     EXPECT_EQ(j.value("failed", -1), 1);
@@ -305,7 +270,7 @@ TEST(index_cli, a_bad_file_is_reported_stored_and_retried_only_when_it_changes) 
     EXPECT_TRUE(row.vector.empty());
 
     // Unchanged: not tried again, still reported, still exit 1.
-    j = index_json(library, quoted(music), &r);
+    j = index_json(library, test::quoted(music), &r);
     EXPECT_EQ(r.code, 1);
     EXPECT_EQ(j.value("embedded", -1), 0);
     EXPECT_EQ(j.value("failed", -1), 1);
@@ -314,19 +279,19 @@ TEST(index_cli, a_bad_file_is_reported_stored_and_retried_only_when_it_changes) 
 
     // Repaired: embedded, and the run succeeds.
     write_wav(bad, 440, 1.0);
-    j = index_json(library, quoted(music), &r);
+    j = index_json(library, test::quoted(music), &r);
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(j.value("embedded", -1), 1);
     EXPECT_EQ(catalog_by_path(library).at(bad.string()).status, entry_status::ok);
 }
 
 TEST(index_cli, stats_and_prune) {
-    const fs::path music = work_dir() / "stats", library = work_dir() / "stats_library";
+    const fs::path music = test::scratch_dir() / "stats", library = test::scratch_dir() / "stats_library";
     make_folder(music, 4, 1.0);
     std::ofstream(music / "junk.mp3") << "junk";
-    index_json(library, quoted(music));
+    index_json(library, test::quoted(music));
 
-    result r = run("stats --json --library " + quoted(library));
+    test::cli_result r = test::run_cli("stats --json --library " + test::quoted(library));
     ASSERT_EQ(r.code, 0) << r.err;
     json st = json::parse(r.out);
     EXPECT_EQ(st.at("files"), 5);
@@ -338,43 +303,42 @@ TEST(index_cli, stats_and_prune) {
     EXPECT_EQ(st.at("failures")[0].at("path"), (music / "junk.mp3").string());
     EXPECT_GT(st.at("catalog_bytes").get<int64_t>(), 0);
     EXPECT_TRUE(st.at("vector_index").contains("description"));
-    r = run("stats --library " + quoted(library));
+    r = test::run_cli("stats --library " + test::quoted(library));
     EXPECT_EQ(r.code, 0);
     EXPECT_NE(r.out.find("5 (4 ok, 1 failed)"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("junk.mp3: not a recognised audio file"), std::string::npos) << r.out;
 
     fs::remove(music / "track01.wav");
     fs::remove(music / "junk.mp3");
-    r = run("prune --dry-run --library " + quoted(library));
+    r = test::run_cli("prune --dry-run --library " + test::quoted(library));
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("would remove " + (music / "track01.wav").string()), std::string::npos) << r.out;
     EXPECT_EQ(catalog_by_path(library).size(), 5u);
-    r = run("prune --library " + quoted(library));
+    r = test::run_cli("prune --library " + test::quoted(library));
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("removed 2 of the library's files"), std::string::npos) << r.out;
     const auto rows = catalog_by_path(library);
     EXPECT_EQ(rows.size(), 3u);
     EXPECT_FALSE(rows.count((music / "track01.wav").string()));
 
-    r = run("stats --library " + quoted(work_dir() / "no_such_library"));
+    r = test::run_cli("stats --library " + test::quoted(test::scratch_dir() / "no_such_library"));
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("no library at"), std::string::npos) << r.err;
-    EXPECT_FALSE(fs::exists(work_dir() / "no_such_library"));
+    EXPECT_FALSE(fs::exists(test::scratch_dir() / "no_such_library"));
 }
 
 TEST(index_cli, help_and_bad_usage) {
     for (const char* command : {"index", "stats", "prune"}) {
-        result r = run(std::string(command) + " --help");
+        test::cli_result r = test::run_cli(std::string(command) + " --help");
         EXPECT_EQ(r.code, 0);
         EXPECT_NE(r.out.find(std::string("usage: sonavec ") + command), std::string::npos) << r.out;
         EXPECT_NE(r.out.find("examples:"), std::string::npos) << command;
         EXPECT_NE(r.out.find("--library"), std::string::npos) << command;
     }
-    const std::string lib = " --library " + quoted(work_dir() / "usage_library") + " ";
-    for (const std::string& args :
-         {"index" + lib, "index --threads 0" + lib + "x", "index --windows bogus" + lib + "x",
-          "index --nope" + lib + "x", "stats extra" + lib, "prune --json" + lib}) {
-        result r = run(args);
+    const std::string lib = " --library " + test::quoted(test::scratch_dir() / "usage_library") + " ";
+    for (const std::string& args : {"index" + lib, "index --threads 0" + lib + "x", "index --windows bogus" + lib + "x",
+                                    "index --nope" + lib + "x", "stats extra" + lib, "prune --json" + lib}) {
+        test::cli_result r = test::run_cli(args);
         EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
         EXPECT_NE(r.err.find("usage: sonavec"), std::string::npos) << args << "\n" << r.err;
     }
@@ -431,14 +395,14 @@ size_t expect_consistent(const fs::path& library, const std::set<std::string>& f
 }  // namespace
 
 TEST(index_cli, a_run_killed_at_random_moments_resumes_to_the_uninterrupted_result) {
-    const fs::path music = work_dir() / "interrupt";
+    const fs::path music = test::scratch_dir() / "interrupt";
     make_folder(music, 30, 20.0);  // three windows each: long enough to kill in the middle
     std::set<std::string> files;
     for (const auto& f : fs::recursive_directory_iterator(music))
         if (f.is_regular_file()) files.insert(f.path().string());
     ASSERT_EQ(files.size(), 30u);
 
-    const fs::path reference = work_dir() / "interrupt_reference";
+    const fs::path reference = test::scratch_dir() / "interrupt_reference";
     const auto t0 = std::chrono::steady_clock::now();
     ASSERT_EQ(wait_exit(start_index(reference, music)), 0);
     const double full_run = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -449,7 +413,7 @@ TEST(index_cli, a_run_killed_at_random_moments_resumes_to_the_uninterrupted_resu
     SCOPED_TRACE("seed " + std::to_string(seed) + ", uninterrupted run " + std::to_string(full_run) + " s");
     std::mt19937 rng(seed);
     std::uniform_real_distribution<double> moment(0.0, 0.6 * full_run);
-    const fs::path library = work_dir() / "interrupt_library";
+    const fs::path library = test::scratch_dir() / "interrupt_library";
     size_t partial = 0;
     for (int kill_number = 0; kill_number < 6; kill_number++) {
         const double delay = moment(rng);

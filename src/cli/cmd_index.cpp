@@ -52,11 +52,12 @@ std::string summary_json(const index_summary& s) {
 
 std::string summary_text(const index_summary& s) {
     char line[512];
-    std::snprintf(line, sizeof line,
-                  "%s: %zu audio files: %zu embedded, %zu reused (same content), %zu unchanged, %zu failed, %zu removed "
-                  "(%.2f s)\n",
-                  s.library.c_str(), s.plan.found, s.outcome.embedded, s.outcome.reused, s.plan.unchanged, s.failed(),
-                  s.plan.vanished_paths.size(), s.seconds);
+    std::snprintf(
+        line, sizeof line,
+        "%s: %zu audio files: %zu embedded, %zu reused (same content), %zu unchanged, %zu failed, %zu removed "
+        "(%.2f s)\n",
+        s.library.c_str(), s.plan.found, s.outcome.embedded, s.outcome.reused, s.plan.unchanged, s.failed(),
+        s.plan.vanished_paths.size(), s.seconds);
     return std::string(line) + "vector index: " + s.vector_index + "\n";
 }
 
@@ -93,8 +94,8 @@ int run(const parsed_args& args) {
     const std::string fingerprint_before = cat.fingerprint();
     index_summary s;
     s.library = cat.dir().string();
-    s.plan = plan_index(cat, std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()),
-                        settings);
+    s.plan =
+        plan_index(cat, std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()), settings);
     if (!quiet)
         std::fprintf(stderr, "sonavec index: %zu audio files: %zu to embed, %zu unchanged, %zu to remove\n",
                      s.plan.found, s.plan.to_embed.size(), s.plan.unchanged + s.plan.failed_before.size(),
@@ -157,8 +158,7 @@ command index_command() {
              "  sonavec index ~/Music\n"
              "  sonavec index --library /data/sfx-library --windows full /data/sfx\n"
              "  sonavec index --json --quiet ~/Music ~/Samples > summary.json",
-             options,
-             1},
+             options, 1},
             run};
 }
 

@@ -1,6 +1,6 @@
+#include <sys/stat.h>
 #include <cerrno>
 #include <cstdio>
-#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "cli/library_option.h"
@@ -43,7 +43,8 @@ int run(const parsed_args& args) {
 }  // namespace
 
 command prune_command() {
-    return {{"prune", "[--library PATH] [--dry-run]",
+    return {{"prune",
+             "[--library PATH] [--dry-run]",
              "Remove the library's rows for files that no longer exist, then compact the catalog.",
              "A file counts as gone only when the system says it does not exist; one that cannot be read (a\n"
              "permission or disk error) is kept. Imported vectors (sonavec import) are kept: they need no file.\n"

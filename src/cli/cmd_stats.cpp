@@ -13,8 +13,8 @@ namespace {
 constexpr size_t listed_failures = 20;
 
 struct index_state {
-    bool present = false;     // LIBRARY/vectors.index exists
-    bool current = false;     // and matches the catalog
+    bool present = false;  // LIBRARY/vectors.index exists
+    bool current = false;  // and matches the catalog
     uint64_t file_bytes = 0;
     std::string description;  // "exact, 1200 x 512", or why it cannot be used
     int64_t memory_bytes = 0;
@@ -42,7 +42,8 @@ std::string megabytes(uint64_t bytes) {
 std::string counts_text(const std::map<std::string, int64_t>& counts) {
     if (counts.empty()) return "none";
     std::string s;
-    for (const auto& [name, n] : counts) s += (s.empty() ? "" : ", ") + (name.empty() ? "(none)" : name) + ": " + std::to_string(n);
+    for (const auto& [name, n] : counts)
+        s += (s.empty() ? "" : ", ") + (name.empty() ? "(none)" : name) + ": " + std::to_string(n);
     return s;
 }
 
@@ -59,10 +60,11 @@ std::string stats_text(const catalog& cat, const catalog_stats& st, const index_
     if (idx.current) s += ", " + megabytes(static_cast<uint64_t>(idx.memory_bytes)) + " in memory";
     s += "\n";
     if (!st.failures.empty()) {
-        s += "failures" + std::string(st.failed > static_cast<int64_t>(st.failures.size())
-                                          ? " (first " + std::to_string(st.failures.size()) + " of " +
-                                                std::to_string(st.failed) + ", by path)"
-                                          : "") +
+        s += "failures" +
+             std::string(st.failed > static_cast<int64_t>(st.failures.size())
+                             ? " (first " + std::to_string(st.failures.size()) + " of " + std::to_string(st.failed) +
+                                   ", by path)"
+                             : "") +
              ":\n";
         for (const auto& [path, reason] : st.failures) s += "  " + path + ": " + reason + "\n";
     }
@@ -72,8 +74,11 @@ std::string stats_text(const catalog& cat, const catalog_stats& st, const index_
 std::string stats_json(const catalog& cat, const catalog_stats& st, const index_state& idx) {
     nlohmann::json failures = nlohmann::json::array();
     for (const auto& [path, reason] : st.failures) failures.push_back({{"path", path}, {"error", reason}});
-    nlohmann::json index = {{"present", idx.present}, {"current", idx.current}, {"description", idx.description},
-                            {"file_bytes", idx.file_bytes}, {"memory_bytes", idx.memory_bytes}};
+    nlohmann::json index = {{"present", idx.present},
+                            {"current", idx.current},
+                            {"description", idx.description},
+                            {"file_bytes", idx.file_bytes},
+                            {"memory_bytes", idx.memory_bytes}};
     const nlohmann::json j = {{"library", cat.dir().string()},
                               {"catalog", cat.file().string()},
                               {"catalog_bytes", cat.disk_bytes()},
@@ -101,7 +106,8 @@ int run(const parsed_args& args) {
 }  // namespace
 
 command stats_command() {
-    return {{"stats", "[--library PATH] [--json]",
+    return {{"stats",
+             "[--library PATH] [--json]",
              "What the library holds: files (ok and failed), per-window vectors, models, formats, the first "
              "failures, the vector index and the catalog's size.",
              "--json prints one object: library, catalog, catalog_bytes, files, ok, failed, windows, models and\n"

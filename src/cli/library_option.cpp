@@ -5,8 +5,9 @@
 namespace sonavec::cli {
 
 option_spec library_option() {
-    return {"--library", "PATH", "the library folder (default: $XDG_DATA_HOME/sonavec/library, else "
-                                 "~/.local/share/sonavec/library)"};
+    return {"--library", "PATH",
+            "the library folder (default: $XDG_DATA_HOME/sonavec/library, else "
+            "~/.local/share/sonavec/library)"};
 }
 
 std::filesystem::path library_dir(const parsed_args& args) {

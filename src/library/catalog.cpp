@@ -23,9 +23,9 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "catalog BLOBs are little-endian float32");
 
 constexpr int64_t schema_version = 1;
-constexpr int64_t application_id = 0x534f4e56;    // "SONV" in the database header: ours, not a foreign file
-constexpr int max_value_bytes = 16 << 20;          // no path, tag set or vector sonavec writes comes close
-constexpr int64_t max_dim = 65536;                 // the model config's own bound on projection_dim
+constexpr int64_t application_id = 0x534f4e56;  // "SONV" in the database header: ours, not a foreign file
+constexpr int max_value_bytes = 16 << 20;       // no path, tag set or vector sonavec writes comes close
+constexpr int64_t max_dim = 65536;              // the model config's own bound on projection_dim
 
 // Every object the catalog holds. A file whose schema differs in any way is refused, so that every
 // query below runs against exactly these tables (and no trigger or view of someone else's).
@@ -114,7 +114,8 @@ std::string tags_json(const std::map<std::string, std::string>& tags) {
 }
 
 void check_vector(const std::vector<float>& v, size_t dim, const std::string& what) {
-    if (v.size() != dim) throw error(what + " has " + std::to_string(v.size()) + " floats, expected " + std::to_string(dim));
+    if (v.size() != dim)
+        throw error(what + " has " + std::to_string(v.size()) + " floats, expected " + std::to_string(dim));
     for (float x : v)
         if (!std::isfinite(x)) throw error(what + " holds a non-finite value");
 }
@@ -178,9 +179,10 @@ struct catalog::impl {
                 db.exec("PRAGMA application_id = " + std::to_string(application_id));
                 db.exec(schema_sql);
                 sqlite_statement meta = db.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)");
-                for (const auto& [k, v] : {std::pair<std::string, std::string>{"schema_version", std::to_string(schema_version)},
-                                           {"catalog_id", random_hex(8)},
-                                           {"generation", "0"}}) {
+                for (const auto& [k, v] :
+                     {std::pair<std::string, std::string>{"schema_version", std::to_string(schema_version)},
+                      {"catalog_id", random_hex(8)},
+                      {"generation", "0"}}) {
                     meta.bind(1, k);
                     meta.bind(2, v);
                     meta.run();
@@ -191,9 +193,10 @@ struct catalog::impl {
             t.commit();
         }
         if (app != application_id) refuse("another program's SQLite database");
-        const std::optional<std::string> version = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'meta'").step()
-                                                       ? db.query_text("SELECT value FROM meta WHERE key = 'schema_version'")
-                                                       : std::nullopt;
+        const std::optional<std::string> version =
+            db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'meta'").step()
+                ? db.query_text("SELECT value FROM meta WHERE key = 'schema_version'")
+                : std::nullopt;
         if (!version) refuse("no schema version");
         if (*version != std::to_string(schema_version)) {
             char* end = nullptr;
@@ -225,15 +228,16 @@ struct catalog::impl {
         delete_file = db.prepare("DELETE FROM files WHERE id = ?1");
         insert_vector = db.prepare("INSERT INTO vectors (file_id, dim, vector) VALUES (?1, ?2, ?3)");
         insert_window = db.prepare(
-            "INSERT INTO windows (file_id, ordinal, start_seconds, length_seconds, vector) VALUES (?1, ?2, ?3, ?4, ?5)");
-        bump_generation = db.prepare(
-            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'");
+            "INSERT INTO windows (file_id, ordinal, start_seconds, length_seconds, vector) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)");
+        bump_generation =
+            db.prepare("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'");
         const std::string select = std::string("SELECT ") + file_columns +
                                    ", v.dim, v.vector FROM files f LEFT JOIN vectors v ON v.file_id = f.id ";
         select_by_path = db.prepare(select + "WHERE f.path = ?1");
         select_by_id = db.prepare(select + "WHERE f.id = ?1");
-        select_windows = db.prepare(
-            "SELECT start_seconds, length_seconds, vector FROM windows WHERE file_id = ?1 ORDER BY ordinal");
+        select_windows =
+            db.prepare("SELECT start_seconds, length_seconds, vector FROM windows WHERE file_id = ?1 ORDER BY ordinal");
     }
 
     catalog_file_state read_file_state(const sqlite_statement& s) const;

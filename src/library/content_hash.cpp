@@ -1,11 +1,11 @@
 #include "library/content_hash.h"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <memory>
 #include <openssl/evp.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <memory>
 #include <vector>
 
 #include "util/error.h"

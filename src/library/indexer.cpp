@@ -1,5 +1,6 @@
 #include "library/indexer.h"
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -11,7 +12,6 @@
 #include <exception>
 #include <mutex>
 #include <sstream>
-#include <sys/stat.h>
 #include <thread>
 #include <unordered_map>
 

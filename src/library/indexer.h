@@ -20,10 +20,10 @@
 namespace sonavec {
 
 struct index_settings {
-    std::string model_id;       // recorded beside each vector: another model means embedding again
-    track_embed_params track;   // window plan and per-window vectors; the plan validated by the caller
-    int workers = 1;            // files at once, one core each
-    bool force = false;         // embed every file again, changed or not
+    std::string model_id;      // recorded beside each vector: another model means embedding again
+    track_embed_params track;  // window plan and per-window vectors; the plan validated by the caller
+    int workers = 1;           // files at once, one core each
+    bool force = false;        // embed every file again, changed or not
 };
 
 // The window plan as the catalog records it: the kind, then each parameter given that is not the

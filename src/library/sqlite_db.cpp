@@ -37,17 +37,21 @@ sqlite_db::~sqlite_db() { sqlite3_close_v2(db_); }
 void sqlite_db::fail(int code, const std::string& what) const {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
     switch (primary(code)) {
-        case SQLITE_NOTADB: throw error(path_.string() + ": not an SQLite database (" + message + ")");
-        case SQLITE_CORRUPT: throw error(path_.string() + ": the database is damaged (" + message + ")");
-        case SQLITE_TOOBIG: throw error(path_.string() + ": a value is larger than any sonavec writes (" + message + ")");
-        default: throw error(path_.string() + ": " + what + ": " + message);
+        case SQLITE_NOTADB:
+            throw error(path_.string() + ": not an SQLite database (" + message + ")");
+        case SQLITE_CORRUPT:
+            throw error(path_.string() + ": the database is damaged (" + message + ")");
+        case SQLITE_TOOBIG:
+            throw error(path_.string() + ": a value is larger than any sonavec writes (" + message + ")");
+        default:
+            throw error(path_.string() + ": " + what + ": " + message);
     }
 }
 
 sqlite_statement sqlite_db::prepare(std::string_view sql) const {
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                      nullptr);
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(stmt);
         fail(rc, "cannot prepare '" + std::string(sql) + "'");

@@ -1,0 +1,72 @@
+#include "cli_run.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fstream>
+#include <sstream>
+
+#include "test_data.h"
+
+namespace sonavec::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool scratch_made = false;
+
+// Removes the scratch folder once every test of the program is done (only when one was made).
+struct scratch_cleanup : ::testing::Environment {
+    void TearDown() override {
+        if (scratch_made) fs::remove_all(scratch_dir());
+    }
+};
+const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new scratch_cleanup);
+
+}  // namespace
+
+const fs::path& scratch_dir() {
+    static const fs::path dir = [] {
+        const std::string program = fs::read_symlink("/proc/self/exe").filename().string();
+        fs::path d = fs::temp_directory_path() / ("sonavec_" + program + "_" + std::to_string(getpid()));
+        fs::remove_all(d);
+        fs::create_directories(d);
+        scratch_made = true;
+        return d;
+    }();
+    return dir;
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_file(const fs::path& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string quoted(const fs::path& path) {
+    std::string q = "'";
+    for (char c : path.string()) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+cli_result run_shell(const std::string& command) {
+    const auto out = scratch_dir() / "command.stdout";
+    const auto err = scratch_dir() / "command.stderr";
+    const int status = std::system((command + " >" + quoted(out) + " 2>" + quoted(err) + " </dev/null").c_str());
+    cli_result r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_file(out);
+    r.err = read_file(err);
+    return r;
+}
+
+cli_result run_cli(const std::string& args) { return run_shell(quoted(cli_path()) + " " + args); }
+
+}  // namespace sonavec::test

@@ -1,0 +1,31 @@
+// Running the sonavec command from tests as a user would: captured output and exit code, in a scratch
+// folder of the test program's own that is removed when its tests end.
+//
+//   const auto r = test::run_cli("index --library " + test::quoted(test::scratch_dir() / "lib") + " DIR");
+//   EXPECT_EQ(r.code, 0) << r.err;
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace sonavec::test {
+
+struct cli_result {
+    int code = -1;  // the exit status, -1 when killed by a signal
+    std::string out, err;
+};
+
+// /tmp/sonavec_<program>_<pid>, made on first use; removed after the last test.
+const std::filesystem::path& scratch_dir();
+
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& bytes);
+
+// A single-quoted shell word.
+std::string quoted(const std::filesystem::path& path);
+
+// `sonavec ARGS` with standard input from /dev/null.
+cli_result run_cli(const std::string& args);
+// Any shell command line, captured the same way.
+cli_result run_shell(const std::string& command);
+
+}  // namespace sonavec::test
