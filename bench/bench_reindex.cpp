@@ -37,12 +37,12 @@ std::string arg(int argc, char** argv, const std::string& name, const std::strin
     return fallback;
 }
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string shell_word(const fs::path& p) { return "'" + p.string() + "'"; }
 
 // Runs the index command; its --json summary and the wall-clock seconds.
 nlohmann::json timed_index(const std::string& command, const fs::path& out, double& seconds) {
     const auto t0 = std::chrono::steady_clock::now();
-    const int status = std::system((command + " >" + quoted(out)).c_str());
+    const int status = std::system((command + " >" + shell_word(out)).c_str());
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::ifstream in(out);
     std::stringstream text;
@@ -69,7 +69,7 @@ int main(int argc, char** argv) try {
     fs::create_directories(music);
     const fs::path source = dir / "source.wav";
     shell("ffmpeg -v error -y -f lavfi -i \"aevalsrc=0.3*sin(2*PI*220*t)+0.1*sin(2*PI*1250*t):s=48000:d=5\" " +
-          quoted(source));
+          shell_word(source));
     for (int i = 0; i < files; i++) {
         char name[64];
         std::snprintf(name, sizeof name, "folder%03d/track%04d.wav", i / 100, i);
@@ -77,8 +77,8 @@ int main(int argc, char** argv) try {
         fs::copy_file(source, music / name);
     }
 
-    const std::string command = quoted(sonavec) + " index --quiet --json --model " + quoted(model) + " --library " +
-                                quoted(library) + " " + quoted(music);
+    const std::string command = shell_word(sonavec) + " index --quiet --json --model " + shell_word(model) + " --library " +
+                                shell_word(library) + " " + shell_word(music);
     double first = 0;
     const nlohmann::json first_summary = timed_index(command, dir / "summary.json", first);
     if (first_summary.value("found", 0) != files) throw error("the first run did not find every file");

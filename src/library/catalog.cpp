@@ -242,6 +242,13 @@ struct catalog::impl {
 
     catalog_file_state read_file_state(const sqlite_statement& s) const;
 
+    entry_status read_status(const sqlite_statement& s, int col, const std::string& path) const {
+        const std::string status = s.column_text(col);
+        if (status == "ok") return entry_status::ok;
+        if (status != "failed") bad_row(path, "unknown status");
+        return entry_status::failed;
+    }
+
     [[noreturn]] void bad_row(const std::string& path, const std::string& why) const {
         throw error(db.path().string() + ": damaged row for '" + path.substr(0, 300) + "': " + why);
     }
@@ -277,10 +284,7 @@ struct catalog::impl {
         e.sample_rate = static_cast<int>(rate);
         e.channels = static_cast<int>(channels);
         e.tags = parse_tags(s.column_text(9), e.path);
-        const std::string status = s.column_text(10);
-        if (status == "ok") e.status = entry_status::ok;
-        else if (status == "failed") e.status = entry_status::failed;
-        else bad_row(e.path, "unknown status");
+        e.status = read_status(s, 10, e.path);
         e.error = s.column_text(11);
         e.model_id = s.column_text(12);
         e.window_plan = s.column_text(13);
@@ -530,10 +534,7 @@ catalog_file_state catalog::impl::read_file_state(const sqlite_statement& s) con
     if (size < 0) bad_row(st.path, "negative size");
     st.size_bytes = static_cast<uint64_t>(size);
     st.mtime_ns = s.column_int64(3);
-    const std::string status = s.column_text(4);
-    if (status == "ok") st.status = entry_status::ok;
-    else if (status == "failed") st.status = entry_status::failed;
-    else bad_row(st.path, "unknown status");
+    st.status = read_status(s, 4, st.path);
     st.error = s.column_text(5);
     st.model_id = s.column_text(6);
     st.window_plan = s.column_text(7);
