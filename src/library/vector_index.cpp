@@ -1,0 +1,152 @@
+#include "library/vector_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "library/exact_search.h"
+#include "library/vector_index_impl.h"
+#include "util/error.h"
+
+namespace sonavec {
+
+index_choice parse_index_choice(const std::string& name) {
+    if (name == "auto") return index_choice::automatic;
+    if (name == "exact") return index_choice::exact;
+    if (name == "ann") return index_choice::ann;
+    throw error("unknown index type '" + name + "': expected auto, exact or ann");
+}
+
+std::string index_choice_name(index_choice choice) {
+    switch (choice) {
+        case index_choice::automatic: return "auto";
+        case index_choice::exact: return "exact";
+        case index_choice::ann: return "ann";
+    }
+    return "auto";
+}
+
+// Measured by bench/bench_ann on 2 cores (see BENCHMARKS.md): the size where the IVF index's median query
+// time falls below one exact pass over the rows.
+int64_t vector_index::exact_search_limit() { return 20000; }
+
+namespace {
+
+void check_vectors(const float* rows, const int64_t* ids, int64_t n, int64_t dim) {
+    for (int64_t i = 0; i < n * dim; i++)
+        if (!std::isfinite(rows[i])) throw error("vector index: vector " + std::to_string(i / dim) + " has a non-finite value");
+    std::vector<int64_t> sorted(ids, ids + n);
+    std::sort(sorted.begin(), sorted.end());
+    const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
+    if (twice != sorted.end()) throw error("vector index: id " + std::to_string(*twice) + " appears twice");
+}
+
+// Groups the rows by list into `rows` and `row_ids` (each list keeps the input order) and builds the IVF
+// index over them.
+std::unique_ptr<ivf_index> build_ivf(const float* vectors, const int64_t* ids, int64_t n, int64_t dim,
+                                     std::vector<float>& rows, std::vector<int64_t>& row_ids) {
+    const int64_t nlist = ivf_index::list_count(n);
+    std::vector<float> centroids = ivf_index::train_centroids(vectors, n, dim, nlist);
+    const std::vector<int64_t> lists = ivf_index::assign_lists(centroids.data(), nlist, vectors, n, dim);
+    std::vector<int64_t> offsets(static_cast<size_t>(nlist + 1), 0);
+    for (int64_t l : lists) offsets[l + 1]++;
+    for (int64_t l = 0; l < nlist; l++) offsets[l + 1] += offsets[l];
+    std::vector<int64_t> next(offsets.begin(), offsets.end() - 1);
+    rows.resize(static_cast<size_t>(n * dim));
+    row_ids.resize(static_cast<size_t>(n));
+    for (int64_t r = 0; r < n; r++) {
+        const int64_t to = next[lists[r]]++;
+        std::memcpy(rows.data() + to * dim, vectors + r * dim, static_cast<size_t>(dim) * sizeof(float));
+        row_ids[to] = ids[r];
+    }
+    auto ivf = std::make_unique<ivf_index>(rows.data(), n, dim, std::move(centroids), std::move(offsets), 1);
+    ivf->set_nprobe(ivf->tune_nprobe(row_ids.data(), 0.98));
+    return ivf;
+}
+
+// The IVF index's k best, widening the probed lists until k rows (accepted ones, with a filter) are found;
+// a filter that accepts too few rows for that to pay is answered by exact search over what it accepts.
+std::vector<scored_row> approximate_search(const ivf_index& ivf, const float* rows, const int64_t* ids, int64_t n,
+                                           int64_t dim, const float* query, int64_t k,
+                                           const std::function<bool(int64_t)>& accept) {
+    const int64_t want = std::min(k, n);
+    std::function<bool(int64_t)> accept_row;
+    if (accept) accept_row = [&](int64_t row) { return accept(ids[row]); };
+    int64_t nprobe = ivf.nprobe();
+    for (;;) {
+        ivf_index::scan_result r = ivf.search(query, want, nprobe, accept_row);
+        if (static_cast<int64_t>(r.hits.size()) >= want || nprobe >= ivf.nlist()) return std::move(r.hits);
+        // Rows to scan for about 1.5 x want accepted ones, at the rate seen so far.
+        const double rate = r.scanned > 0 ? static_cast<double>(r.accepted) / static_cast<double>(r.scanned) : 0.0;
+        const double rows_needed = rate > 0 ? 1.5 * static_cast<double>(want) / rate
+                                            : 8.0 * static_cast<double>(std::max<int64_t>(r.scanned, 1));
+        if (accept && rows_needed > static_cast<double>(n) / 4) return exact_top_rows(rows, ids, n, dim, query, k, accept);
+        const double grow = rows_needed / static_cast<double>(std::max<int64_t>(r.scanned, 1));
+        nprobe = std::min(ivf.nlist(), std::max(2 * nprobe, static_cast<int64_t>(std::ceil(static_cast<double>(nprobe) * grow))));
+    }
+}
+
+}  // namespace
+
+void vector_index::impl::check_rows() const { check_vectors(rows.data(), ids.data(), n, dim); }
+
+vector_index vector_index::build(const float* vectors, const int64_t* ids, int64_t n, int64_t dim, index_choice choice) {
+    if (dim < 1 || dim > max_vector_dim) throw error("vector index: dimension " + std::to_string(dim) + " out of range");
+    if (n < 0) throw error("vector index: negative vector count");
+    if (n > 0 && (!vectors || !ids)) throw error("vector index: no vectors given");
+    check_vectors(vectors, ids, n, dim);
+    auto ix = std::make_unique<impl>();
+    ix->n = n;
+    ix->dim = dim;
+    const bool ann = n > 0 && (choice == index_choice::ann || (choice == index_choice::automatic && n > exact_search_limit()));
+    if (ann) {
+        ix->ivf = build_ivf(vectors, ids, n, dim, ix->rows, ix->ids);
+    } else {
+        ix->rows.assign(vectors, vectors + n * dim);
+        ix->ids.assign(ids, ids + n);
+    }
+    return vector_index(std::move(ix));
+}
+
+vector_index::vector_index(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+vector_index::vector_index(vector_index&&) noexcept = default;
+vector_index& vector_index::operator=(vector_index&&) noexcept = default;
+vector_index::~vector_index() = default;
+
+std::vector<search_hit> vector_index::search(const float* query, int64_t k,
+                                             const std::function<bool(int64_t)>& accept) const {
+    if (!impl_ || impl_->n == 0 || k <= 0) return {};
+    const impl& ix = *impl_;
+    if (!query) throw error("vector index: no query vector");
+    for (int64_t j = 0; j < ix.dim; j++)
+        if (!std::isfinite(query[j])) throw error("vector index: the query has a non-finite value");
+    const std::vector<scored_row> rows = ix.ivf ? approximate_search(*ix.ivf, ix.rows.data(), ix.ids.data(), ix.n, ix.dim, query, k, accept)
+                                                : exact_top_rows(ix.rows.data(), ix.ids.data(), ix.n, ix.dim, query, k, accept);
+    std::vector<search_hit> hits;
+    hits.reserve(rows.size());
+    for (const scored_row& r : rows) hits.push_back(search_hit{ix.ids[r.row], r.score});
+    // FAISS orders equal scores as it likes; exact search puts the smaller id first, and so do we.
+    std::stable_sort(hits.begin(), hits.end(), [](const search_hit& a, const search_hit& b) {
+        return a.score != b.score ? a.score > b.score : a.id < b.id;
+    });
+    return hits;
+}
+
+int64_t vector_index::size() const { return impl_ ? impl_->n : 0; }
+int64_t vector_index::dim() const { return impl_ ? impl_->dim : 0; }
+bool vector_index::approximate() const { return impl_ && impl_->ivf; }
+
+std::string vector_index::description() const {
+    const std::string shape = std::to_string(size()) + " x " + std::to_string(dim());
+    if (!approximate()) return "exact, " + shape;
+    return "FAISS IVF" + std::to_string(impl_->ivf->nlist()) + ",Flat (nprobe " + std::to_string(impl_->ivf->nprobe()) +
+           "), " + shape;
+}
+
+int64_t vector_index::memory_bytes() const {
+    if (!impl_) return 0;
+    return static_cast<int64_t>(impl_->rows.size() * sizeof(float) + impl_->ids.size() * sizeof(int64_t)) +
+           (impl_->ivf ? impl_->ivf->memory_bytes() : 0);
+}
+
+}  // namespace sonavec
