@@ -1,9 +1,7 @@
 // Atomic file writes: the target holds the old content or the whole new one, never a part.
-#include <fstream>
 #include <gtest/gtest.h>
-#include <sstream>
-#include <unistd.h>
 
+#include "cli_run.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -12,22 +10,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path work_dir() {
-    static const fs::path dir = [] {
-        fs::path d = fs::temp_directory_path() / ("sonavec_atomic_test_" + std::to_string(getpid()));
-        fs::remove_all(d);
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
-}
-
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+const fs::path& work_dir() { return test::scratch_dir(); }
 
 }  // namespace
 
@@ -35,7 +18,7 @@ TEST(AtomicFile, WholeContentReplacesTheTarget) {
     const fs::path target = work_dir() / "whole.txt";
     write_file_atomically(target, "old");
     write_file_atomically(target, std::string("new\0bytes", 9));
-    EXPECT_EQ(read_all(target), std::string("new\0bytes", 9));
+    EXPECT_EQ(test::read_file(target), std::string("new\0bytes", 9));
     EXPECT_EQ(std::distance(fs::directory_iterator(work_dir()), fs::directory_iterator()), 1);
 }
 
@@ -45,15 +28,15 @@ TEST(AtomicFile, StreamedContentAppearsOnlyAtCommit) {
     {
         atomic_file_writer w(target);
         for (int i = 0; i < 1000; i++) w.stream() << i << "\n";
-        EXPECT_EQ(read_all(target), "old");
+        EXPECT_EQ(test::read_file(target), "old");
         w.commit();
     }
-    EXPECT_EQ(read_all(target).substr(0, 4), "0\n1\n");
+    EXPECT_EQ(test::read_file(target).substr(0, 4), "0\n1\n");
     {
         atomic_file_writer abandoned(target);
         abandoned.stream() << "half";
     }  // an error before commit: the old file stays and no temporary file is left
-    EXPECT_EQ(read_all(target).substr(0, 4), "0\n1\n");
+    EXPECT_EQ(test::read_file(target).substr(0, 4), "0\n1\n");
     for (const auto& f : fs::directory_iterator(work_dir()))
         EXPECT_EQ(f.path().string().find(".tmp-"), std::string::npos) << f.path();
 }

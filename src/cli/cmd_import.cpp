@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "cli/commands.h"
@@ -51,8 +52,16 @@ void check_against_library(const import_result& result, std::map<std::string, in
 int run(const parsed_args& args) {
     import_options options;
     options.model_id = args.get("--model-id");
-    catalog cat(library_dir(args), catalog_open::create_if_missing);
-    std::map<std::string, int64_t> dims = library_dims(cat);
+    // A library that does not exist yet is made only when a file passes its checks.
+    const std::filesystem::path dir = library_dir(args);
+    std::optional<catalog> cat;
+    std::map<std::string, int64_t> dims;
+    try {
+        cat.emplace(dir, catalog_open::existing);
+        dims = library_dims(*cat);
+    } catch (const error&) {
+        cat.reset();  // none yet; a damaged one says so when it is opened to be written
+    }
 
     size_t failed = 0;
     for (const auto& file : args.positional) {
@@ -63,11 +72,12 @@ int run(const parsed_args& args) {
             } catch (const error& e) {
                 throw error(file + ": " + e.what());
             }
+            if (!cat) cat.emplace(dir, catalog_open::create_if_missing);
             size_t replaced = 0;
-            for (const auto& e : result.entries) replaced += cat.find(e.path).has_value();
+            for (const auto& e : result.entries) replaced += cat->find(e.path).has_value();
             for (size_t begin = 0; begin < result.entries.size(); begin += rows_per_transaction) {
                 const size_t end = std::min(result.entries.size(), begin + rows_per_transaction);
-                cat.put_many({result.entries.begin() + static_cast<long>(begin), result.entries.begin() + static_cast<long>(end)});
+                cat->put_many({result.entries.begin() + static_cast<long>(begin), result.entries.begin() + static_cast<long>(end)});
             }
             std::string notes;
             if (replaced) notes += ", " + std::to_string(replaced) + " replaced rows already in the library";
@@ -91,8 +101,10 @@ int run(const parsed_args& args) {
 
 command import_command() {
     return {{"import", "[--library PATH] [--model-id ID] FILE...",
-             "Add vectors made elsewhere to the library: a JSON array (the desktop apps' [{\"trackName\", \"vector\"}],\n"
-             "or records like sonavec's) or JSON Lines (sonavec export --format jsonl, sonavec embed --format jsonl).",
+             "Add vectors made elsewhere to the library, from JSON (the desktop apps' format included) or JSON Lines.",
+             "files:\n"
+             "  a JSON array   the desktop apps' [{\"trackName\", \"vector\"}], or records like the JSON Lines ones\n"
+             "  JSON Lines     one object per line: sonavec export --format jsonl, sonavec embed --format jsonl\n"
              "A record's name is its \"path\" (else its \"trackName\") and its vector its \"embedding\" (else \"vector\");\n"
              "duration_seconds, format, sample_rate, channels, model, tags and windows are kept when present. A row\n"
              "with the same path is replaced. Repeated trackNames are numbered: \"Kick\", \"Kick (2)\", ...\n"
