@@ -25,6 +25,8 @@ command bench_command();
 command export_command();
 command import_command();
 command index_command();
+command search_command();
+command similar_command();
 command stats_command();
 command prune_command();
 
