@@ -116,6 +116,8 @@ TEST(index_cli, indexes_a_folder_and_a_second_run_opens_no_file) {
     EXPECT_EQ(first.value("found", -1), 6);
     EXPECT_EQ(first.value("embedded", -1), 6);
     EXPECT_EQ(first.value("failed", -1), 0);
+    EXPECT_EQ(first.value("vector_index", ""), "exact, 6 x 48 (rebuilt)");  // the golden model's 48-d space
+    EXPECT_TRUE(fs::exists(library / "vectors.index"));
 
     const auto rows = catalog_by_path(library);
     ASSERT_EQ(rows.size(), 6u);
@@ -153,6 +155,7 @@ TEST(index_cli, indexes_a_folder_and_a_second_run_opens_no_file) {
     EXPECT_EQ(second.value("embedded", -1), 0);
     EXPECT_EQ(second.value("reused", -1), 0);
     EXPECT_EQ(second.value("unchanged", -1), 6);
+    EXPECT_EQ(second.value("vector_index", ""), "exact, 6 x 48 (current)");
     EXPECT_EQ(catalog(library).fingerprint(), fingerprint);
 
     // A human summary without --json, progress lines on stderr when not a terminal.
@@ -302,7 +305,9 @@ TEST(index_cli, stats_and_prune) {
     EXPECT_EQ(st.at("formats"), json({{"wav", 4}}));
     EXPECT_EQ(st.at("failures")[0].at("path"), (music / "junk.mp3").string());
     EXPECT_GT(st.at("catalog_bytes").get<int64_t>(), 0);
-    EXPECT_TRUE(st.at("vector_index").contains("description"));
+    EXPECT_TRUE(st.at("vector_index").at("current").get<bool>());
+    EXPECT_EQ(st.at("vector_index").at("description"), "exact, 4 x 48");
+    EXPECT_GT(st.at("vector_index").at("memory_bytes").get<int64_t>(), 4 * 48 * 4);
     r = test::run_cli("stats --library " + test::quoted(library));
     EXPECT_EQ(r.code, 0);
     EXPECT_NE(r.out.find("5 (4 ok, 1 failed)"), std::string::npos) << r.out;
@@ -320,6 +325,10 @@ TEST(index_cli, stats_and_prune) {
     const auto rows = catalog_by_path(library);
     EXPECT_EQ(rows.size(), 3u);
     EXPECT_FALSE(rows.count((music / "track01.wav").string()));
+    // The catalog changed under the saved vector index: stats says so, the next index run rebuilds it.
+    st = json::parse(test::run_cli("stats --json --library " + test::quoted(library)).out);
+    EXPECT_FALSE(st.at("vector_index").at("current").get<bool>());
+    EXPECT_EQ(index_json(library, test::quoted(music)).value("vector_index", ""), "exact, 3 x 48 (rebuilt)");
 
     r = test::run_cli("stats --library " + test::quoted(test::scratch_dir() / "no_such_library"));
     EXPECT_EQ(r.code, 1);
@@ -435,4 +444,7 @@ TEST(index_cli, a_run_killed_at_random_moments_resumes_to_the_uninterrupted_resu
         ASSERT_TRUE(resumed.count(path)) << path;
         expect_same_row(resumed.at(path), e);
     }
+    // And the vector index, whatever a kill left of it, matches the catalog again.
+    const json st = json::parse(test::run_cli("stats --json --library " + test::quoted(library)).out);
+    EXPECT_TRUE(st.at("vector_index").at("current").get<bool>()) << st.dump();
 }

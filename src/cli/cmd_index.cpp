@@ -8,6 +8,7 @@
 #include "cli/track_options.h"
 #include "hub/model_cache.h"
 #include "library/indexer.h"
+#include "library/library_index.h"
 #include "util/error.h"
 
 namespace sonavec::cli {
@@ -70,13 +71,20 @@ void report_failures(const index_summary& s) {
     std::fprintf(stderr, "sonavec index: %zu of %zu files failed:\n%s", s.failed(), s.plan.found, text.c_str());
 }
 
-// PENDING (vector_index.cpp): once src/library/vector_index.cpp lands, rebuild LIBRARY/vectors.index
-// here with rebuild_library_index(cat, index_choice::automatic) when `changed`, and otherwise
-// open_library_index (which rebuilds only a missing or stale index); return its description().
-std::string refresh_vector_index(const catalog& cat, bool changed) {
-    (void)cat;
-    (void)changed;
-    return "not built yet (the vector index is still to come)";
+// The library's vector index after this run: rebuilt when the catalog changed; otherwise the saved
+// one is checked and rebuilt only when missing or stale (a run killed before this point left it so).
+// Returns what it is, and sets failed (with the reason) when it cannot be built.
+std::string refresh_vector_index(const catalog& cat, bool changed, std::string& failed) {
+    if (cat.stats(0).ok == 0) return "none (no vectors yet)";
+    try {
+        bool rebuilt = true;
+        const vector_index idx = changed ? rebuild_library_index(cat, index_choice::automatic)
+                                         : open_library_index(cat, index_choice::automatic, &rebuilt);
+        return idx.description() + (rebuilt ? " (rebuilt)" : " (current)");
+    } catch (const error& e) {
+        failed = e.what();
+        return std::string("not built: ") + e.what();
+    }
 }
 
 int run(const parsed_args& args) {
@@ -118,14 +126,16 @@ int run(const parsed_args& args) {
         progress.finish();
     }
     drop_vanished(cat, s.plan);
-    s.vector_index = refresh_vector_index(cat, cat.fingerprint() != fingerprint_before);
+    std::string index_failure;
+    s.vector_index = refresh_vector_index(cat, cat.fingerprint() != fingerprint_before, index_failure);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     const std::string out = json ? summary_json(s) : summary_text(s);
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
         throw error("cannot write to standard output");
     report_failures(s);
-    return s.failed() == 0 ? 0 : 1;
+    if (!index_failure.empty()) std::fprintf(stderr, "sonavec index: the vector index: %s\n", index_failure.c_str());
+    return s.failed() == 0 && index_failure.empty() ? 0 : 1;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/library_option.h"
 #include "library/catalog.h"
+#include "library/library_index.h"
 #include "util/error.h"
 
 namespace sonavec::cli {
@@ -20,16 +21,25 @@ struct index_state {
     int64_t memory_bytes = 0;
 };
 
-// PENDING (vector_index.cpp): once src/library/vector_index.cpp lands, load LIBRARY/vectors.index
-// with vector_index::load(file, cat.fingerprint()) and fill description, memory_bytes and current
-// (a load that throws means stale or damaged: say so with its message).
 index_state vector_index_state(const catalog& cat) {
     index_state st;
-    const std::filesystem::path file = cat.dir() / "vectors.index";
+    const std::filesystem::path file = library_index_file(cat);
     std::error_code ec;
     st.present = std::filesystem::exists(file, ec);
-    if (st.present) st.file_bytes = std::filesystem::file_size(file, ec);
-    st.description = st.present ? "present (not read: the vector index is still to come)" : "none";
+    if (!st.present) {
+        st.description = "none (built by sonavec index or search)";
+        return st;
+    }
+    st.file_bytes = std::filesystem::file_size(file, ec);
+    try {
+        const vector_index idx = vector_index::load(file, cat.fingerprint());
+        st.current = true;
+        st.description = idx.description();
+        st.memory_bytes = idx.memory_bytes();
+    } catch (const error& e) {
+        // Stale (the catalog changed since) or damaged: the next index or search rebuilds it.
+        st.description = std::string("not current, rebuilt by the next index or search (") + e.what() + ")";
+    }
     return st;
 }
 
