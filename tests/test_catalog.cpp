@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "catalog_compare.h"
 #include "library/catalog.h"
 #include "util/error.h"
 
@@ -82,29 +83,6 @@ catalog_entry failed_entry(const std::string& path) {
     return e;
 }
 
-void expect_same(const catalog_entry& a, const catalog_entry& b) {
-    EXPECT_EQ(a.path, b.path);
-    EXPECT_EQ(a.size_bytes, b.size_bytes);
-    EXPECT_EQ(a.mtime_ns, b.mtime_ns);
-    EXPECT_EQ(a.content_hash, b.content_hash);
-    EXPECT_EQ(a.duration_seconds, b.duration_seconds);
-    EXPECT_EQ(a.format, b.format);
-    EXPECT_EQ(a.sample_rate, b.sample_rate);
-    EXPECT_EQ(a.channels, b.channels);
-    EXPECT_EQ(a.tags, b.tags);
-    EXPECT_EQ(a.status, b.status);
-    EXPECT_EQ(a.error, b.error);
-    EXPECT_EQ(a.model_id, b.model_id);
-    EXPECT_EQ(a.window_plan, b.window_plan);
-    EXPECT_EQ(a.vector, b.vector);  // bit-exact
-    ASSERT_EQ(a.windows.size(), b.windows.size());
-    for (size_t i = 0; i < a.windows.size(); i++) {
-        EXPECT_EQ(a.windows[i].start_seconds, b.windows[i].start_seconds);
-        EXPECT_EQ(a.windows[i].length_seconds, b.windows[i].length_seconds);
-        EXPECT_EQ(a.windows[i].vector, b.windows[i].vector);
-    }
-}
-
 // The message of the sonavec::error that f throws (fails the test when it throws none).
 template <class F>
 std::string error_of(F f) {
@@ -133,10 +111,10 @@ TEST_F(catalog_test, every_field_round_trips_through_a_reopened_catalog) {
     auto found = cat.find("/music/a.flac", true);
     ASSERT_TRUE(found);
     EXPECT_EQ(found->id, id_a);
-    expect_same(*found, a);
+    test::expect_same_entry(*found, a);
     auto by_id = cat.find(id_a, true);
     ASSERT_TRUE(by_id);
-    expect_same(*by_id, a);
+    test::expect_same_entry(*by_id, a);
 
     auto light = cat.find("/music/a.flac");
     ASSERT_TRUE(light);
@@ -146,14 +124,14 @@ TEST_F(catalog_test, every_field_round_trips_through_a_reopened_catalog) {
 
     auto failed = cat.find("/music/b.mp3", true);
     ASSERT_TRUE(failed);
-    expect_same(*failed, b);
+    test::expect_same_entry(*failed, b);
     EXPECT_FALSE(cat.find("/music/c.mp3"));
     EXPECT_FALSE(cat.find(int64_t{999}));
 
     const auto all = cat.entries(true);
     ASSERT_EQ(all.size(), 2u);
-    expect_same(all[0], a);  // ordered by id
-    expect_same(all[1], b);
+    test::expect_same_entry(all[0], a);  // ordered by id
+    test::expect_same_entry(all[1], b);
 }
 
 TEST_F(catalog_test, put_replaces_the_row_for_a_path_and_keeps_its_id) {
@@ -166,7 +144,7 @@ TEST_F(catalog_test, put_replaces_the_row_for_a_path_and_keeps_its_id) {
     EXPECT_EQ(cat.put(newer), id);
     const auto all = cat.entries(true);
     ASSERT_EQ(all.size(), 2u);
-    expect_same(*cat.find(id, true), newer);
+    test::expect_same_entry(*cat.find(id, true), newer);
     EXPECT_EQ(cat.stats().windows, 1);  // the four old windows are gone
 
     // ok -> failed drops the vectors; failed -> ok brings new ones.
@@ -174,7 +152,7 @@ TEST_F(catalog_test, put_replaces_the_row_for_a_path_and_keeps_its_id) {
     EXPECT_EQ(cat.stats().windows, 0);
     EXPECT_TRUE(cat.find(id, true)->vector.empty());
     EXPECT_EQ(cat.put(sample_entry("/m/x.wav", 4, 2)), id);
-    expect_same(*cat.find(id, true), sample_entry("/m/x.wav", 4, 2));
+    test::expect_same_entry(*cat.find(id, true), sample_entry("/m/x.wav", 4, 2));
 }
 
 TEST_F(catalog_test, put_many_remove_and_paths_under_a_folder) {
@@ -268,7 +246,7 @@ TEST_F(catalog_test, stats_vectors_and_content_lookup) {
 
     auto same = cat.find_by_content(a.content_hash, a.model_id, "seed", true);
     ASSERT_TRUE(same);
-    expect_same(*same, a);
+    test::expect_same_entry(*same, a);
     EXPECT_TRUE(cat.find_by_content(b.content_hash, b.model_id, "seed", false));
     EXPECT_FALSE(cat.find_by_content(b.content_hash, b.model_id, "seed", true));  // b has no windows
     EXPECT_FALSE(cat.find_by_content(b.content_hash, b.model_id, "full", false));

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "catalog_compare.h"
 #include "cli_run.h"
 #include "library/catalog.h"
 #include "test_data.h"
@@ -83,24 +84,6 @@ double norm(const std::vector<float>& v) {
     double s = 0;
     for (float x : v) s += double(x) * x;
     return std::sqrt(s);
-}
-
-// Everything but the id, which depends on the order files finished in.
-void expect_same_row(const catalog_entry& a, const catalog_entry& b) {
-    EXPECT_EQ(a.size_bytes, b.size_bytes) << a.path;
-    EXPECT_EQ(a.mtime_ns, b.mtime_ns) << a.path;
-    EXPECT_EQ(a.content_hash, b.content_hash) << a.path;
-    EXPECT_EQ(a.duration_seconds, b.duration_seconds) << a.path;
-    EXPECT_EQ(a.format, b.format) << a.path;
-    EXPECT_EQ(a.sample_rate, b.sample_rate) << a.path;
-    EXPECT_EQ(a.channels, b.channels) << a.path;
-    EXPECT_EQ(a.tags, b.tags) << a.path;
-    EXPECT_EQ(a.status, b.status) << a.path;
-    EXPECT_EQ(a.error, b.error) << a.path;
-    EXPECT_EQ(a.model_id, b.model_id) << a.path;
-    EXPECT_EQ(a.window_plan, b.window_plan) << a.path;
-    EXPECT_EQ(a.vector, b.vector) << a.path;  // bit-exact: one core per file, whatever the run
-    EXPECT_EQ(a.windows.size(), b.windows.size()) << a.path;
 }
 
 void set_mtime(const fs::path& p, int seconds_later) {
@@ -442,7 +425,7 @@ TEST(index_cli, a_run_killed_at_random_moments_resumes_to_the_uninterrupted_resu
     ASSERT_EQ(resumed.size(), expected.size());
     for (const auto& [path, e] : expected) {
         ASSERT_TRUE(resumed.count(path)) << path;
-        expect_same_row(resumed.at(path), e);
+        test::expect_same_entry(resumed.at(path), e);  // bit-exact vectors: one core per file
     }
     // And the vector index, whatever a kill left of it, matches the catalog again.
     const json st = json::parse(test::run_cli("stats --json --library " + test::quoted(library)).out);

@@ -242,6 +242,12 @@ struct catalog::impl {
 
     catalog_file_state read_file_state(const sqlite_statement& s) const;
 
+    uint64_t read_size(const sqlite_statement& s, int col, const std::string& path) const {
+        const int64_t size = s.column_int64(col);
+        if (size < 0) bad_row(path, "negative size");
+        return static_cast<uint64_t>(size);
+    }
+
     entry_status read_status(const sqlite_statement& s, int col, const std::string& path) const {
         const std::string status = s.column_text(col);
         if (status == "ok") return entry_status::ok;
@@ -270,9 +276,7 @@ struct catalog::impl {
         catalog_entry e;
         e.id = s.column_int64(0);
         e.path = s.column_text(1);
-        const int64_t size = s.column_int64(2);
-        if (size < 0) bad_row(e.path, "negative size");
-        e.size_bytes = static_cast<uint64_t>(size);
+        e.size_bytes = read_size(s, 2, e.path);
         e.mtime_ns = s.column_int64(3);
         e.content_hash = s.column_text(4);
         e.duration_seconds = s.column_double(5);
@@ -530,9 +534,7 @@ catalog_file_state catalog::impl::read_file_state(const sqlite_statement& s) con
     catalog_file_state st;
     st.id = s.column_int64(0);
     st.path = s.column_text(1);
-    const int64_t size = s.column_int64(2);
-    if (size < 0) bad_row(st.path, "negative size");
-    st.size_bytes = static_cast<uint64_t>(size);
+    st.size_bytes = read_size(s, 2, st.path);
     st.mtime_ns = s.column_int64(3);
     st.status = read_status(s, 4, st.path);
     st.error = s.column_text(5);
