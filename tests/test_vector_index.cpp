@@ -12,6 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "library/exact_search.h"
 #include "library/vector_index.h"
 #include "nn/ops.h"
 #include "test_data.h"
@@ -156,6 +157,29 @@ TEST(vector_index, exact_search_equals_a_brute_force_loop) {
         for (int64_t k : {1, 10, 100}) expect_same_hits(idx.search(q.data() + i * dim, k), brute_force(v, ids, dim, q.data() + i * dim, k));
 }
 
+TEST(vector_index, batch_exact_search_equals_a_brute_force_loop_without_the_query_row) {
+    // What the IVF index tunes its nprobe against: rows searched for as queries, themselves left out.
+    const int64_t n = 40000, dim = 16;  // more than one block of rows
+    const auto v = clustered(n, dim, 30, 1.0f, 10);
+    const auto ids = scattered_ids(n);
+    const std::vector<int64_t> rows = {0, 17, 20000, 39999};
+    std::vector<float> q;
+    for (int64_t r : rows) q.insert(q.end(), v.begin() + r * dim, v.begin() + (r + 1) * dim);
+    const auto got = exact_top_rows_batch(v.data(), ids.data(), n, dim, q.data(), 4, 10, rows.data());
+    ASSERT_EQ(got.size(), 4u);
+    for (size_t i = 0; i < rows.size(); i++) {
+        auto others = [&](int64_t id) { return id != ids[rows[i]]; };
+        const auto want = brute_force(v, ids, dim, q.data() + i * dim, 10, others);
+        std::vector<search_hit> as_hits;
+        for (int64_t r : got[i]) {
+            double s = 0;
+            for (int64_t j = 0; j < dim; j++) s += double(v[r * dim + j]) * q[i * dim + j];
+            as_hits.push_back({ids[r], static_cast<float>(s)});
+        }
+        expect_same_hits(as_hits, want);
+    }
+}
+
 TEST(vector_index, exact_search_breaks_ties_by_smaller_id) {
     const int64_t dim = 4;
     std::vector<float> v = {1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
@@ -297,9 +321,14 @@ TEST(vector_index, exact_save_and_load_round_trip) {
         ASSERT_EQ(a.size(), b.size());
         for (size_t j = 0; j < a.size(); j++) EXPECT_EQ(a[j].id, b[j].id);
     }
-    // Saving again replaces the file whole.
+    // Saving over the file it was loaded from replaces the file whole, and the loaded index (which maps
+    // the old file) still answers.
+    const auto before = loaded.search(v.data(), 7);
     loaded.save(file, "fp2");
     EXPECT_NO_THROW(vector_index::load(file, "fp2"));
+    const auto after = loaded.search(v.data(), 7);
+    ASSERT_EQ(after.size(), before.size());
+    for (size_t j = 0; j < after.size(); j++) EXPECT_EQ(after[j].id, before[j].id);
     fs::remove(file);
 }
 
@@ -403,6 +432,12 @@ TEST(vector_index, empty_index) {
         EXPECT_TRUE(loaded.search(q.data(), 10).empty());
         fs::remove(file);
     }
+    // An empty library does not know its dimension yet.
+    const auto unknown = vector_index::build(nullptr, nullptr, 0, 0, index_choice::automatic);
+    const fs::path file = temp_path("empty0.index");
+    unknown.save(file, "empty");
+    EXPECT_EQ(vector_index::load(file, "empty").size(), 0);
+    fs::remove(file);
 }
 
 TEST(vector_index, build_refuses_bad_input) {

@@ -88,11 +88,12 @@ std::vector<scored_row> approximate_search(const ivf_index& ivf, const float* ro
 
 }  // namespace
 
-void vector_index::impl::check_rows() const { check_vectors(rows.data(), ids.data(), n, dim); }
+void vector_index::impl::check_rows() const { check_vectors(rows, ids.data(), n, dim); }
 
 vector_index vector_index::build(const float* vectors, const int64_t* ids, int64_t n, int64_t dim, index_choice choice) {
-    if (dim < 1 || dim > max_vector_dim) throw error("vector index: dimension " + std::to_string(dim) + " out of range");
     if (n < 0) throw error("vector index: negative vector count");
+    // An empty library may not know its dimension yet.
+    if (dim < (n > 0 ? 1 : 0) || dim > max_vector_dim) throw error("vector index: dimension " + std::to_string(dim) + " out of range");
     if (n > 0 && (!vectors || !ids)) throw error("vector index: no vectors given");
     check_vectors(vectors, ids, n, dim);
     auto ix = std::make_unique<impl>();
@@ -100,11 +101,12 @@ vector_index vector_index::build(const float* vectors, const int64_t* ids, int64
     ix->dim = dim;
     const bool ann = n > 0 && (choice == index_choice::ann || (choice == index_choice::automatic && n > exact_search_limit()));
     if (ann) {
-        ix->ivf = build_ivf(vectors, ids, n, dim, ix->rows, ix->ids);
+        ix->ivf = build_ivf(vectors, ids, n, dim, ix->own_rows, ix->ids);
     } else {
-        ix->rows.assign(vectors, vectors + n * dim);
+        ix->own_rows.assign(vectors, vectors + n * dim);
         ix->ids.assign(ids, ids + n);
     }
+    ix->rows = ix->own_rows.data();
     return vector_index(std::move(ix));
 }
 
@@ -120,8 +122,8 @@ std::vector<search_hit> vector_index::search(const float* query, int64_t k,
     if (!query) throw error("vector index: no query vector");
     for (int64_t j = 0; j < ix.dim; j++)
         if (!std::isfinite(query[j])) throw error("vector index: the query has a non-finite value");
-    const std::vector<scored_row> rows = ix.ivf ? approximate_search(*ix.ivf, ix.rows.data(), ix.ids.data(), ix.n, ix.dim, query, k, accept)
-                                                : exact_top_rows(ix.rows.data(), ix.ids.data(), ix.n, ix.dim, query, k, accept);
+    const std::vector<scored_row> rows = ix.ivf ? approximate_search(*ix.ivf, ix.rows, ix.ids.data(), ix.n, ix.dim, query, k, accept)
+                                                : exact_top_rows(ix.rows, ix.ids.data(), ix.n, ix.dim, query, k, accept);
     std::vector<search_hit> hits;
     hits.reserve(rows.size());
     for (const scored_row& r : rows) hits.push_back(search_hit{ix.ids[r.row], r.score});
@@ -145,7 +147,7 @@ std::string vector_index::description() const {
 
 int64_t vector_index::memory_bytes() const {
     if (!impl_) return 0;
-    return static_cast<int64_t>(impl_->rows.size() * sizeof(float) + impl_->ids.size() * sizeof(int64_t)) +
+    return static_cast<int64_t>(impl_->n * impl_->dim * sizeof(float) + impl_->ids.size() * sizeof(int64_t)) +
            (impl_->ivf ? impl_->ivf->memory_bytes() : 0);
 }
 

@@ -1,5 +1,8 @@
 // Nearest neighbours by cosine similarity over a library's unit vectors: exact (one BLAS matrix-vector
-// product) for small libraries, an approximate FAISS index for large ones, chosen by size.
+// product) for small libraries, an approximate FAISS index for large ones, chosen by size. The FAISS
+// index is IVF-Flat over the index's own copy of the vectors (scores are exact dot products; about
+// 2 sqrt(n) lists, nprobe tuned at build on the library's own vectors); both kinds use the compute
+// threads (src/nn/ops.h), FAISS's OpenMP included. search() may be called from several threads at once.
 //
 //   vector_index idx = vector_index::build(vectors, ids, n, dim, index_choice::automatic);
 //   idx.save(dir / "vectors.index");                  // atomically; load() refuses a stale or corrupt file
@@ -28,16 +31,21 @@ struct search_hit {
 
 class vector_index {
 public:
-    // Libraries up to this many vectors use exact search under index_choice::automatic (measured in
-    // BENCHMARKS.md: below it exact search is as fast as the ANN index and always exact).
+    // Libraries up to this many vectors use exact search under index_choice::automatic (measured by
+    // bench/bench_ann, recorded in BENCHMARKS.md: below it exact search is as fast as the ANN index and
+    // always exact).
     static int64_t exact_search_limit();
 
-    // vectors: n rows of dim floats, unit length; ids: n distinct ids. Copies what it needs.
+    // vectors: n rows of dim floats, unit length; ids: n distinct ids. Copies what it needs. Throws
+    // sonavec::error on a repeated id or a non-finite value. An empty index (n = 0, where dim may be 0)
+    // is always exact. Building the ANN index runs k-means: about a minute for 1,000,000 x 512 on 2 cores.
     static vector_index build(const float* vectors, const int64_t* ids, int64_t n, int64_t dim, index_choice choice);
 
     // Reads an index written by save(). `fingerprint` must equal the one given to save (the catalog's
     // state when the index was built); a different one, a missing file or a damaged one throws
-    // sonavec::error, and the caller rebuilds.
+    // sonavec::error, and the caller rebuilds. The file is mapped and its vectors searched in place, so
+    // loading is about one read of the file; save() replaces a file by renaming a new one over it, which
+    // leaves an index loaded from the old one intact (a file truncated in place would not).
     static vector_index load(const std::filesystem::path& file, const std::string& fingerprint);
     void save(const std::filesystem::path& file, const std::string& fingerprint) const;
 
@@ -45,16 +53,18 @@ public:
     vector_index& operator=(vector_index&&) noexcept;
     ~vector_index();
 
-    // The k best hits, best first. With `accept`, only ids it accepts are returned (still k of them when
-    // that many exist): the approximate index widens its search, and falls back to exact search over the
-    // accepted vectors, until it has them.
+    // The k best hits, best first (equal scores: smaller id first). With `accept`, only ids it accepts are
+    // returned (still k of them when that many exist): the approximate index widens its search, and falls
+    // back to exact search over the accepted vectors, until it has them. `accept` is called on the calling
+    // thread only, for candidates rather than for every id; an exception from it reaches the caller.
+    // Throws sonavec::error on a query with a non-finite value.
     std::vector<search_hit> search(const float* query, int64_t k,
                                    const std::function<bool(int64_t)>& accept = nullptr) const;
 
     int64_t size() const;
     int64_t dim() const;
     bool approximate() const;      // true for the FAISS index
-    std::string description() const;  // "exact, 1200 x 512" / "FAISS IVF1024,Flat, 1000000 x 512"
+    std::string description() const;  // "exact, 1200 x 512" / "FAISS IVF2000,Flat (nprobe 8), 1000000 x 512"
     int64_t memory_bytes() const;
 
 private:

@@ -3,11 +3,13 @@
 //   header (64 bytes): magic "SONAVIDX", u32 version, u32 kind (0 exact, 1 IVF-Flat), u64 n, u64 dim,
 //                      u64 fingerprint bytes, u64 nlist, u64 nprobe (both 0 when exact),
 //                      u64 checksum of every byte of the file but these eight
+//   then each section at the next multiple of 64 bytes (zero bytes between), the file ending with the last:
 //   fingerprint, ids (n x i64), vectors (n x dim x f32, IVF: grouped by list),
 //   IVF only: centroids (nlist x dim x f32), list offsets ((nlist + 1) x i64)
 //
-// The IVF index is rebuilt from these arrays through FAISS's API rather than read with faiss::read_index,
-// whose parser trusts the sizes it reads: every number here is checked before anything is allocated.
+// load() maps the file and searches its vectors in place: nothing is copied or allocated for them. The IVF
+// index is rebuilt from these arrays through FAISS's API rather than read with faiss::read_index, whose
+// parser trusts the sizes it reads: every number here is checked before anything is allocated.
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -39,6 +41,31 @@ struct file_header {
 static_assert(sizeof(file_header) == 64, "the header is 64 bytes on disk");
 constexpr size_t checked_header_bytes = offsetof(file_header, checksum);
 
+// Where each section starts, for sizes already checked (no sum here can overflow).
+struct file_layout {
+    uint64_t fingerprint = 0, ids = 0, rows = 0, centroids = 0, offsets = 0, end = 0;
+};
+
+file_layout layout_of(const file_header& h) {
+    auto next = [](uint64_t at) { return (at + 63) / 64 * 64; };
+    file_layout l;
+    l.fingerprint = sizeof(file_header);
+    l.ids = next(l.fingerprint + h.fingerprint_bytes);
+    l.rows = next(l.ids + h.n * sizeof(int64_t));
+    l.end = l.rows + h.n * h.dim * sizeof(float);
+    if (h.kind == kind_ivf_flat) {
+        l.centroids = next(l.end);
+        l.offsets = next(l.centroids + h.nlist * h.dim * sizeof(float));
+        l.end = l.offsets + (h.nlist + 1) * sizeof(int64_t);
+    }
+    return l;
+}
+
+struct section {
+    uint64_t at;
+    std::string_view bytes;
+};
+
 std::string_view bytes_of(const void* p, size_t size) { return {static_cast<const char*>(p), size}; }
 
 }  // namespace
@@ -54,73 +81,78 @@ void vector_index::save(const std::filesystem::path& file, const std::string& fi
     h.dim = static_cast<uint64_t>(ix.dim);
     h.fingerprint_bytes = fingerprint.size();
     if (h.fingerprint_bytes > max_fingerprint_bytes) throw error(file.string() + ": fingerprint too long");
-    std::vector<std::string_view> body = {fingerprint, bytes_of(ix.ids.data(), ix.ids.size() * sizeof(int64_t)),
-                                          bytes_of(ix.rows.data(), ix.rows.size() * sizeof(float))};
     if (ix.ivf) {
         h.nlist = static_cast<uint64_t>(ix.ivf->nlist());
         h.nprobe = static_cast<uint64_t>(ix.ivf->nprobe());
+    }
+    const file_layout l = layout_of(h);
+    std::vector<section> body = {{l.fingerprint, fingerprint},
+                                 {l.ids, bytes_of(ix.ids.data(), ix.ids.size() * sizeof(int64_t))},
+                                 {l.rows, bytes_of(ix.rows, h.n * h.dim * sizeof(float))}};
+    if (ix.ivf) {
         const auto& c = ix.ivf->centroids();
         const auto& o = ix.ivf->list_offsets();
-        body.push_back(bytes_of(c.data(), c.size() * sizeof(float)));
-        body.push_back(bytes_of(o.data(), o.size() * sizeof(int64_t)));
+        body.push_back({l.centroids, bytes_of(c.data(), c.size() * sizeof(float))});
+        body.push_back({l.offsets, bytes_of(o.data(), o.size() * sizeof(int64_t))});
     }
+    static constexpr char zeros[64] = {};
+    auto write_all = [&](auto&& put) {  // the bytes after the header, gaps included
+        uint64_t at = sizeof h;
+        for (const section& s : body) {
+            put(std::string_view(zeros, s.at - at));
+            put(s.bytes);
+            at = s.at + s.bytes.size();
+        }
+    };
     checksum64 sum;
     sum.update(&h, checked_header_bytes);
-    for (std::string_view part : body) sum.update(part.data(), part.size());
+    write_all([&](std::string_view b) { sum.update(b.data(), b.size()); });
     h.checksum = sum.value();
 
     atomic_file_writer out(file);
     out.stream().write(reinterpret_cast<const char*>(&h), sizeof h);
-    for (std::string_view part : body) out.stream().write(part.data(), static_cast<std::streamsize>(part.size()));
+    write_all([&](std::string_view b) { out.stream().write(b.data(), static_cast<std::streamsize>(b.size())); });
     out.commit();
 }
 
 vector_index vector_index::load(const std::filesystem::path& file, const std::string& fingerprint) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) throw error(file.string() + ": no vector index file");
-    const mapped_file map(file);
+    auto map = std::make_unique<mapped_file>(file);
     auto bad = [&](const std::string& why) { return error(file.string() + ": not a usable vector index: " + why); };
 
     file_header h{};
-    if (map.size() < sizeof h) throw bad("shorter than its header");
-    std::memcpy(&h, map.data(), sizeof h);
+    if (map->size() < sizeof h) throw bad("shorter than its header");
+    std::memcpy(&h, map->data(), sizeof h);
     if (std::memcmp(h.magic, magic, sizeof magic) != 0) throw bad("not a sonavec index file");
     if (h.version != format_version) throw bad("format version " + std::to_string(h.version) + ", expected " + std::to_string(format_version));
     if (h.kind != kind_exact && h.kind != kind_ivf_flat) throw bad("unknown index kind " + std::to_string(h.kind));
-    if (h.dim < 1 || h.dim > static_cast<uint64_t>(max_vector_dim)) throw bad("dimension " + std::to_string(h.dim) + " out of range");
     if (h.fingerprint_bytes > max_fingerprint_bytes) throw bad("fingerprint of " + std::to_string(h.fingerprint_bytes) + " bytes");
     // Each vector takes at least one byte, so n is bounded by the file size, and no size below can overflow.
-    if (h.n > map.size()) throw bad("declares " + std::to_string(h.n) + " vectors in " + std::to_string(map.size()) + " bytes");
+    if (h.n > map->size()) throw bad("declares " + std::to_string(h.n) + " vectors in " + std::to_string(map->size()) + " bytes");
+    if (h.dim < (h.n > 0 ? 1u : 0u) || h.dim > static_cast<uint64_t>(max_vector_dim))
+        throw bad("dimension " + std::to_string(h.dim) + " out of range");
     if (h.kind == kind_exact && (h.nlist != 0 || h.nprobe != 0)) throw bad("exact index with lists");
     if (h.kind == kind_ivf_flat && (h.nlist < 1 || h.nlist > h.n || h.nprobe < 1 || h.nprobe > h.nlist))
         throw bad(std::to_string(h.nlist) + " lists, nprobe " + std::to_string(h.nprobe) + " for " + std::to_string(h.n) + " vectors");
-    const uint64_t ids_bytes = h.n * sizeof(int64_t);
-    const uint64_t rows_bytes = h.n * h.dim * sizeof(float);
-    const uint64_t centroid_bytes = h.nlist * h.dim * sizeof(float);
-    const uint64_t offset_bytes = h.kind == kind_ivf_flat ? (h.nlist + 1) * sizeof(int64_t) : 0;
-    const uint64_t expected = sizeof h + h.fingerprint_bytes + ids_bytes + rows_bytes + centroid_bytes + offset_bytes;
-    if (map.size() != expected)
-        throw bad(std::to_string(map.size()) + " bytes where its header declares " + std::to_string(expected) + " (truncated?)");
+    const file_layout l = layout_of(h);
+    if (map->size() != l.end)
+        throw bad(std::to_string(map->size()) + " bytes where its header declares " + std::to_string(l.end) + " (truncated?)");
 
-    const char* p = reinterpret_cast<const char*>(map.data()) + sizeof h;
-    if (std::string_view(p, h.fingerprint_bytes) != fingerprint)
+    const char* base = reinterpret_cast<const char*>(map->data());
+    if (std::string_view(base + l.fingerprint, h.fingerprint_bytes) != fingerprint)
         throw error(file.string() + ": the vector index is stale (built for another state of the catalog)");
     checksum64 sum;
     sum.update(&h, checked_header_bytes);
-    sum.update(p, map.size() - sizeof h);
+    sum.update(base + sizeof h, map->size() - sizeof h);
     if (sum.value() != h.checksum) throw bad("checksum mismatch (the file is damaged)");
-    p += h.fingerprint_bytes;
 
     auto ix = std::make_unique<impl>();
     ix->n = static_cast<int64_t>(h.n);
     ix->dim = static_cast<int64_t>(h.dim);
     ix->ids.resize(h.n);
-    ix->rows.resize(h.n * h.dim);
-    if (h.n > 0) {
-        std::memcpy(ix->ids.data(), p, ids_bytes);
-        std::memcpy(ix->rows.data(), p + ids_bytes, rows_bytes);
-    }
-    p += ids_bytes + rows_bytes;
+    if (h.n > 0) std::memcpy(ix->ids.data(), base + l.ids, h.n * sizeof(int64_t));
+    ix->rows = reinterpret_cast<const float*>(base + l.rows);  // 64-byte aligned in a page-aligned mapping
     try {
         ix->check_rows();
     } catch (const error& e) {
@@ -128,19 +160,19 @@ vector_index vector_index::load(const std::filesystem::path& file, const std::st
     }
     if (h.kind == kind_ivf_flat) {
         std::vector<float> centroids(h.nlist * h.dim);
-        std::memcpy(centroids.data(), p, centroid_bytes);
-        p += centroid_bytes;
+        std::memcpy(centroids.data(), base + l.centroids, centroids.size() * sizeof(float));
         std::vector<int64_t> offsets(h.nlist + 1);
-        std::memcpy(offsets.data(), p, offset_bytes);
+        std::memcpy(offsets.data(), base + l.offsets, offsets.size() * sizeof(int64_t));
         for (float c : centroids)
             if (!std::isfinite(c)) throw bad("a list centroid has a non-finite value");
         try {
-            ix->ivf = std::make_unique<ivf_index>(ix->rows.data(), ix->n, ix->dim, std::move(centroids), std::move(offsets),
+            ix->ivf = std::make_unique<ivf_index>(ix->rows, ix->n, ix->dim, std::move(centroids), std::move(offsets),
                                                   static_cast<int64_t>(h.nprobe));
         } catch (const error& e) {
             throw bad(e.what());
         }
     }
+    ix->file = std::move(map);
     return vector_index(std::move(ix));
 }
 

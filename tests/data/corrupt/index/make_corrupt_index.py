@@ -43,6 +43,11 @@ def checksum(data):
     return h
 
 
+def pad(data):
+    """Zero bytes up to the next multiple of 64, where the next section starts."""
+    return data + b"\0" * (-len(data) % 64)
+
+
 def index_file(ids, rows, dim, kind=0, lists=None, nprobe=1, fingerprint=b"fixture", n=None, nlist=None,
                version=1, magic=b"SONAVIDX", fp_bytes=None, fix_checksum=True):
     """An index file; the keyword arguments override what the header declares."""
@@ -53,9 +58,12 @@ def index_file(ids, rows, dim, kind=0, lists=None, nprobe=1, fingerprint=b"fixtu
         nprobe = 0
     head = magic + struct.pack("<IIQQQQQ", version, kind, len(ids) if n is None else n, dim,
                                len(fingerprint) if fp_bytes is None else fp_bytes, nlist, nprobe)
-    body = fingerprint + struct.pack("<%dq" % len(ids), *ids) + struct.pack("<%df" % len(rows), *rows)
+    body = pad(b"\0" * 64 + fingerprint)[64:]  # sections are placed from the start of the file
+    body = pad(b"\0" * 64 + body + struct.pack("<%dq" % len(ids), *ids))[64:]
+    body += struct.pack("<%df" % len(rows), *rows)
     if lists:
-        body += struct.pack("<%df" % len(centroids), *centroids) + struct.pack("<%dq" % len(offsets), *offsets)
+        body = pad(b"\0" * 64 + body)[64:] + struct.pack("<%df" % len(centroids), *centroids)
+        body = pad(b"\0" * 64 + body)[64:] + struct.pack("<%dq" % len(offsets), *offsets)
     sum_ = checksum(head + body) if fix_checksum else 0
     return head + struct.pack("<Q", sum_) + body
 
@@ -81,7 +89,7 @@ def main():
     write("truncated.index", valid_exact[:-5])
     write("trailing_bytes.index", valid_exact + b"\0\0\0\0")
     flipped = bytearray(valid_exact)
-    flipped[64 + len(b"fixture") + 4 * 8 + 5] ^= 0x04  # a bit of the first vector
+    flipped[192 + 5] ^= 0x04  # a bit of the first vector (fingerprint at 64, ids at 128, vectors at 192)
     write("flipped_vector_bit.index", bytes(flipped))
     write("bad_checksum.index", valid_exact[:56] + b"\x01" * 8 + valid_exact[64:])
     write("no_checksum.index", index_file(ids, rows, 3, fix_checksum=False))
