@@ -75,7 +75,6 @@ void report_failures(const index_summary& s) {
 // one is checked and rebuilt only when missing or stale (a run killed before this point left it so).
 // Returns what it is, and sets failed (with the reason) when it cannot be built.
 std::string refresh_vector_index(const catalog& cat, bool changed, std::string& failed) {
-    if (cat.stats(0).ok == 0) return "none (no vectors yet)";
     try {
         bool rebuilt = true;
         const vector_index idx = changed ? rebuild_library_index(cat, index_choice::automatic)
@@ -162,7 +161,10 @@ command index_command() {
              "at most the files in flight, and the next run carries on from there. A file that cannot be read is\n"
              "recorded with its reason and tried again only when it changes.\n"
              "After indexing, the library's vector index (LIBRARY/vectors.index) is rebuilt when the catalog changed.\n"
-             "exit codes: 0 every file is indexed, 1 some file failed (now or before, unchanged since), 2 bad usage\n"
+             "--json prints one object: library, found, embedded, reused, unchanged, failed, removed, seconds,\n"
+             "vector_index (what it is now) and failures (path, error, retried: false when it failed before).\n"
+             "exit codes: 0 every file is indexed, 1 some file failed (now or before, unchanged since) or the vector\n"
+             "index could not be built, 2 bad usage\n"
              "\n"
              "examples:\n"
              "  sonavec index ~/Music\n"
