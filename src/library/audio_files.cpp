@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "util/error.h"
+
 namespace sonavec {
 
 namespace {
@@ -47,6 +49,8 @@ std::vector<std::filesystem::path> find_audio_files(const std::vector<std::files
             }
             if (it->is_regular_file(entry_ec) && has_audio_extension(it->path())) found.push_back(it->path());
         }
+        // A walk cut short must not pass for a complete one: `index` would drop the files it missed.
+        if (ec) throw error(input.string() + ": cannot read the folder: " + ec.message());
         std::sort(found.begin(), found.end());
         out.insert(out.end(), found.begin(), found.end());
     }

@@ -14,20 +14,13 @@ bool kind_matches(const vector_index& idx, index_choice choice) {
 }
 
 vector_index build_from(const catalog& cat, index_choice choice) {
-    std::vector<float> vectors;
-    std::vector<int64_t> ids;
-    int64_t dim = 0;
-    for (const auto& e : cat.entries(true)) {
-        if (e.status != entry_status::ok || e.vector.empty()) continue;
-        if (dim == 0) dim = static_cast<int64_t>(e.vector.size());
-        if (static_cast<int64_t>(e.vector.size()) != dim)
-            throw error(cat.dir().string() + ": the library holds vectors of different sizes (" + std::to_string(dim) +
-                        " and " + std::to_string(e.vector.size()) + ", " + e.path +
-                        "): vectors from different models cannot be searched together");
-        vectors.insert(vectors.end(), e.vector.begin(), e.vector.end());
-        ids.push_back(e.id);
+    catalog_vectors v;
+    try {
+        v = cat.vectors();
+    } catch (const error& e) {
+        throw error(std::string(e.what()) + ": vectors from different models cannot be searched together");
     }
-    return vector_index::build(vectors.data(), ids.data(), static_cast<int64_t>(ids.size()), dim, choice);
+    return vector_index::build(v.data.data(), v.ids.data(), static_cast<int64_t>(v.ids.size()), v.dim, choice);
 }
 
 }  // namespace
