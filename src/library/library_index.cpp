@@ -14,12 +14,7 @@ bool kind_matches(const vector_index& idx, index_choice choice) {
 }
 
 vector_index build_from(const catalog& cat, index_choice choice) {
-    catalog_vectors v;
-    try {
-        v = cat.vectors();
-    } catch (const error& e) {
-        throw error(std::string(e.what()) + ": vectors from different models cannot be searched together");
-    }
+    const catalog_vectors v = cat.vectors();  // throws when the library mixes models' vector sizes
     return vector_index::build(v.data.data(), v.ids.data(), static_cast<int64_t>(v.ids.size()), v.dim, choice);
 }
 
