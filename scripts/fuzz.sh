@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and fuzzes each parser of outside data for N seconds:
 #   scripts/fuzz.sh [seconds per run, default 120] [build dir, default build-fuzz]
-#   FUZZ_RUNS="pytorch pickle" picks runs (default all four); FUZZ_JOBS sets make's -j.
+#   FUZZ_RUNS="pytorch pickle" picks runs (default all five); FUZZ_JOBS sets make's -j.
 # Runs: the zip checkpoint reader, the safetensors reader (both through fuzz_tensor_file, seeded with
-# different files), the unpickler alone (fuzz_state_dict_pickle) and the audio decode path
-# (fuzz_audio_decoder, seeded with tiny files in every format plus tests/data/corrupt/audio). Crash inputs
+# different files), the unpickler alone (fuzz_state_dict_pickle), the audio decode path
+# (fuzz_audio_decoder, seeded with tiny files in every format plus tests/data/corrupt/audio) and the vector
+# index loader (fuzz_vector_index, seeded with tests/data/corrupt/index). Crash inputs
 # land in <build dir>/crashes/<run>/; turn each into a fixture under tests/data/corrupt/ and fix the reader.
 set -euo pipefail
 seconds=${1:-120}
@@ -14,18 +15,19 @@ jobs=${FUZZ_JOBS:-1}
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSONAVEC_FUZZ=ON \
   -DSONAVEC_TESTS=OFF >/dev/null
-make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle fuzz_audio_decoder >/dev/null
+make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle fuzz_audio_decoder fuzz_vector_index >/dev/null
 
 # Seed corpora: the committed fixtures, small safetensors files cut from the golden model's header,
 # and every data.pkl (the golden one included) for the unpickler.
 corpus=$build/corpus
 rm -rf "$corpus"
-mkdir -p "$corpus/pytorch" "$corpus/safetensors" "$corpus/pickle" "$corpus/audio"
+mkdir -p "$corpus/pytorch" "$corpus/safetensors" "$corpus/pickle" "$corpus/audio" "$corpus/index"
 cp "$root"/tests/data/pytorch/*.bin "$root"/tests/data/corrupt/*.bin "$corpus/pytorch/"
 rm "$corpus"/pytorch/deep_*.bin  # 100k+ nested opcodes: slow to execute, and fuzz_state_dict_pickle covers nesting
 cp "$root"/tests/data/corrupt/*.safetensors "$corpus/safetensors/"
 cp "$root"/tests/data/corrupt/audio/*.* "$corpus/audio/"
 rm "$corpus"/audio/*.py "$corpus"/audio/*.md
+cp "$root"/tests/data/corrupt/index/*.index "$corpus/index/"
 # A quarter second of a two-channel signal in each container and codec, small enough for -max_len.
 for spec in wav:pcm_s16le f32.wav:pcm_f32le aiff:pcm_s24be flac:flac mp3:libmp3lame m4a:aac alac.m4a:alac \
             ogg:libvorbis opus:libopus; do
@@ -69,12 +71,13 @@ run() {  # run <name> <binary> <corpus dir>
     grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY|Test unit written" || true
   ls "$build/crashes/$name"
 }
-for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio}; do
+for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index}; do
   case $name in
     pytorch) run pytorch fuzz_tensor_file "$corpus/pytorch" ;;
     safetensors) run safetensors fuzz_tensor_file "$corpus/safetensors" ;;
     pickle) run pickle fuzz_state_dict_pickle "$corpus/pickle" ;;
     audio) run audio fuzz_audio_decoder "$corpus/audio" ;;
+    index) run index fuzz_vector_index "$corpus/index" ;;
     *) echo "unknown run '$name'" >&2; exit 2 ;;
   esac
 done
