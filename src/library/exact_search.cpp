@@ -44,10 +44,13 @@ namespace {
 
 // Rows per BLAS call (8 MB at 512-d), so a pool chunk's scores are written while its rows stream by.
 constexpr int64_t rows_per_chunk = 4096;
+// Fewer rows than twice this stay on one thread: a split query waits for its slowest thread, which on a
+// busy machine can cost more than the split saves (bench/bench_ann measures both).
+constexpr int64_t min_rows_per_thread = 16384;
 
 // scores[r] = rows[r] . query for every row, the rows split over the compute pool (BLAS is single-threaded).
 void all_scores(const float* rows, int64_t n, int64_t dim, const float* query, float* scores) {
-    compute_pool().parallel_for(n, rows_per_chunk, [&](int64_t r0, int64_t r1) {
+    compute_pool().parallel_for(n, min_rows_per_thread, [&](int64_t r0, int64_t r1) {
         for (int64_t b = r0; b < r1; b += rows_per_chunk) {
             const int64_t m = std::min(rows_per_chunk, r1 - b);
             cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(dim), 1.0f,
