@@ -199,17 +199,19 @@ int main(int argc, char** argv) try {
             exact_p50[s] = l.p50;
             exact_p99[s] = l.p99;
         }
+        std::string ivf_name = description;
         if (s == n) {
             ivf_p50[s] = plain.p50;
             ivf_recall[s] = plain.recall;
         } else {
             const auto small = vector_index::build(vectors.data(), ids.data(), s, dim, index_choice::ann);
+            ivf_name = small.description();
             const latency l = time_queries(small, queries, q, &sub_truth, ids);
             ivf_p50[s] = l.p50;
             ivf_recall[s] = l.recall;
         }
-        std::fprintf(stderr, "  %8lld vectors: exact p50 %8.3f ms (p99 %8.3f)   IVF p50 %7.3f ms, recall@10 %.4f\n",
-                     static_cast<long long>(s), exact_p50[s], exact_p99[s], ivf_p50[s], ivf_recall[s]);
+        std::fprintf(stderr, "  %8lld vectors: exact p50 %8.3f ms (p99 %8.3f)   IVF p50 %7.3f ms, recall@10 %.4f (%s)\n",
+                     static_cast<long long>(s), exact_p50[s], exact_p99[s], ivf_p50[s], ivf_recall[s], ivf_name.c_str());
     }
     int64_t crossover = 0;  // the largest size measured where exact search is still as fast
     for (int64_t s : sizes)

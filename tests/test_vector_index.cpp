@@ -395,6 +395,20 @@ TEST(vector_index, automatic_choice_follows_exact_search_limit) {
     EXPECT_TRUE(vector_index::build(v.data(), ids.data(), 100, dim, index_choice::ann).approximate());
 }
 
+TEST(vector_index, automatic_choice_stays_exact_for_vectors_without_clusters) {
+    // Uniformly random directions: the neighbours lie in most lists, so lists cannot beat one exact pass.
+    const int64_t n = vector_index::exact_search_limit() + 1000, dim = 64;
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> v(static_cast<size_t>(n * dim));
+    for (float& x : v) x = normal(rng);
+    const auto ids = scattered_ids(n);
+    const auto automatic = vector_index::build(v.data(), ids.data(), n, dim, index_choice::automatic);
+    EXPECT_FALSE(automatic.approximate()) << automatic.description();
+    expect_same_hits(automatic.search(v.data() + 5 * dim, 10), brute_force(v, ids, dim, v.data() + 5 * dim, 10));
+    EXPECT_TRUE(vector_index::build(v.data(), ids.data(), n, dim, index_choice::ann).approximate());
+}
+
 TEST(vector_index, k_larger_than_n) {
     const int64_t dim = 8;
     const auto v = clustered(50, dim, 3, 1.0f, 8);

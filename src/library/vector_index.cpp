@@ -26,8 +26,9 @@ std::string index_choice_name(index_choice choice) {
     return "auto";
 }
 
-// Measured by bench/bench_ann (512-d, 2 cores; BENCHMARKS.md): the IVF index's median query time meets one
-// exact pass over the rows at about 5,000 vectors (0.14 ms both) and is half of it at 10,000.
+// Measured by bench/bench_ann (512-d, 2 cores; BENCHMARKS.md): with hundreds of vectors per cluster the IVF
+// index's median query meets one exact pass at about 5,000 vectors (0.14 ms both) and halves it by 10,000.
+// With a handful per cluster the tuned IVF index probes every list, and build() keeps exact search instead.
 int64_t vector_index::exact_search_limit() { return 5000; }
 
 namespace {
@@ -102,6 +103,9 @@ vector_index vector_index::build(const float* vectors, const int64_t* ids, int64
     const bool ann = n > 0 && (choice == index_choice::ann || (choice == index_choice::automatic && n > exact_search_limit()));
     if (ann) {
         ix->ivf = build_ivf(vectors, ids, n, dim, ix->own_rows, ix->ids);
+        // Lists that must mostly be probed to find the neighbours (vectors without clusters at this size)
+        // make the IVF index slower than one exact pass: automatic then searches the same rows exactly.
+        if (choice == index_choice::automatic && ix->ivf->nprobe() * 4 > ix->ivf->nlist()) ix->ivf.reset();
     } else {
         ix->own_rows.assign(vectors, vectors + n * dim);
         ix->ids.assign(ids, ids + n);

@@ -33,7 +33,8 @@ class vector_index {
 public:
     // Libraries up to this many vectors use exact search under index_choice::automatic (measured by
     // bench/bench_ann, recorded in BENCHMARKS.md: below it exact search is as fast as the ANN index and
-    // always exact).
+    // always exact). Above it, automatic still keeps exact search when the IVF index would have to probe
+    // more than a quarter of its lists to find the neighbours (vectors without clusters at that size).
     static int64_t exact_search_limit();
 
     // vectors: n rows of dim floats, unit length; ids: n distinct ids. Copies what it needs. Throws
