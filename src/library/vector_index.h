@@ -1,11 +1,12 @@
 // Nearest neighbours by cosine similarity over a library's unit vectors: exact (one BLAS matrix-vector
 // product) for small libraries, an approximate FAISS index for large ones, chosen by size. The FAISS
 // index is IVF-Flat over the index's own copy of the vectors (scores are exact dot products; about
-// 2 sqrt(n) lists, nprobe tuned at build on the library's own vectors); both kinds use the compute
-// threads (src/nn/ops.h), FAISS's OpenMP included. search() may be called from several threads at once.
+// 2 sqrt(n) lists, nprobe tuned at build on the library's own vectors). Building uses the compute threads
+// (src/nn/ops.h; FAISS's OpenMP is set to match); one query stays on one thread unless it scans 32k+
+// vectors. search() may be called from several threads at once.
 //
 //   vector_index idx = vector_index::build(vectors, ids, n, dim, index_choice::automatic);
-//   idx.save(dir / "vectors.index");                  // atomically; load() refuses a stale or corrupt file
+//   idx.save(dir / "vectors.index", fingerprint);     // atomically; load() refuses a stale or corrupt file
 //   auto hits = idx.search(query, 10);                // best first; score = cosine = dot product
 //   auto some = idx.search(query, 10, [&](int64_t id) { return wanted(id); });  // filtered
 #pragma once
