@@ -9,6 +9,7 @@
 #include "hub/model_cache.h"
 #include "library/indexer.h"
 #include "library/library_index.h"
+#include "nn/ops.h"
 #include "util/error.h"
 
 namespace sonavec::cli {
@@ -74,8 +75,9 @@ void report_failures(const index_summary& s) {
 // The library's vector index after this run: rebuilt when the catalog changed; otherwise the saved
 // one is checked and rebuilt only when missing or stale (a run killed before this point left it so).
 // Returns what it is, and sets failed (with the reason) when it cannot be built.
-std::string refresh_vector_index(const catalog& cat, bool changed, std::string& failed) {
+std::string refresh_vector_index(const catalog& cat, bool changed, int cores, std::string& failed) {
     try {
+        set_compute_threads(cores);  // embedding ran one compute thread per file; the index build uses all
         bool rebuilt = true;
         const vector_index idx = changed ? rebuild_library_index(cat, index_choice::automatic)
                                          : open_library_index(cat, index_choice::automatic, &rebuilt);
@@ -126,7 +128,7 @@ int run(const parsed_args& args) {
     }
     drop_vanished(cat, s.plan);
     std::string index_failure;
-    s.vector_index = refresh_vector_index(cat, cat.fingerprint() != fingerprint_before, index_failure);
+    s.vector_index = refresh_vector_index(cat, cat.fingerprint() != fingerprint_before, settings.workers, index_failure);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     const std::string out = json ? summary_json(s) : summary_text(s);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <thread>
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "hub/model_cache.h"
 #include "library/catalog.h"
 #include "library/library_index.h"
+#include "nn/ops.h"
 #include "util/error.h"
 
 namespace sonavec::cli {
@@ -131,6 +133,9 @@ int search_and_print(const catalog& cat, const std::vector<float>& query, const 
                      std::optional<int64_t> exclude) {
     const result_filter filter = filter_from(args);
     const int64_t k = k_from(args);
+    // The index (its build, and a large exact scan) splits over the compute pool.
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    set_compute_threads(std::max(1, args.get_int("--threads", cores)));
     const vector_index idx = open_library_index(cat, index_from(args));
     if (idx.size() > 0 && static_cast<int64_t>(query.size()) != idx.dim())
         throw error("the query has " + std::to_string(query.size()) + " dimensions and the library's vectors " +
