@@ -92,6 +92,28 @@ std::vector<std::pair<std::string, double>> hits_of(const result& r) {
     return out;
 }
 
+using ranking = std::vector<std::pair<std::string, double>>;
+
+// Each library track's name and its dot product with q, best first; `skip_id` left out.
+ranking brute_force(const catalog& cat, const std::vector<float>& q, int64_t skip_id = -1) {
+    ranking out;
+    for (const auto& e : cat.entries(true))
+        if (e.id != skip_id) out.emplace_back(fs::path(e.path).stem().string(), dot(q, e.vector));
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    return out;
+}
+
+// The command's JSON hits: the same names in the same order, scores within `tolerance`.
+void expect_ranking(const result& r, const ranking& expected, double tolerance) {
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto got = hits_of(r);
+    ASSERT_EQ(got.size(), expected.size()) << r.out;
+    for (size_t i = 0; i < got.size(); i++) {
+        EXPECT_EQ(got[i].first, expected[i].first) << "rank " << i;
+        EXPECT_NEAR(got[i].second, expected[i].second, tolerance) << got[i].first;
+    }
+}
+
 }  // namespace
 
 TEST_F(search_cli, text_search_ranks_as_brute_force_on_reference_embeddings) {
@@ -101,22 +123,16 @@ TEST_F(search_cli, text_search_ranks_as_brute_force_on_reference_embeddings) {
         const std::string text = tc.at("text").get<std::string>();
         const std::vector<float> t = golden_vector("text/" + tc.at("file").get<std::string>(), "embedding");
 
-        std::vector<std::pair<std::string, double>> expected;
+        ranking expected;
         for (const auto& name : golden_cases())
             expected.emplace_back(name, dot(t, golden_vector("audio/" + name + ".safetensors", "embedding")));
         std::sort(expected.begin(), expected.end(), [](auto& a, auto& b) { return a.second > b.second; });
 
         for (const std::string index_kind : {"exact", "ann"}) {
             SCOPED_TRACE(text + " / " + index_kind);
-            const result r = run("search --json -k 6 --index " + index_kind + " " + model_flag() + " " +
-                                 library_flag() + " " + test::quoted(fs::path(text)));
-            ASSERT_EQ(r.code, 0) << r.err;
-            const auto got = hits_of(r);
-            ASSERT_EQ(got.size(), expected.size()) << r.out;
-            for (size_t i = 0; i < got.size(); i++) {
-                EXPECT_EQ(got[i].first, expected[i].first) << "rank " << i;
-                EXPECT_NEAR(got[i].second, expected[i].second, 1e-4) << got[i].first;
-            }
+            expect_ranking(run("search --json -k 6 --index " + index_kind + " " + model_flag() + " " +
+                               library_flag() + " " + test::quoted(fs::path(text))),
+                           expected, 1e-4);
         }
     }
 }
@@ -151,39 +167,17 @@ TEST_F(search_cli, similar_by_path_and_id_and_outside_file) {
     ASSERT_TRUE(chord.has_value());
 
     // Brute force over the stored vectors, the query itself left out.
-    std::vector<std::pair<std::string, double>> expected;
-    for (const auto& e : cat.entries(true))
-        if (e.id != chord->id) expected.emplace_back(fs::path(e.path).stem().string(), dot(chord->vector, e.vector));
-    std::sort(expected.begin(), expected.end(), [](auto& a, auto& b) { return a.second > b.second; });
-
-    for (const std::string& what : {quoted(work_dir() / "audio" / "chord_7s.wav"), std::to_string(chord->id)}) {
-        const result r = run("similar --json -k 10 " + model_flag() + " " + library_flag() + " " + what);
-        ASSERT_EQ(r.code, 0) << r.err;
-        const auto got = hits_of(r);
-        ASSERT_EQ(got.size(), expected.size()) << r.out;
-        for (size_t i = 0; i < got.size(); i++) {
-            EXPECT_EQ(got[i].first, expected[i].first);
-            EXPECT_NEAR(got[i].second, expected[i].second, 1e-5);
-        }
-    }
+    const ranking expected = brute_force(cat, chord->vector, chord->id);
+    for (const std::string& what : {quoted(work_dir() / "audio" / "chord_7s.wav"), std::to_string(chord->id)})
+        expect_ranking(run("similar --json -k 10 " + model_flag() + " " + library_flag() + " " + what), expected, 1e-5);
     // A file outside the library is embedded on the fly with the seed plan: the ranking is the brute-force
     // one for the vector `sonavec embed` gives that file.
     const fs::path outside = work_dir() / "chirp_10s.wav";
     const result e = run("embed --format jsonl " + model_flag() + " " + quoted(outside));
     ASSERT_EQ(e.code, 0) << e.err;
     const std::vector<float> q = json::parse(e.out).at("embedding").get<std::vector<float>>();
-    std::vector<std::pair<std::string, double>> outside_expected;
-    for (const auto& entry : cat.entries(true))
-        outside_expected.emplace_back(fs::path(entry.path).stem().string(), dot(q, entry.vector));
-    std::sort(outside_expected.begin(), outside_expected.end(), [](auto& a, auto& b) { return a.second > b.second; });
-    const result r = run("similar --json -k 10 " + model_flag() + " " + library_flag() + " " + quoted(outside));
-    ASSERT_EQ(r.code, 0) << r.err;
-    const auto got = hits_of(r);
-    ASSERT_EQ(got.size(), outside_expected.size()) << r.out;
-    for (size_t i = 0; i < got.size(); i++) {
-        EXPECT_EQ(got[i].first, outside_expected[i].first);
-        EXPECT_NEAR(got[i].second, outside_expected[i].second, 1e-5);
-    }
+    expect_ranking(run("similar --json -k 10 " + model_flag() + " " + library_flag() + " " + quoted(outside)),
+                   brute_force(cat, q), 1e-5);
 }
 
 TEST_F(search_cli, table_output_and_errors) {
