@@ -8,10 +8,6 @@
 
 namespace sonavec {
 
-namespace {
-constexpr size_t max_windows_per_batch = 8;
-}
-
 double engine_window_seconds(const engine& eng) {
     return static_cast<double>(eng.window_samples()) / static_cast<double>(eng.sample_rate());
 }
@@ -31,46 +27,53 @@ std::vector<float> mean_direction(const float* rows_data, int64_t rows, int64_t 
     return out;
 }
 
-track_embedding embed_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params) {
+prepared_track prepare_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params) {
     window_plan_params plan = params.plan;
     plan.max_window_seconds = engine_window_seconds(eng);
 
     audio_decoder decoder(path, static_cast<int>(eng.sample_rate()));
-    track_embedding out;
-    out.path = path;
-    out.info = decoder.info();
+    prepared_track out;
+    out.track.path = path;
+    out.track.info = decoder.info();
 
     std::vector<std::vector<float>> samples;
-    for (const analysis_window& w : plan_windows(plan, out.info.duration_seconds)) {
+    for (const analysis_window& w : plan_windows(plan, out.track.info.duration_seconds)) {
         std::vector<float> s = decoder.read(w.start_seconds, w.length_seconds);
         // A container may overstate the duration; a window past the real end holds nothing to embed.
         if (s.empty()) continue;
         const double decoded_seconds = static_cast<double>(s.size()) / static_cast<double>(eng.sample_rate());
-        out.windows.push_back({w.start_seconds, decoded_seconds, {}});
+        out.track.windows.push_back({w.start_seconds, decoded_seconds, {}});
         samples.push_back(std::move(s));
     }
     if (samples.empty()) throw error("no audio could be decoded");
+    out.features = eng.audio_features(std::vector<std::span<const float>>(samples.begin(), samples.end()));
+    return out;
+}
 
-    // Batches bound the tower's scratch memory: a full plan over a long track has dozens of windows,
-    // and every worker thread holds one batch.
+void finish_track(track_embedding& track, const float* window_vectors, int64_t dim, bool keep_window_vectors) {
+    const int64_t rows = static_cast<int64_t>(track.windows.size());
+    for (int64_t i = 0; i < rows * dim; i++)
+        if (!std::isfinite(window_vectors[i])) throw error("the model produced a non-finite embedding");
+    track.vector = mean_direction(window_vectors, rows, dim);
+    if (keep_window_vectors)
+        for (int64_t r = 0; r < rows; r++)
+            track.windows[static_cast<size_t>(r)].vector.assign(window_vectors + r * dim, window_vectors + (r + 1) * dim);
+}
+
+track_embedding embed_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params) {
+    prepared_track p = prepare_track(eng, path, params);
     const int64_t dim = eng.dim();
-    const int64_t rows = static_cast<int64_t>(samples.size());
+    const int64_t rows = static_cast<int64_t>(p.track.windows.size());
+    const int64_t per = static_cast<int64_t>(p.features.size()) / rows;
     std::vector<float> vectors;
     vectors.reserve(static_cast<size_t>(rows * dim));
-    for (size_t first = 0; first < samples.size(); first += max_windows_per_batch) {
-        const size_t end = std::min(samples.size(), first + max_windows_per_batch);
-        const std::vector<std::span<const float>> spans(samples.begin() + static_cast<long>(first),
-                                                        samples.begin() + static_cast<long>(end));
-        const std::vector<float> batch = eng.embed_audio_windows(spans);
+    for (int64_t first = 0; first < rows; first += track_batch_windows) {
+        const int64_t n = std::min(rows - first, static_cast<int64_t>(track_batch_windows));
+        const std::vector<float> batch = eng.embed_audio_features(p.features.data() + first * per, n);
         vectors.insert(vectors.end(), batch.begin(), batch.end());
     }
-    for (float v : vectors)
-        if (!std::isfinite(v)) throw error("the model produced a non-finite embedding");
-    out.vector = mean_direction(vectors.data(), rows, dim);
-    if (params.keep_window_vectors)
-        for (int64_t r = 0; r < rows; r++)
-            out.windows[static_cast<size_t>(r)].vector.assign(vectors.data() + r * dim, vectors.data() + (r + 1) * dim);
-    return out;
+    finish_track(p.track, vectors.data(), dim, params.keep_window_vectors);
+    return std::move(p.track);
 }
 
 }  // namespace sonavec

@@ -4,6 +4,7 @@
 //   track_embedding t = embed_track(*eng, "song.flac", p);
 //   // t.vector: dim() floats, L2-normalised; t.windows: what was analysed
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <vector>
 
@@ -33,6 +34,21 @@ struct track_embed_params {
 
 // Throws sonavec::error with the reason when the file cannot be decoded or holds no audio.
 track_embedding embed_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params);
+
+// Windows per call of the audio tower: bounds its scratch memory per thread (a full plan over a long
+// track has dozens of windows).
+constexpr size_t track_batch_windows = 8;
+
+// A track decoded and turned into the tower's input (embed_track in steps, for embed_pipeline.h).
+struct prepared_track {
+    track_embedding track;        // path, info and windows; no vectors yet
+    std::vector<float> features;  // log-mel features, [track.windows.size(), frames, mels]
+};
+// Throws sonavec::error with the reason when the file cannot be decoded or holds no audio.
+prepared_track prepare_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params);
+// Sets the track's vector (and its windows' when keep_window_vectors) from its windows' vectors
+// [windows, dim]; throws sonavec::error when one is not finite.
+void finish_track(track_embedding& track, const float* window_vectors, int64_t dim, bool keep_window_vectors);
 
 // The tower's input length in seconds (window_samples / sample_rate).
 double engine_window_seconds(const engine& eng);

@@ -112,7 +112,7 @@ std::vector<float> clap_model::embed_audio_features(const float* features, int64
     return std::move(y.data);
 }
 
-std::vector<float> clap_model::embed_audio_windows(const std::vector<std::span<const float>>& windows) const {
+std::vector<float> clap_model::audio_features(const std::vector<std::span<const float>>& windows) const {
     const int64_t n = static_cast<int64_t>(windows.size());
     const int64_t per = config_.features.frames() * config_.features.n_mels;
     std::vector<float> features(static_cast<size_t>(n * per));
@@ -120,7 +120,13 @@ std::vector<float> clap_model::embed_audio_windows(const std::vector<std::span<c
         if (windows[i].empty()) throw error("cannot embed an empty audio window");
         mel_.compute_into(windows[i].data(), windows[i].size(), features.data() + i * per);
     }
-    return n == 0 ? std::vector<float>{} : embed_audio_features(features.data(), n);
+    return features;
+}
+
+std::vector<float> clap_model::embed_audio_windows(const std::vector<std::span<const float>>& windows) const {
+    if (windows.empty()) return {};
+    const std::vector<float> features = audio_features(windows);
+    return embed_audio_features(features.data(), static_cast<int64_t>(windows.size()));
 }
 
 std::vector<float> clap_model::embed_token_ids(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask,

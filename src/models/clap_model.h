@@ -35,6 +35,7 @@ public:
 
     std::vector<float> embed_audio_windows(const std::vector<std::span<const float>>& windows) const override;
     std::vector<float> embed_audio_features(const float* features, int64_t n) const override;
+    std::vector<float> audio_features(const std::vector<std::span<const float>>& windows) const override;
     std::vector<float> embed_texts(const std::vector<std::string>& texts) const override;
     std::vector<float> embed_token_ids(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask, int64_t rows,
                                        int64_t cols) const override;
