@@ -7,22 +7,22 @@ namespace sonavec::cli {
 namespace {
 
 int run(const parsed_args& args) {
-    auto eng = open_engine(args);
-    const std::vector<float> vectors = eng->embed_texts(args.positional);
-    const int64_t dim = eng->dim();
+    const text_vectors v = embed_texts_for(args, "embed-text", args.positional);
     for (size_t i = 0; i < args.positional.size(); i++)
-        std::printf("%s\n", json_vector(vectors.data() + static_cast<int64_t>(i) * dim, dim).c_str());
+        std::printf("%s\n", json_vector(v.rows.data() + static_cast<int64_t>(i) * v.dim, v.dim).c_str());
     return 0;
 }
 
 }  // namespace
 
 command embed_text_command() {
-    return {{"embed-text", "[--model DIR] [--threads N] TEXT...",
+    return {{"embed-text", "[--model DIR] [--threads N] [--no-cache] TEXT...",
              "Embed each TEXT into the shared audio-text space; prints one JSON array of floats per text, one per "
              "line, L2-normalised, at full float precision.",
+             "A text embedded before with the same model and the same sonavec comes from the text cache\n"
+             "($XDG_CACHE_HOME/sonavec/text-cache.sqlite) without running the text tower; --no-cache skips it.\n\n"
              "example:\n  sonavec embed-text \"dark cinematic string ensemble\" \"rain on a tin roof\"",
-             {model_option(), threads_option()}, 1},
+             {model_option(), threads_option(), no_text_cache_option()}, 1},
             run};
 }
 

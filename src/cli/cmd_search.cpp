@@ -193,13 +193,18 @@ std::vector<option_spec> search_options() {
             threads_option()};
 }
 
+std::vector<option_spec> search_text_options() {
+    std::vector<option_spec> options = search_options();
+    options.push_back(no_text_cache_option());
+    return options;
+}
+
 int run_search(const parsed_args& args) {
     catalog cat = open_existing_library(library_dir(args));
     filter_from(args), k_from(args), index_from(args);  // usage errors before the model loads
     std::string text;
     for (const auto& p : args.positional) text += (text.empty() ? "" : " ") + p;
-    auto eng = open_engine(args);
-    return search_and_print(cat, eng->embed_texts({text}), args, std::nullopt);
+    return search_and_print(cat, embed_texts_for(args, "search", {text}).rows, args, std::nullopt);
 }
 
 int run_similar(const parsed_args& args) {
@@ -238,15 +243,17 @@ int run_similar(const parsed_args& args) {
 }  // namespace
 
 command search_command() {
-    return {{"search", "[--library PATH] [-k N] [FILTERS] [--json] TEXT...",
+    return {{"search", "[--library PATH] [-k N] [FILTERS] [--json] [--no-cache] TEXT...",
              "Find the library's tracks that best match a description (text to audio), best first.",
              "Scores are cosine similarities between the text's and each track's vectors (the CLAP space).\n"
              "The words of TEXT are joined with spaces, so quotes are optional.\n\n"
              "examples:\n"
              "  sonavec search \"dark cinematic string ensemble\"\n"
              "  sonavec search -k 20 --max-duration 30 --path '*/sfx/*' rain on a tin roof\n"
-             "  sonavec search --tag genre=jazz --json \"late night saxophone\"",
-             search_options(), 1},
+             "  sonavec search --tag genre=jazz --json \"late night saxophone\"\n\n"
+             "A repeated TEXT comes from the text cache ($XDG_CACHE_HOME/sonavec/text-cache.sqlite) without\n"
+             "running the text tower; --no-cache skips the cache.",
+             search_text_options(), 1},
             run_search};
 }
 

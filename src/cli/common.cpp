@@ -1,5 +1,8 @@
 #include "cli/commands.h"
+#include <cstdio>
+
 #include "hub/model_cache.h"
+#include "library/text_cache.h"
 
 namespace sonavec::cli {
 
@@ -9,11 +12,40 @@ option_spec model_option() {
 
 option_spec threads_option() { return {"--threads", "N", "compute threads (default: all cores)"}; }
 
-std::unique_ptr<engine> open_engine(const parsed_args& args) {
+namespace {
+
+engine_params engine_params_for(const parsed_args& args) {
     engine_params p = engine_default_params();
     p.threads = args.get_int("--threads", 0);  // usage errors before any file is touched
     p.model_dir = resolve_model_dir(args.get("--model"));
-    return engine::open(p);
+    return p;
+}
+
+}  // namespace
+
+std::unique_ptr<engine> open_engine(const parsed_args& args) { return engine::open(engine_params_for(args)); }
+
+option_spec no_text_cache_option() {
+    return {"--no-cache", "", "always run the text tower: neither read nor fill the text cache "
+                              "($XDG_CACHE_HOME/sonavec/text-cache.sqlite)"};
+}
+
+text_vectors embed_texts_for(const parsed_args& args, const std::string& command, const std::vector<std::string>& texts) {
+    const engine_params p = engine_params_for(args);
+    const auto eng = engine::open(p);  // maps the weights; the towers load only on a miss
+    std::unique_ptr<text_cache> cache;
+    if (!args.has("--no-cache")) {
+        auto warn = [&](const std::string& what) {
+            std::fprintf(stderr, "sonavec %s: warning: %s\n", command.c_str(), what.c_str());
+        };
+        try {
+            cache = std::make_unique<text_cache>(text_cache::default_path(), text_cache::model_key(p.model_dir),
+                                                 eng->dim(), warn);
+        } catch (const std::exception& e) {
+            warn(std::string("text cache off for this run: ") + e.what());  // e.g. no cache directory
+        }
+    }
+    return {embed_texts_cached(*eng, cache.get(), texts), eng->dim()};
 }
 
 }  // namespace sonavec::cli
