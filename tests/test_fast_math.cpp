@@ -72,3 +72,21 @@ TEST(fast_math, softmax_matches_reference) {
         }
     }
 }
+
+TEST(fast_math, softmax_with_added_bias_and_mask_matches_adding_first) {
+    const int rows = 5, cols = 64;
+    std::vector<float> x(rows * cols), bias(rows * cols), mask(rows * cols);
+    for (int i = 0; i < rows * cols; i++) {
+        x[i] = std::sin(0.37f * static_cast<float>(i)) * 8.0f;
+        bias[i] = std::cos(0.11f * static_cast<float>(i));
+        mask[i] = i % 7 == 0 ? -100.0f : 0.0f;
+    }
+    for (const bool masked : {false, true}) {
+        auto expected = x;
+        for (int i = 0; i < rows * cols; i++) expected[i] += bias[i] + (masked ? mask[i] : 0.0f);
+        softmax_rows_fast(expected.data(), rows, cols);
+        auto y = x;
+        softmax_rows_added(y.data(), rows, cols, bias.data(), masked ? mask.data() : nullptr);
+        for (int i = 0; i < rows * cols; i++) EXPECT_NEAR(y[i], expected[i], 1e-7 + 1e-6 * expected[i]);
+    }
+}

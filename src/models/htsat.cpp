@@ -23,6 +23,11 @@ constexpr float batch_norm_eps = 1e-5f;
 // ref: modeling_clap.py ClapAudioLayer.get_attn_mask (masked_fill value)
 constexpr float shift_mask_value = -100.0f;
 
+// MLP row blocks: big enough that the products run near full speed, small enough that a block's
+// hidden activations (rows x 4C) stay in L2 in the early stages.
+constexpr int64_t mlp_block_rows = 256;
+constexpr int64_t mlp_min_block_rows = 64;
+
 void require(bool ok, const std::string& what) {
     if (!ok) throw error("htsat config: " + what);
 }
@@ -263,7 +268,8 @@ struct htsat_encoder::block_scratch {
     std::vector<float> windows;  // [window tokens, C]: normed input, later the attention output
     std::vector<float> qkv;      // [window tokens, 3C]: query | key | value
     std::vector<float> context;  // [window tokens, C]: attention context, later the normed MLP input
-    std::vector<float> hidden;   // [tokens, mlp_dim]
+    std::vector<float> hidden;   // [tokens, mlp_dim], when the MLP runs unblocked
+    std::vector<float> mlp_in, mlp_hidden;  // per thread: one row block's normed input and hidden
 };
 
 // ref: modeling_clap.py ClapAudioSelfAttention.forward, per window and head, on strided views of qkv
@@ -284,9 +290,7 @@ void htsat_encoder::window_attention(const swin_stage& stage, const swin_block& 
                 const float* k = q + c;
                 const float* v = q + 2 * c;
                 gemm(false, true, n, n, d, scale, q, 3 * c, k, 3 * c, 0.0f, scores.data(), n);
-                add_inplace(scores.data(), block.position_bias.data() + h * n * n, n * n);
-                if (mask) add_inplace(scores.data(), mask, n * n);
-                softmax_rows_fast(scores.data(), n, n);
+                softmax_rows_added(scores.data(), n, n, block.position_bias.data() + h * n * n, mask);
                 gemm(false, false, n, d, n, 1.0f, scores.data(), n, v, 3 * c, 0.0f, context + w * n * c + h * d, c);
             }
         }
@@ -305,7 +309,6 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
     sc.windows.resize(static_cast<size_t>(window_rows * c));
     sc.qkv.resize(static_cast<size_t>(window_rows * 3 * c));
     sc.context.resize(static_cast<size_t>(window_rows * c));
-    sc.hidden.resize(static_cast<size_t>(tokens * stage.mlp_dim));
 
     // The map token each window row comes from (roll by -shift), or -1 for zero padding.
     const auto source_token = [&](int64_t row) -> int64_t {
@@ -343,13 +346,41 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
     });
 
     // ref: ClapAudioLayer.forward (layernorm_after, ClapAudioIntermediate, ClapAudioOutput, residual)
-    float* normed = sc.context.data();
-    layer_norm(x, tokens, c, block.norm_after_w, block.norm_after_b, hp_.layer_norm_eps, normed);
-    linear(normed, tokens, c, block.fc1_w, block.fc1_b, stage.mlp_dim, sc.hidden.data());
-    gelu_fast_inplace(sc.hidden.data(), tokens * stage.mlp_dim);
-    for (int64_t t = 0; t < tokens; t++) add_inplace(x + t * c, block.fc2_b, c);
-    gemm(false, true, tokens, c, stage.mlp_dim, 1.0f, sc.hidden.data(), stage.mlp_dim, block.fc2_w, stage.mlp_dim,
-         1.0f, x, c);
+    const int64_t mlp = stage.mlp_dim, threads = compute_pool().size();
+    const int64_t block_rows = std::min(mlp_block_rows, (tokens + threads - 1) / threads);
+    if (threads > 1 && block_rows < mlp_min_block_rows) {
+        // Too few tokens to give each thread a block: split each product instead.
+        sc.hidden.resize(static_cast<size_t>(tokens * mlp));
+        float* normed = sc.context.data();
+        layer_norm(x, tokens, c, block.norm_after_w, block.norm_after_b, hp_.layer_norm_eps, normed);
+        linear(normed, tokens, c, block.fc1_w, block.fc1_b, mlp, sc.hidden.data());
+        gelu_fast_inplace(sc.hidden.data(), tokens * mlp);
+        for (int64_t t = 0; t < tokens; t++) add_inplace(x + t * c, block.fc2_b, c);
+        gemm(false, true, tokens, c, mlp, 1.0f, sc.hidden.data(), mlp, block.fc2_w, mlp, 1.0f, x, c);
+        return;
+    }
+    // Each thread runs norm, fc1, GELU and fc2 on blocks of rows, so the block's activations stay in
+    // its cache instead of making four passes over the whole map.
+    const int64_t blocks = (tokens + block_rows - 1) / block_rows;
+    const int64_t used = std::min(threads, blocks);
+    sc.mlp_in.resize(static_cast<size_t>(used * block_rows * c));
+    sc.mlp_hidden.resize(static_cast<size_t>(used * block_rows * mlp));
+    compute_pool().parallel_for(used, 1, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; t++) {
+            float* normed = sc.mlp_in.data() + t * block_rows * c;
+            float* hidden = sc.mlp_hidden.data() + t * block_rows * mlp;
+            for (int64_t blk = blocks * t / used; blk < blocks * (t + 1) / used; blk++) {
+                const int64_t r0 = blk * block_rows, rows = std::min(block_rows, tokens - r0);
+                float* xb = x + r0 * c;
+                layer_norm_rows(xb, 0, rows, c, block.norm_after_w, block.norm_after_b, hp_.layer_norm_eps, normed);
+                gemm_serial(false, true, rows, mlp, c, 1.0f, normed, c, block.fc1_w, c, 0.0f, hidden, mlp);
+                for (int64_t r = 0; r < rows; r++) add_inplace(hidden + r * mlp, block.fc1_b, mlp);
+                gelu_fast_range(hidden, 0, rows * mlp);
+                for (int64_t r = 0; r < rows; r++) add_inplace(xb + r * c, block.fc2_b, c);
+                gemm_serial(false, true, rows, c, mlp, 1.0f, hidden, mlp, block.fc2_w, mlp, 1.0f, xb, c);
+            }
+        }
+    });
 }
 
 tensor htsat_encoder::forward(const tensor& features, htsat_trace* trace) const {

@@ -77,4 +77,44 @@ void softmax_rows_fast(float* x, int64_t rows, int64_t cols) {
     }
 }
 
+float sum_fast(const float* x, int64_t n) {
+    constexpr int64_t lanes = 16;
+    const int64_t whole = n - n % lanes;
+    float part[lanes] = {};
+    for (int64_t i = 0; i < whole; i += lanes)
+        for (int64_t j = 0; j < lanes; j++) part[j] += x[i + j];
+    float sum = 0;
+    for (int64_t i = whole; i < n; i++) sum += x[i];
+    for (int64_t j = 0; j < lanes; j++) sum += part[j];
+    return sum;
+}
+
+void softmax_rows_added(float* x, int64_t rows, int64_t cols, const float* bias, const float* mask) {
+    // The max in 16 lanes too, for the same reason as sum_fast.
+    constexpr int64_t lanes = 16;
+    const int64_t whole = cols - cols % lanes;
+    for (int64_t r = 0; r < rows; r++) {
+        float* xr = x + r * cols;
+        const float* br = bias + r * cols;
+        if (mask) {
+            const float* mr = mask + r * cols;
+            for (int64_t i = 0; i < cols; i++) xr[i] = xr[i] + br[i] + mr[i];
+        } else {
+            for (int64_t i = 0; i < cols; i++) xr[i] += br[i];
+        }
+        float mx = xr[0];
+        if (whole > 0) {
+            float part[lanes];
+            for (int64_t j = 0; j < lanes; j++) part[j] = xr[j];
+            for (int64_t i = lanes; i < whole; i += lanes)
+                for (int64_t j = 0; j < lanes; j++) part[j] = part[j] > xr[i + j] ? part[j] : xr[i + j];
+            for (int64_t j = 0; j < lanes; j++) mx = std::max(mx, part[j]);
+        }
+        for (int64_t i = whole; i < cols; i++) mx = std::max(mx, xr[i]);
+        for (int64_t i = 0; i < cols; i++) xr[i] = exp_one(xr[i] - mx);
+        const float inv = 1.0f / sum_fast(xr, cols);
+        for (int64_t i = 0; i < cols; i++) xr[i] *= inv;
+    }
+}
+
 }  // namespace sonavec

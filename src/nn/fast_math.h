@@ -14,7 +14,15 @@ void exp_fast(const float* x, float* y, int64_t n);
 void gelu_fast_inplace(float* x, int64_t n);
 void gelu_fast_range(float* x, int64_t begin, int64_t end);  // elements [begin, end), on this thread
 
+// Sum of x[0, n) in 16 float lanes, which the compiler keeps in one vector register (a single float
+// accumulator does not vectorise without -ffast-math).
+float sum_fast(const float* x, int64_t n);
+
 // Numerically stable softmax of each row of x[rows, cols], in place, using exp_fast.
 void softmax_rows_fast(float* x, int64_t rows, int64_t cols);
+
+// softmax(x + bias + mask) by rows in one pass per row (attention scores: the add stays in registers).
+// bias and mask are [rows, cols]; mask may be null.
+void softmax_rows_added(float* x, int64_t rows, int64_t cols, const float* bias, const float* mask);
 
 }  // namespace sonavec

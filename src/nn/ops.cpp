@@ -3,7 +3,13 @@
 #include <algorithm>
 #include <cblas.h>
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <vector>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
 
+#include "nn/fast_math.h"
 #include "nn/thread_pool.h"
 
 namespace sonavec {
@@ -13,14 +19,86 @@ namespace {
 // Below this many multiply-adds a product runs on one thread: splitting costs more than it saves.
 constexpr int64_t parallel_gemm_min_work = 1 << 18;
 
-void gemm_one_thread(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                     int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+// Products of activations by nn.Linear weights (A plain, B transposed) go to oneDNN: its brgemm
+// kernels use AVX-512 where this OpenBLAS build runs its AVX2 kernel, about twice the speed at the
+// towers' shapes on this CPU (120-140 vs 55-65 GFLOP/s per core). Everything else stays on BLAS.
+struct matmul_key {
+    int64_t m, n, k, lda, ldb, ldc;
+    bool accumulate;
+    auto operator<=>(const matmul_key&) const = default;
+};
+
+struct onednn_kernels {
+    dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+    std::mutex mutex;
+    struct compiled_matmul {
+        dnnl::matmul prim;
+        dnnl::memory::desc scratchpad;
+    };
+    std::map<matmul_key, compiled_matmul> compiled;  // JIT once per shape: creating one costs milliseconds
+};
+
+onednn_kernels& onednn() {
+    static onednn_kernels kernels;
+    return kernels;
+}
+
+// Bounds the cache when callers use many batch sizes; the tower uses a few dozen shapes.
+constexpr size_t max_compiled_shapes = 1024;
+
+void onednn_matmul(const matmul_key& key, const float* a, const float* b, float* c) {
+    using dnnl::memory;
+    const memory::dims a_strides = {key.lda, 1}, b_strides = {1, key.ldb}, c_strides = {key.ldc, 1};
+    const memory::desc a_desc({key.m, key.k}, memory::data_type::f32, a_strides);
+    const memory::desc b_desc({key.k, key.n}, memory::data_type::f32, b_strides);
+    const memory::desc c_desc({key.m, key.n}, memory::data_type::f32, c_strides);
+    onednn_kernels& dn = onednn();
+    onednn_kernels::compiled_matmul kernel;
+    {
+        std::lock_guard<std::mutex> lock(dn.mutex);
+        auto it = dn.compiled.find(key);
+        if (it == dn.compiled.end()) {
+            dnnl::primitive_attr attr;
+            // oneDNN's own scratchpad is shared by every thread running a primitive: each caller brings its own.
+            attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+            if (key.accumulate) {
+                dnnl::post_ops ops;
+                ops.append_sum(1.0f);
+                attr.set_post_ops(ops);
+            }
+            if (dn.compiled.size() >= max_compiled_shapes) dn.compiled.clear();
+            const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, c_desc), attr, dn.engine);
+            it = dn.compiled.emplace(key, onednn_kernels::compiled_matmul{dnnl::matmul(pd), pd.scratchpad_desc()}).first;
+        }
+        kernel = it->second;
+    }
+    // The caller's thread does the work: our pool already split it, so oneDNN's OpenMP team is one thread.
+    omp_set_num_threads(1);
+    thread_local dnnl::stream stream(onednn().engine);
+    memory a_mem(a_desc, dn.engine, const_cast<float*>(a));
+    memory b_mem(b_desc, dn.engine, const_cast<float*>(b));
+    memory c_mem(c_desc, dn.engine, c);
+    const memory::desc& pad_desc = kernel.scratchpad;
+    thread_local std::vector<uint8_t> pad;
+    if (pad.size() < pad_desc.get_size()) pad.resize(pad_desc.get_size());
+    memory pad_mem(pad_desc, dn.engine, pad.data());
+    kernel.prim.execute(stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem},
+                                 {DNNL_ARG_SCRATCHPAD, pad_mem}});
+    stream.wait();
+}
+
+}  // namespace
+
+void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                 int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+    if (!trans_a && trans_b && alpha == 1.0f && (beta == 0.0f || beta == 1.0f) && m > 0 && n > 0 && k > 0) {
+        onednn_matmul({m, n, k, lda, ldb, ldc, beta == 1.0f}, a, b, c);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
                 static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
                 static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
 }
-
-}  // namespace
 
 void set_compute_threads(int n) {
     // BLAS stays single-threaded: the compute pool splits the work, so no second set of threads spins.
@@ -34,20 +112,20 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
     thread_pool& pool = compute_pool();
     if (pool.size() == 1 || m * n * k < parallel_gemm_min_work) {
-        gemm_one_thread(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
     if (m >= n) {
         // Split the rows of C: row i of op(A) starts at a + i*lda, or at a + i when A is transposed.
         pool.parallel_for(m, 16, [&](int64_t r0, int64_t r1) {
             const float* a0 = trans_a ? a + r0 : a + r0 * lda;
-            gemm_one_thread(trans_a, trans_b, r1 - r0, n, k, alpha, a0, lda, b, ldb, beta, c + r0 * ldc, ldc);
+            gemm_serial(trans_a, trans_b, r1 - r0, n, k, alpha, a0, lda, b, ldb, beta, c + r0 * ldc, ldc);
         });
     } else {
         // Few rows (a short text query): split the columns of C, so each thread reads its own share of B.
         pool.parallel_for(n, 16, [&](int64_t c0, int64_t c1) {
             const float* b0 = trans_b ? b + c0 * ldb : b + c0;
-            gemm_one_thread(trans_a, trans_b, m, c1 - c0, k, alpha, a, lda, b0, ldb, beta, c + c0, ldc);
+            gemm_serial(trans_a, trans_b, m, c1 - c0, k, alpha, a, lda, b0, ldb, beta, c + c0, ldc);
         });
     }
 }
@@ -68,21 +146,21 @@ void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, c
 
 void layer_norm_rows(const float* x, int64_t first_row, int64_t end_row, int64_t dim, const float* gamma,
                      const float* beta, float eps, float* y) {
+    // Float sums in vector lanes (sum_fast); two passes keep the variance free of cancellation.
+    constexpr int64_t lanes = 16;
+    const int64_t whole = dim - dim % lanes;
     for (int64_t r = first_row; r < end_row; r++) {
         const float* xr = x + r * dim;
         float* yr = y + r * dim;
-        double mean = 0;
-        for (int64_t i = 0; i < dim; i++) mean += xr[i];
-        mean /= static_cast<double>(dim);
-        double var = 0;
-        for (int64_t i = 0; i < dim; i++) {
-            double d = xr[i] - mean;
-            var += d * d;
-        }
-        var /= static_cast<double>(dim);
-        const float inv = static_cast<float>(1.0 / std::sqrt(var + eps));
-        const float m = static_cast<float>(mean);
-        for (int64_t i = 0; i < dim; i++) yr[i] = (xr[i] - m) * inv * gamma[i] + beta[i];
+        const float mean = sum_fast(xr, dim) / static_cast<float>(dim);
+        float sq[lanes] = {};
+        for (int64_t i = 0; i < whole; i += lanes)
+            for (int64_t j = 0; j < lanes; j++) sq[j] += (xr[i + j] - mean) * (xr[i + j] - mean);
+        float var = 0;
+        for (int64_t i = whole; i < dim; i++) var += (xr[i] - mean) * (xr[i] - mean);
+        for (int64_t j = 0; j < lanes; j++) var += sq[j];
+        const float inv = 1.0f / std::sqrt(var / static_cast<float>(dim) + eps);
+        for (int64_t i = 0; i < dim; i++) yr[i] = (xr[i] - mean) * inv * gamma[i] + beta[i];
     }
 }
 

@@ -1,5 +1,6 @@
-// Numeric kernels shared by the model towers. Row-major float32 throughout; matrix products go
-// through BLAS. Each kernel has a plain reference twin in tests/test_ops.cpp.
+// Numeric kernels shared by the model towers. Row-major float32 throughout; products with an nn.Linear
+// weight (A plain, B transposed, alpha 1, beta 0 or 1) go through oneDNN, the rest through BLAS.
+// Each kernel has a plain reference twin in tests/test_ops.cpp.
 #pragma once
 #include <cstdint>
 
@@ -12,6 +13,10 @@ int compute_threads();
 // C[M,N] = alpha * op(A) * op(B) + beta * C, with op = transpose when the flag is set.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// The same on the calling thread only, for callers that already split the work over the pool.
+void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                 int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 // y[rows,out] = x[rows,in] * w[out,in]^T + bias[out]   (PyTorch nn.Linear layout; bias may be null)
 void linear(const float* x, int64_t rows, int64_t in, const float* w, const float* bias, int64_t out, float* y);
