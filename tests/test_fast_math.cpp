@@ -90,3 +90,17 @@ TEST(fast_math, softmax_with_added_bias_and_mask_matches_adding_first) {
         for (int i = 0; i < rows * cols; i++) EXPECT_NEAR(y[i], expected[i], 1e-7 + 1e-6 * expected[i]);
     }
 }
+
+TEST(fast_math, gelu_with_bias_matches_adding_first) {
+    const int n = 100;
+    std::vector<float> x(n), bias(n);
+    for (int i = 0; i < n; i++) {
+        x[i] = std::sin(0.29f * static_cast<float>(i)) * 6.0f;
+        bias[i] = std::cos(0.13f * static_cast<float>(i)) * 2.0f;
+    }
+    auto expected = x;
+    for (int i = 0; i < n; i++) expected[i] += bias[i];
+    gelu_fast_range(expected.data(), 0, n);
+    gelu_fast_biased(x.data(), bias.data(), n);
+    for (int i = 0; i < n; i++) EXPECT_EQ(x[i], expected[i]);
+}

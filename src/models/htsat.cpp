@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "nn/fast_math.h"
@@ -264,12 +265,33 @@ htsat_encoder::htsat_encoder(const htsat_hparams& hp, weight_store& weights) : h
 // ---------------------------------------------------------------------------------------------
 // forward
 
+namespace {
+
+// A float buffer that grows without zero-filling (tens of MB per batch): every element the block
+// reads, it wrote first.
+class scratch_floats {
+public:
+    void resize(size_t n) {
+        if (n > size_) {
+            data_.reset(new float[n]);
+            size_ = n;
+        }
+    }
+    float* data() { return data_.get(); }
+
+private:
+    std::unique_ptr<float[]> data_;
+    size_t size_ = 0;
+};
+
+}  // namespace
+
 struct htsat_encoder::block_scratch {
-    std::vector<float> windows;  // [window tokens, C]: normed input, later the attention output
-    std::vector<float> qkv;      // [window tokens, 3C]: query | key | value
-    std::vector<float> context;  // [window tokens, C]: attention context, later the normed MLP input
-    std::vector<float> hidden;   // [tokens, mlp_dim], when the MLP runs unblocked
-    std::vector<float> mlp_in, mlp_hidden;  // per thread: one row block's normed input and hidden
+    scratch_floats windows;  // [window tokens, C]: normed input, later the attention output
+    scratch_floats qkv;      // [window tokens, 3C]: query | key | value
+    scratch_floats context;  // [window tokens, C]: attention context, later the normed MLP input
+    scratch_floats hidden;   // [tokens, mlp_dim], when the MLP runs unblocked
+    scratch_floats mlp_in, mlp_hidden;  // per thread: one row block's normed input and hidden
 };
 
 // ref: modeling_clap.py ClapAudioSelfAttention.forward, per window and head, on strided views of qkv
@@ -374,8 +396,7 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
                 float* xb = x + r0 * c;
                 layer_norm_rows(xb, 0, rows, c, block.norm_after_w, block.norm_after_b, hp_.layer_norm_eps, normed);
                 gemm_serial(false, true, rows, mlp, c, 1.0f, normed, c, block.fc1_w, c, 0.0f, hidden, mlp);
-                for (int64_t r = 0; r < rows; r++) add_inplace(hidden + r * mlp, block.fc1_b, mlp);
-                gelu_fast_range(hidden, 0, rows * mlp);
+                for (int64_t r = 0; r < rows; r++) gelu_fast_biased(hidden + r * mlp, block.fc1_b, mlp);
                 for (int64_t r = 0; r < rows; r++) add_inplace(xb + r * c, block.fc2_b, c);
                 gemm_serial(false, true, rows, c, mlp, 1.0f, hidden, mlp, block.fc2_w, mlp, 1.0f, xb, c);
             }

@@ -36,31 +36,40 @@ void exp_fast(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = exp_one(x[i]);
 }
 
-// erfc(|z|) from Numerical Recipes' Chebyshev fit (relative error below 1.2e-7 for every z), so
-// 1 + erf(z) is 2 - erfc(z) for z >= 0 and erfc(-z) for z < 0, with no cancellation in the tail.
 void gelu_fast_inplace(float* x, int64_t n) {
     compute_pool().parallel_for(n, 1 << 15, [x](int64_t begin, int64_t end) { gelu_fast_range(x, begin, end); });
 }
 
+namespace {
+
+// erfc(|z|) from Numerical Recipes' Chebyshev fit (relative error below 1.2e-7 for every z), so
+// 1 + erf(z) is 2 - erfc(z) for z >= 0 and erfc(-z) for z < 0, with no cancellation in the tail.
+inline float gelu_one(float v) {
+    const float z = std::fabs(v) * 0.70710678118654752f;
+    const float t = 1.0f / (1.0f + 0.5f * z);
+    float p = 0.17087277f;
+    p = p * t - 0.82215223f;
+    p = p * t + 1.48851587f;
+    p = p * t - 1.13520398f;
+    p = p * t + 0.27886807f;
+    p = p * t - 0.18628806f;
+    p = p * t + 0.09678418f;
+    p = p * t + 0.37409196f;
+    p = p * t + 1.00002368f;
+    p = p * t - 1.26551223f;
+    const float erfc_z = t * exp_one(p - z * z);
+    const float one_plus_erf = v >= 0.0f ? 2.0f - erfc_z : erfc_z;
+    return 0.5f * v * one_plus_erf;
+}
+
+}  // namespace
+
 void gelu_fast_range(float* x, int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; i++) {
-        const float v = x[i];
-        const float z = std::fabs(v) * 0.70710678118654752f;
-        const float t = 1.0f / (1.0f + 0.5f * z);
-        float p = 0.17087277f;
-        p = p * t - 0.82215223f;
-        p = p * t + 1.48851587f;
-        p = p * t - 1.13520398f;
-        p = p * t + 0.27886807f;
-        p = p * t - 0.18628806f;
-        p = p * t + 0.09678418f;
-        p = p * t + 0.37409196f;
-        p = p * t + 1.00002368f;
-        p = p * t - 1.26551223f;
-        const float erfc_z = t * exp_one(p - z * z);
-        const float one_plus_erf = v >= 0.0f ? 2.0f - erfc_z : erfc_z;
-        x[i] = 0.5f * v * one_plus_erf;
-    }
+    for (int64_t i = begin; i < end; i++) x[i] = gelu_one(x[i]);
+}
+
+void gelu_fast_biased(float* x, const float* bias, int64_t n) {
+    for (int64_t i = 0; i < n; i++) x[i] = gelu_one(x[i] + bias[i]);
 }
 
 void softmax_rows_fast(float* x, int64_t rows, int64_t cols) {

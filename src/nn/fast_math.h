@@ -13,6 +13,7 @@ void exp_fast(const float* x, float* y, int64_t n);
 // Split over the compute pool for long inputs.
 void gelu_fast_inplace(float* x, int64_t n);
 void gelu_fast_range(float* x, int64_t begin, int64_t end);  // elements [begin, end), on this thread
+void gelu_fast_biased(float* x, const float* bias, int64_t n);  // x[i] = gelu(x[i] + bias[i]), one pass
 
 // Sum of x[0, n) in 16 float lanes, which the compiler keeps in one vector register (a single float
 // accumulator does not vectorise without -ffast-math).
