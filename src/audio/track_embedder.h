@@ -37,7 +37,7 @@ track_embedding embed_track(const engine& eng, const std::filesystem::path& path
 
 // Windows per call of the audio tower: bounds its scratch memory per thread (a full plan over a long
 // track has dozens of windows).
-constexpr size_t track_batch_windows = 8;
+constexpr size_t track_batch_windows = 4;
 
 // A track decoded and turned into the tower's input (embed_track in steps, for embed_pipeline.h).
 struct prepared_track {

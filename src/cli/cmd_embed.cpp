@@ -1,9 +1,8 @@
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <optional>
-#include <thread>
 
+#include "audio/embed_pipeline.h"
 #include "audio/track_embedder.h"
 #include "cli/commands.h"
 #include "cli/embed_output.h"
@@ -75,9 +74,11 @@ int run(const parsed_args& args) {
         find_audio_files(std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()));
     if (files.empty()) throw error("no audio files found in the given folders");
 
-    // Files in parallel, each on one core: multi-threaded matrix products round differently with the
-    // thread count, and a file's vector must not depend on how many cores the machine has.
-    const int workers = std::min(o.cores, static_cast<int>(files.size()));
+    // Workers of one compute thread each: multi-threaded matrix products round differently with the
+    // thread count, and a file's vector must not depend on how many cores the machine has. Each worker
+    // decodes the next file or runs a batch of one file's windows (embed_pipeline.h), so even one long
+    // file keeps every core busy.
+    const int workers = o.cores;
     engine_params p = engine_default_params();
     p.threads = 1;
     p.model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
@@ -89,24 +90,30 @@ int run(const parsed_args& args) {
     std::vector<std::optional<track_embedding>> results(files.size());
     std::vector<std::string> failures(files.size());
     progress_bar progress("embed", files.size(), o.quiet);
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-        for (size_t i = next++; i < files.size(); i = next++) {
-            const std::string path = files[i].string();
-            try {
-                results[i] = embed_track(*eng, files[i], o.track);
-                progress.succeeded(path);
-            } catch (const std::exception& e) {
-                failures[i] = reason_without_path(e.what(), path);
-                if (failures[i].empty()) failures[i] = "unknown error";
-                progress.failed(path, failures[i]);
-            }
-        }
+    auto fail = [&](size_t i, const std::string& reason) {
+        const std::string path = files[i].string();
+        failures[i] = reason_without_path(reason, path);
+        if (failures[i].empty()) failures[i] = "unknown error";
+        progress.failed(path, failures[i]);
     };
-    std::vector<std::thread> pool;
-    for (int w = 1; w < workers; w++) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
+    embed_pipeline_params pp;
+    pp.workers = workers;
+    pp.keep_window_vectors = o.track.keep_window_vectors;
+    run_embed_pipeline(
+        *eng, files.size(), pp,
+        [&](size_t i) -> std::optional<prepared_track> {
+            try {
+                return prepare_track(*eng, files[i], o.track);
+            } catch (const std::exception& e) {
+                fail(i, e.what());
+                return std::nullopt;
+            }
+        },
+        [&](size_t i, track_embedding* t, const std::string& error) {
+            if (!t) return fail(i, error);
+            results[i] = std::move(*t);
+            progress.succeeded(files[i].string());
+        });
     progress.finish();
 
     std::vector<track_embedding> tracks;

@@ -111,8 +111,8 @@ int run(const parsed_args& args) {
                      s.plan.vanished_paths.size());
 
     if (!s.plan.to_embed.empty()) {
-        // Files in parallel, each on one core, as `sonavec embed` does: a vector must not depend on
-        // the thread count. The model is opened only when there is something to embed.
+        // Workers of one compute thread each, as `sonavec embed` runs them: a vector must not depend
+        // on the thread count. The model is opened only when there is something to embed.
         engine_params p = engine_default_params();
         p.threads = 1;
         p.model_dir = model_dir;

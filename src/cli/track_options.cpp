@@ -53,7 +53,8 @@ void validate_track_params(track_embed_params& params, const engine& eng) {
 
 option_spec file_threads_option() {
     return {"--threads", "N",
-            "files embedded at once, one core each (default: all cores); the vectors do not depend on N"};
+            "worker threads, one core each: each decodes a file or embeds up to 4 windows of one file at a time "
+            "(default: all cores); the vectors do not depend on N"};
 }
 
 int file_threads(const parsed_args& args) {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "audio/embed_pipeline.h"
 #include "library/audio_files.h"
 #include "library/content_hash.h"
 #include "util/error.h"
@@ -65,6 +66,13 @@ std::string reason_without_path(const std::string& reason, const std::string& pa
     return r.empty() ? "unknown error" : r;
 }
 
+void fail_row(catalog_entry& e, const std::string& reason) {
+    e.status = entry_status::failed;
+    e.error = reason_without_path(reason, e.path);
+    e.vector.clear();
+    e.windows.clear();
+}
+
 std::filesystem::path absolute_root(const std::filesystem::path& root) {
     std::filesystem::path p = std::filesystem::absolute(root).lexically_normal();
     if (p.has_relative_path() && p.filename().empty()) p = p.parent_path();  // "/music/" -> "/music"
@@ -79,12 +87,17 @@ struct finished_file {
     bool reused = false;
 };
 
-// One file's row: its vectors copied from an ok row with the same bytes, or embedded now; a failed
-// row with the reason when it cannot be read. Catalog errors are not the file's fault and propagate.
-finished_file index_one(const catalog& cat, const engine& eng, const std::string& path, const index_settings& s,
-                        const std::string& label) {
-    finished_file out;
-    catalog_entry& e = out.entry;
+// The first part of a file's row: its size, mtime and content hash, then either its vectors copied
+// from an ok row with the same bytes (done, reused) or nothing yet (the tower's turn); a failed row
+// with the reason when it cannot be read. Catalog errors are not the file's fault and propagate.
+struct started_file {
+    finished_file row;
+    bool done = false;
+};
+
+started_file start_one(const catalog& cat, const std::string& path, const index_settings& s, const std::string& label) {
+    started_file out;
+    catalog_entry& e = out.row.entry;
     e.path = path;
     e.model_id = s.model_id;
     e.window_plan = label;
@@ -94,8 +107,8 @@ finished_file index_one(const catalog& cat, const engine& eng, const std::string
         e.mtime_ns = st.mtime_ns;
         e.content_hash = content_hash_file(path);
     } catch (const std::exception& ex) {
-        e.status = entry_status::failed;
-        e.error = reason_without_path(ex.what(), path);
+        fail_row(e, ex.what());
+        out.done = true;
         return out;
     }
     if (!s.force) {
@@ -107,27 +120,23 @@ finished_file index_one(const catalog& cat, const engine& eng, const std::string
             e.tags = std::move(same->tags);
             e.vector = std::move(same->vector);
             if (s.track.keep_window_vectors) e.windows = std::move(same->windows);
-            out.reused = true;
-            return out;
+            out.row.reused = true;
+            out.done = true;
         }
     }
-    try {
-        track_embedding t = embed_track(eng, path, s.track);
-        e.duration_seconds = t.info.duration_seconds;
-        e.format = format_name(t.info.container, path);
-        e.sample_rate = t.info.sample_rate;
-        e.channels = t.info.channels;
-        e.tags = std::move(t.info.tags);
-        e.vector = std::move(t.vector);
-        if (s.track.keep_window_vectors)
-            for (auto& w : t.windows) e.windows.push_back({w.start_seconds, w.length_seconds, std::move(w.vector)});
-    } catch (const std::exception& ex) {
-        e.status = entry_status::failed;
-        e.error = reason_without_path(ex.what(), path);
-        e.vector.clear();
-        e.windows.clear();
-    }
     return out;
+}
+
+// The rest of the row from the tower's result.
+void finish_row(catalog_entry& e, track_embedding& t, bool keep_window_vectors) {
+    e.duration_seconds = t.info.duration_seconds;
+    e.format = format_name(t.info.container, e.path);
+    e.sample_rate = t.info.sample_rate;
+    e.channels = t.info.channels;
+    e.tags = std::move(t.info.tags);
+    e.vector = std::move(t.vector);
+    if (keep_window_vectors)
+        for (auto& w : t.windows) e.windows.push_back({w.start_seconds, w.length_seconds, std::move(w.vector)});
 }
 
 }  // namespace
@@ -205,39 +214,64 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
     std::condition_variable ready_cv;
     std::deque<finished_file> ready;
     std::exception_ptr fatal;
-    std::atomic<size_t> next{0};
     std::atomic<bool> stop{false};
-    int running = std::max(1, std::min(settings.workers, static_cast<int>(n)));
+    int running = 1;  // the pipeline
 
-    auto work = [&] {
+    auto push = [&](finished_file f) {
+        std::lock_guard lock(mutex);
+        ready.push_back(std::move(f));
+        ready_cv.notify_one();
+    };
+    // Rows waiting for the tower's result, by item.
+    std::vector<finished_file> started(n);
+    embed_pipeline_params pp;
+    pp.workers = std::max(1, settings.workers);
+    pp.keep_window_vectors = settings.track.keep_window_vectors;
+    pp.cancel = &stop;
+    auto prepare = [&](size_t i) -> std::optional<prepared_track> {
+        started_file s = start_one(cat, plan.to_embed[i], settings, label);
+        if (s.done) {
+            push(std::move(s.row));
+            return std::nullopt;
+        }
         try {
-            for (size_t i = next++; i < n && !stop; i = next++) {
-                finished_file f = index_one(cat, eng, plan.to_embed[i], settings, label);
-                std::lock_guard lock(mutex);
-                ready.push_back(std::move(f));
-                ready_cv.notify_one();
-            }
+            std::optional<prepared_track> p = prepare_track(eng, plan.to_embed[i], settings.track);
+            started[i] = std::move(s.row);
+            return p;
+        } catch (const std::exception& ex) {
+            fail_row(s.row.entry, ex.what());
+            push(std::move(s.row));
+            return std::nullopt;
+        }
+    };
+    auto finish = [&](size_t i, track_embedding* t, const std::string& reason) {
+        finished_file f = std::move(started[i]);
+        if (t) finish_row(f.entry, *t, settings.track.keep_window_vectors);
+        else fail_row(f.entry, reason);
+        push(std::move(f));
+    };
+
+    // The pipeline runs beside the writer; it is stopped and joined on every way out, an exception
+    // from the writer included.
+    struct runner_guard {
+        std::atomic<bool>& stop;
+        std::thread thread;
+        ~runner_guard() {
+            stop = true;
+            if (thread.joinable()) thread.join();
+        }
+    } runner{stop, {}};
+    runner.thread = std::thread([&] {
+        try {
+            run_embed_pipeline(eng, n, pp, prepare, finish);
         } catch (...) {
             std::lock_guard lock(mutex);
             if (!fatal) fatal = std::current_exception();
-            stop = true;
         }
         std::lock_guard lock(mutex);
-        running--;
+        running = 0;
         ready_cv.notify_one();
-    };
-
-    // Workers are stopped and joined on every way out, an exception from the writer included.
-    struct pool_guard {
-        std::atomic<bool>& stop;
-        std::vector<std::thread> threads;
-        ~pool_guard() {
-            stop = true;
-            for (auto& t : threads)
-                if (t.joinable()) t.join();
-        }
-    } pool{stop, {}};
-    for (int w = running; w > 0; w--) pool.threads.emplace_back(work);
+    });
 
     // The one writer: whatever is ready, up to a small batch, goes in one transaction.
     index_outcome outcome;

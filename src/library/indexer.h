@@ -22,7 +22,7 @@ namespace sonavec {
 struct index_settings {
     std::string model_id;      // recorded beside each vector: another model means embedding again
     track_embed_params track;  // window plan and per-window vectors; the plan validated by the caller
-    int workers = 1;           // files at once, one core each
+    int workers = 1;           // threads, one core each: decoding and batches of windows (embed_pipeline.h)
     bool force = false;        // embed every file again, changed or not
 };
 

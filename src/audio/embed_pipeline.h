@@ -1,0 +1,40 @@
+// Many tracks through the audio tower on a few threads, one core each (no thread oversubscribes the
+// cores: each worker runs the tower with one compute thread). A worker decodes and computes the
+// features of the next track while the others run the tower, and a long track's batches of windows
+// spread over the workers. Batches hold one track's windows, cut as embed_track cuts them: the kernels
+// round differently with the batch size, and a track's vector must depend neither on the tracks beside
+// it nor on the thread count.
+//
+//   embed_pipeline_params p;  p.workers = 2;
+//   run_embed_pipeline(eng, files.size(), p,
+//       [&](size_t i) { return std::optional(prepare_track(eng, files[i], track_params)); },
+//       [&](size_t i, track_embedding* t, const std::string& error) { ... });
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "audio/track_embedder.h"
+
+namespace sonavec {
+
+struct embed_pipeline_params {
+    int workers = 1;  // threads in all, each running one batch or one track's decoding at a time
+    bool keep_window_vectors = false;
+    const std::atomic<bool>* cancel = nullptr;  // when set, workers stop after what they are doing
+};
+
+// Called on a worker for item i: the prepared track, or nothing when the item needs no tower (the
+// callback has dealt with it). A file that cannot be read should be caught and reported by the callback;
+// anything thrown stops the run and is rethrown by run_embed_pipeline once the workers have stopped.
+using prepare_fn = std::function<std::optional<prepared_track>(size_t i)>;
+// Called on a worker once per prepared item: its embedding, or null and the reason it failed.
+using track_done_fn = std::function<void(size_t i, track_embedding* track, const std::string& error)>;
+
+// Runs items 0..count-1 (prepared in order) and returns when every one is done.
+void run_embed_pipeline(const engine& eng, size_t count, const embed_pipeline_params& params, const prepare_fn& prepare,
+                        const track_done_fn& done);
+
+}  // namespace sonavec

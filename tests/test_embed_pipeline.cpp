@@ -1,0 +1,106 @@
+// The embedding pipeline: every track's vector is the one embed_track's batches give, whatever the
+// number of workers; tracks that need no tower, fail, or hold no windows are each reported once.
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "audio/embed_pipeline.h"
+#include "test_data.h"
+
+using namespace sonavec;
+
+namespace {
+
+std::unique_ptr<engine> golden_engine() {
+    engine_params p = engine_default_params();
+    p.model_dir = test::golden_dir() / "model";
+    p.threads = 1;
+    return engine::open(p);
+}
+
+// Track i: i + 1 windows cut from a golden waveform (long tracks span several batches).
+prepared_track make_track(const engine& eng, const std::vector<float>& wave, size_t i) {
+    prepared_track p;
+    std::vector<std::span<const float>> windows;
+    for (size_t w = 0; w <= i; w++) {
+        const size_t start = (w * 7919 + i * 104729) % (wave.size() / 2);
+        windows.emplace_back(wave.data() + start, wave.size() / 2);
+        p.track.windows.push_back({static_cast<double>(start), 1.0, {}});
+    }
+    p.features = eng.audio_features(windows);
+    return p;
+}
+
+// The vectors as embed_track computes them: batches of track_batch_windows, averaged.
+std::vector<float> expected_vector(const engine& eng, prepared_track p) {
+    const int64_t rows = static_cast<int64_t>(p.track.windows.size());
+    const int64_t per = static_cast<int64_t>(p.features.size()) / rows;
+    std::vector<float> vectors;
+    for (int64_t first = 0; first < rows; first += static_cast<int64_t>(track_batch_windows)) {
+        const int64_t n = std::min<int64_t>(rows - first, static_cast<int64_t>(track_batch_windows));
+        auto b = eng.embed_audio_features(p.features.data() + first * per, n);
+        vectors.insert(vectors.end(), b.begin(), b.end());
+    }
+    finish_track(p.track, vectors.data(), eng.dim(), false);
+    return p.track.vector;
+}
+
+}  // namespace
+
+TEST(embed_pipeline, vectors_do_not_depend_on_the_workers) {
+    const auto eng = golden_engine();
+    const auto wave = test::floats(*test::open_golden("audio/chirp_10s.safetensors")->find("waveform"));
+    const size_t count = track_batch_windows + 2;  // the last two tracks span two batches
+    std::vector<std::vector<float>> expected;
+    for (size_t i = 0; i < count; i++) expected.push_back(expected_vector(*eng, make_track(*eng, wave, i)));
+    for (int workers : {1, 2, 5}) {
+        std::mutex m;
+        std::vector<std::vector<float>> got(count);
+        std::vector<int> calls(count, 0);
+        embed_pipeline_params pp;
+        pp.workers = workers;
+        run_embed_pipeline(
+            *eng, count, pp, [&](size_t i) { return std::optional(make_track(*eng, wave, i)); },
+            [&](size_t i, track_embedding* t, const std::string& error) {
+                std::lock_guard lock(m);
+                calls[i]++;
+                ASSERT_TRUE(t) << error;
+                got[i] = t->vector;
+            });
+        for (size_t i = 0; i < count; i++) {
+            EXPECT_EQ(calls[i], 1) << i;
+            EXPECT_EQ(got[i], expected[i]) << "track " << i << ", " << workers << " workers";
+        }
+    }
+}
+
+TEST(embed_pipeline, skipped_empty_and_failing_items) {
+    const auto eng = golden_engine();
+    const auto wave = test::floats(*test::open_golden("audio/noise_3s.safetensors")->find("waveform"));
+    std::mutex m;
+    std::vector<std::string> outcome(6);
+    embed_pipeline_params pp;
+    pp.workers = 3;
+    run_embed_pipeline(
+        *eng, outcome.size(), pp,
+        [&](size_t i) -> std::optional<prepared_track> {
+            if (i == 1) return std::nullopt;             // dealt with by the caller
+            if (i == 2) return prepared_track{};         // no windows
+            return make_track(*eng, wave, i % 3);
+        },
+        [&](size_t i, track_embedding* t, const std::string& error) {
+            std::lock_guard lock(m);
+            outcome[i] += t ? "ok" : "failed: " + error;
+        });
+    EXPECT_EQ(outcome, (std::vector<std::string>{"ok", "", "failed: no audio could be decoded", "ok", "ok", "ok"}));
+
+    // An exception from prepare stops the run and comes out of it.
+    EXPECT_THROW(run_embed_pipeline(
+                     *eng, 8, pp,
+                     [&](size_t i) -> std::optional<prepared_track> {
+                         if (i == 3) throw std::runtime_error("catalog gone");
+                         return make_track(*eng, wave, 0);
+                     },
+                     [](size_t, track_embedding*, const std::string&) {}),
+                 std::runtime_error);
+}
