@@ -43,17 +43,6 @@ std::array<int64_t, 2> json_pair(const config_reader& c, const char* key, std::a
     return {(*v)[0].get<int64_t>(), (*v)[1].get<int64_t>()};
 }
 
-// Row-wise y[rows, out] (leading dimension ldy) = x[rows, in] * w[out, in]^T + bias[out].
-void linear_into(const float* x, int64_t rows, int64_t in, const float* w, const float* bias, int64_t out, float* y,
-                 int64_t ldy) {
-    for (int64_t r = 0; r < rows; r++) {
-        float* yr = y + r * ldy;
-        if (bias) std::copy(bias, bias + out, yr);
-        else std::fill(yr, yr + out, 0.0f);
-    }
-    gemm(false, true, rows, out, in, 1.0f, x, in, w, in, 1.0f, y, ldy);
-}
-
 // Torch's bicubic kernel weights for fractional offset t.
 // ref: aten/src/ATen/native/UpSample.h get_cubic_upsample_coefficients (A = -0.75)
 void cubic_coefficients(float t, float coeffs[4]) {

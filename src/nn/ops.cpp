@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -24,7 +25,7 @@ constexpr int64_t parallel_gemm_min_work = 1 << 18;
 // towers' shapes on this CPU (120-140 vs 55-65 GFLOP/s per core). Everything else stays on BLAS.
 struct matmul_key {
     int64_t m, n, k, lda, ldb, ldc;
-    bool accumulate;
+    bool accumulate, bias;
     auto operator<=>(const matmul_key&) const = default;
 };
 
@@ -46,12 +47,15 @@ onednn_kernels& onednn() {
 // Bounds the cache when callers use many batch sizes; the tower uses a few dozen shapes.
 constexpr size_t max_compiled_shapes = 1024;
 
-void onednn_matmul(const matmul_key& key, const float* a, const float* b, float* c) {
+// c = a * b (+ bias[n] when key.bias) (+ c when key.accumulate).
+void onednn_matmul(const matmul_key& key, const float* a, const float* b, const float* bias, float* c) {
     using dnnl::memory;
     const memory::dims a_strides = {key.lda, 1}, b_strides = {1, key.ldb}, c_strides = {key.ldc, 1};
     const memory::desc a_desc({key.m, key.k}, memory::data_type::f32, a_strides);
     const memory::desc b_desc({key.k, key.n}, memory::data_type::f32, b_strides);
     const memory::desc c_desc({key.m, key.n}, memory::data_type::f32, c_strides);
+    const memory::desc bias_desc = key.bias ? memory::desc({1, key.n}, memory::data_type::f32, memory::format_tag::ab)
+                                            : memory::desc();
     onednn_kernels& dn = onednn();
     onednn_kernels::compiled_matmul kernel;
     {
@@ -67,7 +71,7 @@ void onednn_matmul(const matmul_key& key, const float* a, const float* b, float*
                 attr.set_post_ops(ops);
             }
             if (dn.compiled.size() >= max_compiled_shapes) dn.compiled.clear();
-            const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, c_desc), attr, dn.engine);
+            const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, bias_desc, c_desc), attr, dn.engine);
             it = dn.compiled.emplace(key, onednn_kernels::compiled_matmul{dnnl::matmul(pd), pd.scratchpad_desc()}).first;
         }
         kernel = it->second;
@@ -82,8 +86,10 @@ void onednn_matmul(const matmul_key& key, const float* a, const float* b, float*
     thread_local std::vector<uint8_t> pad;
     if (pad.size() < pad_desc.get_size()) pad.resize(pad_desc.get_size());
     memory pad_mem(pad_desc, dn.engine, pad.data());
-    kernel.prim.execute(stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem},
-                                 {DNNL_ARG_SCRATCHPAD, pad_mem}});
+    std::unordered_map<int, memory> args = {
+        {DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}, {DNNL_ARG_SCRATCHPAD, pad_mem}};
+    if (key.bias) args.emplace(DNNL_ARG_BIAS, memory(bias_desc, dn.engine, const_cast<float*>(bias)));
+    kernel.prim.execute(stream, args);
     stream.wait();
 }
 
@@ -92,7 +98,7 @@ void onednn_matmul(const matmul_key& key, const float* a, const float* b, float*
 void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
     if (!trans_a && trans_b && alpha == 1.0f && (beta == 0.0f || beta == 1.0f) && m > 0 && n > 0 && k > 0) {
-        onednn_matmul({m, n, k, lda, ldb, ldc, beta == 1.0f}, a, b, c);
+        onednn_matmul({m, n, k, lda, ldb, ldc, beta == 1.0f, false}, a, b, nullptr, c);
         return;
     }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
@@ -131,10 +137,21 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 }
 
 void linear(const float* x, int64_t rows, int64_t in, const float* w, const float* bias, int64_t out, float* y) {
-    if (bias) {
-        for (int64_t r = 0; r < rows; r++) std::copy(bias, bias + out, y + r * out);
-    }
-    gemm(false, true, rows, out, in, 1.0f, x, in, w, in, bias ? 1.0f : 0.0f, y, out);
+    linear_into(x, rows, in, w, bias, out, y, out);
+}
+
+void linear_into(const float* x, int64_t rows, int64_t in, const float* w, const float* bias, int64_t out, float* y,
+                 int64_t ldy) {
+    // oneDNN adds the bias in its output pass, so y is written once and never read.
+    const auto part = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+        onednn_matmul({r1 - r0, c1 - c0, in, in, in, ldy, false, bias != nullptr}, x + r0 * in, w + c0 * in,
+                      bias ? bias + c0 : nullptr, y + r0 * ldy + c0);
+    };
+    thread_pool& pool = compute_pool();
+    if (rows <= 0 || out <= 0) return;
+    if (pool.size() == 1 || rows * out * in < parallel_gemm_min_work) part(0, rows, 0, out);
+    else if (rows >= out) pool.parallel_for(rows, 16, [&](int64_t r0, int64_t r1) { part(r0, r1, 0, out); });
+    else pool.parallel_for(out, 16, [&](int64_t c0, int64_t c1) { part(0, rows, c0, c1); });
 }
 
 void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, const float* beta, float eps,
