@@ -77,7 +77,12 @@ void onednn_matmul(const matmul_key& key, const float* a, const float* b, const 
         kernel = it->second;
     }
     // The caller's thread does the work: our pool already split it, so oneDNN's OpenMP team is one thread.
-    omp_set_num_threads(1);
+    // The thread's setting is put back after, for OpenMP users such as FAISS on the same thread.
+    struct one_omp_thread {
+        int saved = omp_get_max_threads();
+        one_omp_thread() { omp_set_num_threads(1); }
+        ~one_omp_thread() { omp_set_num_threads(saved); }
+    } serial;
     thread_local dnnl::stream stream(onednn().engine);
     memory a_mem(a_desc, dn.engine, const_cast<float*>(a));
     memory b_mem(b_desc, dn.engine, const_cast<float*>(b));
