@@ -50,6 +50,14 @@ constexpr size_t max_compiled_shapes = 1024;
 // c = a * b (+ bias[n] when key.bias) (+ c when key.accumulate).
 void onednn_matmul(const matmul_key& key, const float* a, const float* b, const float* bias, float* c) {
     using dnnl::memory;
+    // The caller's thread does the work: our pool already split it, so oneDNN's OpenMP team is one thread,
+    // when a kernel is compiled (it plans its split for the thread count then) and when it runs. The
+    // thread's setting is put back after, for OpenMP users such as FAISS on the same thread.
+    struct one_omp_thread {
+        int saved = omp_get_max_threads();
+        one_omp_thread() { omp_set_num_threads(1); }
+        ~one_omp_thread() { omp_set_num_threads(saved); }
+    } serial;
     const memory::dims a_strides = {key.lda, 1}, b_strides = {1, key.ldb}, c_strides = {key.ldc, 1};
     const memory::desc a_desc({key.m, key.k}, memory::data_type::f32, a_strides);
     const memory::desc b_desc({key.k, key.n}, memory::data_type::f32, b_strides);
@@ -76,13 +84,6 @@ void onednn_matmul(const matmul_key& key, const float* a, const float* b, const 
         }
         kernel = it->second;
     }
-    // The caller's thread does the work: our pool already split it, so oneDNN's OpenMP team is one thread.
-    // The thread's setting is put back after, for OpenMP users such as FAISS on the same thread.
-    struct one_omp_thread {
-        int saved = omp_get_max_threads();
-        one_omp_thread() { omp_set_num_threads(1); }
-        ~one_omp_thread() { omp_set_num_threads(saved); }
-    } serial;
     thread_local dnnl::stream stream(onednn().engine);
     memory a_mem(a_desc, dn.engine, const_cast<float*>(a));
     memory b_mem(b_desc, dn.engine, const_cast<float*>(b));
