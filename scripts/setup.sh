@@ -11,7 +11,7 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswresample-dev  # audio decoding and resampling
   ffmpeg sox libsox-fmt-all  # test signals in every format, made at test time
   libsqlite3-dev             # the library's catalog
-  libssl-dev                 # SHA-256 content hashes of indexed files (libcrypto)
+  libssl-dev                 # SHA-256 of downloads and indexed files (libcrypto)
   libfaiss-dev               # approximate nearest-neighbour index for large libraries
   libgtest-dev               # unit tests
   python3                    # test-time HTTP server for the download client

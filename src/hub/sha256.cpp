@@ -1,119 +1,63 @@
 #include "hub/sha256.h"
 
-#include <algorithm>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <vector>
 
 #include "util/error.h"
 
 namespace sonavec {
 
-namespace {
+void sha256::context_free::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
 
-constexpr uint32_t round_constants[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-}  // namespace
-
-sha256::sha256()
-    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
-
-void sha256::block(const uint8_t* p) {
-    uint32_t w[64];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t(p[4 * i]) << 24) | (uint32_t(p[4 * i + 1]) << 16) | (uint32_t(p[4 * i + 2]) << 8) |
-               uint32_t(p[4 * i + 3]);
-    for (int i = 16; i < 64; i++) {
-        const uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
-    for (int i = 0; i < 64; i++) {
-        const uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-        const uint32_t ch = (e & f) ^ (~e & g);
-        const uint32_t t1 = h + s1 + ch + round_constants[i] + w[i];
-        const uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-        const uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-        const uint32_t t2 = s0 + maj;
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    h_[0] += a; h_[1] += b; h_[2] += c; h_[3] += d;
-    h_[4] += e; h_[5] += f; h_[6] += g; h_[7] += h;
+sha256::sha256() : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) throw error("SHA-256 is not available");
 }
 
-void sha256::update(const void* data, size_t size) {
-    const auto* p = static_cast<const uint8_t*>(data);
-    total_ += size;
-    if (buffered_ > 0) {
-        const size_t take = std::min(size, 64 - buffered_);
-        std::memcpy(buffer_.data() + buffered_, p, take);
-        buffered_ += take;
-        p += take;
-        size -= take;
-        if (buffered_ < 64) return;
-        block(buffer_.data());
-        buffered_ = 0;
-    }
-    for (; size >= 64; p += 64, size -= 64) block(p);
-    std::memcpy(buffer_.data(), p, size);
-    buffered_ = size;
-}
+sha256::~sha256() = default;
+
+void sha256::update(const void* data, size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
 
 std::array<uint8_t, 32> sha256::finish() {
-    const uint64_t bits = total_ * 8;
-    // Padding: a 1 bit, zeros up to 56 mod 64, then the message length in bits, big-endian.
-    const uint8_t one = 0x80;
-    update(&one, 1);
-    const uint8_t zero = 0;
-    while (buffered_ != 56) update(&zero, 1);
-    uint8_t length[8];
-    for (int i = 0; i < 8; i++) length[i] = uint8_t(bits >> (56 - 8 * i));
-    update(length, 8);
-    std::array<uint8_t, 32> out{};
-    for (int i = 0; i < 8; i++)
-        for (int j = 0; j < 4; j++) out[4 * i + j] = uint8_t(h_[i] >> (24 - 8 * j));
-    return out;
+    std::array<uint8_t, 32> digest{};
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(ctx_.get(), digest.data(), &size);
+    return digest;
 }
 
 std::string sha256::finish_hex() {
-    static const char digits[] = "0123456789abcdef";
-    std::string hex;
-    for (uint8_t b : finish()) {
-        hex += digits[b >> 4];
-        hex += digits[b & 15];
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (const uint8_t b : finish()) {
+        out += hex[b >> 4];
+        out += hex[b & 15];
     }
-    return hex;
+    return out;
 }
 
 std::string sha256_file_hex(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw error("cannot read " + path.string());
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw error(path.string() + ": cannot read: " + std::strerror(errno));
+    struct closer {
+        int fd;
+        ~closer() { ::close(fd); }
+    } close_on_exit{fd};
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     sha256 hash;
-    std::vector<char> chunk(1 << 20);
-    while (in) {
-        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-        hash.update(chunk.data(), static_cast<size_t>(in.gcount()));
+    std::vector<unsigned char> buffer(1 << 20);
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw error(path.string() + ": read failed: " + std::strerror(errno));
+        }
+        hash.update(buffer.data(), static_cast<size_t>(n));
     }
-    if (in.bad()) throw error("error reading " + path.string());
     return hash.finish_hex();
 }
 

@@ -16,8 +16,8 @@
 #include <unordered_map>
 
 #include "audio/embed_pipeline.h"
+#include "hub/sha256.h"
 #include "library/audio_files.h"
-#include "library/content_hash.h"
 #include "util/error.h"
 
 namespace sonavec {
@@ -105,7 +105,7 @@ started_file start_one(const catalog& cat, const std::string& path, const index_
         const file_stat st = stat_file(path);  // before reading: a change while we read shows next run
         e.size_bytes = st.size_bytes;
         e.mtime_ns = st.mtime_ns;
-        e.content_hash = content_hash_file(path);
+        e.content_hash = sha256_file_hex(path);
     } catch (const std::exception& ex) {
         fail_row(e, ex.what());
         out.done = true;
