@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_run.h"
 #include "test_data.h"
 
 using namespace sonavec;
@@ -18,42 +19,13 @@ using nlohmann::json;
 
 namespace {
 
-struct result {
-    int code = -1;
-    std::string out, err;
-};
+using result = test::cli_result;
+using test::quoted;
 
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
-fs::path work_dir() {
-    static const fs::path dir = [] {
-        fs::path d = fs::temp_directory_path() / ("sonavec_embed_test_" + std::to_string(getpid()));
-        fs::remove_all(d);
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
-}
-
-result run(const std::string& args) {
-    const auto out = work_dir() / "cli.stdout";
-    const auto err = work_dir() / "cli.stderr";
-    const std::string cmd = test::cli_path().string() + " " + args + " >" + quoted(out) + " 2>" + quoted(err) +
-                            " </dev/null";
-    const int status = std::system(cmd.c_str());
-    result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_all(out);
-    r.err = read_all(err);
-    return r;
-}
+const fs::path& work_dir() { return test::scratch_dir(); }
+std::string read_all(const fs::path& p) { return test::read_file(p); }
+void write_bytes(const fs::path& p, const std::string& bytes) { test::write_file(p, bytes); }
+result run(const std::string& args) { return test::run_cli(args); }
 
 std::string model_flag() { return "--model " + quoted(test::golden_dir() / "model"); }
 
@@ -64,11 +36,6 @@ void make_file(const std::string& cmd) {
 }
 
 void ffmpeg(const std::string& args) { make_file("ffmpeg -nostdin -hide_banner -loglevel error -y " + args); }
-
-void write_bytes(const fs::path& p, const std::string& bytes) {
-    std::ofstream out(p, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 // The golden case's waveform as a 48 kHz mono float WAV, made by sox from the raw samples.
 fs::path golden_wav(const std::string& name) {
@@ -117,11 +84,6 @@ std::map<std::string, std::vector<float>> embeddings_by_filename(const std::stri
     return out;
 }
 
-// Removes the signals and outputs made for this run once every test is done.
-struct work_dir_cleanup : ::testing::Environment {
-    void TearDown() override { fs::remove_all(work_dir()); }
-};
-const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new work_dir_cleanup);
 
 }  // namespace
 
