@@ -128,15 +128,26 @@ std::string tags_text(const std::map<std::string, std::string>& tags) {
 // Paths and tags are not always valid UTF-8: bad bytes become U+FFFD rather than an exception.
 std::string json_text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
+// What to look for, read from the options before anything slow happens (usage errors come first).
+struct search_request {
+    result_filter filter;
+    int64_t k = 10;
+    index_choice index = index_choice::automatic;
+    bool json = false;
+
+    explicit search_request(const parsed_args& args)
+        : filter(filter_from(args)), k(k_from(args)), index(index_from(args)), json(args.has("--json")) {}
+};
+
 // Searches and prints the hits; `exclude` (a track's own id, for similar) is left out.
-int search_and_print(const catalog& cat, const std::vector<float>& query, const parsed_args& args,
-                     std::optional<int64_t> exclude) {
-    const result_filter filter = filter_from(args);
-    const int64_t k = k_from(args);
+int search_and_print(const catalog& cat, const std::vector<float>& query, const search_request& request,
+                     const parsed_args& args, std::optional<int64_t> exclude) {
+    const result_filter& filter = request.filter;
+    const int64_t k = request.k;
     // The index (its build, and a large exact scan) splits over the compute pool.
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     set_compute_threads(std::max(1, args.get_int("--threads", cores)));
-    const vector_index idx = open_library_index(cat, index_from(args));
+    const vector_index idx = open_library_index(cat, request.index);
     if (idx.size() > 0 && static_cast<int64_t>(query.size()) != idx.dim())
         throw error("the query has " + std::to_string(query.size()) + " dimensions and the library's vectors " +
                     std::to_string(idx.dim()) + ": the library was indexed with another model");
@@ -150,7 +161,7 @@ int search_and_print(const catalog& cat, const std::vector<float>& query, const 
         accept = [&](int64_t id) { return (!exclude || id != *exclude) && (!filter.any() || accepted.count(id) > 0); };
     const std::vector<search_hit> hits = idx.search(query.data(), k, accept);
 
-    if (args.has("--json")) {
+    if (request.json) {
         std::string out = "[";
         for (size_t i = 0; i < hits.size(); i++) {
             const auto e = cat.find(hits[i].id);
@@ -201,15 +212,15 @@ std::vector<option_spec> search_text_options() {
 
 int run_search(const parsed_args& args) {
     catalog cat = open_existing_library(library_dir(args));
-    filter_from(args), k_from(args), index_from(args);  // usage errors before the model loads
+    const search_request request(args);
     std::string text;
     for (const auto& p : args.positional) text += (text.empty() ? "" : " ") + p;
-    return search_and_print(cat, embed_texts_for(args, "search", {text}).rows, args, std::nullopt);
+    return search_and_print(cat, embed_texts_for(args, "search", {text}).rows, request, args, std::nullopt);
 }
 
 int run_similar(const parsed_args& args) {
     catalog cat = open_existing_library(library_dir(args));
-    filter_from(args), k_from(args), index_from(args);
+    const search_request request(args);
     const std::string what = args.positional[0];
     std::optional<catalog_entry> known;
     if (!what.empty() && std::all_of(what.begin(), what.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) &&
@@ -226,7 +237,7 @@ int run_similar(const parsed_args& args) {
         }
     }
     if (known && known->status == entry_status::ok && !known->vector.empty())
-        return search_and_print(cat, known->vector, args, known->id);
+        return search_and_print(cat, known->vector, request, args, known->id);
     if (known && known->status != entry_status::ok)
         throw error(known->path + " is in the library but could not be embedded: " + known->error);
 
@@ -237,7 +248,7 @@ int run_similar(const parsed_args& args) {
     const auto eng = engine::open(p);
     track_embed_params tp;
     const track_embedding t = embed_track(*eng, what, tp);
-    return search_and_print(cat, t.vector, args, std::nullopt);
+    return search_and_print(cat, t.vector, request, args, std::nullopt);
 }
 
 }  // namespace
