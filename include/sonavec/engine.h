@@ -7,8 +7,8 @@
 //   std::vector<float> t = eng->embed_texts({"dark cinematic string ensemble"});
 //   // rows of dim() floats, each L2-normalised: cosine similarity is a dot product.
 //
-// The engine is opaque and its weights are read-only and memory-mapped: one engine may be shared by
-// threads, each call keeps its scratch to itself. Each tower is loaded on first use, so a run that only
+// The engine is opaque and its weights are read-only: memory-mapped, the linear layers packed once at
+// load in the chosen precision. One engine may be shared by threads, each call keeps its scratch to itself. Each tower is loaded on first use, so a run that only
 // embeds audio never touches the text tower's weights. Errors are thrown as std::runtime_error.
 #pragma once
 #include <cstdint>
@@ -18,11 +18,14 @@
 #include <string>
 #include <vector>
 
+#include "sonavec/precision.h"
+
 namespace sonavec {
 
 struct engine_params {
     std::filesystem::path model_dir;  // a Hugging Face layout model directory
     int threads = 0;                  // compute threads; 0 = all cores
+    precision products = precision::fp32;  // number format of both towers' matrix products
 };
 
 engine_params engine_default_params();

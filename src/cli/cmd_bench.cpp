@@ -63,6 +63,17 @@ double median_ms(int reps, F&& run) {
     return t[t.size() / 2];
 }
 
+// Lowest cosine between matching rows of two sets of unit vectors.
+double lowest_cosine(const std::vector<float>& a, const std::vector<float>& b, int64_t dim) {
+    double lowest = 1.0;
+    for (size_t r = 0; r + static_cast<size_t>(dim) <= std::min(a.size(), b.size()); r += static_cast<size_t>(dim)) {
+        double dot = 0;
+        for (int64_t i = 0; i < dim; i++) dot += static_cast<double>(a[r + i]) * b[r + i];
+        lowest = std::min(lowest, dot);
+    }
+    return lowest;
+}
+
 int run(const parsed_args& args) {
     const std::filesystem::path model = args.has("--model") ? std::filesystem::path(args.get("--model"))
                                                             : full_size_random_model();
@@ -93,7 +104,8 @@ int run(const parsed_args& args) {
     const double first_audio_ms = ms_since(t0);
 
     const double b1 = median_ms(reps, [&] { eng->embed_audio_features(features.data(), 1); });
-    const double b8 = median_ms(std::max(1, reps / 2), [&] { eng->embed_audio_features(features.data(), 8); }) / 8;
+    std::vector<float> audio_fp32;
+    const double b8 = median_ms(std::max(1, reps / 2), [&] { audio_fp32 = eng->embed_audio_features(features.data(), 8); }) / 8;
     const double window_ms = median_ms(reps, [&] { eng->embed_audio_windows({std::span<const float>(wave)}); });
     const double rss_audio = peak_rss_mb();
 
@@ -105,17 +117,44 @@ int run(const parsed_args& args) {
     std::uniform_int_distribution<int64_t> word(4, 50000);
     for (int i = 0; i < 10; i++) ids.push_back(word(rng));
     ids.push_back(2);
-    const double text_ms = median_ms(reps * 4, [&] { eng->embed_token_ids(ids, mask, 1, 12); });
+    std::vector<float> text_fp32;
+    const double text_ms = median_ms(reps * 4, [&] { text_fp32 = eng->embed_token_ids(ids, mask, 1, 12); });
     const double rss_total = peak_rss_mb();
+    eng.reset();
+
+    // Each reduced precision: speed at batch 8 and the lowest cosine against the fp32 vectors above.
+    std::string reduced_json, reduced_text;
+    for (precision prec : {precision::bf16, precision::int8}) {
+        p.products = prec;
+        auto reduced = engine::open(p);
+        reduced->preload(true, true);
+        std::vector<float> audio, text;
+        const double ms = median_ms(std::max(1, reps / 2), [&] { audio = reduced->embed_audio_features(features.data(), 8); }) / 8;
+        const double tms = median_ms(reps * 4, [&] { text = reduced->embed_token_ids(ids, mask, 1, 12); });
+        const double acos = lowest_cosine(audio, audio_fp32, reduced->dim());
+        const double tcos = lowest_cosine(text, text_fp32, reduced->dim());
+        const std::string name = precision_name(prec);
+        char line[512];
+        std::snprintf(line, sizeof line,
+                      ", \"audio_ms_per_window_b8_%s\": %.1f, \"audio_cosine_vs_fp32_%s\": %.6f, "
+                      "\"text_ms_per_query_%s\": %.2f, \"text_cosine_vs_fp32_%s\": %.6f",
+                      name.c_str(), ms, name.c_str(), acos, name.c_str(), tms, name.c_str(), tcos);
+        reduced_json += line;
+        std::snprintf(line, sizeof line,
+                      "audio tower, batch 8, %s      %8.1f ms/window (lowest cosine vs fp32 %.6f)\n"
+                      "text query, %s               %8.2f ms (cosine vs fp32 %.6f)\n",
+                      name.c_str(), ms, acos, name.c_str(), tms, tcos);
+        reduced_text += line;
+    }
 
     char json[2048];
     std::snprintf(json, sizeof json,
                   "{\"model\": \"%s\", \"threads\": %d, \"cpu\": \"%s\", \"load_ms\": %.1f, \"load_text_ms\": %.1f, "
                   "\"first_audio_embedding_ms\": %.1f, \"audio_ms_per_window_b1\": %.1f, "
                   "\"audio_ms_per_window_b8\": %.1f, \"audio_ms_per_window_with_features\": %.1f, "
-                  "\"text_ms_per_query\": %.2f, \"peak_rss_mb_audio_only\": %.0f, \"peak_rss_mb\": %.0f}",
+                  "\"text_ms_per_query\": %.2f, \"peak_rss_mb_audio_only\": %.0f, \"peak_rss_mb\": %.0f%s}",
                   model.string().c_str(), threads, cpu_model().c_str(), load_audio_ms, load_text_ms, first_audio_ms,
-                  b1, b8, window_ms, text_ms, rss_audio, rss_total);
+                  b1, b8, window_ms, text_ms, rss_audio, rss_total, reduced_json.c_str());
     if (args.has("--json")) {
         std::printf("%s\n", json);
     } else {
@@ -129,6 +168,7 @@ int run(const parsed_args& args) {
         std::printf("text query (12 tokens)        %8.2f ms\n", text_ms);
         std::printf("peak RSS, audio only          %8.0f MB\n", rss_audio);
         std::printf("peak RSS                      %8.0f MB\n", rss_total);
+        std::printf("%s", reduced_text.c_str());
     }
     return 0;
 }
@@ -137,7 +177,9 @@ int run(const parsed_args& args) {
 
 command bench_command() {
     return {{"bench", "[--model DIR] [--threads N] [--reps N] [--json]",
-             "Measure load time, audio tower ms per 10 s window (batch 1 and 8), text query ms and peak memory. "
+             "Measure load time, audio tower ms per 10 s window (batch 1 and 8), text query ms and peak memory, "
+             "then the bf16 and int8 products: ms per window at batch 8, ms per query and the lowest cosine "
+             "against the fp32 vectors. "
              "Default model: the full-size laion/clap-htsat-unfused architecture with random weights (made once in "
              "the cache).",
              "example:\n  sonavec bench --json",

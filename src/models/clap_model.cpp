@@ -72,26 +72,27 @@ clap_config clap_config::from_model_dir(const std::filesystem::path& dir) {
 clap_model::clap_model(const engine_params& params)
     : dir_(params.model_dir),
       config_(clap_config::from_model_dir(params.model_dir)),
+      products_(params.products),
       mel_(config_.features),
       weights_(weight_store::open_model_dir(params.model_dir)) {
     const int threads = params.threads > 0 ? params.threads : static_cast<int>(std::thread::hardware_concurrency());
     set_compute_threads(threads);
 }
 
-clap_model::audio_tower::audio_tower(const clap_config& c, weight_store& w)
-    : encoder(c.audio, w), projection(w, "audio_projection", c.audio.hidden_size, c.projection_dim) {}
+clap_model::audio_tower::audio_tower(const clap_config& c, weight_store& w, precision products)
+    : encoder(c.audio, w, products), projection(w, "audio_projection", c.audio.hidden_size, c.projection_dim) {}
 
-clap_model::text_tower::text_tower(const clap_config& c, weight_store& w)
-    : encoder(c.text, w),
+clap_model::text_tower::text_tower(const clap_config& c, weight_store& w, precision products)
+    : encoder(c.text, w, products),
       projection(w, "text_projection", c.text.hidden_size, c.projection_dim) {}
 
 const clap_model::audio_tower& clap_model::audio() const {
-    std::call_once(audio_once_, [&] { audio_ = std::make_unique<audio_tower>(config_, *weights_); });
+    std::call_once(audio_once_, [&] { audio_ = std::make_unique<audio_tower>(config_, *weights_, products_); });
     return *audio_;
 }
 
 const clap_model::text_tower& clap_model::text() const {
-    std::call_once(text_once_, [&] { text_ = std::make_unique<text_tower>(config_, *weights_); });
+    std::call_once(text_once_, [&] { text_ = std::make_unique<text_tower>(config_, *weights_, products_); });
     return *text_;
 }
 

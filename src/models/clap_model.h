@@ -50,12 +50,12 @@ private:
     struct audio_tower {
         htsat_encoder encoder;
         projection_layer projection;
-        audio_tower(const clap_config& c, weight_store& w);
+        audio_tower(const clap_config& c, weight_store& w, precision products);
     };
     struct text_tower {
         roberta_encoder encoder;
         projection_layer projection;
-        text_tower(const clap_config& c, weight_store& w);
+        text_tower(const clap_config& c, weight_store& w, precision products);
     };
     const audio_tower& audio() const;
     const text_tower& text() const;
@@ -63,6 +63,7 @@ private:
 
     std::filesystem::path dir_;
     clap_config config_;
+    precision products_;
     log_mel_extractor mel_;
     std::unique_ptr<weight_store> weights_;
     mutable std::once_flag audio_once_, text_once_, tokenizer_once_;

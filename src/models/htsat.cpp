@@ -132,7 +132,7 @@ void htsat_hparams::validate() const {
 // ---------------------------------------------------------------------------------------------
 // construction
 
-htsat_encoder::htsat_encoder(const htsat_hparams& hp, weight_store& weights) : hp_(hp) {
+htsat_encoder::htsat_encoder(const htsat_hparams& hp, weight_store& weights, precision products) : hp_(hp) {
     hp_.validate();
     const std::string& p = encoder_prefix;
     const int64_t mel = hp_.num_mel_bins;
@@ -182,23 +182,15 @@ htsat_encoder::htsat_encoder(const htsat_hparams& hp, weight_store& weights) : h
             b.shift         = (k % 2 == 1) ? shift : 0;
             b.norm_before_w = weights.f32(bp + "layernorm_before.weight", {c});
             b.norm_before_b = weights.f32(bp + "layernorm_before.bias", {c});
-            b.query_w       = weights.f32(bp + "attention.self.query.weight", {c, c});
-            b.key_w         = weights.f32(bp + "attention.self.key.weight", {c, c});
-            b.value_w       = weights.f32(bp + "attention.self.value.weight", {c, c});
-            b.query_b = b.key_b = b.value_b = nullptr;
-            if (hp_.qkv_bias) {
-                b.query_b = weights.f32(bp + "attention.self.query.bias", {c});
-                b.key_b   = weights.f32(bp + "attention.self.key.bias", {c});
-                b.value_b = weights.f32(bp + "attention.self.value.bias", {c});
-            }
-            b.attn_out_w   = weights.f32(bp + "attention.output.dense.weight", {c, c});
-            b.attn_out_b   = weights.f32(bp + "attention.output.dense.bias", {c});
+            const std::string at = bp + "attention.self.";
+            b.qkv = pack_linears(weights, {at + "query", at + "key", at + "value"}, c, c, products, hp_.qkv_bias);
+            b.attn_out     = pack_linear(weights, bp + "attention.output.dense", c, c, products);
             b.norm_after_w = weights.f32(bp + "layernorm_after.weight", {c});
             b.norm_after_b = weights.f32(bp + "layernorm_after.bias", {c});
-            b.fc1_w        = weights.f32(bp + "intermediate.dense.weight", {st.mlp_dim, c});
+            // fc1's bias is added in the GELU pass, so the product writes its output only once.
+            b.fc1          = pack_linear(weights, bp + "intermediate.dense", c, st.mlp_dim, products, false);
             b.fc1_b        = weights.f32(bp + "intermediate.dense.bias", {st.mlp_dim});
-            b.fc2_w        = weights.f32(bp + "output.dense.weight", {c, st.mlp_dim});
-            b.fc2_b        = weights.f32(bp + "output.dense.bias", {c});
+            b.fc2          = pack_linear(weights, bp + "output.dense", st.mlp_dim, c, products);
 
             // ref: modeling_clap.py ClapAudioSelfAttention.__init__ (relative_position_index) and .forward
             const float* table = weights.f32(bp + "attention.self.relative_position_bias_table", {table_rows, heads});
@@ -242,7 +234,7 @@ htsat_encoder::htsat_encoder(const htsat_hparams& hp, weight_store& weights) : h
         if (s + 1 < hp_.num_stages()) {
             st.merge_norm_w      = weights.f32(lp + "downsample.norm.weight", {4 * c});
             st.merge_norm_b      = weights.f32(lp + "downsample.norm.bias", {4 * c});
-            st.merge_reduction_w = weights.f32(lp + "downsample.reduction.weight", {2 * c, 4 * c});
+            st.merge_reduction   = pack_linear(weights, lp + "downsample.reduction", 4 * c, 2 * c, products, false);
         }
         stages_.push_back(std::move(st));
     }
@@ -341,13 +333,11 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
 
     // ref: ClapAudioSelfAttention.forward (query, key, value for all windows at once)
     float* qkv = sc.qkv.data();
-    linear_into(sc.windows.data(), window_rows, c, block.query_w, block.query_b, c, qkv, 3 * c);
-    linear_into(sc.windows.data(), window_rows, c, block.key_w, block.key_b, c, qkv + c, 3 * c);
-    linear_into(sc.windows.data(), window_rows, c, block.value_w, block.value_b, c, qkv + 2 * c, 3 * c);
+    block.qkv.apply(sc.windows.data(), window_rows, qkv, 3 * c);
     window_attention(stage, block, num_windows, qkv, sc.context.data());
 
     // ref: ClapAudioSelfOutput.forward, then window_reverse, reverse roll, crop and the residual add
-    linear(sc.context.data(), window_rows, c, block.attn_out_w, block.attn_out_b, c, sc.windows.data());
+    block.attn_out.apply(sc.context.data(), window_rows, sc.windows.data(), c);
     // Each window row maps to a distinct token, so the rows can be added back in parallel.
     compute_pool().parallel_for(window_rows, 64, [&](int64_t first, int64_t end) {
         for (int64_t row = first; row < end; row++) {
@@ -364,10 +354,11 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
         sc.hidden.resize(static_cast<size_t>(tokens * mlp));
         float* normed = sc.context.data();
         layer_norm(x, tokens, c, block.norm_after_w, block.norm_after_b, hp_.layer_norm_eps, normed);
-        linear(normed, tokens, c, block.fc1_w, block.fc1_b, mlp, sc.hidden.data());
-        gelu_fast_inplace(sc.hidden.data(), tokens * mlp);
-        for (int64_t t = 0; t < tokens; t++) add_inplace(x + t * c, block.fc2_b, c);
-        gemm(false, true, tokens, c, mlp, 1.0f, sc.hidden.data(), mlp, block.fc2_w, mlp, 1.0f, x, c);
+        block.fc1.apply(normed, tokens, sc.hidden.data(), mlp);
+        compute_pool().parallel_for(tokens, 1, [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; t++) gelu_fast_biased(sc.hidden.data() + t * mlp, block.fc1_b, mlp);
+        });
+        block.fc2.apply(sc.hidden.data(), tokens, x, c, true);
         return;
     }
     // Each thread runs norm, fc1, GELU and fc2 on blocks of rows, so the block's activations stay in
@@ -384,10 +375,9 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
                 const int64_t r0 = blk * block_rows, rows = std::min(block_rows, tokens - r0);
                 float* xb = x + r0 * c;
                 layer_norm_rows(xb, 0, rows, c, block.norm_after_w, block.norm_after_b, hp_.layer_norm_eps, normed);
-                gemm_serial(false, true, rows, mlp, c, 1.0f, normed, c, block.fc1_w, c, 0.0f, hidden, mlp);
+                block.fc1.apply_serial(normed, rows, hidden, mlp);
                 for (int64_t r = 0; r < rows; r++) gelu_fast_biased(hidden + r * mlp, block.fc1_b, mlp);
-                for (int64_t r = 0; r < rows; r++) add_inplace(xb + r * c, block.fc2_b, c);
-                gemm_serial(false, true, rows, c, mlp, 1.0f, hidden, mlp, block.fc2_w, mlp, 1.0f, xb, c);
+                block.fc2.apply_serial(hidden, rows, xb, c, true);
             }
         }
     });
@@ -493,7 +483,7 @@ tensor htsat_encoder::forward(const tensor& features, htsat_trace* trace) const 
     for (const swin_stage& st : stages_) {
         for (const swin_block& blk : st.blocks) run_block(st, blk, batch, x.data(), scratch);
         int64_t out_tokens = st.height * st.width, out_dim = st.dim;
-        if (st.merge_reduction_w) {
+        if (st.merge_reduction.out() > 0) {
             // ref: modeling_clap.py ClapAudioPatchMerging.forward (pad, 2x2 gather, norm, reduction)
             const int64_t h2 = (st.height + 1) / 2, w2 = (st.width + 1) / 2, c = st.dim;
             std::vector<float> merged(static_cast<size_t>(batch * h2 * w2 * 4 * c));
@@ -519,8 +509,8 @@ tensor htsat_encoder::forward(const tensor& features, htsat_trace* trace) const 
                        merged.data());
             out_tokens = h2 * w2;
             out_dim = 2 * c;
-            x.assign(static_cast<size_t>(batch * out_tokens * out_dim), 0.0f);
-            linear(merged.data(), batch * out_tokens, 4 * c, st.merge_reduction_w, nullptr, out_dim, x.data());
+            x.resize(static_cast<size_t>(batch * out_tokens * out_dim));
+            st.merge_reduction.apply(merged.data(), batch * out_tokens, x.data(), out_dim);
         }
         if (trace) {
             tensor out({batch, out_tokens, out_dim});

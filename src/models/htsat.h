@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nn/packed_linear.h"
 #include "nn/tensor.h"
 #include "nn/weights.h"
 
@@ -62,7 +63,8 @@ class htsat_encoder {
 public:
     // Looks up every audio_model.audio_encoder.* tensor it needs, once. The weight store must outlive
     // the encoder. relative_position_index and num_batches_tracked are computed or unused, not read.
-    htsat_encoder(const htsat_hparams& hp, weight_store& weights);
+    // The linear layers are packed in `products` precision; their mapped float32 pages are released.
+    htsat_encoder(const htsat_hparams& hp, weight_store& weights, precision products = precision::fp32);
 
     // features: [batch, T, num_mel_bins] (or [batch, 1, T, num_mel_bins]) log-mel, time-major,
     // 1 <= T <= spec_width() (1001 for the real model) -> pooler_output [batch, hidden_size].
@@ -75,10 +77,11 @@ private:
     struct swin_block {
         int64_t shift = 0;
         const float *norm_before_w, *norm_before_b;
-        const float *query_w, *query_b, *key_w, *key_b, *value_w, *value_b;
-        const float *attn_out_w, *attn_out_b;
+        packed_linear qkv;       // query | key | value as one product
+        packed_linear attn_out;
         const float *norm_after_w, *norm_after_b;
-        const float *fc1_w, *fc1_b, *fc2_w, *fc2_b;
+        packed_linear fc1, fc2;  // fc1 without its bias: added in the GELU pass
+        const float* fc1_b;
         std::vector<float> position_bias;  // [heads, N, N] gathered from relative_position_bias_table
     };
     struct swin_stage {
@@ -88,7 +91,8 @@ private:
         std::vector<swin_block> blocks;
         std::vector<float> shift_mask;            // [windows, N, N]: 0 or -100, for shifted blocks
         std::vector<uint8_t> window_has_mask;     // [windows]: any nonzero entry in its mask
-        const float *merge_norm_w = nullptr, *merge_norm_b = nullptr, *merge_reduction_w = nullptr;
+        const float *merge_norm_w = nullptr, *merge_norm_b = nullptr;
+        packed_linear merge_reduction;  // empty in the last stage
     };
 
     struct block_scratch;  // per-call buffers, reused across the blocks of one forward()

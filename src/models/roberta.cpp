@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "nn/fast_math.h"
 #include "nn/ops.h"
 #include "util/config_json.h"
 #include "util/error.h"
@@ -65,7 +66,7 @@ roberta_hparams roberta_hparams::from_json(const nlohmann::json& text_config) {
     return hp;
 }
 
-roberta_encoder::roberta_encoder(const roberta_hparams& hp, weight_store& weights) : hp_(hp) {
+roberta_encoder::roberta_encoder(const roberta_hparams& hp, weight_store& weights, precision products) : hp_(hp) {
     hp_.validate();
     const int64_t H = hp_.hidden_size, I = hp_.intermediate_size;
     const std::string emb = "text_model.embeddings.";
@@ -79,20 +80,13 @@ roberta_encoder::roberta_encoder(const roberta_hparams& hp, weight_store& weight
     for (int64_t l = 0; l < hp_.num_hidden_layers; l++) {
         const std::string p = "text_model.encoder.layer." + std::to_string(l) + ".";
         layer_weights& w = layers_[static_cast<size_t>(l)];
-        w.query_w     = weights.f32(p + "attention.self.query.weight", {H, H});
-        w.query_b     = weights.f32(p + "attention.self.query.bias", {H});
-        w.key_w       = weights.f32(p + "attention.self.key.weight", {H, H});
-        w.key_b       = weights.f32(p + "attention.self.key.bias", {H});
-        w.value_w     = weights.f32(p + "attention.self.value.weight", {H, H});
-        w.value_b     = weights.f32(p + "attention.self.value.bias", {H});
-        w.attn_out_w  = weights.f32(p + "attention.output.dense.weight", {H, H});
-        w.attn_out_b  = weights.f32(p + "attention.output.dense.bias", {H});
+        const std::string at = p + "attention.self.";
+        w.qkv         = pack_linears(weights, {at + "query", at + "key", at + "value"}, H, H, products);
+        w.attn_out    = pack_linear(weights, p + "attention.output.dense", H, H, products);
         w.attn_norm_w = weights.f32(p + "attention.output.LayerNorm.weight", {H});
         w.attn_norm_b = weights.f32(p + "attention.output.LayerNorm.bias", {H});
-        w.ffn_in_w    = weights.f32(p + "intermediate.dense.weight", {I, H});
-        w.ffn_in_b    = weights.f32(p + "intermediate.dense.bias", {I});
-        w.ffn_out_w   = weights.f32(p + "output.dense.weight", {H, I});
-        w.ffn_out_b   = weights.f32(p + "output.dense.bias", {H});
+        w.ffn_in      = pack_linear(weights, p + "intermediate.dense", H, I, products);
+        w.ffn_out     = pack_linear(weights, p + "output.dense", I, H, products);
         w.ffn_norm_w  = weights.f32(p + "output.LayerNorm.weight", {H});
         w.ffn_norm_b  = weights.f32(p + "output.LayerNorm.bias", {H});
     }
@@ -153,37 +147,36 @@ tensor roberta_encoder::forward(const std::vector<int64_t>& ids, const std::vect
         mask_bias[i] = static_cast<float>(1 - attention_mask[i]) * std::numeric_limits<float>::lowest();
 
     // Per-call scratch, reused by every layer.
-    tensor q({rows, H}), k({rows, H}), v({rows, H}), context({rows, H}), projected({rows, H});
+    tensor qkv({rows, 3 * H}), context({rows, H}), projected({rows, H});
     tensor intermediate({rows, I}), scores({S, S});
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
 
     for (const layer_weights& w : layers_) {
         // ref: modeling_clap.py ClapTextSelfAttention.forward
-        linear(x.ptr(), rows, H, w.query_w, w.query_b, H, q.ptr());
-        linear(x.ptr(), rows, H, w.key_w, w.key_b, H, k.ptr());
-        linear(x.ptr(), rows, H, w.value_w, w.value_b, H, v.ptr());
+        w.qkv.apply(x.ptr(), rows, qkv.ptr(), 3 * H);
+        const float *q = qkv.ptr(), *k = q + H, *v = q + 2 * H;
         for (int64_t b = 0; b < B; b++) {
             const float* bias = mask_bias.data() + b * S;
             for (int64_t h = 0; h < heads; h++) {
                 // Head h is columns [h*d, h*d+d) of each row: strided views instead of a permute copy.
-                const int64_t offset = b * S * H + h * d;
-                gemm(false, true, S, S, d, scale, q.ptr() + offset, H, k.ptr() + offset, H, 0.0f, scores.ptr(), S);
+                const int64_t offset = b * S * 3 * H + h * d;
+                gemm(false, true, S, S, d, scale, q + offset, 3 * H, k + offset, 3 * H, 0.0f, scores.ptr(), S);
                 for (int64_t r = 0; r < S; r++) add_inplace(scores.ptr() + r * S, bias, S);
                 softmax_rows(scores.ptr(), S, S);
-                gemm(false, false, S, d, S, 1.0f, scores.ptr(), S, v.ptr() + offset, H, 0.0f,
-                     context.ptr() + offset, H);
+                gemm(false, false, S, d, S, 1.0f, scores.ptr(), S, v + offset, 3 * H, 0.0f,
+                     context.ptr() + b * S * H + h * d, H);
             }
         }
 
         // ref: modeling_clap.py ClapTextSelfOutput.forward (LayerNorm(dense(context) + input))
-        linear(context.ptr(), rows, H, w.attn_out_w, w.attn_out_b, H, projected.ptr());
+        w.attn_out.apply(context.ptr(), rows, projected.ptr(), H);
         add_inplace(x.ptr(), projected.ptr(), rows * H);
         layer_norm(x.ptr(), rows, H, w.attn_norm_w, w.attn_norm_b, hp_.layer_norm_eps, x.ptr());
 
         // ref: modeling_clap.py ClapTextIntermediate.forward, ClapTextOutput.forward
-        linear(x.ptr(), rows, H, w.ffn_in_w, w.ffn_in_b, I, intermediate.ptr());
-        gelu_inplace(intermediate.ptr(), intermediate.numel());
-        linear(intermediate.ptr(), rows, I, w.ffn_out_w, w.ffn_out_b, H, projected.ptr());
+        w.ffn_in.apply(x.ptr(), rows, intermediate.ptr(), I);
+        gelu_fast_inplace(intermediate.ptr(), intermediate.numel());
+        w.ffn_out.apply(intermediate.ptr(), rows, projected.ptr(), H);
         add_inplace(x.ptr(), projected.ptr(), rows * H);
         layer_norm(x.ptr(), rows, H, w.ffn_norm_w, w.ffn_norm_b, hp_.layer_norm_eps, x.ptr());
 

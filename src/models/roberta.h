@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "nn/packed_linear.h"
 #include "nn/tensor.h"
 #include "nn/weights.h"
 
@@ -41,8 +42,9 @@ struct roberta_trace {
 
 class roberta_encoder {
 public:
-    // Looks up every text_model.* tensor it needs, once, checking each shape.
-    roberta_encoder(const roberta_hparams& hp, weight_store& weights);
+    // Looks up every text_model.* tensor it needs, once, checking each shape. The encoder layers'
+    // linear weights are packed in `products` precision and their mapped float32 pages released.
+    roberta_encoder(const roberta_hparams& hp, weight_store& weights, precision products = precision::fp32);
 
     // ids, attention_mask: row-major [batch, seq] -> pooler_output [batch, hidden_size].
     // Every id must be in [0, vocab_size), every mask value 0 or 1, seq at most max_sequence_length().
@@ -54,20 +56,11 @@ public:
 
 private:
     struct layer_weights {
-        const float* query_w;
-        const float* query_b;
-        const float* key_w;
-        const float* key_b;
-        const float* value_w;
-        const float* value_b;
-        const float* attn_out_w;
-        const float* attn_out_b;
+        packed_linear qkv;  // query | key | value as one product
+        packed_linear attn_out;
         const float* attn_norm_w;
         const float* attn_norm_b;
-        const float* ffn_in_w;
-        const float* ffn_in_b;
-        const float* ffn_out_w;
-        const float* ffn_out_b;
+        packed_linear ffn_in, ffn_out;
         const float* ffn_norm_w;
         const float* ffn_norm_b;
     };

@@ -3,14 +3,9 @@
 #include <algorithm>
 #include <cblas.h>
 #include <cmath>
-#include <map>
-#include <mutex>
-#include <unordered_map>
-#include <vector>
-#include <oneapi/dnnl/dnnl.hpp>
-#include <omp.h>
 
 #include "nn/fast_math.h"
+#include "nn/onednn_matmul.h"
 #include "nn/thread_pool.h"
 
 namespace sonavec {
@@ -23,80 +18,12 @@ constexpr int64_t parallel_gemm_min_work = 1 << 18;
 // Products of activations by nn.Linear weights (A plain, B transposed) go to oneDNN: its brgemm
 // kernels use AVX-512 where this OpenBLAS build runs its AVX2 kernel, about twice the speed at the
 // towers' shapes on this CPU (120-140 vs 55-65 GFLOP/s per core). Everything else stays on BLAS.
-struct matmul_key {
-    int64_t m, n, k, lda, ldb, ldc;
-    bool accumulate, bias;
-    auto operator<=>(const matmul_key&) const = default;
-};
-
-struct onednn_kernels {
-    dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-    std::mutex mutex;
-    struct compiled_matmul {
-        dnnl::matmul prim;
-        dnnl::memory::desc scratchpad;
-    };
-    std::map<matmul_key, compiled_matmul> compiled;  // JIT once per shape: creating one costs milliseconds
-};
-
-onednn_kernels& onednn() {
-    static onednn_kernels kernels;
-    return kernels;
-}
-
-// Bounds the cache when callers use many batch sizes; the tower uses a few dozen shapes.
-constexpr size_t max_compiled_shapes = 1024;
-
-// c = a * b (+ bias[n] when key.bias) (+ c when key.accumulate).
-void onednn_matmul(const matmul_key& key, const float* a, const float* b, const float* bias, float* c) {
-    using dnnl::memory;
-    // The caller's thread does the work: our pool already split it, so oneDNN's OpenMP team is one thread,
-    // when a kernel is compiled (it plans its split for the thread count then) and when it runs. The
-    // thread's setting is put back after, for OpenMP users such as FAISS on the same thread.
-    struct one_omp_thread {
-        int saved = omp_get_max_threads();
-        one_omp_thread() { omp_set_num_threads(1); }
-        ~one_omp_thread() { omp_set_num_threads(saved); }
-    } serial;
-    const memory::dims a_strides = {key.lda, 1}, b_strides = {1, key.ldb}, c_strides = {key.ldc, 1};
-    const memory::desc a_desc({key.m, key.k}, memory::data_type::f32, a_strides);
-    const memory::desc b_desc({key.k, key.n}, memory::data_type::f32, b_strides);
-    const memory::desc c_desc({key.m, key.n}, memory::data_type::f32, c_strides);
-    const memory::desc bias_desc = key.bias ? memory::desc({1, key.n}, memory::data_type::f32, memory::format_tag::ab)
-                                            : memory::desc();
-    onednn_kernels& dn = onednn();
-    onednn_kernels::compiled_matmul kernel;
-    {
-        std::lock_guard<std::mutex> lock(dn.mutex);
-        auto it = dn.compiled.find(key);
-        if (it == dn.compiled.end()) {
-            dnnl::primitive_attr attr;
-            // oneDNN's own scratchpad is shared by every thread running a primitive: each caller brings its own.
-            attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-            if (key.accumulate) {
-                dnnl::post_ops ops;
-                ops.append_sum(1.0f);
-                attr.set_post_ops(ops);
-            }
-            if (dn.compiled.size() >= max_compiled_shapes) dn.compiled.clear();
-            const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, bias_desc, c_desc), attr, dn.engine);
-            it = dn.compiled.emplace(key, onednn_kernels::compiled_matmul{dnnl::matmul(pd), pd.scratchpad_desc()}).first;
-        }
-        kernel = it->second;
-    }
-    thread_local dnnl::stream stream(onednn().engine);
-    memory a_mem(a_desc, dn.engine, const_cast<float*>(a));
-    memory b_mem(b_desc, dn.engine, const_cast<float*>(b));
-    memory c_mem(c_desc, dn.engine, c);
-    const memory::desc& pad_desc = kernel.scratchpad;
-    thread_local std::vector<uint8_t> pad;
-    if (pad.size() < pad_desc.get_size()) pad.resize(pad_desc.get_size());
-    memory pad_mem(pad_desc, dn.engine, pad.data());
-    std::unordered_map<int, memory> args = {
-        {DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}, {DNNL_ARG_SCRATCHPAD, pad_mem}};
-    if (key.bias) args.emplace(DNNL_ARG_BIAS, memory(bias_desc, dn.engine, const_cast<float*>(bias)));
-    kernel.prim.execute(stream, args);
-    stream.wait();
+void transposed_b_matmul(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                         const float* bias, bool accumulate, float* c, int64_t ldc) {
+    matmul_shape shape{m, n, k, lda, ldb, ldc};
+    shape.accumulate = accumulate;
+    shape.bias = bias != nullptr;
+    onednn_matmul(shape, a, b, bias, c);
 }
 
 }  // namespace
@@ -104,7 +31,7 @@ void onednn_matmul(const matmul_key& key, const float* a, const float* b, const 
 void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
     if (!trans_a && trans_b && alpha == 1.0f && (beta == 0.0f || beta == 1.0f) && m > 0 && n > 0 && k > 0) {
-        onednn_matmul({m, n, k, lda, ldb, ldc, beta == 1.0f, false}, a, b, nullptr, c);
+        transposed_b_matmul(m, n, k, a, lda, b, ldb, nullptr, beta == 1.0f, c, ldc);
         return;
     }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
@@ -150,8 +77,8 @@ void linear_into(const float* x, int64_t rows, int64_t in, const float* w, const
                  int64_t ldy) {
     // oneDNN adds the bias in its output pass, so y is written once and never read.
     const auto part = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
-        onednn_matmul({r1 - r0, c1 - c0, in, in, in, ldy, false, bias != nullptr}, x + r0 * in, w + c0 * in,
-                      bias ? bias + c0 : nullptr, y + r0 * ldy + c0);
+        transposed_b_matmul(r1 - r0, c1 - c0, in, x + r0 * in, in, w + c0 * in, in, bias ? bias + c0 : nullptr, false,
+                            y + r0 * ldy + c0, ldy);
     };
     thread_pool& pool = compute_pool();
     if (rows <= 0 || out <= 0) return;

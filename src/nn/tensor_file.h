@@ -36,6 +36,8 @@ public:
     const std::map<std::string, tensor_view>& tensors() const { return tensors_; }
     const tensor_view* find(const std::string& name) const;
     const std::filesystem::path& path() const { return file_->path(); }
+    // Drops the view's mapped pages from memory (see mapped_file::release).
+    void release(const tensor_view& v) const { file_->release(v.data, v.nbytes); }
 
     // Opens model.safetensors or pytorch_model.bin, choosing the reader by content.
     static std::unique_ptr<tensor_file> open(const std::filesystem::path& path);

@@ -90,6 +90,14 @@ const float* weight_store::f32(const std::string& name, const std::vector<int64_
     return converted_.emplace(name, std::move(out)).first->second.data();
 }
 
+void weight_store::release_pages(const std::string& name) {
+    const tensor_view* v = find(name);
+    if (!v) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    converted_.erase(name);
+    file_->release(*v);
+}
+
 std::vector<std::string> weight_store::unused(const std::string& prefix) const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> out;

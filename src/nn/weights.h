@@ -21,6 +21,7 @@ public:
     // towers on it tells `model random` exactly which tensors an architecture needs.
     static std::unique_ptr<weight_store> recorder();
     const std::vector<std::pair<std::string, std::vector<int64_t>>>& recorded() const { return recorded_; }
+    bool recording() const { return !file_; }
 
     // model.safetensors if present, else pytorch_model.bin.
     static std::unique_ptr<weight_store> open_model_dir(const std::filesystem::path& dir);
@@ -28,6 +29,10 @@ public:
     // The tensor as float32, after checking it exists and has exactly this shape.
     // Throws sonavec::error naming the tensor and both shapes otherwise.
     const float* f32(const std::string& name, const std::vector<int64_t>& shape);
+    // For a tensor that was packed into a copy of its own: frees its converted float32 copy, if any, and
+    // drops its mapped pages from memory. Pointers f32() returned for it must not be used after.
+    void release_pages(const std::string& name);
+
     bool has(const std::string& name) const { return find(name) != nullptr; }
     const tensor_view* find(const std::string& name) const { return file_ ? file_->find(name) : nullptr; }
     const tensor_file& file() const { return *file_; }

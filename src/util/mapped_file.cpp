@@ -1,6 +1,7 @@
 #include "util/mapped_file.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -34,6 +35,15 @@ mapped_file::mapped_file(const std::filesystem::path& path) : path_(path) {
 
 mapped_file::~mapped_file() {
     if (data_) ::munmap(const_cast<std::byte*>(data_), size_);
+}
+
+void mapped_file::release(const std::byte* p, size_t n) const {
+    if (!data_ || p < data_ || n > size_ || static_cast<size_t>(p - data_) > size_ - n) return;
+    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+    // A private, read-only file map: MADV_DONTNEED only unmaps, the file's bytes stay as they are.
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 }  // namespace sonavec

@@ -1,0 +1,15 @@
+// The number format of the towers' matrix products. fp32 is the reference; bf16 rounds weights and
+// activations to bfloat16 with float32 sums; int8 quantizes weights per output channel and activations
+// per row (symmetric) with int32 sums. Everything else (norms, softmax, GELU, attention) stays float32.
+#pragma once
+#include <string>
+
+namespace sonavec {
+
+enum class precision { fp32, bf16, int8 };
+
+const char* precision_name(precision p);  // "fp32", "bf16", "int8"
+// Throws sonavec::error naming the accepted values.
+precision parse_precision(const std::string& name);
+
+}  // namespace sonavec

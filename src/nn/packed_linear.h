@@ -1,0 +1,79 @@
+// An nn.Linear layer (weight [out, in], bias [out]) prepared once, at load, for oneDNN in one
+// precision (sonavec/precision.h), in oneDNN's packed layout, so no call re-lays out the weights.
+// Many rows split over the pool by rows; few rows (a text query) by ranges of whole packed column
+// blocks, so each thread reads only its share of the weights.
+//
+//   packed_linear fc1 = pack_linear(weights, "layer.fc1", in, out, precision::bf16);
+//   fc1.apply(x, rows, y, out);                   // y = x W^T + b, split over the pool
+//   fc1.apply_serial(x, rows, y, ldy, true);     // y += x W^T + b, on this thread
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/weights.h"
+#include "sonavec/precision.h"
+
+namespace sonavec {
+
+class packed_linear {
+public:
+    // Layers whose outputs are concatenated (query, key and value as one product); bias may be null.
+    struct part {
+        const float* weight;  // [out, in] row-major
+        const float* bias;    // [out] or null
+        int64_t out;
+    };
+
+    packed_linear() = default;
+    packed_linear(const std::vector<part>& parts, int64_t in, precision p);
+
+    int64_t in() const { return in_; }
+    int64_t out() const { return out_; }
+    precision format() const { return precision_; }
+    size_t packed_bytes() const;
+
+    // y[rows, out] (rows ldy apart) = x[rows, in] W^T + bias, plus the old y when accumulate.
+    void apply(const float* x, int64_t rows, float* y, int64_t ldy, bool accumulate = false) const;
+    // The same on the calling thread only, for callers that already split the work over the pool.
+    void apply_serial(const float* x, int64_t rows, float* y, int64_t ldy, bool accumulate = false) const;
+
+private:
+    struct column_range {
+        int64_t first = 0, cols = 0;
+    };
+    // sums[rows, cols] (rows ld apart) are products of converted x with columns [first, first + cols):
+    // scaled back (int8), plus the bias when add_bias, written to y (or added to it when accumulate).
+    void finish(const float* sums, int64_t ld, int64_t rows, column_range c, const float* row_scale, float* y,
+                int64_t ldy, bool accumulate, bool add_bias) const;
+    // y columns c = x (converted) times those columns of W^T, through a dense scratch block.
+    void run_columns(const void* x, const float* row_scale, int64_t rows, column_range c, float* y, int64_t ldy,
+                     bool accumulate) const;
+    // Converts x into this layer's element type; returns a pointer to the converted rows.
+    const void* convert(const float* x, int64_t rows, std::vector<std::byte>& buffer, std::vector<float>& row_scale) const;
+    const std::byte* columns_at(int64_t first) const { return packed_.get() + static_cast<size_t>(first / block_cols_) * block_bytes_; }
+
+    int64_t in_ = 0, out_ = 0;
+    precision precision_ = precision::fp32;
+    std::shared_ptr<std::byte> packed_;  // W^T [in, out] in oneDNN's packed layout
+    size_t bytes_ = 0;
+    int64_t block_cols_ = 0;   // columns per packed block; 0: the layout cannot be cut into column ranges
+    size_t block_bytes_ = 0;
+    std::vector<column_range> thread_columns_;  // one range per compute thread, for products with few rows
+    std::vector<float> bias_;        // [out], empty when the layer has none
+    std::vector<float> scale_;       // int8: weight scale per output channel
+    std::vector<float> zero_sums_;   // int8: 128 * sum of the channel's int8 weights (activations are stored + 128)
+};
+
+// Reads `prefix`.weight [out, in] (and `prefix`.bias [out] when with_bias) from the store, packs them,
+// and releases the mapped pages of the float32 weight (the packed copy is what the tower reads).
+// On a recording store it only records the names.
+packed_linear pack_linear(weight_store& weights, const std::string& prefix, int64_t in, int64_t out, precision p,
+                          bool with_bias = true);
+// Several layers on the same input as one product: outputs concatenated in the order given.
+packed_linear pack_linears(weight_store& weights, const std::vector<std::string>& prefixes, int64_t in, int64_t out,
+                           precision p, bool with_bias = true);
+
+}  // namespace sonavec
