@@ -65,6 +65,45 @@ TEST(cli, bad_usage_exits_2_with_usage) {
     EXPECT_EQ(run("model").code, 2);
 }
 
+TEST(cli, every_embedding_command_takes_precision) {
+    for (const char* c : {"embed", "embed-text", "index", "search", "similar"}) {
+        auto h = run(std::string(c) + " --help");
+        EXPECT_EQ(h.code, 0) << c;
+        EXPECT_NE(h.out.find("--precision"), std::string::npos) << c << ":\n" << h.out;
+        EXPECT_NE(h.out.find("int8"), std::string::npos) << c << ":\n" << h.out;
+        // A bad name is bad usage, found before anything is opened or embedded.
+        const bool library = std::string(c) != "embed" && std::string(c) != "embed-text";
+        auto r = run(std::string(c) + " --model " + golden_model() + (library ? " --library /nonexistent/library" : "") +
+                     " --precision fp16 x");
+        EXPECT_EQ(r.code, 2) << c << "\n" << r.err;
+        for (const char* s : {"fp32", "bf16", "int8"}) EXPECT_NE(r.err.find(s), std::string::npos) << c << ": " << r.err;
+    }
+}
+
+TEST(cli, embed_text_precisions_do_not_share_the_text_cache) {
+    test::temp_dir tmp;
+    const std::string env = "XDG_CACHE_HOME=" + (tmp.path / "cache").string();
+    const std::string text = " 'a dog barking at night'";
+    auto vector_of = [&](const std::string& options) {
+        auto r = run("embed-text --model " + golden_model() + " " + options + text, env);
+        EXPECT_EQ(r.code, 0) << options << "\n" << r.err;
+        return r.code == 0 ? nlohmann::json::parse(r.out).get<std::vector<float>>() : std::vector<float>{};
+    };
+    const auto bf16 = vector_of("--precision bf16");  // fills the cache at bf16
+    ASSERT_TRUE(fs::exists(tmp.path / "cache/sonavec/text-cache.sqlite"));
+    EXPECT_EQ(vector_of("--precision bf16"), bf16);  // and reads it back
+    const auto fp32 = vector_of("--precision fp32");
+    ASSERT_EQ(fp32.size(), bf16.size());
+    EXPECT_NE(fp32, bf16) << "fp32 got the cached bf16 vector";
+    test::expect_embedding_close(fp32.data(), *test::open_golden("text/text0.safetensors")->find("embedding"), "fp32");
+    EXPECT_EQ(vector_of(""), fp32);  // the default is fp32, from the cache now
+    const auto int8 = vector_of("--precision int8");
+    EXPECT_NE(int8, fp32);
+    EXPECT_NE(int8, bf16);
+    EXPECT_GE(test::cosine(int8.data(), fp32.data(), fp32.size()), 0.999);
+    EXPECT_GE(test::cosine(bf16.data(), fp32.data(), fp32.size()), 0.999);
+}
+
 TEST(cli, embed_text_prints_reference_vectors) {
     auto r = run("embed-text --model " + golden_model() + " 'a dog barking at night' 'Dark cinematic string ensemble'");
     ASSERT_EQ(r.code, 0) << r.err;

@@ -332,11 +332,36 @@ TEST(embed_cli, results_do_not_depend_on_the_thread_count) {
     EXPECT_EQ(one_parallel.out, one_serial.out);
 }
 
+TEST(embed_cli, reduced_precisions_give_close_but_not_identical_vectors) {
+    const std::string base = "embed " + model_flag() + " --format jsonl --quiet ";
+    auto fp32 = run(base + quoted(mix_wav()));
+    ASSERT_EQ(fp32.code, 0) << fp32.err;
+    const auto reference = embeddings_by_filename(fp32.out).at("mix.wav");
+    auto explicit_fp32 = run(base + "--precision fp32 " + quoted(mix_wav()));
+    ASSERT_EQ(explicit_fp32.code, 0) << explicit_fp32.err;
+    EXPECT_EQ(explicit_fp32.out, fp32.out);  // fp32 is the default
+    for (const char* p : {"bf16", "int8"}) {
+        auto r = run(base + "--precision " + p + " " + quoted(mix_wav()));
+        ASSERT_EQ(r.code, 0) << p << "\n" << r.err;
+        const auto v = embeddings_by_filename(r.out).at("mix.wav");
+        EXPECT_GE(cosine(v, reference), 0.999) << p;
+        EXPECT_NE(v, reference) << p << " gave the fp32 vector bit for bit";
+    }
+}
+
+TEST(embed_cli, an_unknown_precision_names_the_accepted_ones) {
+    auto r = run("embed " + model_flag() + " --precision fp16 " + quoted(mix_wav()));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_TRUE(r.out.empty());
+    for (const char* s : {"fp16", "fp32", "bf16", "int8", "usage: sonavec embed"})
+        EXPECT_NE(r.err.find(s), std::string::npos) << s << " in: " << r.err;
+}
+
 TEST(embed_cli, help_documents_plans_formats_and_exit_codes) {
     auto r = run("embed --help");
     EXPECT_EQ(r.code, 0);
     for (const char* s : {"usage: sonavec embed", "--windows", "--per-window", "--format", "npy", "--out",
-                          "--threads", "exit codes", "2 bad usage"})
+                          "--threads", "--precision", "exit codes", "2 bad usage"})
         EXPECT_NE(r.out.find(s), std::string::npos) << s;
 }
 

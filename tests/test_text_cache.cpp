@@ -99,6 +99,17 @@ TEST(text_cache, model_key_changes_with_the_model_files) {
     EXPECT_NE(text_cache::model_key(golden_model()), before);
 }
 
+TEST(text_cache, model_key_changes_with_the_precision) {
+    const fs::path model = golden_model();
+    const std::string fp32 = text_cache::model_key(model);
+    EXPECT_EQ(text_cache::model_key(model, precision::fp32), fp32);  // fp32 keys are the ones written before
+    const std::string bf16 = text_cache::model_key(model, precision::bf16);
+    const std::string int8 = text_cache::model_key(model, precision::int8);
+    EXPECT_NE(bf16, fp32);
+    EXPECT_NE(int8, fp32);
+    EXPECT_NE(int8, bf16);
+}
+
 TEST(text_cache, a_damaged_file_is_replaced_with_a_warning) {
     const fs::path dir = fresh("damaged");
     counting_engine eng;

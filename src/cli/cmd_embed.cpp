@@ -24,6 +24,7 @@ struct embed_options {
     output_format format = output_format::json;
     std::string out;
     int cores = 1;
+    precision products = precision::fp32;
     bool quiet = false;
 };
 
@@ -42,6 +43,7 @@ embed_options parse_options(const parsed_args& args) {
         throw usage_error("--per-window needs --format jsonl");
 
     o.cores = file_threads(args);
+    o.products = products_precision(args);
     o.quiet = args.has("--quiet");
     return o;
 }
@@ -81,6 +83,7 @@ int run(const parsed_args& args) {
     const int workers = o.cores;
     engine_params p = engine_default_params();
     p.threads = 1;
+    p.products = o.products;
     p.model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
     const auto eng = engine::open(p);
     validate_track_params(o.track, *eng);
@@ -139,6 +142,7 @@ std::vector<option_spec> embed_option_specs() {
     specs.push_back({"--format", "FMT", "json (default), jsonl or npy"});
     specs.push_back({"--out", "PATH", "write to PATH instead of stdout (required for npy)"});
     specs.push_back(file_threads_option());
+    specs.push_back(precision_option());
     specs.push_back({"--quiet", "", "no progress; failures are still reported"});
     return specs;
 }
@@ -148,7 +152,7 @@ std::vector<option_spec> embed_option_specs() {
 command embed_command() {
     return {{"embed",
              "[--model DIR] [--windows seed|full|first] [--window S] [--hop S] [--max-seconds S] [--per-window] "
-             "[--format json|jsonl|npy] [--out PATH] [--threads N] [--quiet] FILE|DIR...",
+             "[--format json|jsonl|npy] [--out PATH] [--threads N] [--precision fp32|bf16|int8] [--quiet] FILE|DIR...",
              "Embed audio files into the shared audio-text space: one L2-normalised vector per file, the mean of "
              "its analysis windows' vectors. Folders are searched recursively for audio files.",
              "window plans:\n"
@@ -172,7 +176,8 @@ command embed_command() {
              "examples:\n"
              "  sonavec embed song.mp3\n"
              "  sonavec embed --format jsonl --out library.jsonl ~/Music\n"
-             "  sonavec embed --windows full --format npy --out vectors.npy samples/",
+             "  sonavec embed --windows full --format npy --out vectors.npy samples/\n"
+             "  sonavec embed --precision int8 --format jsonl --out library.jsonl ~/Music",
              embed_option_specs(),
              1},
             run};

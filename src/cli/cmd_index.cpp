@@ -94,6 +94,7 @@ int run(const parsed_args& args) {
     settings.track = parse_track_options(args);
     settings.workers = file_threads(args);
     settings.force = args.has("--force");
+    const precision products = products_precision(args);
     const bool quiet = args.has("--quiet");
     const bool json = args.has("--json");
     const std::filesystem::path model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
@@ -115,6 +116,7 @@ int run(const parsed_args& args) {
         // on the thread count. The model is opened only when there is something to embed.
         engine_params p = engine_default_params();
         p.threads = 1;
+        p.products = products;
         p.model_dir = model_dir;
         const auto eng = engine::open(p);
         validate_track_params(settings.track, *eng);
@@ -147,17 +149,20 @@ command index_command() {
         options.push_back(o);
     options.push_back({"--force", "", "embed every file again, changed or not"});
     options.push_back(file_threads_option());
+    options.push_back(precision_option());
     options.push_back({"--json", "", "print the summary as one JSON object"});
     options.push_back({"--quiet", "", "no progress; the summary and failures are still printed"});
     return {{"index",
              "[--library PATH] [--model DIR] [--windows seed|full|first] [--window S] [--hop S] [--max-seconds S] "
-             "[--per-window] [--force] [--threads N] [--json] [--quiet] DIR...",
+             "[--per-window] [--force] [--threads N] [--precision fp32|bf16|int8] [--json] [--quiet] DIR...",
              "Add folders of audio files to the library, or bring it up to date: new and changed files are embedded, "
              "deleted ones dropped, unchanged ones skipped without being opened.",
              "A file is embedded again when its size or modification time changed, or when it was embedded with\n"
              "another model or window plan. A file whose bytes are already in the library (moved, copied, touched)\n"
              "gets those vectors without being decoded. Files that vanished from the given folders are removed\n"
              "from the library; a folder that does not exist is an error, never taken as deleted files.\n"
+             "The precision is not recorded: vectors of fp32, bf16 and int8 are interchangeable (cosine >= 0.999),\n"
+             "so another --precision does not embed unchanged files again (--force does).\n"
              "\n"
              "Results are committed a few files at a time: an interrupted run (Ctrl-C, kill -9, power cut) loses\n"
              "at most the files in flight, and the next run carries on from there. A file that cannot be read is\n"
@@ -170,6 +175,7 @@ command index_command() {
              "\n"
              "examples:\n"
              "  sonavec index ~/Music\n"
+             "  sonavec index --precision int8 ~/Music\n"
              "  sonavec index --library /data/sfx-library --windows full /data/sfx\n"
              "  sonavec index --json --quiet ~/Music ~/Samples > summary.json",
              options, 1},

@@ -133,10 +133,15 @@ struct search_request {
     result_filter filter;
     int64_t k = 10;
     index_choice index = index_choice::automatic;
+    precision products = precision::fp32;  // of the query's vector, when it is embedded
     bool json = false;
 
     explicit search_request(const parsed_args& args)
-        : filter(filter_from(args)), k(k_from(args)), index(index_from(args)), json(args.has("--json")) {}
+        : filter(filter_from(args)),
+          k(k_from(args)),
+          index(index_from(args)),
+          products(products_precision(args)),
+          json(args.has("--json")) {}
 };
 
 // Searches and prints the hits; `exclude` (a track's own id, for similar) is left out.
@@ -201,7 +206,8 @@ std::vector<option_spec> search_options() {
             {"--tag", "KEY=VALUE", "only tracks whose tag KEY contains VALUE (case-insensitive), e.g. genre=jazz"},
             {"--index", "KIND", "auto (default: exact for small libraries, ANN for large), exact or ann"},
             {"--json", "", "print a JSON array of {score, id, path, duration_seconds, tags}, best first"},
-            threads_option()};
+            threads_option(),
+            precision_option()};
 }
 
 std::vector<option_spec> search_text_options() {
@@ -211,16 +217,16 @@ std::vector<option_spec> search_text_options() {
 }
 
 int run_search(const parsed_args& args) {
+    const search_request request(args);  // usage errors first
     catalog cat = open_existing_library(library_dir(args));
-    const search_request request(args);
     std::string text;
     for (const auto& p : args.positional) text += (text.empty() ? "" : " ") + p;
     return search_and_print(cat, embed_texts_for(args, "search", {text}).rows, request, args, std::nullopt);
 }
 
 int run_similar(const parsed_args& args) {
+    const search_request request(args);  // usage errors first
     catalog cat = open_existing_library(library_dir(args));
-    const search_request request(args);
     const std::string what = args.positional[0];
     std::optional<catalog_entry> known;
     if (!what.empty() && std::all_of(what.begin(), what.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) &&
@@ -244,6 +250,7 @@ int run_similar(const parsed_args& args) {
     // Not in the library: embed it now, the default way.
     engine_params p = engine_default_params();
     p.threads = args.get_int("--threads", 0);
+    p.products = request.products;
     p.model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
     const auto eng = engine::open(p);
     track_embed_params tp;
@@ -262,8 +269,8 @@ command search_command() {
              "  sonavec search \"dark cinematic string ensemble\"\n"
              "  sonavec search -k 20 --max-duration 30 --path '*/sfx/*' rain on a tin roof\n"
              "  sonavec search --tag genre=jazz --json \"late night saxophone\"\n\n"
-             "A repeated TEXT comes from the text cache ($XDG_CACHE_HOME/sonavec/text-cache.sqlite) without\n"
-             "running the text tower; --no-cache skips the cache.",
+             "A repeated TEXT (same model and --precision) comes from the text cache\n"
+             "($XDG_CACHE_HOME/sonavec/text-cache.sqlite) without running the text tower; --no-cache skips it.",
              search_text_options(), 1},
             run_search};
 }
@@ -272,7 +279,7 @@ command similar_command() {
     return {{"similar", "[--library PATH] [-k N] [FILTERS] [--json] FILE|ID",
              "Find the library's tracks that sound most like FILE (or the library track with id ID), best first.",
              "A file in the library uses its stored vector and is left out of the results; any other audio file\n"
-             "is embedded on the fly (seed plan). Ids are shown by `--json` and by `sonavec export`.\n\n"
+             "is embedded on the fly (seed plan, at --precision). Ids are shown by `--json` and by `sonavec export`.\n\n"
              "examples:\n"
              "  sonavec similar ~/Music/reference.wav\n"
              "  sonavec similar -k 5 --format flac 42",

@@ -33,8 +33,12 @@ command prune_command();
 // Options most commands share.
 option_spec model_option();    // --model DIR
 option_spec threads_option();  // --threads N
+option_spec precision_option();  // --precision fp32|bf16|int8
+// The number format of the engine's matrix products that --precision names (default fp32); any other
+// name is a usage error listing the accepted ones. Every command that embeds with the model takes it.
+precision products_precision(const parsed_args& args);
 
-// Opens the engine for --model / SONAVEC_MODEL / the cached default model.
+// Opens the engine for --model / SONAVEC_MODEL / the cached default model, at --precision.
 std::unique_ptr<engine> open_engine(const parsed_args& args);
 
 option_spec no_text_cache_option();  // --no-cache

@@ -41,12 +41,14 @@ void remove_cache_files(const std::filesystem::path& file) {
 
 std::filesystem::path text_cache::default_path() { return default_cache_root().parent_path() / "text-cache.sqlite"; }
 
-std::string text_cache::model_key(const std::filesystem::path& model_dir) {
+std::string text_cache::model_key(const std::filesystem::path& model_dir, precision products) {
     std::string id = "sonavec text cache 1\n";
     for (const auto& name : model_config_files()) id += file_identity(model_dir / name, name);
     for (const auto& name : model_weight_files()) id += file_identity(model_dir / name, name);
     // Another build of sonavec may compute other numbers (a fixed bug, other kernels).
     id += file_identity("/proc/self/exe", "executable");
+    // bf16 and int8 products give other numbers; fp32 adds nothing, so its keys stay as they were.
+    if (products != precision::fp32) id += std::string("precision ") + precision_name(products) + "\n";
     sha256 h;
     h.update(id.data(), id.size());
     return h.finish_hex();

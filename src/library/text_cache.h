@@ -6,9 +6,10 @@
 //   std::vector<float> v = embed_texts_cached(*eng, &cache, {"rain on a tin roof"});
 //
 // The model key names everything a vector depends on: the model's files (path, size, modification
-// time) and the sonavec executable that computes it, so a new build or new weights miss. The file is
-// outside data: a row of the wrong size or with non-finite values is a miss, and a file SQLite cannot
-// read is replaced by a new one (with a warning). Cache trouble never fails a command.
+// time), the sonavec executable that computes it and the precision of its matrix products, so a new
+// build, new weights or another --precision miss. The file is outside data: a row of the wrong size
+// or with non-finite values is a miss, and a file SQLite cannot read is replaced by a new one (with a
+// warning). Cache trouble never fails a command.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -30,8 +31,9 @@ public:
 
     // $XDG_CACHE_HOME/sonavec/text-cache.sqlite (else ~/.cache/...).
     static std::filesystem::path default_path();
-    // A digest of the model directory's files and of this executable (see above).
-    static std::string model_key(const std::filesystem::path& model_dir);
+    // A digest of the model directory's files, of this executable and of the precision (see above);
+    // fp32 keys are those of caches written before the precision was part of the key.
+    static std::string model_key(const std::filesystem::path& model_dir, precision products = precision::fp32);
 
     // Opens (or creates) the file; on any trouble, warns and replaces it, or works as an empty cache.
     text_cache(const std::filesystem::path& file, std::string model_key, int64_t dim, warn_fn warn);
