@@ -1,6 +1,7 @@
 // The number format of the towers' matrix products. fp32 is the reference; bf16 rounds weights and
-// activations to bfloat16 with float32 sums; int8 quantizes weights per output channel and activations
-// per row (symmetric) with int32 sums. Everything else (norms, softmax, GELU, attention) stays float32.
+// activations to bfloat16 with float32 sums; int8 quantizes weights per output channel (symmetric) and
+// activations per row (over the row's own range) with int32 sums. Everything else (norms, softmax, GELU,
+// attention) stays float32.
 #pragma once
 #include <string>
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "nn/attention_head.h"
 #include "nn/fast_math.h"
 #include "nn/thread_pool.h"
 #include "nn/ops.h"
@@ -187,10 +188,8 @@ htsat_encoder::htsat_encoder(const htsat_hparams& hp, weight_store& weights, pre
             b.attn_out     = pack_linear(weights, bp + "attention.output.dense", c, c, products);
             b.norm_after_w = weights.f32(bp + "layernorm_after.weight", {c});
             b.norm_after_b = weights.f32(bp + "layernorm_after.bias", {c});
-            // fc1's bias is added in the GELU pass, so the product writes its output only once.
-            b.fc1          = pack_linear(weights, bp + "intermediate.dense", c, st.mlp_dim, products, false);
-            b.fc1_b        = weights.f32(bp + "intermediate.dense.bias", {st.mlp_dim});
-            b.fc2          = pack_linear(weights, bp + "output.dense", st.mlp_dim, c, products);
+            b.fc1          = pack_linear(weights, bp + "intermediate.dense", c, st.mlp_dim, products, true, true);
+            b.fc2          = pack_linear(weights, bp + "output.dense", st.mlp_dim, c, down_projection_precision(products));
 
             // ref: modeling_clap.py ClapAudioSelfAttention.__init__ (relative_position_index) and .forward
             const float* table = weights.f32(bp + "attention.self.relative_position_bias_table", {table_rows, heads});
@@ -281,20 +280,16 @@ void htsat_encoder::window_attention(const swin_stage& stage, const swin_block& 
     const int64_t ws = hp_.window_size, n = ws * ws, c = stage.dim, heads = stage.heads, d = c / heads;
     const int64_t map_windows = (stage.padded_height / ws) * (stage.padded_width / ws);
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-    // Windows are independent: each thread takes a run of them, with its own score buffer.
+    // Windows are independent: each thread takes a run of them.
     compute_pool().parallel_for(num_windows, 1, [&](int64_t first, int64_t end) {
-        std::vector<float> scores(static_cast<size_t>(n * n));
         for (int64_t w = first; w < end; w++) {
             const float* mask = nullptr;
             if (block.shift > 0 && stage.window_has_mask[w % map_windows])
                 mask = stage.shift_mask.data() + (w % map_windows) * n * n;
             for (int64_t h = 0; h < heads; h++) {
                 const float* q = qkv + w * n * 3 * c + h * d;
-                const float* k = q + c;
-                const float* v = q + 2 * c;
-                gemm(false, true, n, n, d, scale, q, 3 * c, k, 3 * c, 0.0f, scores.data(), n);
-                softmax_rows_added(scores.data(), n, n, block.position_bias.data() + h * n * n, mask);
-                gemm(false, false, n, d, n, 1.0f, scores.data(), n, v, 3 * c, 0.0f, context + w * n * c + h * d, c);
+                attention_head(q, q + c, q + 2 * c, 3 * c, n, d, scale, block.position_bias.data() + h * n * n, mask,
+                               context + w * n * c + h * d, c);
             }
         }
     });
@@ -355,9 +350,6 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
         float* normed = sc.context.data();
         layer_norm(x, tokens, c, block.norm_after_w, block.norm_after_b, hp_.layer_norm_eps, normed);
         block.fc1.apply(normed, tokens, sc.hidden.data(), mlp);
-        compute_pool().parallel_for(tokens, 1, [&](int64_t t0, int64_t t1) {
-            for (int64_t t = t0; t < t1; t++) gelu_fast_biased(sc.hidden.data() + t * mlp, block.fc1_b, mlp);
-        });
         block.fc2.apply(sc.hidden.data(), tokens, x, c, true);
         return;
     }
@@ -376,7 +368,6 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
                 float* xb = x + r0 * c;
                 layer_norm_rows(xb, 0, rows, c, block.norm_after_w, block.norm_after_b, hp_.layer_norm_eps, normed);
                 block.fc1.apply_serial(normed, rows, hidden, mlp);
-                for (int64_t r = 0; r < rows; r++) gelu_fast_biased(hidden + r * mlp, block.fc1_b, mlp);
                 block.fc2.apply_serial(hidden, rows, xb, c, true);
             }
         }

@@ -80,8 +80,7 @@ private:
         packed_linear qkv;       // query | key | value as one product
         packed_linear attn_out;
         const float *norm_after_w, *norm_after_b;
-        packed_linear fc1, fc2;  // fc1 without its bias: added in the GELU pass
-        const float* fc1_b;
+        packed_linear fc1, fc2;  // fc1 ends in GELU
         std::vector<float> position_bias;  // [heads, N, N] gathered from relative_position_bias_table
     };
     struct swin_stage {

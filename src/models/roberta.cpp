@@ -5,7 +5,6 @@
 #include <limits>
 #include <string>
 
-#include "nn/fast_math.h"
 #include "nn/ops.h"
 #include "util/config_json.h"
 #include "util/error.h"
@@ -85,8 +84,8 @@ roberta_encoder::roberta_encoder(const roberta_hparams& hp, weight_store& weight
         w.attn_out    = pack_linear(weights, p + "attention.output.dense", H, H, products);
         w.attn_norm_w = weights.f32(p + "attention.output.LayerNorm.weight", {H});
         w.attn_norm_b = weights.f32(p + "attention.output.LayerNorm.bias", {H});
-        w.ffn_in      = pack_linear(weights, p + "intermediate.dense", H, I, products);
-        w.ffn_out     = pack_linear(weights, p + "output.dense", I, H, products);
+        w.ffn_in      = pack_linear(weights, p + "intermediate.dense", H, I, products, true, true);
+        w.ffn_out     = pack_linear(weights, p + "output.dense", I, H, down_projection_precision(products));
         w.ffn_norm_w  = weights.f32(p + "output.LayerNorm.weight", {H});
         w.ffn_norm_b  = weights.f32(p + "output.LayerNorm.bias", {H});
     }
@@ -175,7 +174,6 @@ tensor roberta_encoder::forward(const std::vector<int64_t>& ids, const std::vect
 
         // ref: modeling_clap.py ClapTextIntermediate.forward, ClapTextOutput.forward
         w.ffn_in.apply(x.ptr(), rows, intermediate.ptr(), I);
-        gelu_fast_inplace(intermediate.ptr(), intermediate.numel());
         w.ffn_out.apply(intermediate.ptr(), rows, projected.ptr(), H);
         add_inplace(x.ptr(), projected.ptr(), rows * H);
         layer_norm(x.ptr(), rows, H, w.ffn_norm_w, w.ffn_norm_b, hp_.layer_norm_eps, x.ptr());

@@ -101,11 +101,10 @@ compiled_matmul compile(const matmul_shape& key) {
     dnnl::primitive_attr attr;
     // oneDNN's own scratchpad is shared by every thread running a primitive: each caller brings its own.
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    if (key.accumulate) {
-        dnnl::post_ops ops;
-        ops.append_sum(1.0f);
-        attr.set_post_ops(ops);
-    }
+    dnnl::post_ops ops;
+    if (key.accumulate) ops.append_sum(1.0f);
+    if (key.gelu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+    if (key.accumulate || key.gelu) attr.set_post_ops(ops);
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, bias_desc, c_desc), attr, s.engine);
     compiled_matmul out{dnnl::matmul(pd), pd.scratchpad_desc()};
     if (key.packed_b) {
@@ -122,7 +121,9 @@ compiled_matmul compile(const matmul_shape& key) {
 }  // namespace
 
 void onednn_matmul(const matmul_shape& key, const void* a, const void* b, const float* bias, float* c) {
-    if (key.bias && key.type == matmul_type::u8s8) throw error("onednn_matmul: int8 products take no bias");
+    if ((key.bias || key.gelu) && key.type == matmul_type::u8s8)
+        throw error("onednn_matmul: int8 products take no bias or GELU");
+    if (key.gelu && key.accumulate) throw error("onednn_matmul: GELU after accumulating is not supported");
     one_omp_thread serial;
     onednn_state& s = state();
     compiled_matmul kernel;

@@ -20,6 +20,7 @@ struct matmul_shape {
     int64_t m = 0, n = 0, k = 0, lda = 0, ldb = 0, ldc = 0;
     matmul_type type = matmul_type::f32;
     bool packed_b = false, accumulate = false, bias = false;
+    bool gelu = false;  // exact-erf GELU of the result after the bias (not with accumulate)
     auto operator<=>(const matmul_shape&) const = default;
 };
 

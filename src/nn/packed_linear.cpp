@@ -9,6 +9,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <sys/mman.h>
 
+#include "nn/fast_math.h"
 #include "nn/onednn_matmul.h"
 #include "nn/ops.h"
 #include "nn/thread_pool.h"
@@ -23,8 +24,7 @@ constexpr int64_t parallel_min_work = 1 << 18;
 constexpr int64_t slice_align = 16;  // columns: one AVX-512 vector of float32 outputs
 constexpr float int8_max = 127.0f;
 
-// Activations are stored with this offset so they are unsigned, as the CPU's int8 dot product wants.
-constexpr int32_t int8_offset = 128;
+constexpr float uint8_max = 255.0f;
 
 matmul_type element_type(precision p) {
     switch (p) {
@@ -48,10 +48,17 @@ inline float round_even(float v) {
     return (v + magic) - magic;
 }
 
+// In 16 float lanes: a float max over one accumulator does not vectorise without -ffast-math.
 float abs_max(const float* x, int64_t n) {
-    float m = 0.0f;
-    for (int64_t i = 0; i < n; i++) m = std::max(m, std::fabs(x[i]));
-    return m;
+    constexpr int64_t lanes = 16;
+    float m[lanes] = {};
+    int64_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (int64_t j = 0; j < lanes; j++) m[j] = std::max(m[j], std::fabs(x[i + j]));
+    float out = 0.0f;
+    for (; i < n; i++) out = std::max(out, std::fabs(x[i]));
+    for (int64_t j = 0; j < lanes; j++) out = std::max(out, m[j]);
+    return out;
 }
 
 // Symmetric int8 of one row: q = round(x / scale), scale = max|x| / 127 (1 for an all-zero row).
@@ -60,25 +67,49 @@ float quantize_row(const float* x, int64_t n, int8_t* q) {
     const float scale = m > 0.0f ? m / int8_max : 1.0f;
     const float inv = m > 0.0f ? int8_max / m : 0.0f;
     for (int64_t i = 0; i < n; i++)
-        q[i] = static_cast<int8_t>(std::clamp(round_even(x[i] * inv), -int8_max, int8_max));
+        q[i] = static_cast<int8_t>(static_cast<int32_t>(std::min(std::max(round_even(x[i] * inv), -int8_max), int8_max)));
     return scale;
+}
+
+// In 16 float lanes, as abs_max.
+void min_max(const float* x, int64_t n, float& lo, float& hi) {
+    constexpr int64_t lanes = 16;
+    float l[lanes], h[lanes];
+    for (int64_t j = 0; j < lanes; j++) l[j] = h[j] = x[0];
+    int64_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (int64_t j = 0; j < lanes; j++) {
+            l[j] = std::min(l[j], x[i + j]);
+            h[j] = std::max(h[j], x[i + j]);
+        }
+    lo = hi = x[0];
+    for (; i < n; i++) {
+        lo = std::min(lo, x[i]);
+        hi = std::max(hi, x[i]);
+    }
+    for (int64_t j = 0; j < lanes; j++) {
+        lo = std::min(lo, l[j]);
+        hi = std::max(hi, h[j]);
+    }
+}
+
+// An activation row as unsigned bytes over its own range: x ~ low + step * q, q in [0, 255]. The
+// range fits the row (GELU outputs are mostly positive), so it wastes no codes, unlike a symmetric one.
+void quantize_row_range(const float* x, int64_t n, uint8_t* q, float& step, float& low) {
+    float hi;
+    min_max(x, n, low, hi);
+    step = hi > low ? (hi - low) / uint8_max : 1.0f;
+    const float inv = hi > low ? uint8_max / (hi - low) : 0.0f;
+    for (int64_t i = 0; i < n; i++)
+        q[i] = static_cast<uint8_t>(
+            static_cast<int32_t>(std::min(std::max(round_even((x[i] - low) * inv), 0.0f), uint8_max)));
 }
 
 // Packed weights live in large chunks on transparent huge pages: far fewer page faults while packing
-// and TLB misses while streaming the weights (a text query reads all of them once). Each slice holds
+// and TLB misses while streaming the weights (a text query reads all of them once). Each layer holds
 // its chunk alive; the chunk being filled is also held here, for the next layer.
 constexpr size_t huge_page = size_t{2} << 20;
 constexpr size_t arena_chunk = size_t{32} << 20;
-
-// The same for an activation row, stored + 128 as unsigned bytes.
-float quantize_row_offset(const float* x, int64_t n, uint8_t* q) {
-    const float m = abs_max(x, n);
-    const float scale = m > 0.0f ? m / int8_max : 1.0f;
-    const float inv = m > 0.0f ? int8_max / m : 0.0f;
-    for (int64_t i = 0; i < n; i++)
-        q[i] = static_cast<uint8_t>(std::clamp(round_even(x[i] * inv), -int8_max, int8_max) + int8_offset);
-    return scale;
-}
 
 std::shared_ptr<std::byte> huge_page_chunk(size_t bytes) {
     auto* p = static_cast<std::byte*>(std::aligned_alloc(huge_page, bytes));
@@ -106,7 +137,8 @@ std::shared_ptr<std::byte> arena_bytes(size_t n) {
 
 }  // namespace
 
-packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precision p) : in_(in), precision_(p) {
+packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precision p, bool gelu)
+    : in_(in), precision_(p), gelu_(gelu) {
     bool any_bias = false;
     for (const part& pt : parts) {
         if (pt.out < 1 || !pt.weight) throw error("packed_linear: empty layer");
@@ -156,13 +188,13 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
     bool contiguous = true;
     for (int64_t j = 1; j < out_ && contiguous; j++) contiguous = row[static_cast<size_t>(j)] == first_row + j * in_;
     if (p == precision::fp32 && contiguous) {  // already one [out, in] matrix in the mapped file
-        pack_matmul_weights(type, out_, in_, first_row, packed_.get());
+        pack(first_row);
         return;
     }
     std::vector<std::byte> plain(static_cast<size_t>(out_ * in_) * esize);
     if (p == precision::int8) {
         scale_.resize(static_cast<size_t>(out_));
-        zero_sums_.resize(static_cast<size_t>(out_));
+        weight_sums_.resize(static_cast<size_t>(out_));
     }
     compute_pool().parallel_for(out_, 64, [&](int64_t j0, int64_t j1) {
         for (int64_t j = j0; j < j1; j++) {
@@ -178,27 +210,45 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
                 scale_[static_cast<size_t>(j)] = quantize_row(w, in_, q);
                 int64_t sum = 0;
                 for (int64_t i = 0; i < in_; i++) sum += q[i];
-                zero_sums_[static_cast<size_t>(j)] = static_cast<float>(sum * int8_offset);
+                weight_sums_[static_cast<size_t>(j)] = static_cast<float>(sum);
             }
         }
     });
-    pack_matmul_weights(type, out_, in_, plain.data(), packed_.get());
+    pack(plain.data());
+}
+
+void packed_linear::pack(const void* plain) {
+    const matmul_type type = element_type(precision_);
+    if (thread_columns_.empty()) {
+        pack_matmul_weights(type, out_, in_, plain, packed_.get());
+        return;
+    }
+    // Each thread's columns pack on their own, in parallel (a packed column range is a matrix of its own).
+    const size_t row_bytes = static_cast<size_t>(in_) * element_size(precision_);
+    compute_pool().parallel_for(static_cast<int64_t>(thread_columns_.size()), 1, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; t++) {
+            const column_range& c = thread_columns_[static_cast<size_t>(t)];
+            pack_matmul_weights(type, c.cols, in_, static_cast<const std::byte*>(plain) + c.first * row_bytes,
+                                const_cast<std::byte*>(columns_at(c.first)));
+        }
+    });
 }
 
 size_t packed_linear::packed_bytes() const { return bytes_; }
 
 const void* packed_linear::convert(const float* x, int64_t rows, std::vector<std::byte>& buffer,
-                                   std::vector<float>& row_scale) const {
+                                   std::vector<float>& row_range) const {
     if (precision_ == precision::fp32) return x;
     buffer.resize(static_cast<size_t>(rows * in_) * element_size(precision_));
     if (precision_ == precision::bf16) {
         auto* d = reinterpret_cast<uint16_t*>(buffer.data());
         for (int64_t i = 0; i < rows * in_; i++) d[i] = to_bf16(x[i]);
     } else {
-        row_scale.resize(static_cast<size_t>(rows));
+        row_range.resize(static_cast<size_t>(2 * rows));
         auto* q = reinterpret_cast<uint8_t*>(buffer.data());
         for (int64_t r = 0; r < rows; r++)
-            row_scale[static_cast<size_t>(r)] = quantize_row_offset(x + r * in_, in_, q + r * in_);
+            quantize_row_range(x + r * in_, in_, q + r * in_, row_range[static_cast<size_t>(2 * r)],
+                               row_range[static_cast<size_t>(2 * r + 1)]);
     }
     return buffer.data();
 }
@@ -207,11 +257,12 @@ namespace {
 
 // One row of finish(), with the choices made outside the loop so it vectorises.
 template <bool int8, bool with_bias, bool accumulate>
-void finish_row(const float* src, int64_t n, float row_scale, const float* __restrict scale,
-                const float* __restrict zero, const float* __restrict bias, float* dst) {
+void finish_row(const float* src, int64_t n, float step, float low, const float* __restrict scale,
+                const float* __restrict weight_sum, const float* __restrict bias, float* dst) {
     for (int64_t j = 0; j < n; j++) {
         float v = src[j];
-        if constexpr (int8) v = (v - zero[j]) * (row_scale * scale[j]);
+        // sum_k (low + step q_k) * scale_j w_jk = scale_j (step * sum_k q_k w_jk + low * sum_k w_jk)
+        if constexpr (int8) v = (v * step + low * weight_sum[j]) * scale[j];
         if constexpr (with_bias) v += bias[j];
         if constexpr (accumulate) dst[j] += v;
         else dst[j] = v;
@@ -220,24 +271,28 @@ void finish_row(const float* src, int64_t n, float row_scale, const float* __res
 
 }  // namespace
 
-void packed_linear::finish(const float* sums, int64_t ld, int64_t rows, column_range c, const float* row_scale,
-                           float* y, int64_t ldy, bool accumulate, bool add_bias) const {
-    const float* bias = add_bias && !bias_.empty() ? bias_.data() + c.first : nullptr;
+void packed_linear::finish(const float* sums, int64_t ld, int64_t rows, column_range c, const float* row_range,
+                           float* y, int64_t ldy, bool accumulate, bool bias_and_gelu) const {
+    const float* bias = bias_and_gelu && !bias_.empty() ? bias_.data() + c.first : nullptr;
     const bool int8 = precision_ == precision::int8;
     const float* scale = int8 ? scale_.data() + c.first : nullptr;
-    const float* zero = int8 ? zero_sums_.data() + c.first : nullptr;
-    using row_fn = void (*)(const float*, int64_t, float, const float*, const float*, const float*, float*);
+    const float* weight_sum = int8 ? weight_sums_.data() + c.first : nullptr;
+    using row_fn = void (*)(const float*, int64_t, float, float, const float*, const float*, const float*, float*);
     static constexpr row_fn variants[8] = {
         finish_row<false, false, false>, finish_row<false, false, true>, finish_row<false, true, false>,
         finish_row<false, true, true>,   finish_row<true, false, false>, finish_row<true, false, true>,
         finish_row<true, true, false>,   finish_row<true, true, true>};
     const row_fn row = variants[(int8 ? 4 : 0) + (bias ? 2 : 0) + (accumulate ? 1 : 0)];
     // In place (src == dst) is fine: each element is read before it is written.
-    for (int64_t r = 0; r < rows; r++)
-        row(sums + r * ld, c.cols, int8 ? row_scale[r] : 1.0f, scale, zero, bias, y + r * ldy + c.first);
+    for (int64_t r = 0; r < rows; r++) {
+        float* dst = y + r * ldy + c.first;
+        row(sums + r * ld, c.cols, int8 ? row_range[2 * r] : 1.0f, int8 ? row_range[2 * r + 1] : 0.0f, scale, weight_sum,
+            bias, dst);
+        if (gelu_ && bias_and_gelu) gelu_fast_range(dst, 0, c.cols);  // while the row is in L1
+    }
 }
 
-void packed_linear::run_columns(const void* x, const float* row_scale, int64_t rows, column_range c, float* y,
+void packed_linear::run_columns(const void* x, const float* row_range, int64_t rows, column_range c, float* y,
                                 int64_t ldy, bool accumulate) const {
     matmul_shape shape;
     shape.m = rows;
@@ -247,21 +302,27 @@ void packed_linear::run_columns(const void* x, const float* row_scale, int64_t r
     shape.ldc = c.cols;
     shape.type = element_type(precision_);
     shape.packed_b = true;
+    // Float products add the bias and GELU in oneDNN's output pass, as the dense path does, so a row's
+    // result does not depend on which path ran it.
+    const bool int8 = precision_ == precision::int8;
+    shape.bias = !int8 && !bias_.empty();
+    shape.gelu = !int8 && gelu_;
     thread_local std::vector<float> sums;
     sums.resize(static_cast<size_t>(rows * c.cols));
-    onednn_matmul(shape, x, columns_at(c.first), nullptr, sums.data());
-    finish(sums.data(), c.cols, rows, c, row_scale, y, ldy, accumulate, true);
+    onednn_matmul(shape, x, columns_at(c.first), shape.bias ? bias_.data() + c.first : nullptr, sums.data());
+    finish(sums.data(), c.cols, rows, c, row_range, y, ldy, accumulate, int8);
 }
 
 void packed_linear::apply_serial(const float* x, int64_t rows, float* y, int64_t ldy, bool accumulate) const {
     if (rows <= 0) return;
+    if (accumulate && gelu_) throw error("packed_linear: a GELU layer cannot accumulate into its output");
     thread_local std::vector<std::byte> buffer;
-    thread_local std::vector<float> row_scale;
-    const void* xc = convert(x, rows, buffer, row_scale);
+    thread_local std::vector<float> row_range;
+    const void* xc = convert(x, rows, buffer, row_range);
     const column_range all{0, out_};
     // The packed kernels want a dense output; int8 sums are scaled after, so they are written raw.
     if (ldy != out_ || (precision_ == precision::int8 && accumulate)) {
-        run_columns(xc, row_scale.data(), rows, all, y, ldy, accumulate);
+        run_columns(xc, row_range.data(), rows, all, y, ldy, accumulate);
         return;
     }
     matmul_shape shape;
@@ -274,16 +335,18 @@ void packed_linear::apply_serial(const float* x, int64_t rows, float* y, int64_t
     shape.packed_b = true;
     if (precision_ == precision::int8) {
         onednn_matmul(shape, xc, packed_.get(), nullptr, y);
-        finish(y, out_, rows, all, row_scale.data(), y, ldy, false, true);
+        finish(y, out_, rows, all, row_range.data(), y, ldy, false, true);
         return;
     }
     shape.accumulate = accumulate;
     shape.bias = !bias_.empty();
+    shape.gelu = gelu_;
     onednn_matmul(shape, xc, packed_.get(), bias_.empty() ? nullptr : bias_.data(), y);
 }
 
 void packed_linear::apply(const float* x, int64_t rows, float* y, int64_t ldy, bool accumulate) const {
     if (rows <= 0) return;
+    if (accumulate && gelu_) throw error("packed_linear: a GELU layer cannot accumulate into its output");
     thread_pool& pool = compute_pool();
     if (pool.size() == 1 || rows * out_ * in_ < parallel_min_work) {
         apply_serial(x, rows, y, ldy, accumulate);
@@ -294,30 +357,32 @@ void packed_linear::apply(const float* x, int64_t rows, float* y, int64_t ldy, b
     } else {
         // Few rows: convert them once, then each thread multiplies by its own columns of the weights.
         std::vector<std::byte> buffer;
-        std::vector<float> row_scale;
-        const void* xc = convert(x, rows, buffer, row_scale);
+        std::vector<float> row_range;
+        const void* xc = convert(x, rows, buffer, row_range);
         pool.parallel_for(static_cast<int64_t>(thread_columns_.size()), 1, [&](int64_t t0, int64_t t1) {
             for (int64_t t = t0; t < t1; t++)
-                run_columns(xc, row_scale.data(), rows, thread_columns_[static_cast<size_t>(t)], y, ldy, accumulate);
+                run_columns(xc, row_range.data(), rows, thread_columns_[static_cast<size_t>(t)], y, ldy, accumulate);
         });
     }
 }
 
+precision down_projection_precision(precision p) { return p == precision::int8 ? precision::bf16 : p; }
+
 packed_linear pack_linears(weight_store& weights, const std::vector<std::string>& prefixes, int64_t in, int64_t out,
-                           precision p, bool with_bias) {
+                           precision p, bool with_bias, bool gelu) {
     std::vector<packed_linear::part> parts;
     for (const std::string& prefix : prefixes)
         parts.push_back({weights.f32(prefix + ".weight", {out, in}),
                          with_bias ? weights.f32(prefix + ".bias", {out}) : nullptr, out});
     if (weights.recording()) return {};
-    packed_linear packed(parts, in, p);
+    packed_linear packed(parts, in, p, gelu);
     for (const std::string& prefix : prefixes) weights.release_pages(prefix + ".weight");
     return packed;
 }
 
 packed_linear pack_linear(weight_store& weights, const std::string& prefix, int64_t in, int64_t out, precision p,
-                          bool with_bias) {
-    return pack_linears(weights, {prefix}, in, out, p, with_bias);
+                          bool with_bias, bool gelu) {
+    return pack_linears(weights, {prefix}, in, out, p, with_bias, gelu);
 }
 
 }  // namespace sonavec
