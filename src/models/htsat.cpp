@@ -199,7 +199,7 @@ htsat_encoder::htsat_encoder(const htsat_hparams& hp, weight_store& weights, pre
                     const int64_t dy = i / ws - j / ws + ws - 1, dx = i % ws - j % ws + ws - 1;
                     const int64_t row = dy * (2 * ws - 1) + dx;
                     for (int64_t h = 0; h < heads; h++)
-                        b.position_bias[(h * tokens + i) * tokens + j] = table[row * heads + h];
+                        b.position_bias[(h * tokens + j) * tokens + i] = table[row * heads + h];
                 }
             }
             st.blocks.push_back(std::move(b));
@@ -222,7 +222,7 @@ htsat_encoder::htsat_encoder(const htsat_hparams& hp, weight_store& weights, pre
                     for (int64_t j = 0; j < tokens; j++) {
                         const int64_t rj = region(y0 + j / ws, hp) * 3 + region(x0 + j % ws, wp);
                         if (ri != rj) {
-                            m[i * tokens + j] = shift_mask_value;
+                            m[j * tokens + i] = shift_mask_value;
                             st.window_has_mask[w] = 1;
                         }
                     }

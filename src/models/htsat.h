@@ -81,14 +81,14 @@ private:
         packed_linear attn_out;
         const float *norm_after_w, *norm_after_b;
         packed_linear fc1, fc2;  // fc1 ends in GELU
-        std::vector<float> position_bias;  // [heads, N, N] gathered from relative_position_bias_table
+        std::vector<float> position_bias;  // [heads, key, query] gathered from relative_position_bias_table
     };
     struct swin_stage {
         int64_t dim = 0, heads = 0, mlp_dim = 0;
         int64_t height = 0, width = 0;                // input resolution in patches
         int64_t padded_height = 0, padded_width = 0;  // rounded up to whole windows
         std::vector<swin_block> blocks;
-        std::vector<float> shift_mask;            // [windows, N, N]: 0 or -100, for shifted blocks
+        std::vector<float> shift_mask;            // [windows, key, query]: 0 or -100, for shifted blocks
         std::vector<uint8_t> window_has_mask;     // [windows]: any nonzero entry in its mask
         const float *merge_norm_w = nullptr, *merge_norm_b = nullptr;
         packed_linear merge_reduction;  // empty in the last stage
