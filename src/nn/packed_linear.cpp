@@ -191,7 +191,9 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
         pack(first_row);
         return;
     }
-    std::vector<std::byte> plain(static_cast<size_t>(out_ * in_) * esize);
+    // Not zero-filled (a vector would be): every byte is written below.
+    const std::unique_ptr<std::byte[]> staging(new std::byte[static_cast<size_t>(out_ * in_) * esize]);
+    std::byte* const plain = staging.get();
     if (p == precision::int8) {
         scale_.resize(static_cast<size_t>(out_));
         weight_sums_.resize(static_cast<size_t>(out_));
@@ -199,7 +201,7 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
     compute_pool().parallel_for(out_, 64, [&](int64_t j0, int64_t j1) {
         for (int64_t j = j0; j < j1; j++) {
             const float* w = row[static_cast<size_t>(j)];
-            std::byte* dst = plain.data() + static_cast<size_t>(j * in_) * esize;
+            std::byte* dst = plain + static_cast<size_t>(j * in_) * esize;
             if (p == precision::fp32) {
                 std::memcpy(dst, w, static_cast<size_t>(in_) * 4);
             } else if (p == precision::bf16) {
@@ -214,7 +216,7 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
             }
         }
     });
-    pack(plain.data());
+    pack(plain);
 }
 
 void packed_linear::pack(const void* plain) {
