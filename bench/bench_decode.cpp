@@ -1,8 +1,9 @@
 // Decoding cost, and what `sonavec embed` does per second on 3-minute MP3s with the seed plan.
-// usage: bench_decode [--sonavec PATH] [--model DIR] [--tracks N] [--threads N] [--reps N]
+// usage: bench_decode [--sonavec PATH] [--model DIR] [--tracks N] [--threads N] [--reps N] [--precision P]
 //   --sonavec  the CLI to time end to end (default: build/sonavec next to this program)
 //   --model    the model to embed with (default: the full-size random model `sonavec bench` makes)
 //   --tracks   how many 3-minute MP3s to embed (default 16); --threads  cores (default 2)
+//   --precision  passed to `sonavec embed` (fp32, bf16 or int8; default fp32)
 // Makes its MP3s with ffmpeg in a temporary folder (music-like: chords, a pulse and pink noise, 44.1 kHz
 // stereo at 192 kb/s) and prints one JSON object:
 //   mp3_5min_full_decode_ms / mp3_5min_seed_decode_ms: a 5-minute MP3 decoded whole, and only the
@@ -89,6 +90,7 @@ int main(int argc, char** argv) try {
     const int tracks = std::stoi(arg(argc, argv, "--tracks", "16"));
     const int threads = std::stoi(arg(argc, argv, "--threads", "2"));
     const int reps = std::stoi(arg(argc, argv, "--reps", "5"));
+    const std::string precision = arg(argc, argv, "--precision", "fp32");
     if (!fs::exists(fs::path(model) / "config.json"))
         throw error(model + " holds no model: run `sonavec bench` once to make the full-size random model");
 
@@ -115,7 +117,8 @@ int main(int argc, char** argv) try {
     }
     std::fprintf(stderr, "bench_decode: sonavec embed over %d tracks on %d threads\n", tracks, threads);
     const std::string embed = "'" + sonavec + "' embed --quiet --model '" + model + "' --threads " +
-                              std::to_string(threads) + " --format npy --out '" + (dir / "out.npy").string() + "' '" +
+                              std::to_string(threads) + " --precision " + precision + " --format npy --out '" +
+                              (dir / "out.npy").string() + "' '" +
                               (dir / "tracks").string() + "'";
     const auto t0 = clock_type::now();
     shell(embed);
@@ -123,8 +126,9 @@ int main(int argc, char** argv) try {
 
     std::printf("{\"mp3_5min_full_decode_ms\": %.1f, \"mp3_5min_seed_decode_ms\": %.1f, \"seek_speedup\": %.1f, "
                 "\"mp3_3min_seed_decode_ms\": %.1f, \"tracks\": %d, \"threads\": %d, \"embed_wall_s\": %.2f, "
-                "\"tracks_per_second\": %.2f, \"decode_share\": %.3f}\n",
-                full_ms, seed_5min_ms, full_ms / seed_5min_ms, seed_3min_ms, tracks, threads, wall_s, tracks / wall_s,
+                "\"precision\": \"%s\", \"tracks_per_second\": %.2f, \"decode_share\": %.3f}\n",
+                full_ms, seed_5min_ms, full_ms / seed_5min_ms, seed_3min_ms, tracks, threads, wall_s, precision.c_str(),
+                tracks / wall_s,
                 tracks * seed_3min_ms / 1000 / (wall_s * threads));
     return 0;
 } catch (const std::exception& e) {
