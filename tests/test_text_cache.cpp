@@ -113,7 +113,7 @@ TEST(text_cache, model_key_changes_with_the_precision) {
 TEST(text_cache, a_damaged_file_is_replaced_with_a_warning) {
     const fs::path dir = fresh("damaged");
     counting_engine eng;
-    for (const std::string bytes : {std::string("not a database at all"), std::string("SQLite format 3\0garbage", 23),
+    for (const std::string& bytes : {std::string("not a database at all"), std::string("SQLite format 3\0garbage", 23),
                                     std::string(4096, '\xff')}) {
         test::write_file(dir / "cache.sqlite", bytes);
         std::vector<std::string> warnings;
