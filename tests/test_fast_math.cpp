@@ -36,6 +36,10 @@ TEST(fast_math, exp_matches_libm) {
     EXPECT_EQ(out[2], 0.0f);
     EXPECT_EQ(out[3], 1.0f);
     EXPECT_EQ(out[4], 1.0f);
+    // In place (its own loop) gives the same values.
+    std::vector<float> same = x;
+    exp_fast(same.data(), same.data(), static_cast<int64_t>(same.size()));
+    EXPECT_EQ(same, y);
 }
 
 TEST(fast_math, gelu_matches_exact_erf_gelu) {

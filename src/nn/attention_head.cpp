@@ -51,6 +51,7 @@ void attention_head(const float* q, const float* k, const float* v, int64_t ld, 
                     if (mask_t) acc[jj][t] += load_tile(mask_t + (j0 + jj) * n + t * lanes);
                 }
             const float* k0 = k + j0 * ld;
+#pragma GCC unroll 4  // the loop is short (d = 24): its own overhead showed (2.3 -> 1.8 us per head)
             for (int64_t c = 0; c < d; c++) {
                 const float* qc = qt + c * n;
                 const tile q0 = load_tile(qc), q1 = load_tile(qc + lanes), q2 = load_tile(qc + 2 * lanes),
@@ -82,20 +83,18 @@ void attention_head(const float* q, const float* k, const float* v, int64_t ld, 
         }
     }
 
-    // Softmax over keys, for every query at once: column max, exp, column sum.
+    // Softmax over keys, for every query at once: column max, then per key row (in L1) subtract, exp
+    // and add into the column sums.
     std::copy(st, st + n, col_max);
     for (int64_t j = 1; j < n; j++) {
         const float* row = st + j * n;
         for (int64_t i = 0; i < n; i++) col_max[i] = col_max[i] > row[i] ? col_max[i] : row[i];
     }
+    std::fill(col_sum, col_sum + n, 0.0f);
     for (int64_t j = 0; j < n; j++) {
         float* row = st + j * n;
         for (int64_t i = 0; i < n; i++) row[i] -= col_max[i];
-    }
-    exp_fast(st, st, n * n);
-    std::fill(col_sum, col_sum + n, 0.0f);
-    for (int64_t j = 0; j < n; j++) {
-        const float* row = st + j * n;
+        exp_fast(row, row, n);
         for (int64_t i = 0; i < n; i++) col_sum[i] += row[i];
     }
     for (int64_t i = 0; i < n; i++) col_sum[i] = 1.0f / col_sum[i];
@@ -105,6 +104,7 @@ void attention_head(const float* q, const float* k, const float* v, int64_t ld, 
     if (n == 4 * lanes)
         for (; c0 + 4 <= d; c0 += 4) {
             tile acc[4][4] = {};
+#pragma GCC unroll 4
             for (int64_t j = 0; j < n; j++) {
                 const float* p = st + j * n;
                 const tile p0 = load_tile(p), p1 = load_tile(p + lanes), p2 = load_tile(p + 2 * lanes),

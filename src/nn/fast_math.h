@@ -6,7 +6,7 @@
 
 namespace sonavec {
 
-// y[i] = exp(x[i]), relative error below 3e-7 for x in [-87, 88]; underflows to 0 below -87.3.
+// y[i] = exp(x[i]), relative error below 3e-7 for x in [-87, 88]; underflows to 0 below -87.3. y may be x.
 void exp_fast(const float* x, float* y, int64_t n);
 
 // Exact-erf GELU, 0.5 * x * (1 + erf(x / sqrt 2)), absolute error below 1e-6 * (1 + |x|).
