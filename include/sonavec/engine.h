@@ -48,8 +48,8 @@ public:
     // One unit vector per window, row-major [windows.size(), dim()]. Each window is mono float
     // samples at sample_rate(); shorter windows are repeat-padded, longer ones truncated.
     virtual std::vector<float> embed_audio_windows(const std::vector<std::span<const float>>& windows) const = 0;
-    // Same, from precomputed log-mel features [n, frames, mels]. A window's vector may differ in the
-    // last bits with the batch size (kernels pick other paths), so batch one track's windows alone.
+    // Same, from precomputed log-mel features [n, frames, mels]. With one compute thread a window's
+    // vector does not depend on the batch it is in; with more, it may differ in the last bits.
     virtual std::vector<float> embed_audio_features(const float* features, int64_t n) const = 0;
     // The log-mel features of windows as embed_audio_features takes them: [windows.size(), frames, mels].
     virtual std::vector<float> audio_features(const std::vector<std::span<const float>>& windows) const = 0;

@@ -21,9 +21,8 @@ struct pending_track {
     std::string error;           // the first batch failure of one of its windows
 };
 
-// Windows [first, first + count) of one track: a batch. Batches never mix tracks and always start at
-// the same windows as embed_track's, because the kernels round differently with the batch size and
-// a track's vector must not depend on which tracks ran beside it or on the thread count.
+// Windows [first, first + count) of one track: a batch, cut where embed_track cuts them (see
+// embed_pipeline.h for why batches do not mix tracks).
 struct chunk {
     size_t item = 0;
     size_t first = 0;
