@@ -196,6 +196,10 @@ TEST_F(search_cli, table_output_and_errors) {
     r = run("similar " + model_flag() + " " + library_flag() + " 99999");
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("no track with id"), std::string::npos) << r.err;
+    // Past int64 (no rowid can be that large): the same message, not a parsing error.
+    r = run("similar " + model_flag() + " " + library_flag() + " 99999999999999999999999");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("no track with id 99999999999999999999999"), std::string::npos) << r.err;
     r = run("similar " + model_flag() + " " + library_flag() + " " + quoted(work_dir() / "missing.wav"));
     EXPECT_EQ(r.code, 1);
     r = run("search --help");

@@ -231,7 +231,10 @@ int run_similar(const parsed_args& args) {
     std::optional<catalog_entry> known;
     if (!what.empty() && std::all_of(what.begin(), what.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) &&
         !std::filesystem::exists(what)) {
-        known = cat.find(static_cast<int64_t>(std::stoll(what)), true);
+        // An id too large for int64 names no track either (ids are SQLite rowids).
+        const std::string digits = what.substr(std::min(what.find_first_not_of('0'), what.size() - 1));
+        const bool fits = digits.size() < 19 || (digits.size() == 19 && digits <= "9223372036854775807");
+        if (fits) known = cat.find(static_cast<int64_t>(std::stoll(digits)), true);
         if (!known) throw error("no track with id " + what + " in the library");
     } else {
         std::error_code ec;
