@@ -105,7 +105,9 @@ TEST(cli, embed_text_precisions_do_not_share_the_text_cache) {
 }
 
 TEST(cli, embed_text_prints_reference_vectors) {
-    auto r = run("embed-text --model " + golden_model() + " 'a dog barking at night' 'Dark cinematic string ensemble'");
+    test::temp_dir tmp;  // a cache of its own: the vectors must come from the model, not from a user's cache
+    auto r = run("embed-text --model " + golden_model() + " 'a dog barking at night' 'Dark cinematic string ensemble'",
+                 "XDG_CACHE_HOME=" + tmp.path.string());
     ASSERT_EQ(r.code, 0) << r.err;
     std::istringstream lines(r.out);
     std::string line;
@@ -117,7 +119,8 @@ TEST(cli, embed_text_prints_reference_vectors) {
 }
 
 TEST(cli, model_from_environment_variable) {
-    auto r = run("embed-text 'a dog barking at night'", "SONAVEC_MODEL=" + golden_model());
+    test::temp_dir tmp;
+    auto r = run("embed-text 'a dog barking at night'", "SONAVEC_MODEL=" + golden_model() + " XDG_CACHE_HOME=" + tmp.path.string());
     ASSERT_EQ(r.code, 0) << r.err;
     auto v = nlohmann::json::parse(r.out).get<std::vector<float>>();
     test::expect_embedding_close(v.data(), *test::open_golden("text/text0.safetensors")->find("embedding"), "env");

@@ -67,6 +67,10 @@ cli_result run_shell(const std::string& command) {
     return r;
 }
 
-cli_result run_cli(const std::string& args) { return run_shell(quoted(cli_path()) + " " + args); }
+cli_result run_cli(const std::string& args) {
+    // The scratch folder stands in for ~/.cache: a test must neither read vectors a user's text cache
+    // holds nor leave its own there.
+    return run_shell("XDG_CACHE_HOME=" + quoted(scratch_dir() / "cache") + " " + quoted(cli_path()) + " " + args);
+}
 
 }  // namespace sonavec::test

@@ -23,7 +23,7 @@ void write_file(const std::filesystem::path& path, const std::string& bytes);
 // A single-quoted shell word.
 std::string quoted(const std::filesystem::path& path);
 
-// `sonavec ARGS` with standard input from /dev/null.
+// `sonavec ARGS` with standard input from /dev/null and XDG_CACHE_HOME in the scratch folder.
 cli_result run_cli(const std::string& args);
 // Any shell command line, captured the same way.
 cli_result run_shell(const std::string& command);
