@@ -105,7 +105,7 @@ int run(const parsed_args& args) {
 
     const double b1 = median_ms(reps, [&] { eng->embed_audio_features(features.data(), 1); });
     std::vector<float> audio_fp32;
-    const double b8 = median_ms(std::max(1, reps / 2), [&] { audio_fp32 = eng->embed_audio_features(features.data(), 8); }) / 8;
+    const double b8 = median_ms(reps, [&] { audio_fp32 = eng->embed_audio_features(features.data(), 8); }) / 8;
     const double window_ms = median_ms(reps, [&] { eng->embed_audio_windows({std::span<const float>(wave)}); });
     const double rss_audio = peak_rss_mb();
 
@@ -129,7 +129,7 @@ int run(const parsed_args& args) {
         auto reduced = engine::open(p);
         reduced->preload(true, true);
         std::vector<float> audio, text;
-        const double ms = median_ms(std::max(1, reps / 2), [&] { audio = reduced->embed_audio_features(features.data(), 8); }) / 8;
+        const double ms = median_ms(reps, [&] { audio = reduced->embed_audio_features(features.data(), 8); }) / 8;
         const double tms = median_ms(reps * 4, [&] { text = reduced->embed_token_ids(ids, mask, 1, 12); });
         const double acos = lowest_cosine(audio, audio_fp32, reduced->dim());
         const double tcos = lowest_cosine(text, text_fp32, reduced->dim());
