@@ -6,7 +6,6 @@
 #include <string>
 
 #include "nn/attention_head.h"
-#include "nn/fast_math.h"
 #include "nn/thread_pool.h"
 #include "nn/ops.h"
 #include "util/config_json.h"

@@ -1,7 +1,5 @@
 #include "nn/fast_math.h"
 
-#include "nn/thread_pool.h"
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -41,10 +39,6 @@ void exp_fast(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = exp_one(x[i]);
 }
 
-void gelu_fast_inplace(float* x, int64_t n) {
-    compute_pool().parallel_for(n, 1 << 15, [x](int64_t begin, int64_t end) { gelu_fast_range(x, begin, end); });
-}
-
 namespace {
 
 // erfc(|z|) from Numerical Recipes' Chebyshev fit (relative error below 1.2e-7 for every z), so
@@ -73,24 +67,6 @@ void gelu_fast_range(float* x, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) x[i] = gelu_one(x[i]);
 }
 
-void gelu_fast_biased(float* x, const float* bias, int64_t n) {
-    for (int64_t i = 0; i < n; i++) x[i] = gelu_one(x[i] + bias[i]);
-}
-
-void softmax_rows_fast(float* x, int64_t rows, int64_t cols) {
-    for (int64_t r = 0; r < rows; r++) {
-        float* xr = x + r * cols;
-        float mx = xr[0];
-        for (int64_t i = 1; i < cols; i++) mx = std::max(mx, xr[i]);
-        for (int64_t i = 0; i < cols; i++) xr[i] -= mx;
-        exp_fast(xr, xr, cols);
-        float sum = 0;
-        for (int64_t i = 0; i < cols; i++) sum += xr[i];
-        const float inv = 1.0f / sum;
-        for (int64_t i = 0; i < cols; i++) xr[i] *= inv;
-    }
-}
-
 float sum_fast(const float* x, int64_t n) {
     constexpr int64_t lanes = 16;
     const int64_t whole = n - n % lanes;
@@ -101,34 +77,6 @@ float sum_fast(const float* x, int64_t n) {
     for (int64_t i = whole; i < n; i++) sum += x[i];
     for (int64_t j = 0; j < lanes; j++) sum += part[j];
     return sum;
-}
-
-void softmax_rows_added(float* x, int64_t rows, int64_t cols, const float* bias, const float* mask) {
-    // The max in 16 lanes too, for the same reason as sum_fast.
-    constexpr int64_t lanes = 16;
-    const int64_t whole = cols - cols % lanes;
-    for (int64_t r = 0; r < rows; r++) {
-        float* xr = x + r * cols;
-        const float* br = bias + r * cols;
-        if (mask) {
-            const float* mr = mask + r * cols;
-            for (int64_t i = 0; i < cols; i++) xr[i] = xr[i] + br[i] + mr[i];
-        } else {
-            for (int64_t i = 0; i < cols; i++) xr[i] += br[i];
-        }
-        float mx = xr[0];
-        if (whole > 0) {
-            float part[lanes];
-            for (int64_t j = 0; j < lanes; j++) part[j] = xr[j];
-            for (int64_t i = lanes; i < whole; i += lanes)
-                for (int64_t j = 0; j < lanes; j++) part[j] = part[j] > xr[i + j] ? part[j] : xr[i + j];
-            for (int64_t j = 0; j < lanes; j++) mx = std::max(mx, part[j]);
-        }
-        for (int64_t i = whole; i < cols; i++) mx = std::max(mx, xr[i]);
-        for (int64_t i = 0; i < cols; i++) xr[i] = exp_one(xr[i] - mx);
-        const float inv = 1.0f / sum_fast(xr, cols);
-        for (int64_t i = 0; i < cols; i++) xr[i] *= inv;
-    }
 }
 
 }  // namespace sonavec

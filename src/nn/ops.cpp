@@ -70,15 +70,10 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 }
 
 void linear(const float* x, int64_t rows, int64_t in, const float* w, const float* bias, int64_t out, float* y) {
-    linear_into(x, rows, in, w, bias, out, y, out);
-}
-
-void linear_into(const float* x, int64_t rows, int64_t in, const float* w, const float* bias, int64_t out, float* y,
-                 int64_t ldy) {
     // oneDNN adds the bias in its output pass, so y is written once and never read.
     const auto part = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
         transposed_b_matmul(r1 - r0, c1 - c0, in, x + r0 * in, in, w + c0 * in, in, bias ? bias + c0 : nullptr, false,
-                            y + r0 * ldy + c0, ldy);
+                            y + r0 * out + c0, out);
     };
     thread_pool& pool = compute_pool();
     if (rows <= 0 || out <= 0) return;
@@ -112,10 +107,6 @@ void layer_norm_rows(const float* x, int64_t first_row, int64_t end_row, int64_t
         const float inv = 1.0f / std::sqrt(var / static_cast<float>(dim) + eps);
         for (int64_t i = 0; i < dim; i++) yr[i] = (xr[i] - mean) * inv * gamma[i] + beta[i];
     }
-}
-
-void gelu_inplace(float* x, int64_t n) {
-    for (int64_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
 }
 
 void relu_inplace(float* x, int64_t n) {

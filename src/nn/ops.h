@@ -20,9 +20,6 @@ void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
 
 // y[rows,out] = x[rows,in] * w[out,in]^T + bias[out]   (PyTorch nn.Linear layout; bias may be null)
 void linear(const float* x, int64_t rows, int64_t in, const float* w, const float* bias, int64_t out, float* y);
-// The same into rows ldy apart (a column slice of a wider output).
-void linear_into(const float* x, int64_t rows, int64_t in, const float* w, const float* bias, int64_t out, float* y,
-                 int64_t ldy);
 
 // Normalises each row of x[rows,dim] over dim, then scales by gamma and shifts by beta. y may equal x.
 void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, const float* beta, float eps,
@@ -32,7 +29,6 @@ void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, c
 void layer_norm_rows(const float* x, int64_t first_row, int64_t end_row, int64_t dim, const float* gamma,
                      const float* beta, float eps, float* y);
 
-void gelu_inplace(float* x, int64_t n);  // exact erf GELU, as torch.nn.functional.gelu
 void relu_inplace(float* x, int64_t n);
 void tanh_inplace(float* x, int64_t n);
 void softmax_rows(float* x, int64_t rows, int64_t cols);  // numerically stable, in place

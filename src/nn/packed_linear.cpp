@@ -21,9 +21,7 @@ namespace {
 
 // Below this many multiply-adds a product runs on one thread: splitting costs more than it saves.
 constexpr int64_t parallel_min_work = 1 << 18;
-constexpr int64_t slice_align = 16;  // columns: one AVX-512 vector of float32 outputs
 constexpr float int8_max = 127.0f;
-
 constexpr float uint8_max = 255.0f;
 
 matmul_type element_type(precision p) {
@@ -48,30 +46,7 @@ inline float round_even(float v) {
     return (v + magic) - magic;
 }
 
-// In 16 float lanes: a float max over one accumulator does not vectorise without -ffast-math.
-float abs_max(const float* x, int64_t n) {
-    constexpr int64_t lanes = 16;
-    float m[lanes] = {};
-    int64_t i = 0;
-    for (; i + lanes <= n; i += lanes)
-        for (int64_t j = 0; j < lanes; j++) m[j] = std::max(m[j], std::fabs(x[i + j]));
-    float out = 0.0f;
-    for (; i < n; i++) out = std::max(out, std::fabs(x[i]));
-    for (int64_t j = 0; j < lanes; j++) out = std::max(out, m[j]);
-    return out;
-}
-
-// Symmetric int8 of one row: q = round(x / scale), scale = max|x| / 127 (1 for an all-zero row).
-float quantize_row(const float* x, int64_t n, int8_t* q) {
-    const float m = abs_max(x, n);
-    const float scale = m > 0.0f ? m / int8_max : 1.0f;
-    const float inv = m > 0.0f ? int8_max / m : 0.0f;
-    for (int64_t i = 0; i < n; i++)
-        q[i] = static_cast<int8_t>(static_cast<int32_t>(std::min(std::max(round_even(x[i] * inv), -int8_max), int8_max)));
-    return scale;
-}
-
-// In 16 float lanes, as abs_max.
+// In 16 float lanes: a float min or max over one accumulator does not vectorise without -ffast-math.
 void min_max(const float* x, int64_t n, float& lo, float& hi) {
     constexpr int64_t lanes = 16;
     float l[lanes], h[lanes];
@@ -91,6 +66,18 @@ void min_max(const float* x, int64_t n, float& lo, float& hi) {
         lo = std::min(lo, l[j]);
         hi = std::max(hi, h[j]);
     }
+}
+
+// Symmetric int8 of one row: q = round(x / scale), scale = max|x| / 127 (1 for an all-zero row).
+float quantize_row(const float* x, int64_t n, int8_t* q) {
+    float lo, hi;
+    min_max(x, n, lo, hi);
+    const float m = std::max(-lo, hi);
+    const float scale = m > 0.0f ? m / int8_max : 1.0f;
+    const float inv = m > 0.0f ? int8_max / m : 0.0f;
+    for (int64_t i = 0; i < n; i++)
+        q[i] = static_cast<int8_t>(static_cast<int32_t>(std::min(std::max(round_even(x[i] * inv), -int8_max), int8_max)));
+    return scale;
 }
 
 // An activation row as unsigned bytes over its own range: x ~ low + step * q, q in [0, 255]. The
@@ -158,13 +145,12 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
 
     const matmul_type type = element_type(p);
     try {
-        bytes_ = packed_matmul_weights_size(type, out_, in_);
+        packed_ = arena_bytes(packed_matmul_weights_size(type, out_, in_));
         block_cols_ = packed_matmul_column_block(type, out_, in_, block_bytes_);
     } catch (const dnnl::error& e) {
         throw error(std::string("precision ") + precision_name(p) + " is not available on this CPU (oneDNN: " +
                     e.what() + ")");
     }
-    packed_ = arena_bytes(bytes_);
 
     // One range of whole blocks per thread; a range must itself pack as the narrower matrix it is.
     const int64_t threads = std::max(1, compute_threads());
@@ -236,7 +222,17 @@ void packed_linear::pack(const void* plain) {
     });
 }
 
-size_t packed_linear::packed_bytes() const { return bytes_; }
+matmul_shape packed_linear::product(int64_t rows, int64_t cols) const {
+    matmul_shape shape;
+    shape.m = rows;
+    shape.n = cols;
+    shape.k = in_;
+    shape.lda = in_;
+    shape.ldc = cols;
+    shape.type = element_type(precision_);
+    shape.packed_b = true;
+    return shape;
+}
 
 const void* packed_linear::convert(const float* x, int64_t rows, std::vector<std::byte>& buffer,
                                    std::vector<float>& row_range) const {
@@ -296,14 +292,7 @@ void packed_linear::finish(const float* sums, int64_t ld, int64_t rows, column_r
 
 void packed_linear::run_columns(const void* x, const float* row_range, int64_t rows, column_range c, float* y,
                                 int64_t ldy, bool accumulate) const {
-    matmul_shape shape;
-    shape.m = rows;
-    shape.n = c.cols;
-    shape.k = in_;
-    shape.lda = in_;
-    shape.ldc = c.cols;
-    shape.type = element_type(precision_);
-    shape.packed_b = true;
+    matmul_shape shape = product(rows, c.cols);
     // Float products add the bias and GELU in oneDNN's output pass, as the dense path does, so a row's
     // result does not depend on which path ran it.
     const bool int8 = precision_ == precision::int8;
@@ -327,14 +316,7 @@ void packed_linear::apply_serial(const float* x, int64_t rows, float* y, int64_t
         run_columns(xc, row_range.data(), rows, all, y, ldy, accumulate);
         return;
     }
-    matmul_shape shape;
-    shape.m = rows;
-    shape.n = out_;
-    shape.k = in_;
-    shape.lda = in_;
-    shape.ldc = out_;
-    shape.type = element_type(precision_);
-    shape.packed_b = true;
+    matmul_shape shape = product(rows, out_);
     if (precision_ == precision::int8) {
         onednn_matmul(shape, xc, packed_.get(), nullptr, y);
         finish(y, out_, rows, all, row_range.data(), y, ldy, false, true);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/onednn_matmul.h"
 #include "nn/weights.h"
 #include "sonavec/precision.h"
 
@@ -33,8 +34,6 @@ public:
 
     int64_t in() const { return in_; }
     int64_t out() const { return out_; }
-    precision format() const { return precision_; }
-    size_t packed_bytes() const;
 
     // y[rows, out] (rows ldy apart) = x[rows, in] W^T + bias (then GELU), plus the old y when accumulate
     // (not with GELU).
@@ -51,6 +50,8 @@ private:
     // bias_and_gelu, written to y (or added to it when accumulate).
     void finish(const float* sums, int64_t ld, int64_t rows, column_range c, const float* row_range, float* y,
                 int64_t ldy, bool accumulate, bool bias_and_gelu) const;
+    // The product of `rows` converted rows with `cols` packed columns, written densely.
+    matmul_shape product(int64_t rows, int64_t cols) const;
     // y columns c = x (converted) times those columns of W^T, through a dense scratch block.
     void run_columns(const void* x, const float* row_range, int64_t rows, column_range c, float* y, int64_t ldy,
                      bool accumulate) const;
@@ -64,7 +65,6 @@ private:
     precision precision_ = precision::fp32;
     bool gelu_ = false;
     std::shared_ptr<std::byte> packed_;  // W^T [in, out] in oneDNN's packed layout
-    size_t bytes_ = 0;
     int64_t block_cols_ = 0;   // columns per packed block; 0: the layout cannot be cut into column ranges
     size_t block_bytes_ = 0;
     std::vector<column_range> thread_columns_;  // one range per compute thread, for products with few rows
