@@ -1,10 +1,10 @@
 // The sonavec command as a user runs it: help on every command, exit codes, and real results.
-#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/wait.h>
+#include <unistd.h>
 
+#include "cli_run.h"
 #include "hub_server.h"
 #include "test_data.h"
 
@@ -13,30 +13,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct result {
-    int code = -1;
-    std::string out, err;
-};
+using result = test::cli_result;
 
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
+// sonavec with the given environment assignments (and no other, unlike test::run_cli: these tests set
+// their own caches or none).
 result run(const std::string& args, const std::string& env = "") {
-    const fs::path dir = fs::temp_directory_path();
-    const auto out = dir / ("sonavec_cli_out_" + std::to_string(getpid()));
-    const auto err = dir / ("sonavec_cli_err_" + std::to_string(getpid()));
-    const std::string cmd = env + " " + test::cli_path().string() + " " + args + " >" + out.string() + " 2>" +
-                            err.string() + " </dev/null";
-    const int status = std::system(cmd.c_str());
-    result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_all(out);
-    r.err = read_all(err);
-    return r;
+    return test::run_shell(env + " " + test::quoted(test::cli_path()) + " " + args);
 }
 
 std::string golden_model() { return (test::golden_dir() / "model").string(); }

@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sstream>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "hub/model_cache.h"
 #include "hub/sha256.h"
 #include "util/error.h"
+#include "cli_run.h"
 #include "hub_server.h"
 #include "test_data.h"
 
@@ -26,13 +26,6 @@ using sonavec::test::temp_dir;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
@@ -91,7 +84,7 @@ struct hub_fixture : ::testing::Test {
 
     void expect_same(const fs::path& dir, const std::string& file) const {
         ASSERT_TRUE(fs::exists(dir / file)) << file;
-        EXPECT_TRUE(read_file(dir / file) == read_file(served / file)) << file << " differs from the source";
+        EXPECT_TRUE(test::read_file(dir / file) == test::read_file(served / file)) << file << " differs from the source";
         EXPECT_FALSE(fs::exists(dir / (file + ".part"))) << file;
     }
 };

@@ -1,12 +1,12 @@
 #include "hub_server.h"
 
-#include <fstream>
 #include <poll.h>
 #include <signal.h>
-#include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "cli_run.h"
 
 namespace fs = std::filesystem;
 
@@ -61,11 +61,6 @@ hub_server::~hub_server() {
     waitpid(pid_, nullptr, 0);
 }
 
-std::string hub_server::log() const {
-    std::ifstream in(log_, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+std::string hub_server::log() const { return read_file(log_); }
 
 }  // namespace sonavec::test
