@@ -5,6 +5,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   libopenblas-dev            # matrix products
   libdnnl-dev                # oneDNN: the towers' AVX-512 matrix products
+  ocl-icd-opencl-dev opencl-headers  # oneDNN's CMake config looks for OpenCL (its GPU runtime)
   libcurl4-openssl-dev       # model downloads from the Hub
   nlohmann-json3-dev         # config.json / vocab.json / CLI JSON
   libpcre2-dev               # GPT-2 pre-tokenisation regex with Unicode classes
