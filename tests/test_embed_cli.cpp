@@ -375,7 +375,13 @@ TEST(embed_cli, bad_usage_exits_2) {
           "embed " + m + " --window ten " + wav, "embed " + m + " --windows full --hop 0 " + wav,
           "embed " + m + " --hop 2 " + wav, "embed " + m + " --max-seconds 0 " + wav,
           "embed " + m + " --threads 0 " + wav, "embed " + m + " --format npy " + wav,
-          "embed " + m + " --per-window " + wav, "embed " + m + " --no-such-option " + wav}) {
+          "embed " + m + " --per-window " + wav, "embed " + m + " --no-such-option " + wav,
+          // the documented bounds: a 1e-300 s window once planned windows until memory ran out, and
+          // 100000 threads took 2.4 GB before failing with a bare system error
+          "embed " + m + " --window 1e-300 " + wav, "embed " + m + " --window 0.4 " + wav,
+          "embed " + m + " --windows full --hop 1e-300 " + wav, "embed " + m + " --windows full --hop 0.05 " + wav,
+          "embed " + m + " --windows full --hop 3601 " + wav, "embed " + m + " --max-seconds 604801 " + wav,
+          "embed " + m + " --max-seconds inf " + wav, "embed " + m + " --threads 100000 " + wav}) {
         auto r = run(args);
         EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
         EXPECT_NE(r.err.find("usage: sonavec embed"), std::string::npos) << args << "\n" << r.err;

@@ -108,7 +108,7 @@ TEST(window_plan, full_with_overlap_stops_at_the_first_window_that_reaches_the_e
 TEST(window_plan, full_window_count_over_a_long_track) {
     auto p = plan(window_plan_kind::full);
     p.window_seconds = 2.0;
-    p.max_seconds = 1e6;
+    p.max_seconds = 1e5;
     auto w = plan_windows(p, 3600.0);
     ASSERT_EQ(w.size(), 1800u);
     expect_window(w.back(), 3598.0, 2.0);  // starts are exact multiples of the hop, not a drifting sum
@@ -146,17 +146,17 @@ TEST(window_plan, defaults_follow_the_towers_input_length) {
 
 TEST(window_plan, bad_parameters_are_refused_with_a_reason) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (double bad : {0.0, -1.0, nan, 10.5}) {
+    for (double bad : {0.0, -1.0, nan, 10.5, 0.49, 1e-300}) {
         auto p = plan(window_plan_kind::seed);
         p.window_seconds = bad;
         EXPECT_THROW(plan_windows(p, 100.0), error) << bad;
     }
-    for (double bad : {0.0, -2.0, nan}) {
+    for (double bad : {0.0, -2.0, nan, 0.09, 1e-300, 3601.0}) {
         auto p = plan(window_plan_kind::full);
         p.hop_seconds = bad;
         EXPECT_THROW(plan_windows(p, 100.0), error) << bad;
     }
-    for (double bad : {0.0, -300.0, nan}) {
+    for (double bad : {0.0, -300.0, nan, 604801.0, std::numeric_limits<double>::infinity()}) {
         auto p = plan(window_plan_kind::full);
         p.max_seconds = bad;
         EXPECT_THROW(plan_windows(p, 100.0), error) << bad;
@@ -177,6 +177,26 @@ TEST(window_plan, bad_parameters_are_refused_with_a_reason) {
     } catch (const error& e) {
         EXPECT_NE(std::string(e.what()).find("exceeds"), std::string::npos) << e.what();
     }
+}
+
+TEST(window_plan, bounds_are_inclusive_and_a_plan_has_at_most_max_plan_windows) {
+    auto p = plan(window_plan_kind::full);
+    p.window_seconds = min_window_seconds;
+    p.hop_seconds = min_hop_seconds;
+    p.max_seconds = max_analysed_seconds;
+    EXPECT_NO_THROW(p.validate());
+    // Just under 10 000 s at a 0.1 s hop is at the cap; a second more is refused, naming the fix.
+    const size_t at_cap = plan_windows(p, 9999.95).size();
+    EXPECT_LE(at_cap, max_plan_windows);
+    EXPECT_GT(at_cap, max_plan_windows - 10);
+    try {
+        plan_windows(p, 10001.0);
+        FAIL() << "a plan of over " << max_plan_windows << " windows was accepted";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("longer hop"), std::string::npos) << e.what();
+    }
+    p.hop_seconds = max_hop_seconds;
+    EXPECT_EQ(plan_windows(p, 7200.0).size(), 2u);
 }
 
 TEST(window_plan, an_empty_track_has_no_windows) {

@@ -4,9 +4,11 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
-#include <unordered_map>
 
 #include "util/error.h"
 
@@ -14,19 +16,51 @@ namespace sonavec {
 
 namespace {
 
-struct pending_track {
-    prepared_track prepared;
-    std::vector<float> vectors;  // [windows, dim], filled as batches finish
-    size_t remaining = 0;        // windows not embedded yet
-    std::string error;           // the first batch failure of one of its windows
+// A batch's windows and their vectors, embedded before the batches ahead of it.
+struct embedded_batch {
+    std::vector<window_embedding> windows;
+    std::vector<float> vectors;  // [windows, dim]
 };
 
-// Windows [first, first + count) of one track: a batch, cut where embed_track cuts them (see
-// embed_pipeline.h for why batches do not mix tracks).
-struct chunk {
-    size_t item = 0;
-    size_t first = 0;
-    size_t count = 0;
+// A track whose batches are being read and embedded.
+struct open_track {
+    open_track(size_t i, prepared_track p, int64_t dim, bool keep) : item(i), source(std::move(p)), mean(dim, keep) {}
+    size_t item;
+    prepared_track source;
+    size_t next_batch = 0;  // the next batch to read
+    bool reading = false;   // a worker is in source.read (the decoder is not shared)
+    size_t in_flight = 0;   // batches read and not yet added to the mean
+    size_t added = 0;       // batches added to the mean, in order
+    std::map<size_t, embedded_batch> early;  // embedded out of order, waiting for the ones before
+    track_mean mean;
+    std::string error;  // the first failure: no further batch is read
+
+    bool readable() const { return !reading && error.empty() && next_batch < source.batch_count; }
+    bool finished() const {
+        return !reading && in_flight == 0 && (!error.empty() || next_batch == source.batch_count);
+    }
+
+    // Batch b's vectors, or its failure; adds whatever is now next in order to the mean.
+    void deliver(size_t b, embedded_batch batch, const std::string& failure) {
+        in_flight--;
+        if (!error.empty()) return;
+        if (!failure.empty()) {
+            error = failure;
+            early.clear();
+            return;
+        }
+        early.emplace(b, std::move(batch));
+        try {
+            for (auto it = early.find(added); it != early.end(); it = early.find(added)) {
+                mean.add(std::move(it->second.windows), it->second.vectors.data());
+                early.erase(it);
+                added++;
+            }
+        } catch (const std::exception& e) {
+            error = e.what();
+            early.clear();
+        }
+    }
 };
 
 }  // namespace
@@ -34,48 +68,72 @@ struct chunk {
 void run_embed_pipeline(const engine& eng, size_t count, const embed_pipeline_params& params, const prepare_fn& prepare,
                         const track_done_fn& done) {
     const int64_t dim = eng.dim();
-    const size_t batch_windows = track_batch_windows;
+    const size_t max_open = static_cast<size_t>(std::max(1, params.workers));
     std::mutex mutex;
     std::condition_variable changed;
     size_t next_item = 0;
-    int preparing = 0;
-    std::deque<chunk> ready;  // chunks whose features wait for the tower, in item order
-    std::unordered_map<size_t, pending_track> pending;
+    size_t preparing = 0;
+    std::deque<std::unique_ptr<open_track>> open;  // in item order; a track leaves when it is finished
     std::exception_ptr fatal;
     bool stop = false;
 
-    // Runs outside the lock: the chunk through the tower, its vectors back to their track.
-    auto infer = [&](const chunk& c, std::unique_lock<std::mutex>& lock) {
-        const pending_track& p = pending.at(c.item);
-        const size_t per = p.prepared.features.size() / p.prepared.track.windows.size();
-        const float* features = p.prepared.features.data() + c.first * per;  // stable while the track is pending
+    // With the lock held: a finished track leaves `open` and is reported outside the lock.
+    auto report_if_finished = [&](open_track* t, std::unique_lock<std::mutex>& lock) {
+        if (!t->finished()) return;
+        const auto it = std::find_if(open.begin(), open.end(), [&](const auto& o) { return o.get() == t; });
+        std::unique_ptr<open_track> owned = std::move(*it);
+        open.erase(it);
+        changed.notify_all();  // room for another track
         lock.unlock();
-        std::vector<float> vectors;
+        track_embedding track;
+        track.path = owned->source.path;
+        track.info = owned->source.info;
+        std::string failure = owned->error;
+        if (failure.empty()) {
+            try {
+                owned->mean.finish(track);
+            } catch (const std::exception& e) {
+                failure = e.what();
+            }
+        }
+        const size_t item = owned->item;
+        owned.reset();  // closes the decoder
+        done(item, failure.empty() ? &track : nullptr, failure);
+        lock.lock();
+    };
+
+    // With the lock held: reads t's next batch, then runs it through the tower outside the lock.
+    auto read_and_embed = [&](open_track* t, std::unique_lock<std::mutex>& lock) {
+        const size_t b = t->next_batch++;
+        t->reading = true;
+        t->in_flight++;
+        lock.unlock();
+        embedded_batch out;
         std::string failure;
+        window_batch batch;
         try {
-            vectors = eng.embed_audio_features(features, static_cast<int64_t>(c.count));
+            batch = t->source.read(b);
         } catch (const std::exception& e) {
             failure = e.what();
         }
         lock.lock();
-        pending_track& t = pending.at(c.item);
-        if (failure.empty()) std::copy(vectors.begin(), vectors.end(), t.vectors.begin() + static_cast<long>(c.first * dim));
-        else if (t.error.empty()) t.error = failure;
-        t.remaining -= c.count;
-        if (t.remaining > 0) return;
-        pending_track finished = std::move(t);
-        pending.erase(c.item);
+        t->reading = false;
+        changed.notify_all();  // the track's next batch can be read
         lock.unlock();
-        track_embedding& track = finished.prepared.track;
-        if (finished.error.empty()) {
+        if (failure.empty() && !batch.windows.empty()) {
             try {
-                finish_track(track, finished.vectors.data(), dim, params.keep_window_vectors);
+                const std::vector<float> features =
+                    eng.audio_features(std::vector<std::span<const float>>(batch.samples.begin(), batch.samples.end()));
+                batch.samples.clear();
+                out.vectors = eng.embed_audio_features(features.data(), static_cast<int64_t>(batch.windows.size()));
+                out.windows = std::move(batch.windows);
             } catch (const std::exception& e) {
-                finished.error = e.what();
+                failure = e.what();
             }
         }
-        done(c.item, finished.error.empty() ? &track : nullptr, finished.error);
         lock.lock();
+        t->deliver(b, std::move(out), failure);
+        report_if_finished(t, lock);
     };
 
     auto work = [&] {
@@ -83,15 +141,14 @@ void run_embed_pipeline(const engine& eng, size_t count, const embed_pipeline_pa
         try {
             for (;;) {
                 if (stop || (params.cancel && *params.cancel)) break;
-                // The tower first, so that few prepared tracks wait and a long track's chunks spread
-                // over the workers.
-                if (!ready.empty()) {
-                    const chunk c = ready.front();
-                    ready.pop_front();
-                    infer(c, lock);
+                // An open track's next batch first, so that few tracks are open and a long track's
+                // batches spread over the workers.
+                const auto readable = std::find_if(open.begin(), open.end(), [](const auto& o) { return o->readable(); });
+                if (readable != open.end()) {
+                    read_and_embed(readable->get(), lock);
                     continue;
                 }
-                if (next_item < count) {
+                if (next_item < count && open.size() + preparing < max_open) {
                     const size_t item = next_item++;
                     preparing++;
                     lock.unlock();
@@ -105,24 +162,18 @@ void run_embed_pipeline(const engine& eng, size_t count, const embed_pipeline_pa
                     }
                     lock.lock();
                     preparing--;
-                    if (p && p->track.windows.empty()) {
+                    if (p && p->batch_count == 0) {
                         lock.unlock();
                         done(item, nullptr, "no audio could be decoded");
                         lock.lock();
                     } else if (p) {
-                        const size_t windows = p->track.windows.size();
-                        pending_track& t = pending[item];
-                        t.vectors.resize(windows * static_cast<size_t>(dim));
-                        t.remaining = windows;
-                        t.prepared = std::move(*p);
-                        for (size_t first = 0; first < windows; first += batch_windows)
-                            ready.push_back({item, first, std::min(batch_windows, windows - first)});
+                        open.push_back(std::make_unique<open_track>(item, std::move(*p), dim, params.keep_window_vectors));
                     }
                     changed.notify_all();
                     continue;
                 }
-                if (preparing == 0) break;  // nothing left to prepare or embed
-                changed.wait(lock);           // another worker's track will bring chunks
+                if (next_item >= count && preparing == 0 && open.empty()) break;  // all done
+                changed.wait(lock);  // another worker's read or track brings work
             }
         } catch (...) {
             if (!lock.owns_lock()) lock.lock();

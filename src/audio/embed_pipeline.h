@@ -1,10 +1,11 @@
 // Many tracks through the audio tower on a few threads, one core each (no thread oversubscribes the
-// cores: each worker runs the tower with one compute thread). A worker decodes and computes the
-// features of the next track while the others run the tower, and a long track's batches of windows
-// spread over the workers. Batches hold one track's windows: on one core the tower costs as much per
-// window at batch 8 as at batch 1 (78.6 vs 73.2 ms, `sonavec bench --threads 1`), so batching windows
-// of several tracks would gain nothing, while one track per batch keeps its vector independent of the
-// tracks beside it and of the thread count by construction.
+// cores: each worker runs the tower with one compute thread). A worker reads (decodes) the next batch
+// of windows while the others run the tower, and a long track's batches spread over the workers.
+// Memory is bounded whatever the tracks' lengths and plans: a worker holds one batch of samples and
+// features at a time, and at most `workers` tracks are open. Batches hold one track's windows: on one
+// core the tower costs as much per window at batch 8 as at batch 1 (78.6 vs 73.2 ms, `sonavec bench
+// --threads 1`), so batching windows of several tracks would gain nothing, while one track per batch
+// keeps its vector independent of the tracks beside it and of the thread count by construction.
 //
 //   embed_pipeline_params p;  p.workers = 2;
 //   run_embed_pipeline(eng, files.size(), p,
@@ -27,8 +28,8 @@ struct embed_pipeline_params {
     const std::atomic<bool>* cancel = nullptr;  // when set, workers stop after what they are doing
 };
 
-// Called on a worker for item i: the prepared track, or nothing when the item needs no tower (the
-// callback has dealt with it). A file that cannot be read should be caught and reported by the callback;
+// Called on a worker for item i: the opened track, or nothing when the item needs no tower (the
+// callback has dealt with it). Its reader is called for batches in order, never by two threads at once. A file that cannot be read should be caught and reported by the callback;
 // anything thrown stops the run and is rethrown by run_embed_pipeline once the workers have stopped.
 using prepare_fn = std::function<std::optional<prepared_track>(size_t i)>;
 // Called on a worker once per prepared item: its embedding, or null and the reason it failed.

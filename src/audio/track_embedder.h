@@ -1,4 +1,6 @@
 // One vector per audio file: decode, plan the analysis windows, embed them in batches, and average.
+// A track's windows stream through the tower a batch at a time, so that memory depends neither on the
+// track's length nor on the window plan: at most one batch of samples per thread is held.
 //
 //   track_embed_params p;                         // seed plan: 3 x 7 s
 //   track_embedding t = embed_track(*eng, "song.flac", p);
@@ -6,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "audio/audio_decoder.h"
@@ -35,20 +38,45 @@ struct track_embed_params {
 // Throws sonavec::error with the reason when the file cannot be decoded or holds no audio.
 track_embedding embed_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params);
 
-// Windows per call of the audio tower: bounds its scratch memory per thread (a full plan over a long
-// track has dozens of windows).
+// Windows per call of the audio tower, and per read of a track: bounds the samples and scratch memory
+// each thread holds.
 constexpr size_t track_batch_windows = 4;
 
-// A track decoded and turned into the tower's input (embed_track in steps, for embed_pipeline.h).
-struct prepared_track {
-    track_embedding track;        // path, info and windows; no vectors yet
-    std::vector<float> features;  // log-mel features, [track.windows.size(), frames, mels]
+// The windows of one batch that hold audio, decoded: a window past the real end of a file whose
+// container overstates its duration holds nothing and is left out.
+struct window_batch {
+    std::vector<window_embedding> windows;    // spans; vectors empty
+    std::vector<std::vector<float>> samples;  // mono at the engine's rate, one per window
 };
-// Throws sonavec::error with the reason when the file cannot be decoded or holds no audio.
+
+// A track opened for embedding (embed_track in steps, for embed_pipeline.h): its info and a reader of
+// its planned windows, track_batch_windows at a time.
+struct prepared_track {
+    std::filesystem::path path;
+    audio_info info;
+    size_t batch_count = 0;                            // planned batches (the last may be short)
+    std::function<window_batch(size_t batch)> read;    // batches 0..batch_count-1, one call at a time
+};
+// Opens the decoder and plans the windows; decodes nothing yet. Throws sonavec::error with the reason
+// when the file cannot be opened, holds no audio, or its plan has too many windows.
 prepared_track prepare_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params);
-// Sets the track's vector (and its windows' when keep_window_vectors) from its windows' vectors
-// [windows, dim]; throws sonavec::error when one is not finite.
-void finish_track(track_embedding& track, const float* window_vectors, int64_t dim, bool keep_window_vectors);
+
+// The track's vector from its windows' vectors, added a batch at a time in window order: the sum is
+// kept in double, so the result is the same however the batches were computed.
+class track_mean {
+public:
+    track_mean(int64_t dim, bool keep_window_vectors);
+    // vectors: [windows.size(), dim]; throws sonavec::error when one is not finite.
+    void add(std::vector<window_embedding> windows, const float* vectors);
+    // The windows and their L2-normalised mean; throws when no window held audio.
+    void finish(track_embedding& track);
+
+private:
+    int64_t dim_;
+    bool keep_;
+    std::vector<double> sum_;
+    std::vector<window_embedding> windows_;
+};
 
 // The tower's input length in seconds (window_samples / sample_rate).
 double engine_window_seconds(const engine& eng);

@@ -17,6 +17,14 @@ enum class window_plan_kind {
     first,  // one window from the start (what the reference does with a clip)
 };
 
+// Bounds on a plan (README "Window plans"): shorter windows are mostly repeat-padding, a finer hop adds
+// windows that say nothing new, and a container claiming more than a week is lying (audio_decoder).
+constexpr double min_window_seconds = 0.5;
+constexpr double min_hop_seconds = 0.1;
+constexpr double max_hop_seconds = 3600;
+constexpr double max_analysed_seconds = 7 * 24 * 3600.0;
+constexpr size_t max_plan_windows = 100000;  // per track: 10 hours at a 0.36 s hop
+
 struct window_plan_params {
     window_plan_kind kind = window_plan_kind::seed;
     std::optional<double> window_seconds;  // unset: 7 s for seed, the tower's input length otherwise
@@ -25,7 +33,7 @@ struct window_plan_params {
     double max_window_seconds = 10;        // the audio tower's input length; longer windows would be cut
     double min_tail_seconds = 1;           // full: a final partial window shorter than this is dropped
 
-    // Throws sonavec::error naming the first bad parameter.
+    // Throws sonavec::error naming the first bad parameter and its bounds.
     void validate() const;
     double effective_window_seconds() const;
     double effective_hop_seconds() const;
@@ -42,7 +50,8 @@ std::string window_plan_kind_name(window_plan_kind kind);
 
 // The windows of a track of duration_seconds (> 0), in time order. A track (or its analysed part)
 // no longer than one window gives a single window holding all of it: the feature extractor
-// repeat-pads it to the tower's input length.
+// repeat-pads it to the tower's input length. Throws sonavec::error when the plan would have more than
+// max_plan_windows windows.
 std::vector<analysis_window> plan_windows(const window_plan_params& params, double duration_seconds);
 
 }  // namespace sonavec

@@ -77,7 +77,7 @@ double lowest_cosine(const std::vector<float>& a, const std::vector<float>& b, i
 int run(const parsed_args& args) {
     const std::filesystem::path model = args.has("--model") ? std::filesystem::path(args.get("--model"))
                                                             : full_size_random_model();
-    const int threads = args.get_int("--threads", 2);
+    const int threads = threads_arg(args, 2);
     const int reps = std::max(1, args.get_int("--reps", 5));
 
     engine_params p = engine_default_params();

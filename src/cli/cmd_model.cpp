@@ -55,7 +55,7 @@ int run_info(const parsed_args& args) {
     const auto dir = resolve_model_dir(args.get("--model"));
     engine_params p = engine_default_params();
     p.model_dir = dir;
-    p.threads = args.get_int("--threads", 0);
+    p.threads = threads_arg(args, 0);
     auto eng = engine::open(p);
     std::printf("model      %s\n", dir.string().c_str());
     std::printf("embedding  %lld dimensions, audio %lld Hz, %lld samples per window\n",

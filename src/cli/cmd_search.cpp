@@ -151,7 +151,7 @@ int search_and_print(const catalog& cat, const std::vector<float>& query, const 
     const int64_t k = request.k;
     // The index (its build, and a large exact scan) splits over the compute pool.
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    set_compute_threads(std::max(1, args.get_int("--threads", cores)));
+    set_compute_threads(threads_arg(args, cores));
     const vector_index idx = open_library_index(cat, request.index);
     if (idx.size() > 0 && static_cast<int64_t>(query.size()) != idx.dim())
         throw error("the query has " + std::to_string(query.size()) + " dimensions and the library's vectors " +
@@ -252,7 +252,7 @@ int run_similar(const parsed_args& args) {
 
     // Not in the library: embed it now, the default way.
     engine_params p = engine_default_params();
-    p.threads = args.get_int("--threads", 0);
+    p.threads = threads_arg(args, 0);
     p.products = request.products;
     p.model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
     const auto eng = engine::open(p);

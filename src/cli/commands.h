@@ -33,6 +33,10 @@ command prune_command();
 // Options most commands share.
 option_spec model_option();    // --model DIR
 option_spec threads_option();  // --threads N
+// --threads N, checked: from 1 to max_threads() (more threads than 4 per core add only memory and
+// contention); `fallback` when absent (0 = all cores, for the engine).
+int threads_arg(const parsed_args& args, int fallback);
+int max_threads();
 option_spec precision_option();  // --precision fp32|bf16|int8
 // The number format of the engine's matrix products that --precision names (default fp32); any other
 // name is a usage error listing the accepted ones. Every command that embeds with the model takes it.

@@ -1,5 +1,7 @@
 #include "cli/commands.h"
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 
 #include "hub/model_cache.h"
 #include "library/text_cache.h"
@@ -11,7 +13,20 @@ option_spec model_option() {
     return {"--model", "DIR", "model directory (default: $SONAVEC_MODEL, else the cached laion/clap-htsat-unfused)"};
 }
 
-option_spec threads_option() { return {"--threads", "N", "compute threads (default: all cores)"}; }
+option_spec threads_option() {
+    return {"--threads", "N", "compute threads, 1 to 4 per core (default: all cores)"};
+}
+
+int max_threads() { return 4 * std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+int threads_arg(const parsed_args& args, int fallback) {
+    if (!args.has("--threads")) return fallback;
+    const int n = args.get_int("--threads", fallback);
+    if (n < 1 || n > max_threads())
+        throw usage_error("--threads must be from 1 to " + std::to_string(max_threads()) + " (4 per core), got " +
+                          std::to_string(n));
+    return n;
+}
 
 option_spec precision_option() {
     return {"--precision", "P",
@@ -31,7 +46,7 @@ namespace {
 
 engine_params engine_params_for(const parsed_args& args) {
     engine_params p = engine_default_params();
-    p.threads = args.get_int("--threads", 0);  // usage errors before any file is touched
+    p.threads = threads_arg(args, 0);  // usage errors before any file is touched
     p.products = products_precision(args);
     p.model_dir = resolve_model_dir(args.get("--model"));
     return p;

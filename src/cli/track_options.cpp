@@ -3,15 +3,17 @@
 #include <algorithm>
 #include <thread>
 
+#include "cli/commands.h"
 #include "util/error.h"
 
 namespace sonavec::cli {
 
 std::vector<option_spec> track_option_specs(const std::string& per_window_help) {
     return {{"--windows", "PLAN", "seed (default), full or first"},
-            {"--window", "S", "window length in seconds (at most the model's 10 s input)"},
-            {"--hop", "S", "full plan: seconds from one window's start to the next (default: the window length)"},
-            {"--max-seconds", "S", "analyse only the first S seconds of each track (default 300)"},
+            {"--window", "S", "window length in seconds, from 0.5 to the model's input (10 s)"},
+            {"--hop", "S", "full plan: seconds from one window's start to the next, 0.1 to 3600 (default: the window "
+                           "length); at most 100000 windows per track"},
+            {"--max-seconds", "S", "analyse only the first S seconds of each track (default 300, at most 604800: a week)"},
             {"--per-window", "", per_window_help}};
 }
 
@@ -53,15 +55,12 @@ void validate_track_params(track_embed_params& params, const engine& eng) {
 
 option_spec file_threads_option() {
     return {"--threads", "N",
-            "worker threads, one core each: each decodes a file or embeds up to 4 windows of one file at a time "
-            "(default: all cores); the vectors do not depend on N"};
+            "worker threads, one core each, 1 to 4 per core: each decodes or embeds up to 4 windows of one file at "
+            "a time (default: all cores); the vectors do not depend on N"};
 }
 
 int file_threads(const parsed_args& args) {
-    const int all_cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    const int n = args.get_int("--threads", all_cores);
-    if (n < 1) throw usage_error("--threads must be at least 1");
-    return n;
+    return threads_arg(args, std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
 }
 
 }  // namespace sonavec::cli
