@@ -113,7 +113,7 @@ TEST(index_cli, indexes_a_folder_and_a_second_run_opens_no_file) {
         EXPECT_EQ(e.sample_rate, 48000);
         EXPECT_EQ(e.channels, 1);
         EXPECT_NEAR(e.duration_seconds, 2.0, 1e-3);
-        EXPECT_EQ(e.model_id, "model");
+        EXPECT_EQ(e.model_id, test::expected_model_id(test::golden_dir() / "model"));
         EXPECT_EQ(e.window_plan, "seed");
         EXPECT_EQ(e.size_bytes, fs::file_size(path));
     }
@@ -284,12 +284,13 @@ TEST(index_cli, stats_and_prune) {
     EXPECT_EQ(st.at("ok"), 4);
     EXPECT_EQ(st.at("failed"), 1);
     EXPECT_EQ(st.at("windows"), 0);
-    EXPECT_EQ(st.at("models"), json({{"model", 4}}));
+    const std::string model_id = test::expected_model_id(test::golden_dir() / "model");
+    EXPECT_EQ(st.at("models"), json({{model_id, 4}}));
     EXPECT_EQ(st.at("formats"), json({{"wav", 4}}));
     EXPECT_EQ(st.at("failures")[0].at("path"), (music / "junk.mp3").string());
     EXPECT_GT(st.at("catalog_bytes").get<int64_t>(), 0);
     EXPECT_TRUE(st.at("vector_index").at("current").get<bool>());
-    EXPECT_EQ(st.at("vector_index").at("description"), "exact, 4 x 48");
+    EXPECT_EQ(st.at("vector_index").at("description"), "exact, 4 x 48, model " + model_id);
     EXPECT_GT(st.at("vector_index").at("memory_bytes").get<int64_t>(), 4 * 48 * 4);
     r = test::run_cli("stats --library " + test::quoted(library));
     EXPECT_EQ(r.code, 0);

@@ -9,19 +9,13 @@
 #include "hub/model_cache.h"
 #include "library/indexer.h"
 #include "library/library_index.h"
+#include "library/model_identity.h"
 #include "nn/ops.h"
 #include "util/error.h"
 
 namespace sonavec::cli {
 
 namespace {
-
-// The model's directory name identifies it in the catalog ("laion--clap-htsat-unfused").
-std::string model_id_of(const std::filesystem::path& model_dir) {
-    std::filesystem::path p = std::filesystem::absolute(model_dir).lexically_normal();
-    if (p.filename().empty()) p = p.parent_path();
-    return p.filename().string();
-}
 
 struct index_summary {
     std::string library;
@@ -75,12 +69,13 @@ void report_failures(const index_summary& s) {
 // The library's vector index after this run: rebuilt when the catalog changed; otherwise the saved
 // one is checked and rebuilt only when missing or stale (a run killed before this point left it so).
 // Returns what it is, and sets failed (with the reason) when it cannot be built.
-std::string refresh_vector_index(const catalog& cat, bool changed, int cores, std::string& failed) {
+std::string refresh_vector_index(const catalog& cat, const std::string& model_id, bool changed, int cores,
+                                 std::string& failed) {
     try {
         set_compute_threads(cores);  // embedding ran one compute thread per file; the index build uses all
         bool rebuilt = true;
-        const vector_index idx = changed ? rebuild_library_index(cat, index_choice::automatic)
-                                         : open_library_index(cat, index_choice::automatic, &rebuilt);
+        const vector_index idx = changed ? rebuild_library_index(cat, index_choice::automatic, model_id)
+                                         : open_library_index(cat, index_choice::automatic, model_id, &rebuilt);
         return idx.description() + (rebuilt ? " (rebuilt)" : " (current)");
     } catch (const error& e) {
         failed = e.what();
@@ -98,7 +93,7 @@ int run(const parsed_args& args) {
     const bool quiet = args.has("--quiet");
     const bool json = args.has("--json");
     const std::filesystem::path model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
-    settings.model_id = model_id_of(model_dir);
+    settings.model_id = model_identity(model_dir);
 
     catalog cat(library_dir(args));
     const std::string fingerprint_before = cat.fingerprint();
@@ -110,6 +105,11 @@ int run(const parsed_args& args) {
         std::fprintf(stderr, "sonavec index: %zu audio files: %zu to embed, %zu unchanged, %zu to remove\n",
                      s.plan.found, s.plan.to_embed.size(), s.plan.unchanged + s.plan.failed_before.size(),
                      s.plan.vanished_paths.size());
+    if (!quiet && s.plan.other_model > 0)
+        std::fprintf(stderr,
+                     "sonavec index: %zu files were embedded with another model than %s (its files differ, or an "
+                     "older sonavec named models by their folder alone): embedding them again\n",
+                     s.plan.other_model, settings.model_id.c_str());
 
     if (!s.plan.to_embed.empty()) {
         // Workers of one compute thread each, as `sonavec embed` runs them: a vector must not depend
@@ -130,7 +130,8 @@ int run(const parsed_args& args) {
     }
     drop_vanished(cat, s.plan);
     std::string index_failure;
-    s.vector_index = refresh_vector_index(cat, cat.fingerprint() != fingerprint_before, settings.workers, index_failure);
+    s.vector_index =
+        refresh_vector_index(cat, settings.model_id, cat.fingerprint() != fingerprint_before, settings.workers, index_failure);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     const std::string out = json ? summary_json(s) : summary_text(s);

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "hub/hub_download.h"
 #include "hub/model_cache.h"
+#include "library/model_identity.h"
 #include "models/random_model.h"
 #include "nn/tensor_file.h"
 #include "nn/weights.h"
@@ -58,6 +59,8 @@ int run_info(const parsed_args& args) {
     p.threads = threads_arg(args, 0);
     auto eng = engine::open(p);
     std::printf("model      %s\n", dir.string().c_str());
+    std::printf("id         %s (what the library records; another checkpoint has another id)\n",
+                model_identity(dir).c_str());
     std::printf("embedding  %lld dimensions, audio %lld Hz, %lld samples per window\n",
                 static_cast<long long>(eng->dim()), static_cast<long long>(eng->sample_rate()),
                 static_cast<long long>(eng->window_samples()));

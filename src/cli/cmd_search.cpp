@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <thread>
 #include <unordered_set>
@@ -18,6 +20,7 @@
 #include "hub/model_cache.h"
 #include "library/catalog.h"
 #include "library/library_index.h"
+#include "library/model_identity.h"
 #include "nn/ops.h"
 #include "util/error.h"
 
@@ -144,18 +147,50 @@ struct search_request {
           json(args.has("--json")) {}
 };
 
-// Searches and prints the hits; `exclude` (a track's own id, for similar) is left out.
-int search_and_print(const catalog& cat, const std::vector<float>& query, const search_request& request,
-                     const parsed_args& args, std::optional<int64_t> exclude) {
+std::string models_text(const std::map<std::string, int64_t>& models) {
+    std::string out;
+    for (const auto& [id, n] : models) out += (out.empty() ? "" : ", ") + id + " (" + std::to_string(n) + " files)";
+    return out.empty() ? "none" : out;
+}
+
+// Which model's vectors to search (models' spaces differ, so one at a time): --model-id, else the
+// model of the library track that is the query (similar ID), else the model the query is embedded
+// with. A library of several models asks which one unless a model was chosen.
+std::string model_to_search(const catalog& cat, const parsed_args& args, const std::string& track_model, model_use use) {
+    const std::map<std::string, int64_t> models = cat.stats(0).by_model;
+    std::string id;
+    if (args.has("--model-id")) {
+        id = args.get("--model-id");
+    } else if (!track_model.empty()) {
+        id = track_model;
+    } else {
+        const char* env = std::getenv("SONAVEC_MODEL");
+        const bool chosen = args.has("--model") || (env && env[0]);
+        if (models.size() > 1 && !chosen)
+            throw error("the library holds vectors of " + std::to_string(models.size()) + " models: " +
+                        models_text(models) + "; choose one with --model DIR (the query is embedded with it) or " +
+                        "--model-id ID");
+        id = model_identity(resolve_model_dir(args.get("--model"), use));
+    }
+    if (!models.empty() && models.count(id) == 0)
+        throw error("the library holds no vectors of model " + id + " (it holds " + models_text(models) +
+                    "): search with --model DIR of the model that made them, or --model-id ID for vectors made " +
+                    "elsewhere with this model");
+    return id;
+}
+
+// Searches model_id's vectors and prints the hits; `exclude` (a track's own id, for similar) is left out.
+int search_and_print(const catalog& cat, const std::vector<float>& query, const std::string& model_id,
+                     const search_request& request, const parsed_args& args, std::optional<int64_t> exclude) {
     const result_filter& filter = request.filter;
     const int64_t k = request.k;
     // The index (its build, and a large exact scan) splits over the compute pool.
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     set_compute_threads(threads_arg(args, cores));
-    const vector_index idx = open_library_index(cat, request.index);
+    const vector_index idx = open_library_index(cat, request.index, model_id);
     if (idx.size() > 0 && static_cast<int64_t>(query.size()) != idx.dim())
-        throw error("the query has " + std::to_string(query.size()) + " dimensions and the library's vectors " +
-                    std::to_string(idx.dim()) + ": the library was indexed with another model");
+        throw error("the query has " + std::to_string(query.size()) + " dimensions and the vectors of model " +
+                    model_id + " " + std::to_string(idx.dim()) + ": they come from another model");
 
     std::unordered_set<int64_t> accepted;
     if (filter.any())
@@ -198,6 +233,8 @@ int search_and_print(const catalog& cat, const std::vector<float>& query, const 
 std::vector<option_spec> search_options() {
     return {{"--library", "PATH", "the library (default: $XDG_DATA_HOME/sonavec/library)"},
             model_option(),
+            {"--model-id", "ID", "search the vectors recorded with this model id (default: the model of --model, or "
+                                 "of the library track given to similar); see `sonavec stats`"},
             {"-k", "N", "how many results (default 10)"},
             {"--min-duration", "S", "only tracks at least S seconds long"},
             {"--max-duration", "S", "only tracks at most S seconds long"},
@@ -221,7 +258,8 @@ int run_search(const parsed_args& args) {
     catalog cat = open_existing_library(library_dir(args));
     std::string text;
     for (const auto& p : args.positional) text += (text.empty() ? "" : " ") + p;
-    return search_and_print(cat, embed_texts_for(args, "search", {text}).rows, request, args, std::nullopt);
+    const std::string model_id = model_to_search(cat, args, "", model_use::audio_and_text);
+    return search_and_print(cat, embed_texts_for(args, "search", {text}).rows, model_id, request, args, std::nullopt);
 }
 
 int run_similar(const parsed_args& args) {
@@ -246,11 +284,13 @@ int run_similar(const parsed_args& args) {
         }
     }
     if (known && known->status == entry_status::ok && !known->vector.empty())
-        return search_and_print(cat, known->vector, request, args, known->id);
+        return search_and_print(cat, known->vector, model_to_search(cat, args, known->model_id, model_use::audio),
+                                request, args, known->id);
     if (known && known->status != entry_status::ok)
         throw error(known->path + " is in the library but could not be embedded: " + known->error);
 
     // Not in the library: embed it now, the default way.
+    const std::string model_id = model_to_search(cat, args, "", model_use::audio);
     engine_params p = engine_default_params();
     p.threads = threads_arg(args, 0);
     p.products = request.products;
@@ -258,7 +298,7 @@ int run_similar(const parsed_args& args) {
     const auto eng = engine::open(p);
     track_embed_params tp;
     const track_embedding t = embed_track(*eng, what, tp);
-    return search_and_print(cat, t.vector, request, args, std::nullopt);
+    return search_and_print(cat, t.vector, model_id, request, args, std::nullopt);
 }
 
 }  // namespace
@@ -267,6 +307,8 @@ command search_command() {
     return {{"search", "[--library PATH] [-k N] [FILTERS] [--json] [--no-cache] TEXT...",
              "Find the library's tracks that best match a description (text to audio), best first.",
              "Scores are cosine similarities between the text's and each track's vectors (the CLAP space).\n"
+             "Only the vectors of the query's model are searched (a model is known by its files, see `sonavec stats`);\n"
+             "a library holding several models asks for --model DIR or --model-id ID.\n"
              "The words of TEXT are joined with spaces, so quotes are optional.\n\n"
              "examples:\n"
              "  sonavec search \"dark cinematic string ensemble\"\n"
@@ -282,7 +324,8 @@ command similar_command() {
     return {{"similar", "[--library PATH] [-k N] [FILTERS] [--json] FILE|ID",
              "Find the library's tracks that sound most like FILE (or the library track with id ID), best first.",
              "A file in the library uses its stored vector and is left out of the results; any other audio file\n"
-             "is embedded on the fly (seed plan, at --precision). Ids are shown by `--json` and by `sonavec export`.\n\n"
+             "is embedded on the fly (seed plan, at --precision). Ids are shown by `--json` and by `sonavec export`.\n"
+             "Only vectors of the query's model are searched: the library track's own model, or that of --model.\n\n"
              "examples:\n"
              "  sonavec similar ~/Music/reference.wav\n"
              "  sonavec similar -k 5 --format flac 42",

@@ -31,15 +31,21 @@ index_state vector_index_state(const catalog& cat) {
         return st;
     }
     st.file_bytes = std::filesystem::file_size(file, ec);
-    try {
-        const vector_index idx = vector_index::load(file, cat.fingerprint());
-        st.current = true;
-        st.description = idx.description();
-        st.memory_bytes = idx.memory_bytes();
-    } catch (const error& e) {
-        // Stale (the catalog changed since) or damaged: the next index or search rebuilds it.
-        st.description = std::string("not current, rebuilt by the next index or search (") + e.what() + ")";
+    // The index holds one model's vectors: current when it matches the catalog and one of its models.
+    std::string why = "the library holds no vectors";
+    for (const auto& [model, count] : cat.stats(0).by_model) {
+        try {
+            const vector_index idx = vector_index::load(file, library_index_fingerprint(cat, model));
+            st.current = true;
+            st.description = idx.description() + ", model " + model;
+            st.memory_bytes = idx.memory_bytes();
+            return st;
+        } catch (const error& e) {
+            why = e.what();
+        }
     }
+    // Stale (the catalog changed since), of a model no longer held, or damaged: rebuilt when needed.
+    st.description = "not current, rebuilt by the next index or search (" + why + ")";
     return st;
 }
 

@@ -187,6 +187,7 @@ index_plan plan_index(const catalog& cat, const std::vector<std::filesystem::pat
             } catch (const error&) {
                 changed = true;  // gone or unreadable since the walk: the worker records why
             }
+            if (!changed && row.model_id != settings.model_id) plan.other_model++;
             changed = changed || row.model_id != settings.model_id || row.window_plan != label ||
                       (row.status == entry_status::ok && settings.track.keep_window_vectors && !row.has_windows);
         }

@@ -20,7 +20,7 @@
 namespace sonavec {
 
 struct index_settings {
-    std::string model_id;      // recorded beside each vector: another model means embedding again
+    std::string model_id;      // model_identity(): recorded beside each vector; another model means embedding again
     track_embed_params track;  // window plan and per-window vectors; the plan validated by the caller
     int workers = 1;           // threads, one core each: decoding and batches of windows (embed_pipeline.h)
     bool force = false;        // embed every file again, changed or not
@@ -34,6 +34,7 @@ struct index_plan {
     size_t found = 0;                   // audio files under the roots
     std::vector<std::string> to_embed;  // new or changed (every file with force), in path order
     size_t unchanged = 0;               // same size, mtime, model and plan as their ok rows
+    size_t other_model = 0;             // of to_embed: unchanged files whose rows hold another model's vectors
     // Unchanged files that failed before (path, error): not retried until they change.
     std::vector<std::pair<std::string, std::string>> failed_before;
     std::vector<int64_t> vanished_ids;  // rows under the walked folders whose file is gone

@@ -13,8 +13,8 @@ bool kind_matches(const vector_index& idx, index_choice choice) {
     return idx.approximate() == (choice == index_choice::ann);
 }
 
-vector_index build_from(const catalog& cat, index_choice choice) {
-    const catalog_vectors v = cat.vectors();  // throws when the library mixes models' vector sizes
+vector_index build_from(const catalog& cat, index_choice choice, const std::string& model_id) {
+    const catalog_vectors v = cat.vectors(model_id);
     return vector_index::build(v.data.data(), v.ids.data(), static_cast<int64_t>(v.ids.size()), v.dim, choice);
 }
 
@@ -22,15 +22,19 @@ vector_index build_from(const catalog& cat, index_choice choice) {
 
 std::filesystem::path library_index_file(const catalog& cat) { return cat.dir() / "vectors.index"; }
 
-vector_index rebuild_library_index(const catalog& cat, index_choice choice) {
-    const std::string fingerprint = cat.fingerprint();
-    vector_index idx = build_from(cat, choice);
+std::string library_index_fingerprint(const catalog& cat, const std::string& model_id) {
+    return cat.fingerprint() + " model=" + model_id;
+}
+
+vector_index rebuild_library_index(const catalog& cat, index_choice choice, const std::string& model_id) {
+    const std::string fingerprint = library_index_fingerprint(cat, model_id);
+    vector_index idx = build_from(cat, choice, model_id);
     idx.save(library_index_file(cat), fingerprint);
     return idx;
 }
 
-vector_index open_library_index(const catalog& cat, index_choice choice, bool* rebuilt) {
-    const std::string fingerprint = cat.fingerprint();
+vector_index open_library_index(const catalog& cat, index_choice choice, const std::string& model_id, bool* rebuilt) {
+    const std::string fingerprint = library_index_fingerprint(cat, model_id);
     if (std::filesystem::exists(library_index_file(cat))) {
         try {
             vector_index idx = vector_index::load(library_index_file(cat), fingerprint);
@@ -43,7 +47,7 @@ vector_index open_library_index(const catalog& cat, index_choice choice, bool* r
         }
     }
     if (rebuilt) *rebuilt = true;
-    vector_index idx = build_from(cat, choice);
+    vector_index idx = build_from(cat, choice, model_id);
     try {
         idx.save(library_index_file(cat), fingerprint);
     } catch (const error& e) {

@@ -1,8 +1,9 @@
 // The vector index that goes with a catalog: LIBRARY/vectors.index, used while it matches the catalog
-// (same fingerprint) and rebuilt from the catalog's vectors when it is missing, stale or damaged.
+// (same fingerprint) and the model asked for, and rebuilt from that model's vectors when it is missing,
+// stale, of another model or damaged. An index holds one model's vectors: models' spaces differ.
 //
 //   catalog cat(dir);
-//   vector_index idx = open_library_index(cat, index_choice::automatic);
+//   vector_index idx = open_library_index(cat, index_choice::automatic, model_id);
 #pragma once
 #include <filesystem>
 
@@ -13,12 +14,16 @@ namespace sonavec {
 
 std::filesystem::path library_index_file(const catalog& cat);
 
-// The saved index when it is current and of the chosen kind (automatic accepts either); otherwise one
-// built now from every ok vector in the catalog and saved for next time (a read-only library is
+// The saved index when it is current, of model_id and of the chosen kind (automatic accepts either);
+// otherwise one built now from model_id's ok vectors and saved for next time (a read-only library is
 // searched without saving). `rebuilt`, when given, tells which happened.
-vector_index open_library_index(const catalog& cat, index_choice choice, bool* rebuilt = nullptr);
+vector_index open_library_index(const catalog& cat, index_choice choice, const std::string& model_id,
+                                bool* rebuilt = nullptr);
 
-// Builds from the catalog and saves, whatever is on disk (after an index run).
-vector_index rebuild_library_index(const catalog& cat, index_choice choice);
+// Builds model_id's index from the catalog and saves it, whatever is on disk (after an index run).
+vector_index rebuild_library_index(const catalog& cat, index_choice choice, const std::string& model_id);
+
+// What a saved index must carry to be current for model_id: the catalog's fingerprint and the model.
+std::string library_index_fingerprint(const catalog& cat, const std::string& model_id);
 
 }  // namespace sonavec

@@ -73,4 +73,15 @@ cli_result run_cli(const std::string& args) {
     return run_shell("XDG_CACHE_HOME=" + quoted(scratch_dir() / "cache") + " " + quoted(cli_path()) + " " + args);
 }
 
+std::string expected_model_id(const std::filesystem::path& model_dir) {
+    std::string listing = "printf 'sonavec model 1\\n'";
+    for (const char* name : {"config.json", "preprocessor_config.json", "model.safetensors"})
+        listing += std::string("; printf '") + name + " %s\\n' \"$(sha256sum < " + quoted(model_dir / name) +
+                   " | cut -c1-64)\"";
+    // In a subshell: run_shell redirects standard input, which must not replace the pipe into cut.
+    const cli_result r = run_shell("((" + listing + ") | sha256sum | cut -c1-16)");
+    if (r.code != 0 || r.out.size() != 17) throw std::runtime_error("sha256sum failed: " + r.err);
+    return model_dir.filename().string() + "@" + r.out.substr(0, 16);
+}
+
 }  // namespace sonavec::test

@@ -28,4 +28,8 @@ cli_result run_cli(const std::string& args);
 // Any shell command line, captured the same way.
 cli_result run_shell(const std::string& command);
 
+// The id sonavec records for the model in model_dir ("NAME@" and 16 hex digits of a SHA-256 over the
+// digests of config.json, preprocessor_config.json and model.safetensors), computed with sha256sum.
+std::string expected_model_id(const std::filesystem::path& model_dir);
+
 }  // namespace sonavec::test

@@ -1,0 +1,123 @@
+#include "library/model_identity.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "hub/model_cache.h"  // model_weight_files, default_cache_root
+#include "hub/sha256.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace sonavec {
+
+namespace {
+
+constexpr size_t max_cache_bytes = 1 << 20;  // a few hundred models' files; a larger file is ignored
+constexpr size_t max_cache_entries = 256;    // the oldest are dropped beyond this
+constexpr size_t id_hex_digits = 16;         // 64 bits: no accidental collision between checkpoints
+
+// What must be unchanged for a remembered digest to stand for the file.
+std::string stat_key(const struct stat& st) {
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+           std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ":" +
+           std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec);
+}
+
+bool is_hex_digest(const std::string& s) {
+    if (s.size() != 64) return false;
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+
+// path -> {"stat": key, "sha256": digest}; empty when the cache is absent or does not parse.
+nlohmann::json read_cache(const std::filesystem::path& file) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    if (ec || size > max_cache_bytes) return nlohmann::json::object();
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!j.is_object()) return nlohmann::json::object();
+    return j;
+}
+
+std::string remembered_digest(const nlohmann::json& cache, const std::string& path, const std::string& key) {
+    const auto it = cache.find(path);
+    if (it == cache.end() || !it->is_object()) return "";
+    const auto st = it->find("stat");
+    const auto digest = it->find("sha256");
+    if (st == it->end() || digest == it->end() || !st->is_string() || !digest->is_string()) return "";
+    if (st->get<std::string>() != key || !is_hex_digest(digest->get<std::string>())) return "";
+    return digest->get<std::string>();
+}
+
+}  // namespace
+
+std::filesystem::path model_digest_cache_file() { return default_cache_root().parent_path() / "model-digests.json"; }
+
+std::string model_identity_name(const std::string& id) {
+    const size_t at = id.rfind('@');
+    return at == std::string::npos ? id : id.substr(0, at);
+}
+
+std::string model_identity(const std::filesystem::path& model_dir) {
+    std::filesystem::path dir = std::filesystem::absolute(model_dir).lexically_normal();
+    if (dir.filename().empty()) dir = dir.parent_path();
+
+    std::filesystem::path cache_file;
+    nlohmann::json cache = nlohmann::json::object();
+    try {
+        cache_file = model_digest_cache_file();
+        cache = read_cache(cache_file);
+    } catch (const std::exception&) {
+        cache_file.clear();  // no HOME: digests are computed every time
+    }
+    bool cache_changed = false;
+
+    std::string listing = "sonavec model 1\n";
+    // What fixes the vector space: the architecture, the front end and the weights the engine loads (the
+    // first of model_weight_files present). The tokenizer files shape text queries, not the stored
+    // vectors, and an audio-only model folder may lack them.
+    std::vector<std::string> names = {"config.json", "preprocessor_config.json"};
+    for (const auto& w : model_weight_files()) {
+        std::error_code ec;
+        if (std::filesystem::exists(dir / w, ec)) {
+            names.push_back(w);
+            break;
+        }
+    }
+    for (const std::string& name : names) {
+        const std::filesystem::path file = dir / name;
+        struct stat st {};
+        if (::stat(file.c_str(), &st) != 0) throw error(file.string() + ": cannot read the model file");
+        std::error_code ec;
+        const std::string path = std::filesystem::weakly_canonical(file, ec).string();
+        const std::string key = stat_key(st);
+        std::string digest = remembered_digest(cache, path, key);
+        if (digest.empty()) {
+            digest = sha256_file_hex(file);
+            cache[path] = {{"stat", key}, {"sha256", digest}};
+            cache_changed = true;
+        }
+        listing += name + " " + digest + "\n";
+    }
+    if (cache_changed && !cache_file.empty()) {
+        while (cache.size() > max_cache_entries) cache.erase(cache.begin());
+        try {
+            std::filesystem::create_directories(cache_file.parent_path());
+            write_file_atomically(cache_file, cache.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        } catch (const std::exception&) {
+            // a read-only cache: the digests are computed again next time
+        }
+    }
+    sha256 h;
+    h.update(listing.data(), listing.size());
+    return dir.filename().string() + "@" + h.finish_hex().substr(0, id_hex_digits);
+}
+
+}  // namespace sonavec

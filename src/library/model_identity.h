@@ -1,0 +1,28 @@
+// Which model made a vector, identified by the model's files rather than by its folder's name: another
+// checkpoint in a folder of the same name is another model. The id is the folder's name (for people)
+// and the start of a SHA-256 over the content of the files that fix the vector space (config.json,
+// preprocessor_config.json and the weights the engine loads):
+//
+//   std::string id = model_identity(model_dir);   // "laion--clap-htsat-unfused@3f2a9c0d1e2b4a5c"
+//
+// Hashing 600 MB of weights takes about half a second, so each file's digest is remembered in
+// $XDG_CACHE_HOME/sonavec/model-digests.json under its path, size, mtime, ctime and inode; a file
+// changed in any way (ctime moves even when mtime is set back) is hashed again. The cache is outside
+// data: anything in it that does not parse is ignored and rewritten.
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace sonavec {
+
+// Throws sonavec::error naming the file when a model file that exists cannot be read.
+std::string model_identity(const std::filesystem::path& model_dir);
+
+// The folder name part of an id ("laion--clap-htsat-unfused" of "laion--clap-htsat-unfused@3f2a..."),
+// the whole id when it has none (ids recorded by older versions, or given to `sonavec import`).
+std::string model_identity_name(const std::string& id);
+
+// Where the digests are remembered.
+std::filesystem::path model_digest_cache_file();
+
+}  // namespace sonavec
