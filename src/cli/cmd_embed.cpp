@@ -12,6 +12,7 @@
 #include "library/audio_files.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -127,7 +128,7 @@ int run(const parsed_args& args) {
             tracks.push_back(std::move(*results[i]));
         } else {
             failed++;
-            summary += "  " + files[i].string() + ": " + failures[i] + "\n";
+            summary += "  " + for_terminal(files[i].string()) + ": " + for_terminal(failures[i]) + "\n";
         }
     }
     write_output(o, tracks, eng->dim());

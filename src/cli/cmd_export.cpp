@@ -8,6 +8,7 @@
 #include "library/export_formats.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -75,7 +76,8 @@ std::vector<catalog_entry> exportable(const catalog& cat, const export_request& 
 
 void report_warnings(const export_report& report) {
     const size_t shown = std::min<size_t>(report.warnings.size(), 10);
-    for (size_t i = 0; i < shown; i++) std::fprintf(stderr, "sonavec export: warning: %s\n", report.warnings[i].c_str());
+    for (size_t i = 0; i < shown; i++)
+        std::fprintf(stderr, "sonavec export: warning: %s\n", for_terminal(report.warnings[i]).c_str());
     if (report.warnings.size() > shown)
         std::fprintf(stderr, "sonavec export: ... and %zu more warnings\n", report.warnings.size() - shown);
 }
@@ -105,7 +107,8 @@ int run(const parsed_args& args) {
     if (!r.out.empty())
         std::fprintf(stderr, "exported %lld %s (%lld-d, model %s) to %s as %s\n", static_cast<long long>(report.records),
                      r.options.windows ? "windows" : "tracks", static_cast<long long>(report.dim),
-                     entries.front().model_id.c_str(), r.out.c_str(), export_format_name(r.options.format).c_str());
+                     for_terminal(entries.front().model_id).c_str(), for_terminal(r.out).c_str(),
+                     export_format_name(r.options.format).c_str());
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "library/catalog.h"
 #include "library/import_formats.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -83,11 +84,12 @@ int run(const parsed_args& args) {
             if (replaced) notes += ", " + std::to_string(replaced) + " replaced rows already in the library";
             if (result.normalised) notes += ", " + std::to_string(result.normalised) + " normalised to unit length";
             if (result.renamed) notes += ", " + std::to_string(result.renamed) + " repeated names numbered";
-            std::printf("%s: imported %zu vectors (%lld-d, model %s%s)\n", file.c_str(), result.entries.size(),
-                        static_cast<long long>(result.dim), result.entries.front().model_id.c_str(), notes.c_str());
+            std::printf("%s: imported %zu vectors (%lld-d, model %s%s)\n", for_terminal(file).c_str(),
+                        result.entries.size(), static_cast<long long>(result.dim),
+                        for_terminal(result.entries.front().model_id).c_str(), notes.c_str());
         } catch (const error& e) {
             failed++;
-            std::fprintf(stderr, "sonavec import: %s\n", e.what());
+            std::fprintf(stderr, "sonavec import: %s\n", for_terminal(e.what()).c_str());
         }
     }
     std::fflush(stdout);
