@@ -7,6 +7,7 @@
 // The audio is made by sox at test time; the model is the tiny golden one.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -172,4 +173,92 @@ TEST_F(hostile_names_cli, error_lines_print_names_escaped) {
     EXPECT_NE(import.err.find(escaped_in_output(bad_import.filename().string())), std::string::npos) << import.err;
     // embed's stdout is JSON Lines: the good file's record, its name in JSON's own escapes.
     EXPECT_EQ(json::parse(embed.out).at("path"), (music() / osc52_name).string());
+}
+
+namespace {
+
+// numpy loads OUT and writes its rows back as raw float32; Python undoes OUT.paths.txt's escapes and
+// writes the paths, each ended by a NUL. Returns the paths, and the rows in `rows`.
+std::vector<std::string> numpy_rows_and_paths(const fs::path& npy, std::vector<std::vector<float>>& rows) {
+    const fs::path script = test::scratch_dir() / "read_npy.py", raw = test::scratch_dir() / "rows.f32",
+                   names = test::scratch_dir() / "paths.bin";
+    test::write_file(script,
+                     "import codecs, sys, numpy as np\n"
+                     "a = np.load(sys.argv[1])\n"
+                     "lines = open(sys.argv[1] + '.paths.txt', 'rb').read().split(b'\\n')\n"
+                     "assert lines.pop() == b'', 'the last line has no newline'\n"
+                     "assert len(lines) == a.shape[0], (len(lines), a.shape)\n"
+                     "a.astype('<f4').tofile(sys.argv[2])\n"
+                     "open(sys.argv[3], 'wb').write(b''.join(codecs.escape_decode(l)[0] + b'\\0' for l in lines))\n");
+    const test::cli_result r = test::run_shell("/usr/bin/python3 " + quoted(script) + " " + quoted(npy) + " " + quoted(raw) +
+                                               " " + quoted(names));
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::vector<std::string> paths;
+    std::istringstream in(test::read_file(names));
+    for (std::string p; std::getline(in, p, '\0');) paths.push_back(p);
+    const std::string bytes = test::read_file(raw);
+    const size_t dim = paths.empty() ? 0 : bytes.size() / 4 / paths.size();
+    rows.assign(paths.size(), std::vector<float>(dim));
+    for (size_t i = 0; i < paths.size(); i++) std::memcpy(rows[i].data(), bytes.data() + 4 * i * dim, 4 * dim);
+    return paths;
+}
+
+std::map<std::string, std::vector<float>> library_vectors(const fs::path& lib) {
+    std::map<std::string, std::vector<float>> out;
+    const catalog cat(lib, catalog_open::existing);
+    for (const auto& e : cat.entries(true))
+        if (e.status == entry_status::ok) out[e.path] = e.vector;
+    return out;
+}
+
+}  // namespace
+
+TEST_F(hostile_names_cli, exports_carry_the_exact_names_and_import_reads_them_back) {
+    ASSERT_NE(indexed().code, -1);
+    const auto vectors = library_vectors(library());
+    ASSERT_EQ(vectors.size(), 6u);
+
+    // npy: a line per row, and each decoded line names the file whose vector the row is.
+    const fs::path npy = test::scratch_dir() / "export.npy";
+    test::cli_result r = run("export " + library_flag() + " --format npy --out " + quoted(npy));
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::vector<std::vector<float>> rows;
+    const auto paths = numpy_rows_and_paths(npy, rows);
+    ASSERT_EQ(paths.size(), vectors.size());
+    for (size_t i = 0; i < paths.size(); i++) {
+        ASSERT_TRUE(vectors.count(paths[i])) << paths[i];
+        EXPECT_EQ(rows[i], vectors.at(paths[i])) << paths[i];
+    }
+
+    // jsonl: path_bytes_b64 exactly where the name is not UTF-8, decoding to the name's bytes.
+    const fs::path jsonl = test::scratch_dir() / "export.jsonl";
+    r = run("export " + library_flag() + " --format jsonl --out " + quoted(jsonl));
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream lines(test::read_file(jsonl));
+    std::set<std::string> exported;
+    for (std::string line; std::getline(lines, line);) {
+        const json j = json::parse(line);
+        const std::string text = j.at("path").get<std::string>();
+        const std::string bytes = j.contains("path_bytes_b64") ? base64_decoded(j.at("path_bytes_b64").get<std::string>()) : text;
+        EXPECT_EQ(j.contains("path_bytes_b64"), !is_valid_utf8(bytes)) << text;
+        exported.insert(bytes);
+    }
+    EXPECT_TRUE(exported.count((music() / raw_c1_name).string()));
+    EXPECT_EQ(exported.size(), vectors.size());
+
+    // Imported into a second library, the same names, byte for byte, with the same vectors.
+    const fs::path second = test::scratch_dir() / "second";
+    r = run("import --library " + quoted(second) + " " + quoted(jsonl));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(library_vectors(second), vectors);
+
+    // `sonavec embed --format npy` writes its paths file by the same rule; jsonl has path_bytes_b64.
+    const fs::path embedded = test::scratch_dir() / "embed.npy";
+    r = run("embed --quiet --format npy --out " + quoted(embedded) + " " + model_flag() + " " + quoted(music()));
+    EXPECT_EQ(r.code, 1);  // the broken file
+    const auto embed_paths = numpy_rows_and_paths(embedded, rows);
+    EXPECT_EQ(std::set<std::string>(embed_paths.begin(), embed_paths.end()), exported);
+    r = run("embed --quiet --format jsonl " + model_flag() + " " + quoted(music() / raw_c1_name));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(base64_decoded(json::parse(r.out).at("path_bytes_b64").get<std::string>()), (music() / raw_c1_name).string());
 }
