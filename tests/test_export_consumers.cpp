@@ -20,6 +20,7 @@
 #include "cli_run.h"
 #include "test_data.h"
 #include "library_fixtures.h"
+#include "util/base64.h"
 #include "util/float_text.h"
 
 using namespace sonavec;
@@ -249,6 +250,34 @@ TEST(ExportConsumers, PostgresLoadsThePgvectorExport) {
         expect_same_floats(parse_vector_text(row.at("embedding").get<std::string>()), t->windows[index], t->path);
     }
 
+    // Paths that are not UTF-8 keep their exact bytes in path_bytes (NULL for the others). The table
+    // loses the column first, as a table made by an older export lacks it: the script adds it back.
+    const std::vector<std::string> byte_paths = {"/pg/bad\xff.wav", "/pg/caf\xe9 latin-1.flac"};
+    std::string byte_records;
+    for (size_t i = 0; i < byte_paths.size(); i++)
+        byte_records += "{\"path\":\"shown as U+FFFD\",\"path_bytes_b64\":\"" + base64_encoded(byte_paths[i]) +
+                        "\",\"model\":\"test-model\",\"embedding\":" + vector_json(unit_vector(static_cast<uint32_t>(70 + i))) + "}\n";
+    const fs::path byte_file = test::scratch_dir() / "byte_paths.jsonl", byte_lib = test::scratch_dir() / "byte_paths";
+    test::write_file(byte_file, byte_records);
+    ASSERT_EQ(test::run_cli("import --library " + quoted(byte_lib) + " " + quoted(byte_file)).code, 0);
+    const fs::path byte_sql = test::scratch_dir() / "byte_paths.sql";
+    ASSERT_EQ(test::run_cli("export --library " + quoted(byte_lib) + " --format pgvector --out " + quoted(byte_sql)).code, 0);
+    ASSERT_EQ(pg.psql("-c 'ALTER TABLE sonavec_tracks DROP COLUMN path_bytes'").code, 0);
+    const test::cli_result byte_load = pg.sql_file(byte_sql);
+    ASSERT_EQ(byte_load.code, 0) << byte_load.err;
+    std::string want_hex;
+    for (const auto& p : byte_paths) {
+        for (unsigned char c : p) {
+            char two[3];
+            std::snprintf(two, sizeof two, "%02x", c);
+            want_hex += two;
+        }
+        want_hex += ",";
+    }
+    EXPECT_EQ(pg.value("SELECT string_agg(encode(path_bytes, 'hex') || ',', '' ORDER BY path_bytes) FROM sonavec_tracks"),
+              want_hex);
+    EXPECT_EQ(pg.value("SELECT count(*) FROM sonavec_tracks WHERE path LIKE '/pg/%' AND path_bytes IS NOT NULL"), "2");
+
     if (!real_pgvector) return;
     // pgvector's own order: nearest by cosine distance, against dot products of our unit vectors.
     std::vector<float> query = tracks()[2].vector;
@@ -275,30 +304,36 @@ TEST(ExportConsumers, NumpyLoadsTheNpyExport) {
     const fs::path npy = test::scratch_dir() / "vectors.npy";
     const test::cli_result r = test::run_cli("export --library " + quoted(library()) + " --format npy --out " + quoted(npy));
     ASSERT_EQ(r.code, 0) << r.err;
-    // numpy reads the file and writes the raw float32 values back out for a bit-for-bit comparison.
-    const fs::path raw = test::scratch_dir() / "vectors.raw";
+    // numpy reads the file and writes the raw float32 values back out for a bit-for-bit comparison;
+    // Python undoes the paths file's escapes and writes the paths back out, each ended by a NUL.
+    const fs::path raw = test::scratch_dir() / "vectors.raw", decoded = test::scratch_dir() / "paths.bin";
     const std::string script =
-        "import sys, numpy as np\n"
+        "import codecs, sys, numpy as np\n"
         "a = np.load(sys.argv[1])\n"
         "assert a.dtype == np.float32, a.dtype\n"
         "assert a.shape == (" + std::to_string(tracks().size()) + ", " + std::to_string(dim) + "), a.shape\n"
         "assert a.flags['C_CONTIGUOUS']\n"
         "norms = np.linalg.norm(a, axis=1)\n"
         "assert np.all(np.abs(norms - 1) < 1e-5), norms\n"
-        "a.astype('<f4').tofile(sys.argv[2])\n";
+        "a.astype('<f4').tofile(sys.argv[2])\n"
+        "lines = open(sys.argv[1] + '.paths.txt', 'rb').read().split(b'\\n')\n"
+        "assert lines.pop() == b'', 'the last line has no newline'\n"
+        "assert len(lines) == a.shape[0], (len(lines), a.shape)\n"
+        "open(sys.argv[3], 'wb').write(b''.join(codecs.escape_decode(line)[0] + b'\\0' for line in lines))\n";
     const fs::path script_file = test::scratch_dir() / "load_npy.py";
     test::write_file(script_file, script);
-    const test::cli_result loaded = test::run_shell(python + " " + quoted(script_file) + " " + quoted(npy) + " " + quoted(raw));
+    const test::cli_result loaded =
+        test::run_shell(python + " " + quoted(script_file) + " " + quoted(npy) + " " + quoted(raw) + " " + quoted(decoded));
     ASSERT_EQ(loaded.code, 0) << loaded.err;
     const std::string bytes = test::read_file(raw);
     ASSERT_EQ(bytes.size(), tracks().size() * dim * 4);
-    const std::string paths = test::read_file(npy.string() + ".paths.txt");
+    const std::string paths = test::read_file(decoded);
     std::string expected_paths;
     for (size_t i = 0; i < tracks().size(); i++) {  // rows in catalog order: the order of the import
         std::vector<float> row(dim);
         std::memcpy(row.data(), bytes.data() + i * dim * 4, dim * 4);
         expect_same_floats(row, tracks()[i].vector, tracks()[i].path);
-        expected_paths += tracks()[i].path + "\n";
+        expected_paths += tracks()[i].path + '\0';
     }
     EXPECT_EQ(paths, expected_paths);
 }

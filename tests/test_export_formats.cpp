@@ -15,6 +15,7 @@
 #include "library/name_uuid.h"
 #include "test_data.h"
 #include "library_fixtures.h"
+#include "util/base64.h"
 #include "util/error.h"
 
 using namespace sonavec;
@@ -205,19 +206,21 @@ TEST(ExportFormats, CsvHasAColumnPerDimensionAndQuotesHostilePaths) {
     const auto entries = hostile_entries();
     const auto rows = parse_csv(export_text(entries, export_format::csv));
     ASSERT_EQ(rows.size(), entries.size() + 1);
-    ASSERT_EQ(rows[0].size(), static_cast<size_t>(dim + 2));
+    ASSERT_EQ(rows[0].size(), static_cast<size_t>(dim + 3));
     EXPECT_EQ(rows[0][0], "path");
     EXPECT_EQ(rows[0][1], "duration_seconds");
     EXPECT_EQ(rows[0][2], "v0");
-    EXPECT_EQ(rows[0].back(), "v511");
+    EXPECT_EQ(rows[0][dim + 1], "v511");
+    EXPECT_EQ(rows[0].back(), "path_bytes_b64");
     for (size_t i = 0; i < entries.size(); i++) {
         const auto& row = rows[i + 1];
         ASSERT_EQ(row.size(), rows[0].size()) << entries[i].path;
         EXPECT_EQ(row[0], entries[i].path);
         EXPECT_EQ(std::stod(row[1]), entries[i].duration_seconds);
         std::vector<float> v;
-        for (size_t c = 2; c < row.size(); c++) v.push_back(std::strtof(row[c].c_str(), nullptr));
+        for (size_t c = 2; c < row.size() - 1; c++) v.push_back(std::strtof(row[c].c_str(), nullptr));
         expect_same_floats(v, entries[i].vector, entries[i].path);
+        EXPECT_EQ(row.back(), "") << "a valid UTF-8 path needs no bytes column";
     }
 }
 
@@ -386,6 +389,129 @@ TEST(ExportFormats, RefusesWhatItCannotWriteBeforeWritingAnything) {
     EXPECT_THROW(write_export(out, entries, {export_format::csv, true, 0}), error);
     EXPECT_THROW(write_export(out, entries, {export_format::json, true, 0}), error);  // one vector per track
     EXPECT_TRUE(out.str().empty());
+}
+
+// Paths are bytes: one that is not UTF-8 (0xff, Latin-1), and one with a newline and a backslash.
+std::vector<catalog_entry> byte_path_entries() {
+    auto entries = hostile_entries();
+    entries.resize(2);
+    const std::vector<std::string> paths = {"/music/bad\xff\xfe name.wav", "/music/new\nline\\back.wav",
+                                            "/music/latin1 caf\xe9.flac"};
+    for (size_t i = 0; i < paths.size(); i++) {
+        catalog_entry e = entries[0];
+        e.id = static_cast<int64_t>(10 + i);
+        e.path = paths[i];
+        e.vector = unit_vector(static_cast<uint32_t>(50 + i));
+        entries.push_back(std::move(e));
+    }
+    return entries;
+}
+
+bool utf8(const std::string& s) {
+    try {
+        (void)json(s).dump();
+        return true;
+    } catch (const json::exception&) {
+        return false;
+    }
+}
+
+// A record's text field shows U+FFFD where the path is not UTF-8; the bytes field holds the exact bytes
+// then, and is absent otherwise.
+void expect_exact_bytes(const json& record, const std::string& key, const std::string& bytes, const std::string& what) {
+    EXPECT_EQ(record.at(key), as_json_text(bytes)) << what;
+    if (utf8(bytes)) {
+        EXPECT_FALSE(record.contains(key + "_bytes_b64")) << what;
+    } else {
+        ASSERT_TRUE(record.contains(key + "_bytes_b64")) << what;
+        EXPECT_EQ(base64_decoded(record.at(key + "_bytes_b64").get<std::string>()), bytes) << what;
+    }
+}
+
+TEST(ExportFormats, PathsThatAreNotUtf8TravelAsTheirExactBytes) {
+    const auto entries = byte_path_entries();
+    ASSERT_FALSE(utf8(entries[2].path));
+    ASSERT_FALSE(utf8(entries[4].path));
+
+    std::istringstream lines(export_text(entries, export_format::jsonl));
+    std::string line;
+    for (size_t i = 0; std::getline(lines, line); i++) expect_exact_bytes(json::parse(line), "path", entries[i].path, "jsonl");
+
+    const json desktop = json::parse(export_text(entries, export_format::json));
+    for (size_t i = 0; i < entries.size(); i++)
+        expect_exact_bytes(desktop[i], "trackName", desktop_track_name(entries[i].path), "json");
+
+    const json qdrant = json::parse(export_text(entries, export_format::qdrant)).at("points");
+    const json pinecone = json::parse(export_text(entries, export_format::pinecone)).at("vectors");
+    const json chroma = json::parse(export_text(entries, export_format::chroma)).at("metadatas");
+    const json weaviate = json::parse(export_text(entries, export_format::weaviate)).at("objects");
+    for (size_t i = 0; i < entries.size(); i++) {
+        const std::string& path = entries[i].path;
+        expect_exact_bytes(qdrant[i].at("payload"), "path", path, "qdrant");
+        expect_exact_bytes(pinecone[i].at("metadata"), "path", path, "pinecone");
+        expect_exact_bytes(chroma[i], "path", path, "chroma");
+        expect_exact_bytes(weaviate[i].at("properties"), "path", path, "weaviate");
+        // Ids come from the exact bytes: two paths that differ only in bytes that are not UTF-8 differ.
+        EXPECT_EQ(qdrant[i].at("id"), name_uuid(path));
+        EXPECT_EQ(weaviate[i].at("id"), name_uuid(path));
+    }
+    EXPECT_NE(name_uuid(entries[2].path), name_uuid(as_json_text(entries[2].path)));
+
+    const auto rows = parse_csv(export_text(entries, export_format::csv));
+    ASSERT_EQ(rows.size(), entries.size() + 1);
+    for (size_t i = 0; i < entries.size(); i++) {
+        EXPECT_EQ(rows[i + 1][0], as_json_text(entries[i].path));
+        EXPECT_EQ(rows[i + 1].back(), utf8(entries[i].path) ? "" : base64_encoded(entries[i].path)) << i;
+    }
+
+    // pgvector: a bytea column holds the bytes (NULL for UTF-8 paths); tables of older exports get it.
+    const std::string sql = export_text(entries, export_format::pgvector);
+    EXPECT_NE(sql.find("ALTER TABLE sonavec_tracks ADD COLUMN IF NOT EXISTS path_bytes bytea;\n"), std::string::npos);
+    EXPECT_NE(sql.find("'/music/bad\xEF\xBF\xBD\xEF\xBF\xBD name.wav', '\\x2f6d757369632f626164fffe206e616d652e776176'::bytea, "),
+              std::string::npos) << sql.substr(0, 2000);
+    EXPECT_NE(sql.find("'/music/plain.mp3', NULL, "), std::string::npos);
+    EXPECT_NE(sql.find("path_bytes = EXCLUDED.path_bytes"), std::string::npos);
+
+    // The npy paths file: a line per row, with backslash escapes.
+    const std::string paths = npy_paths_text(entries, false);
+    EXPECT_EQ(std::count(paths.begin(), paths.end(), '\n'), static_cast<long>(entries.size()));
+    EXPECT_NE(paths.find("\n/music/bad\\xff\\xfe name.wav\n/music/new\\nline\\\\back.wav\n/music/latin1 caf\\xe9.flac\n"),
+              std::string::npos) << paths;
+    const std::string window_paths = npy_paths_text(entries, true);
+    EXPECT_EQ(std::count(window_paths.begin(), window_paths.end(), '\n'), static_cast<long>(3 * entries.size()));
+}
+
+TEST(Import, PathBytesRoundTripTheExactPath) {
+    const auto entries = byte_path_entries();
+    const import_result r = import_text(export_text(entries, export_format::jsonl));
+    ASSERT_EQ(r.entries.size(), entries.size());
+    for (size_t i = 0; i < entries.size(); i++) EXPECT_EQ(r.entries[i].path, entries[i].path);
+    // Exported again, the same fields.
+    std::istringstream again(export_text(r.entries, export_format::jsonl)), first(export_text(entries, export_format::jsonl));
+    for (std::string a, b; std::getline(again, a) && std::getline(first, b);)
+        EXPECT_EQ(json::parse(a).value("path_bytes_b64", ""), json::parse(b).value("path_bytes_b64", ""));
+    // Two paths that differ only in bytes that are not UTF-8 stay two tracks (their text fields are equal).
+    auto twins = entries;
+    twins[3].path = "/music/bad\xfe\xff name.wav";
+    const import_result t = import_text(export_text(twins, export_format::jsonl));
+    EXPECT_EQ(t.entries[3].path, twins[3].path);
+    // The desktop format's names.
+    import_options o;
+    o.model_id = "m";
+    const import_result d = import_text(export_text(entries, export_format::json), o);
+    for (size_t i = 0; i < entries.size(); i++) EXPECT_EQ(d.entries[i].path, desktop_track_name(entries[i].path));
+}
+
+TEST(Import, BadPathBytesAreRefused) {
+    const std::string v = json(unit_vector(3)).dump();
+    auto record = [&](const std::string& bytes_field) {
+        return "{\"path\": \"/m/x.wav\", \"path_bytes_b64\": " + bytes_field + ", \"model\": \"m\", \"embedding\": " + v + "}\n";
+    };
+    EXPECT_NE(import_error(record("\"not base64!\"")).find("line 1: \"path_bytes_b64\" is not base64"), std::string::npos);
+    EXPECT_NE(import_error(record("42")).find("\"path_bytes_b64\" is not a string"), std::string::npos);
+    EXPECT_NE(import_error(record("\"" + base64_encoded(std::string("a\0b", 3)) + "\"")).find("NUL"), std::string::npos);
+    EXPECT_NE(import_error(record("\"\"")).find("\"path\" is empty"), std::string::npos);
+    EXPECT_NE(import_error(record("\"" + base64_encoded(std::string(5000, 'a')) + "\"")).find("longer"), std::string::npos);
 }
 
 TEST(Import, DesktopFormatNeedsOnlyTrackNameAndVector) {

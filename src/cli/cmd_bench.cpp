@@ -12,6 +12,7 @@
 #include "cli/full_architecture.h"
 #include "hub/model_cache.h"
 #include "models/random_model.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -44,7 +45,8 @@ std::filesystem::path full_size_random_model() {
     std::filesystem::create_directories(config_dir);
     std::ofstream(config_dir + "/config.json") << full_architecture_config_json;
     std::ofstream(config_dir + "/preprocessor_config.json") << full_architecture_preprocessor_json;
-    std::fprintf(stderr, "bench: writing a random-weight full-size model to %s (once)\n", dir.string().c_str());
+    std::fprintf(stderr, "bench: writing a random-weight full-size model to %s (once)\n",
+                 for_terminal(dir.string()).c_str());
     write_random_model(config_dir, dir);
     return dir;
 }
@@ -158,7 +160,7 @@ int run(const parsed_args& args) {
     if (args.has("--json")) {
         std::printf("%s\n", json);
     } else {
-        std::printf("model                         %s (%d threads)\n", model.string().c_str(), threads);
+        std::printf("model                         %s (%d threads)\n", for_terminal(model.string()).c_str(), threads);
         std::printf("load (audio tower)            %8.1f ms\n", load_audio_ms);
         std::printf("load (text tower)             %8.1f ms\n", load_text_ms);
         std::printf("first audio embedding         %8.1f ms\n", first_audio_ms);

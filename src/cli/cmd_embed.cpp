@@ -12,6 +12,7 @@
 #include "library/audio_files.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -127,7 +128,7 @@ int run(const parsed_args& args) {
             tracks.push_back(std::move(*results[i]));
         } else {
             failed++;
-            summary += "  " + files[i].string() + ": " + failures[i] + "\n";
+            summary += "  " + for_terminal(files[i].string()) + ": " + for_terminal(failures[i]) + "\n";
         }
     }
     write_output(o, tracks, eng->dim());
@@ -167,7 +168,10 @@ command embed_command() {
              "  json   [{\"trackName\": NAME, \"vector\": [...]}, ...]\n"
              "  jsonl  one object per file: filename, path, duration_seconds, sample_rate, channels, windows\n"
              "         (a count, or with --per-window [{start_seconds, length_seconds, vector}]), embedding, tags\n"
-             "  npy    an N x D float32 matrix in --out, and the rows' paths in --out.paths.txt\n"
+             "  npy    an N x D float32 matrix in --out, and the rows' paths in --out.paths.txt, one per line\n"
+             "A path that is not UTF-8 shows U+FFFD in JSON, and its exact bytes are in base64 beside it\n"
+             "(json: trackName_bytes_b64, jsonl: path_bytes_b64). In --out.paths.txt a backslash, newline, carriage\n"
+             "return and each byte that is not UTF-8 are written \\\\, \\n, \\r and \\xHH, so line i names row i.\n"
              "\n"
              "A file that cannot be read is reported on stderr with the reason, the others are still embedded and\n"
              "written, and a summary lists the failures at the end.\n"

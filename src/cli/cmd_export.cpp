@@ -8,6 +8,7 @@
 #include "library/export_formats.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -75,7 +76,8 @@ std::vector<catalog_entry> exportable(const catalog& cat, const export_request& 
 
 void report_warnings(const export_report& report) {
     const size_t shown = std::min<size_t>(report.warnings.size(), 10);
-    for (size_t i = 0; i < shown; i++) std::fprintf(stderr, "sonavec export: warning: %s\n", report.warnings[i].c_str());
+    for (size_t i = 0; i < shown; i++)
+        std::fprintf(stderr, "sonavec export: warning: %s\n", for_terminal(report.warnings[i]).c_str());
     if (report.warnings.size() > shown)
         std::fprintf(stderr, "sonavec export: ... and %zu more warnings\n", report.warnings.size() - shown);
 }
@@ -105,7 +107,8 @@ int run(const parsed_args& args) {
     if (!r.out.empty())
         std::fprintf(stderr, "exported %lld %s (%lld-d, model %s) to %s as %s\n", static_cast<long long>(report.records),
                      r.options.windows ? "windows" : "tracks", static_cast<long long>(report.dim),
-                     entries.front().model_id.c_str(), r.out.c_str(), export_format_name(r.options.format).c_str());
+                     for_terminal(entries.front().model_id).c_str(), for_terminal(r.out).c_str(),
+                     export_format_name(r.options.format).c_str());
     return 0;
 }
 
@@ -119,10 +122,10 @@ command export_command() {
              "  jsonl     one object per track: id, path, filename, duration_seconds, format, sample_rate, channels,\n"
              "            model, window_plan, tags, embedding (with --per-window, also windows: [{start_seconds,\n"
              "            length_seconds, vector}])\n"
-             "  npy       an N x D float32 matrix in --out, the rows' paths in --out.paths.txt (with --per-window a\n"
-             "            row per window, and each row's start and length in --out.windows.txt)\n"
-             "  csv       path,duration_seconds,v0,...,v{D-1}: a numeric column per dimension (with --per-window\n"
-             "            path,start_seconds,length_seconds,v0,...)\n"
+             "  npy       an N x D float32 matrix in --out, the rows' paths in --out.paths.txt, one per line (with\n"
+             "            --per-window a row per window, and each row's start and length in --out.windows.txt)\n"
+             "  csv       path,duration_seconds,v0,...,v{D-1},path_bytes_b64: a numeric column per dimension (with\n"
+             "            --per-window path,start_seconds,length_seconds,v0,...,path_bytes_b64)\n"
              "  qdrant    {\"points\":[{id, vector, payload}]}: the body of PUT /collections/NAME/points\n"
              "  pinecone  {\"vectors\":[{id, values, metadata}]}: the body of POST /vectors/upsert\n"
              "  chroma    {ids, embeddings, metadatas, documents}: collection.add(**payload)\n"
@@ -133,6 +136,15 @@ command export_command() {
              "Database ids are UUIDs made from the path (Python: uuid.uuid5(uuid.NAMESPACE_DNS, path)), so loading a\n"
              "newer export replaces the records instead of adding copies. With --per-window every analysis window is\n"
              "a record of its own (id from PATH#t=START; Weaviate class AudioWindow; table sonavec_windows).\n"
+             "\n"
+             "Paths are bytes and not always UTF-8. Where one is not, the text fields (path, filename, file_name,\n"
+             "trackName) show U+FFFD and its exact bytes go beside them in base64: path_bytes_b64 in JSON records\n"
+             "(json: trackName_bytes_b64), the last csv column path_bytes_b64 (empty for other paths) and pgvector's\n"
+             "bytea column path_bytes (NULL for other paths). Ids are made from the exact bytes, and sonavec import\n"
+             "reads path_bytes_b64 back. In OUT.paths.txt a backslash, newline, carriage return and each byte that\n"
+             "is not UTF-8 are written \\\\, \\n, \\r and \\xHH, so line i names row i (Python, the exact bytes:\n"
+             "codecs.escape_decode(line)[0]).\n"
+             "\n"
              "Output goes to stdout unless --out, which is written atomically. Vectors of different models are\n"
              "different spaces: a library holding several needs --model-id.\n"
              "\n"

@@ -8,6 +8,7 @@
 #include "library/catalog.h"
 #include "library/import_formats.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -83,11 +84,12 @@ int run(const parsed_args& args) {
             if (replaced) notes += ", " + std::to_string(replaced) + " replaced rows already in the library";
             if (result.normalised) notes += ", " + std::to_string(result.normalised) + " normalised to unit length";
             if (result.renamed) notes += ", " + std::to_string(result.renamed) + " repeated names numbered";
-            std::printf("%s: imported %zu vectors (%lld-d, model %s%s)\n", file.c_str(), result.entries.size(),
-                        static_cast<long long>(result.dim), result.entries.front().model_id.c_str(), notes.c_str());
+            std::printf("%s: imported %zu vectors (%lld-d, model %s%s)\n", for_terminal(file).c_str(),
+                        result.entries.size(), static_cast<long long>(result.dim),
+                        for_terminal(result.entries.front().model_id).c_str(), notes.c_str());
         } catch (const error& e) {
             failed++;
-            std::fprintf(stderr, "sonavec import: %s\n", e.what());
+            std::fprintf(stderr, "sonavec import: %s\n", for_terminal(e.what()).c_str());
         }
     }
     std::fflush(stdout);
@@ -105,7 +107,9 @@ command import_command() {
              "files:\n"
              "  a JSON array   the desktop apps' [{\"trackName\", \"vector\"}], or records like the JSON Lines ones\n"
              "  JSON Lines     one object per line: sonavec export --format jsonl, sonavec embed --format jsonl\n"
-             "A record's name is its \"path\" (else its \"trackName\") and its vector its \"embedding\" (else \"vector\");\n"
+             "A record's name is its \"path\" (else its \"trackName\"), or the exact bytes in \"path_bytes_b64\" (else\n"
+             "\"trackName_bytes_b64\") when present, as sonavec export writes for a name that is not UTF-8; its\n"
+             "vector is its \"embedding\" (else \"vector\");\n"
              "duration_seconds, format, sample_rate, channels, model, tags and windows are kept when present. A row\n"
              "with the same path is replaced. Repeated trackNames are numbered: \"Kick\", \"Kick (2)\", ...\n"
              "\n"

@@ -12,6 +12,7 @@
 #include "library/model_identity.h"
 #include "nn/ops.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -52,17 +53,19 @@ std::string summary_text(const index_summary& s) {
         line, sizeof line,
         "%s: %zu audio files: %zu embedded, %zu reused (same content), %zu unchanged, %zu failed, %zu removed "
         "(%.2f s)\n",
-        s.library.c_str(), s.plan.found, s.outcome.embedded, s.outcome.reused, s.plan.unchanged, s.failed(),
+        for_terminal(s.library).c_str(), s.plan.found, s.outcome.embedded, s.outcome.reused, s.plan.unchanged, s.failed(),
         s.plan.vanished_paths.size(), s.seconds);
-    return std::string(line) + "vector index: " + s.vector_index + "\n";
+    return std::string(line) + "vector index: " + for_terminal(s.vector_index) + "\n";
 }
 
 void report_failures(const index_summary& s) {
     if (s.failed() == 0) return;
     std::string text;
-    for (const auto& [path, reason] : s.outcome.failures) text += "  " + path + ": " + reason + "\n";
+    for (const auto& [path, reason] : s.outcome.failures)
+        text += "  " + for_terminal(path) + ": " + for_terminal(reason) + "\n";
     for (const auto& [path, reason] : s.plan.failed_before)
-        text += "  " + path + ": " + reason + " (failed before and unchanged since: not retried)\n";
+        text += "  " + for_terminal(path) + ": " + for_terminal(reason) +
+                " (failed before and unchanged since: not retried)\n";
     std::fprintf(stderr, "sonavec index: %zu of %zu files failed:\n%s", s.failed(), s.plan.found, text.c_str());
 }
 
@@ -109,7 +112,7 @@ int run(const parsed_args& args) {
         std::fprintf(stderr,
                      "sonavec index: %zu files were embedded with another model than %s (its files differ, or an "
                      "older sonavec named models by their folder alone): embedding them again\n",
-                     s.plan.other_model, settings.model_id.c_str());
+                     s.plan.other_model, for_terminal(settings.model_id).c_str());
 
     if (!s.plan.to_embed.empty()) {
         // Workers of one compute thread each, as `sonavec embed` runs them: a vector must not depend
@@ -138,7 +141,8 @@ int run(const parsed_args& args) {
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
         throw error("cannot write to standard output");
     report_failures(s);
-    if (!index_failure.empty()) std::fprintf(stderr, "sonavec index: the vector index: %s\n", index_failure.c_str());
+    if (!index_failure.empty())
+        std::fprintf(stderr, "sonavec index: the vector index: %s\n", for_terminal(index_failure).c_str());
     return s.failed() == 0 && index_failure.empty() ? 0 : 1;
 }
 

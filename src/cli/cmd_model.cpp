@@ -12,6 +12,7 @@
 #include "models/random_model.h"
 #include "nn/tensor_file.h"
 #include "nn/weights.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -24,7 +25,7 @@ int run_pull(const parsed_args& args) {
     if (args.has("--cache")) opts.cache_root = args.get("--cache");
     opts.progress = !args.has("--quiet");
     const auto dir = pull_model(opts);
-    std::printf("%s\n", dir.string().c_str());
+    std::printf("%s\n", for_terminal(dir.string()).c_str());
     return 0;
 }
 
@@ -33,8 +34,8 @@ int run_random(const parsed_args& args) {
     const int64_t params =
         write_random_model(args.positional[0], args.positional[1], static_cast<uint64_t>(args.get_int("--seed", 42)));
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "wrote %s: %lld parameters with random values in %.1f s\n", args.positional[1].c_str(),
-                 static_cast<long long>(params), s);
+    std::fprintf(stderr, "wrote %s: %lld parameters with random values in %.1f s\n",
+                 for_terminal(args.positional[1]).c_str(), static_cast<long long>(params), s);
     return 0;
 }
 
@@ -58,22 +59,22 @@ int run_info(const parsed_args& args) {
     p.model_dir = dir;
     p.threads = threads_arg(args, 0);
     auto eng = engine::open(p);
-    std::printf("model      %s\n", dir.string().c_str());
+    std::printf("model      %s\n", for_terminal(dir.string()).c_str());
     std::printf("id         %s (what the library records; another checkpoint has another id)\n",
-                model_identity(dir).c_str());
+                for_terminal(model_identity(dir)).c_str());
     std::printf("embedding  %lld dimensions, audio %lld Hz, %lld samples per window\n",
                 static_cast<long long>(eng->dim()), static_cast<long long>(eng->sample_rate()),
                 static_cast<long long>(eng->window_samples()));
     int64_t total = 0;
     for (auto& t : eng->describe()) {
-        std::printf("%-15s %s; %.2f M parameters\n", t.name.c_str(), t.shape.c_str(), t.parameters / 1e6);
+        std::printf("%-15s %s; %.2f M parameters\n", for_terminal(t.name).c_str(), t.shape.c_str(), t.parameters / 1e6);
         total += t.parameters;
     }
     std::printf("total           %.2f M parameters\n\nself-check:\n", total / 1e6);
 
     int failures = 0;
     auto check = [&](bool ok, const std::string& what) {
-        std::printf("  [%s] %s\n", ok ? " ok " : "FAIL", what.c_str());
+        std::printf("  [%s] %s\n", ok ? " ok " : "FAIL", for_terminal(what).c_str());
         if (!ok) failures++;
     };
     const auto unknown = eng->unknown_tensors();  // builds both towers: every shape is checked here

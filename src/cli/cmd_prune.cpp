@@ -6,6 +6,7 @@
 #include "cli/library_option.h"
 #include "library/catalog.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -26,7 +27,7 @@ int run(const parsed_args& args) {
     for (const auto& e : cat.entries()) {
         if (imported(e) || !file_is_gone(e.path)) continue;
         gone.push_back(e.id);
-        std::printf("%s %s\n", dry_run ? "would remove" : "removed", e.path.c_str());
+        std::printf("%s %s\n", dry_run ? "would remove" : "removed", for_terminal(e.path).c_str());
     }
     const uint64_t before = cat.disk_bytes();
     if (!dry_run && !gone.empty()) {

@@ -23,6 +23,7 @@
 #include "library/model_identity.h"
 #include "nn/ops.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -224,8 +225,8 @@ int search_and_print(const catalog& cat, const std::vector<float>& query, const 
         const auto e = cat.find(h.id);
         if (!e) continue;
         const std::string tags = tags_text(e->tags);
-        std::printf("%7.4f  %7s  %s%s%s\n", h.score, duration_text(e->duration_seconds).c_str(), e->path.c_str(),
-                    tags.empty() ? "" : "\n                  ", tags.c_str());
+        std::printf("%7.4f  %7s  %s%s%s\n", h.score, duration_text(e->duration_seconds).c_str(),
+                    for_terminal(e->path).c_str(), tags.empty() ? "" : "\n                  ", for_terminal(tags).c_str());
     }
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "library/catalog.h"
 #include "library/library_index.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -59,19 +60,19 @@ std::string counts_text(const std::map<std::string, int64_t>& counts) {
     if (counts.empty()) return "none";
     std::string s;
     for (const auto& [name, n] : counts)
-        s += (s.empty() ? "" : ", ") + (name.empty() ? "(none)" : name) + ": " + std::to_string(n);
+        s += (s.empty() ? "" : ", ") + (name.empty() ? "(none)" : for_terminal(name)) + ": " + std::to_string(n);
     return s;
 }
 
 std::string stats_text(const catalog& cat, const catalog_stats& st, const index_state& idx) {
     std::string s;
-    s += "library       " + cat.dir().string() + "\n";
-    s += "catalog       " + cat.file().string() + ", " + megabytes(cat.disk_bytes()) + "\n";
+    s += "library       " + for_terminal(cat.dir().string()) + "\n";
+    s += "catalog       " + for_terminal(cat.file().string()) + ", " + megabytes(cat.disk_bytes()) + "\n";
     s += "files         " + std::to_string(st.files) + " (" + std::to_string(st.ok) + " ok, " +
          std::to_string(st.failed) + " failed), " + std::to_string(st.windows) + " per-window vectors\n";
     s += "models        " + counts_text(st.by_model) + "\n";
     s += "formats       " + counts_text(st.by_format) + "\n";
-    s += "vector index  " + idx.description;
+    s += "vector index  " + for_terminal(idx.description);
     if (idx.present) s += ", file " + megabytes(idx.file_bytes);
     if (idx.current) s += ", " + megabytes(static_cast<uint64_t>(idx.memory_bytes)) + " in memory";
     s += "\n";
@@ -82,7 +83,7 @@ std::string stats_text(const catalog& cat, const catalog_stats& st, const index_
                                    ", by path)"
                              : "") +
              ":\n";
-        for (const auto& [path, reason] : st.failures) s += "  " + path + ": " + reason + "\n";
+        for (const auto& [path, reason] : st.failures) s += "  " + for_terminal(path) + ": " + for_terminal(reason) + "\n";
     }
     return s;
 }

@@ -6,6 +6,7 @@
 #include "hub/model_cache.h"
 #include "library/text_cache.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -67,7 +68,7 @@ text_vectors embed_texts_for(const parsed_args& args, const std::string& command
     std::unique_ptr<text_cache> cache;
     if (!args.has("--no-cache")) {
         auto warn = [&](const std::string& what) {
-            std::fprintf(stderr, "sonavec %s: warning: %s\n", command.c_str(), what.c_str());
+            std::fprintf(stderr, "sonavec %s: warning: %s\n", command.c_str(), for_terminal(what).c_str());
         };
         try {
             cache = std::make_unique<text_cache>(text_cache::default_path(), text_cache::model_key(p.model_dir, p.products),

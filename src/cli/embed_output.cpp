@@ -7,6 +7,7 @@
 #include "library/export_formats.h"
 #include "library/npy_format.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -50,6 +51,7 @@ std::string tracks_jsonl(const std::vector<track_embedding>& tracks, bool per_wi
             windows = std::to_string(t.windows.size());
         }
         s += "{\"filename\":" + json_string(t.path.filename().string()) + ",\"path\":" + json_string(t.path.string()) +
+             exact_bytes_member("path", t.path.string()) +
              ",\"duration_seconds\":" + json_number(t.info.duration_seconds) +
              ",\"sample_rate\":" + std::to_string(t.info.sample_rate) + ",\"channels\":" +
              std::to_string(t.info.channels) + ",\"windows\":" + windows + ",\"embedding\":" + vector_text(t.vector) +
@@ -70,7 +72,7 @@ std::string tracks_npy(const std::vector<track_embedding>& tracks, int64_t dim) 
 
 std::string tracks_paths(const std::vector<track_embedding>& tracks) {
     std::string s;
-    for (const auto& t : tracks) s += t.path.string() + "\n";
+    for (const auto& t : tracks) s += escaped_line(t.path.string()) + "\n";
     return s;
 }
 

@@ -1,8 +1,9 @@
 // The embed command's output formats, every float at full precision:
 //   json   [{"trackName": ..., "vector": [...]}, ...]   (the desktop apps' export format)
-//   jsonl  one object per track: filename, path, duration_seconds, sample_rate, channels, windows,
-//          embedding, tags
-//   npy    an N x D float32 matrix, with the rows' paths one per line in a sidecar text file
+//   jsonl  one object per track: filename, path (and path_bytes_b64 when it is not valid UTF-8),
+//          duration_seconds, sample_rate, channels, windows, embedding, tags
+//   npy    an N x D float32 matrix, with the rows' paths one per line in a sidecar text file, escaped as
+//          the export's are (library/export_formats.h)
 #pragma once
 #include <string>
 #include <vector>

@@ -7,8 +7,12 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "util/error.h"
+#include "util/escaped_text.h"
 
 using namespace sonavec::cli;
+using sonavec::for_terminal;
+using sonavec::multiline_error;
 
 namespace {
 
@@ -65,18 +69,22 @@ int main(int argc, char** argv) {
             }
             return c.run(parsed);
         } catch (const usage_error& e) {
-            std::fprintf(stderr, "sonavec %s: %s\nusage: sonavec %s %s\n", name.c_str(), e.what(), name.c_str(),
-                         c.spec.usage.c_str());
+            std::fprintf(stderr, "sonavec %s: %s\nusage: sonavec %s %s\n", name.c_str(), for_terminal(e.what()).c_str(),
+                         name.c_str(), c.spec.usage.c_str());
             return 2;
+        } catch (const multiline_error& e) {
+            std::fprintf(stderr, "sonavec %s: error: %s\n", name.c_str(), e.what());  // escaped where it was made
+            return 1;
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "sonavec %s: error: %s\n", name.c_str(), e.what());
+            // Messages name files, and a file's name can hold terminal escapes.
+            std::fprintf(stderr, "sonavec %s: error: %s\n", name.c_str(), for_terminal(e.what()).c_str());
             return 1;
         }
     }
     if (name == "model") {
         std::fprintf(stderr, "sonavec model: expected a subcommand: pull, info or random\n");
     } else {
-        std::fprintf(stderr, "sonavec: unknown command '%s'\n", name.c_str());
+        std::fprintf(stderr, "sonavec: unknown command '%s'\n", for_terminal(name).c_str());
     }
     print_overview();
     return 2;

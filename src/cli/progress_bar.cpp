@@ -4,6 +4,8 @@
 #include <unistd.h>
 #include <utility>
 
+#include "util/escaped_text.h"
+
 namespace sonavec::cli {
 
 namespace {
@@ -53,7 +55,7 @@ void progress_bar::succeeded(const std::string& path) {
     done_++;
     if (quiet_) return;
     if (terminal_) draw_bar();
-    else std::fprintf(stderr, "[%zu/%zu] %s\n", done_, total_, path.c_str());
+    else std::fprintf(stderr, "[%zu/%zu] %s\n", done_, total_, for_terminal(path).c_str());
 }
 
 void progress_bar::failed(const std::string& path, const std::string& reason) {
@@ -61,7 +63,8 @@ void progress_bar::failed(const std::string& path, const std::string& reason) {
     done_++;
     if (line_open_) std::fputs("\r\x1b[K", stderr);
     line_open_ = false;
-    std::fprintf(stderr, "sonavec %s: %s: %s\n", command_.c_str(), path.c_str(), reason.c_str());
+    std::fprintf(stderr, "sonavec %s: %s: %s\n", command_.c_str(), for_terminal(path).c_str(),
+                 for_terminal(reason).c_str());
     if (!quiet_ && terminal_) draw_bar();
 }
 

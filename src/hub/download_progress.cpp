@@ -1,8 +1,9 @@
 #include "hub/download_progress.h"
 
 #include <cstdio>
-#include <utility>
 #include <unistd.h>
+
+#include "util/escaped_text.h"
 
 namespace sonavec {
 
@@ -15,7 +16,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 download_progress::download_progress(std::string label, bool enabled)
-    : label_(std::move(label)), enabled_(enabled), terminal_(isatty(STDERR_FILENO) == 1) {}
+    : label_(for_terminal(label)), enabled_(enabled), terminal_(isatty(STDERR_FILENO) == 1) {}
 
 std::string download_progress::human_bytes(uint64_t bytes) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};

@@ -21,7 +21,7 @@ public:
 private:
     std::string line(uint64_t bytes_done) const;
 
-    std::string label_;
+    std::string label_;  // escaped for the terminal: it names a file of the hub's
     bool enabled_;
     bool terminal_;
     bool line_open_ = false;

@@ -14,6 +14,8 @@
 #include "hub/download_progress.h"
 #include "hub/file_download.h"
 #include "hub/model_cache.h"
+#include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec {
 
@@ -81,7 +83,7 @@ public:
     }
 
     void say(const std::string& line) const {
-        if (opts_.progress) std::fprintf(stderr, "%s\n", line.c_str());
+        if (opts_.progress) std::fprintf(stderr, "%s\n", for_terminal(line).c_str());
     }
 
 private:
@@ -119,9 +121,10 @@ void pull_locked(const pull_options& opts, const std::string& endpoint, const fs
     } catch (const download_error& e) {
         using kind = download_error::kind;
         if (e.what_kind == kind::no_connection)
-            throw error("cannot reach " + endpoint + " (" + e.what() + "). No network?\nTo install the model by hand, " +
-                        manual_download_help(opts.repo, opts.revision, endpoint, dir) +
-                        "or run `sonavec model pull` again when online.");
+            throw multiline_error("cannot reach " + for_terminal(endpoint) + " (" + for_terminal(e.what()) +
+                                  "). No network?\nTo install the model by hand, " +
+                                  manual_download_help(opts.repo, opts.revision, endpoint, dir) +
+                                  "or run `sonavec model pull` again when online.");
         if (e.what_kind == kind::http && e.hub_error_code == "RevisionNotFound")
             throw error("revision '" + opts.revision + "' not found in " + opts.repo + " at " + endpoint + ": " +
                         e.what());
@@ -132,7 +135,7 @@ void pull_locked(const pull_options& opts, const std::string& endpoint, const fs
             throw error("access to " + opts.repo + " denied at " + endpoint +
                         " (a gated repository needs its terms accepted and HF_TOKEN set): " + e.what());
         if (e.what_kind == kind::transient)
-            throw error(std::string(e.what()) + "\nRun `sonavec model pull` again to resume.");
+            throw multiline_error(for_terminal(e.what()) + "\nRun `sonavec model pull` again to resume.");
         throw;
     }
     p.say("model ready in " + dir.string());

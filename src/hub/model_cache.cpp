@@ -6,6 +6,7 @@
 
 #include "hub/hub_url.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec {
 
@@ -77,11 +78,13 @@ std::vector<std::string> missing_model_files(const fs::path& dir, model_use use)
 
 std::string manual_download_help(const std::string& repo, const std::string& revision, const std::string& endpoint,
                                  const fs::path& dir) {
-    std::string out = "download these files from " + repo + " into " + dir.string() + ":\n";
-    for (const auto& f : model_config_files()) out += "  " + hub_file_url(endpoint, repo, revision, f) + "\n";
+    // Several lines: the names in them are escaped here (multiline_error).
+    const auto url = [&](const std::string& f) { return for_terminal(hub_file_url(endpoint, repo, revision, f)); };
+    std::string out = "download these files from " + for_terminal(repo) + " into " + for_terminal(dir.string()) + ":\n";
+    for (const auto& f : model_config_files()) out += "  " + url(f) + "\n";
     out += "and the weights, " + model_weight_files()[0] + " if the repository has it, else " +
            model_weight_files()[1] + ":\n";
-    for (const auto& f : model_weight_files()) out += "  " + hub_file_url(endpoint, repo, revision, f) + "\n";
+    for (const auto& f : model_weight_files()) out += "  " + url(f) + "\n";
     return out;
 }
 
@@ -108,7 +111,8 @@ fs::path resolve_model_dir(const std::string& model_flag, model_use use) {
     } catch (const error&) {
         endpoint = default_hub_endpoint;
     }
-    const std::string problem = exists ? dir.string() + " lacks " + join(missing) : dir.string() + " does not exist";
+    const std::string shown_dir = for_terminal(dir.string());
+    const std::string problem = exists ? shown_dir + " lacks " + join(missing) : shown_dir + " does not exist";
     std::string msg;
     if (source.empty()) {
         msg = "no model found: no --model given, SONAVEC_MODEL is not set, and the default model is not in the "
@@ -116,11 +120,11 @@ fs::path resolve_model_dir(const std::string& model_flag, model_use use) {
               " there, or " + manual_download_help(default_model_repo, "main", endpoint, dir);
     } else {
         msg = "no usable model from " + source + ": " + problem + ".\nPut the model files there, or run `sonavec "
-              "model pull` to download " + default_model_repo + " into " + cache_dir.string() + " and drop " +
+              "model pull` to download " + default_model_repo + " into " + for_terminal(cache_dir.string()) + " and drop " +
               source + ".\nBy hand: " + manual_download_help(default_model_repo, "main", endpoint, dir);
     }
     if (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    throw error(msg);
+    throw multiline_error(msg);
 }
 
 }  // namespace sonavec

@@ -24,7 +24,8 @@ enum class model_use { audio, audio_and_text };
 std::vector<std::string> missing_model_files(const std::filesystem::path& dir,
                                              model_use use = model_use::audio_and_text);
 
-// How to fetch a model without `sonavec model pull`: each file's URL and the directory to put it in.
+// How to fetch a model without `sonavec model pull`: each file's URL and the directory to put it in,
+// a line each, the names escaped for a terminal (for a multiline_error).
 std::string manual_download_help(const std::string& repo, const std::string& revision, const std::string& endpoint,
                                  const std::filesystem::path& dir);
 

@@ -8,8 +8,11 @@
 #include "library/audio_files.h"
 #include "library/name_uuid.h"
 #include "library/npy_format.h"
+#include "util/base64.h"
 #include "util/error.h"
+#include "util/escaped_text.h"
 #include "util/float_text.h"
+#include "util/utf8.h"
 
 namespace sonavec {
 
@@ -85,6 +88,7 @@ json flat_metadata(const record& r) {
     const catalog_entry& e = *r.entry;
     json m = json::object();
     m["path"] = e.path;
+    if (!is_valid_utf8(e.path)) m["path_bytes_b64"] = base64_encoded(e.path);
     m["file_name"] = file_name(e.path);
     m["duration_seconds"] = e.duration_seconds;
     m["format"] = e.format;
@@ -114,7 +118,8 @@ void write_bodies(std::ostream& out, const std::vector<record>& records, int64_t
 void write_jsonl(std::ostream& out, const std::vector<record>& records, bool windows) {
     for (const auto& r : records) {
         const catalog_entry& e = *r.entry;
-        out << "{\"id\":" << e.id << ",\"path\":" << json_text(e.path) << ",\"filename\":" << json_text(file_name(e.path))
+        out << "{\"id\":" << e.id << ",\"path\":" << json_text(e.path) << exact_bytes_member("path", e.path)
+            << ",\"filename\":" << json_text(file_name(e.path))
             << ",\"duration_seconds\":" << number_text(e.duration_seconds) << ",\"format\":" << json_text(e.format)
             << ",\"sample_rate\":" << e.sample_rate << ",\"channels\":" << e.channels
             << ",\"model\":" << json_text(e.model_id) << ",\"window_plan\":" << json_text(e.window_plan)
@@ -142,10 +147,12 @@ std::string csv_field(const std::string& s) {
     return q + "\"";
 }
 
+// The last column, path_bytes_b64, is empty unless the path is not valid UTF-8 (the path column then
+// shows U+FFFD): it keeps the vector columns where they always were.
 void write_csv(std::ostream& out, const std::vector<record>& records, bool windows, int64_t dim) {
     out << (windows ? "path,start_seconds,length_seconds" : "path,duration_seconds");
     for (int64_t i = 0; i < dim; i++) out << ",v" << i;
-    out << "\n";
+    out << ",path_bytes_b64\n";
     for (const auto& r : records) {
         out << csv_field(r.entry->path);
         if (const catalog_window* w = r.win())
@@ -153,7 +160,7 @@ void write_csv(std::ostream& out, const std::vector<record>& records, bool windo
         else
             out << "," << number_text(r.entry->duration_seconds);
         for (float x : *r.vector) out << "," << format_float(x);
-        out << "\n";
+        out << "," << (is_valid_utf8(r.entry->path) ? "" : base64_encoded(r.entry->path)) << "\n";
     }
 }
 
@@ -267,6 +274,18 @@ std::string sql_string(const std::string& s) {
     return out + "'";
 }
 
+// The exact bytes of a path that is not valid UTF-8 (its text column shows U+FFFD), else NULL.
+std::string sql_path_bytes(const std::string& path) {
+    if (is_valid_utf8(path)) return "NULL";
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out = "'\\x";
+    for (unsigned char c : path) {
+        out += digits[c >> 4];
+        out += digits[c & 0xf];
+    }
+    return out + "'::bytea";
+}
+
 // For a comment line: nothing that could end it.
 std::string comment_text(const std::string& s) {
     std::string out;
@@ -303,13 +322,16 @@ void write_pgvector(std::ostream& out, const std::vector<record>& records, bool 
         << "    tags jsonb NOT NULL,\n"
         << "    embedding vector(" << dim << ") NOT NULL,\n"
         << "    PRIMARY KEY (" << (windows ? "path, start_seconds" : "path") << ")\n"
-        << ");\n";
-    const std::string columns = windows ? "path, window_index, start_seconds, length_seconds, file_name, "
+        << ");\n"
+        // A table made by an export older than the column gets it.
+        << "ALTER TABLE " << table << " ADD COLUMN IF NOT EXISTS path_bytes bytea;\n";
+    const std::string columns = windows ? "path, path_bytes, window_index, start_seconds, length_seconds, file_name, "
                                           "duration_seconds, format, model, tags, embedding"
-                                        : "path, file_name, duration_seconds, format, model, tags, embedding";
+                                        : "path, path_bytes, file_name, duration_seconds, format, model, tags, embedding";
     const std::string updates = std::string(windows ? "window_index = EXCLUDED.window_index, "
                                                       "length_seconds = EXCLUDED.length_seconds, "
                                                     : "") +
+                                "path_bytes = EXCLUDED.path_bytes, "
                                 "file_name = EXCLUDED.file_name, duration_seconds = EXCLUDED.duration_seconds, "
                                 "format = EXCLUDED.format, model = EXCLUDED.model, tags = EXCLUDED.tags, "
                                 "embedding = EXCLUDED.embedding";
@@ -320,7 +342,7 @@ void write_pgvector(std::ostream& out, const std::vector<record>& records, bool 
         for (size_t i = begin; i < end; i++) {
             const record& r = records[i];
             const catalog_entry& e = *r.entry;
-            out << "(" << sql_string(e.path) << ", ";
+            out << "(" << sql_string(e.path) << ", " << sql_path_bytes(e.path) << ", ";
             if (const catalog_window* w = r.win())
                 out << r.window << ", " << number_text(w->start_seconds) << ", " << number_text(w->length_seconds) << ", ";
             out << sql_string(file_name(e.path)) << ", " << number_text(e.duration_seconds) << ", "
@@ -355,6 +377,11 @@ const std::vector<std::string>& export_format_names() {
     return names;
 }
 
+std::string exact_bytes_member(const std::string& key, const std::string& text) {
+    if (is_valid_utf8(text)) return "";
+    return ",\"" + key + "_bytes_b64\":\"" + base64_encoded(text) + "\"";
+}
+
 std::string desktop_track_name(const std::filesystem::path& path) {
     return has_audio_extension(path) ? path.stem().string() : path.filename().string();
 }
@@ -363,7 +390,7 @@ void write_desktop_json(std::ostream& out, const std::vector<named_vector>& trac
     out << "[";
     for (size_t i = 0; i < tracks.size(); i++)
         out << (i ? ",\n " : "\n ") << "{\"trackName\": " << json_text(json(tracks[i].name))
-            << ", \"vector\": " << vector_text(*tracks[i].vector) << "}";
+            << exact_bytes_member("trackName", tracks[i].name) << ", \"vector\": " << vector_text(*tracks[i].vector) << "}";
     out << (tracks.empty() ? "]\n" : "\n]\n");
 }
 
@@ -414,7 +441,7 @@ std::string npy_paths_text(const std::vector<catalog_entry>& entries, bool windo
     std::string s;
     for (const auto& e : entries) {
         const size_t rows = windows ? e.windows.size() : 1;
-        for (size_t i = 0; i < rows; i++) s += e.path + "\n";
+        for (size_t i = 0; i < rows; i++) s += escaped_line(e.path) + "\n";
     }
     return s;
 }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "util/base64.h"
 #include "util/error.h"
 
 namespace sonavec {
@@ -62,8 +63,12 @@ public:
         e.status = entry_status::ok;
         e.window_plan = "import";
         const bool has_path = rec.contains("path");
-        e.path = text(rec, has_path ? "path" : "trackName", max_path_bytes, true);
-        if (e.path.empty()) fail(has_path ? "\"path\" is empty" : "\"trackName\" is empty");
+        const std::string name_key = has_path ? "path" : "trackName";
+        e.path = text(rec, name_key.c_str(), max_path_bytes, true);
+        // A name that is not UTF-8 reads as U+FFFD in the text field; its exact bytes are beside it.
+        const std::string bytes_key = name_key + "_bytes_b64";
+        if (rec.contains(bytes_key)) e.path = exact_bytes(rec.at(bytes_key), bytes_key);
+        if (e.path.empty()) fail("\"" + name_key + "\" is empty");
         const char* vector_key = rec.contains("embedding") ? "embedding" : "vector";
         if (!rec.contains(vector_key)) fail("no \"embedding\" or \"vector\"");
         e.vector = vector(rec.at(vector_key), vector_key);
@@ -104,6 +109,20 @@ private:
         if (s.size() > max_bytes) fail(what + " is longer than " + std::to_string(max_bytes) + " bytes");
         if (s.find('\0') != std::string::npos) fail(what + " holds a NUL character");
         return s;
+    }
+
+    std::string exact_bytes(const json& v, const std::string& key) const {
+        const std::string what = "\"" + key + "\"";
+        if (!v.is_string()) fail(what + " is not a string");
+        const std::string& text = v.get_ref<const std::string&>();
+        if (text.size() > (max_path_bytes + 2) / 3 * 4) fail(what + " is longer than a path can be");
+        std::string bytes;
+        try {
+            bytes = base64_decoded(text);
+        } catch (const error& e) {
+            fail(what + " is not base64: " + e.what());
+        }
+        return checked_text(bytes, what, max_path_bytes);
     }
 
     double seconds(const json& v, const std::string& what) const {

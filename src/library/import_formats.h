@@ -6,6 +6,8 @@
 //   [ ... ]   a JSON array of objects: the desktop apps' {"trackName", "vector"}, or records like ours
 //   { ...     JSON Lines, one object per line: `sonavec export --format jsonl` or `sonavec embed --format jsonl`
 // A record's name is its "path" (else "trackName") and its vector its "embedding" (else "vector");
+// "path_bytes_b64" (or "trackName_bytes_b64"), when present, is the name's exact bytes in base64 and
+// wins over the text, which shows U+FFFD where the name is not valid UTF-8 (export_formats.h);
 // duration_seconds, format, sample_rate, channels, model, tags and windows ([{start_seconds,
 // length_seconds, vector}]) are read when present, and other keys are ignored.
 //

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "util/error.h"
+#include "util/escaped_text.h"
 
 namespace sonavec {
 
@@ -52,7 +53,7 @@ vector_index open_library_index(const catalog& cat, index_choice choice, const s
         idx.save(library_index_file(cat), fingerprint);
     } catch (const error& e) {
         std::fprintf(stderr, "sonavec: note: the index could not be saved (%s); it will be rebuilt next time\n",
-                     e.what());
+                     for_terminal(e.what()).c_str());
     }
     return idx;
 }
