@@ -235,6 +235,61 @@ TEST(index_cli, deleted_files_are_dropped_and_a_missing_folder_is_an_error) {
     EXPECT_EQ(catalog_by_path(library).size(), 7u);
 }
 
+TEST(index_cli, an_unreadable_folder_keeps_its_rows_and_fails_the_run_as_a_user_without_access) {
+    // Run as a user whom permissions bind (root reads any folder): the library is that user's, the
+    // music readable by everyone until a nested folder and a top-level one are closed to others.
+    const fs::path music = test::scratch_dir() / "unreadable", other = test::scratch_dir() / "unreadable_other";
+    const fs::path library = test::scratch_dir() / "unreadable_library";
+    make_folder(music, 11, 1.0);  // track03 and track10 in music/sub
+    make_folder(other, 2, 1.0);
+    fs::create_directories(library);
+    test::give_to_unprivileged_user(library);
+    const std::string index_args =
+        "index --json --quiet " + model_flag() + " --library " + test::quoted(library) + " ";
+    test::cli_result r = test::run_cli_unprivileged(index_args + test::quoted(music) + " " + test::quoted(other));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto before = catalog_by_path(library);
+    ASSERT_EQ(before.size(), 13u);
+
+    fs::permissions(music / "sub", fs::perms::none);
+    fs::permissions(other, fs::perms::none);
+    fs::remove(music / "track00.wav");       // the readable part is indexed as usual:
+    write_wav(music / "new.wav", 777, 1.0);  // one file deleted, one added
+    r = test::run_cli_unprivileged(index_args + test::quoted(music) + " " + test::quoted(other));
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    for (const fs::path& folder : {music / "sub", other})
+        EXPECT_NE(r.err.find("cannot read " + folder.string() + ": Permission denied"), std::string::npos) << r.err;
+    const json j = json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << r.out;
+    EXPECT_EQ(j.value("removed", -1), 1);
+    EXPECT_EQ(j.value("embedded", -1), 1);
+    EXPECT_EQ(j.value("unchanged", -1), 8);
+    EXPECT_EQ(j.at("unreadable"), json::parse(R"([{"path": ")" + music.string() +
+                                              R"(/sub", "error": "Permission denied"}, {"path": ")" + other.string() +
+                                              R"(", "error": "Permission denied"}])"));
+    const auto during = catalog_by_path(library);
+    EXPECT_EQ(during.size(), 13u);
+    EXPECT_FALSE(during.count((music / "track00.wav").string()));
+    for (const std::string& kept : {(music / "sub" / "track03.wav").string(), (music / "sub" / "track10.wav").string(),
+                                    (other / "track00.wav").string(), (other / "track01.wav").string()}) {
+        ASSERT_TRUE(during.count(kept)) << kept;
+        test::expect_same_entry(during.at(kept), before.at(kept));  // untouched, not embedded again
+    }
+
+    // Readable again: a normal run, and nothing was lost.
+    fs::permissions(music / "sub", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                       fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(other, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+    r = test::run_cli_unprivileged(index_args + test::quoted(music) + " " + test::quoted(other));
+    EXPECT_EQ(r.code, 0) << r.err;
+    const json again = json::parse(r.out, nullptr, false);
+    EXPECT_EQ(again.value("unchanged", -1), 13) << r.out;
+    EXPECT_EQ(again.value("removed", -1), 0) << r.out;
+    EXPECT_EQ(again.at("unreadable"), json::array());
+    EXPECT_EQ(catalog_by_path(library).size(), 13u);
+}
+
 TEST(index_cli, a_bad_file_is_reported_stored_and_retried_only_when_it_changes) {
     const fs::path music = test::scratch_dir() / "bad", library = test::scratch_dir() / "bad_library";
     make_folder(music, 2, 1.0);
