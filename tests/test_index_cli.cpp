@@ -290,6 +290,58 @@ TEST(index_cli, an_unreadable_folder_keeps_its_rows_and_fails_the_run_as_a_user_
     EXPECT_EQ(catalog_by_path(library).size(), 13u);
 }
 
+TEST(index_cli, a_file_is_one_row_by_its_real_path_whatever_symlink_leads_to_it) {
+    const fs::path music = test::scratch_dir() / "identity", link = test::scratch_dir() / "identity_link";
+    const fs::path library = test::scratch_dir() / "identity_library";
+    make_folder(music, 4, 1.0);  // track03 in music/sub
+    ASSERT_EQ(index_json(library, test::quoted(music)).value("embedded", -1), 4);
+    const auto rows = catalog_by_path(library);
+    fs::create_directory_symlink(music, link);
+    fs::create_symlink(music / "track00.wav", music / "alias.wav");
+    fs::create_symlink("../track01.wav", music / "sub" / "up.wav");
+    const fs::path outside = test::scratch_dir() / "identity_outside";
+    make_folder(outside, 1, 1.0);
+    fs::create_directory_symlink(outside, music / "linked_folder");  // not followed
+
+    // Through the folder's symlink, through file symlinks inside it, and a file symlink given alone.
+    for (const fs::path& root : {link, music, link / "alias.wav"}) {
+        test::cli_result r;
+        const json j = index_json(library, test::quoted(root), &r);
+        EXPECT_EQ(r.code, 0) << root << r.err;
+        EXPECT_EQ(j.value("found", -1), root == link / "alias.wav" ? 1 : 4) << root;
+        EXPECT_EQ(j.value("unchanged", -1), j.value("found", -1)) << root;
+        EXPECT_EQ(j.value("embedded", -1) + j.value("reused", -1) + j.value("removed", -1), 0) << root;
+        const auto now = catalog_by_path(library);
+        ASSERT_EQ(now.size(), 4u) << root;
+        for (const auto& [path, e] : rows) test::expect_same_entry(now.at(path), e);
+    }
+
+    // similar finds the library's file through a symlink: its own row is left out of the results.
+    const test::cli_result r = test::run_cli("similar --json " + model_flag() + " --library " +
+                                             test::quoted(library) + " " + test::quoted(link / "alias.wav"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const json hits = json::parse(r.out);
+    EXPECT_EQ(hits.size(), 3u) << r.out;
+    for (const auto& h : hits) EXPECT_NE(h.at("path"), (music / "track00.wav").string()) << r.out;
+
+    // Rows stored under a symlink's path (indexed before paths were resolved) are replaced by the
+    // real paths' rows, their vectors reused.
+    const fs::path old_library = test::scratch_dir() / "identity_old_library";
+    {
+        catalog old(old_library);
+        for (auto e : catalog(library, catalog_open::existing).entries(true)) {
+            e.path = (link / fs::path(e.path).lexically_relative(music)).string();
+            old.put(e);
+        }
+    }
+    const json moved = index_json(old_library, test::quoted(link));
+    EXPECT_EQ(moved.value("reused", -1), 4);
+    EXPECT_EQ(moved.value("removed", -1), 4);
+    const auto now = catalog_by_path(old_library);
+    ASSERT_EQ(now.size(), 4u);
+    for (const auto& [path, e] : rows) EXPECT_EQ(now.at(path).vector, e.vector) << path;
+}
+
 TEST(index_cli, a_bad_file_is_reported_stored_and_retried_only_when_it_changes) {
     const fs::path music = test::scratch_dir() / "bad", library = test::scratch_dir() / "bad_library";
     make_folder(music, 2, 1.0);
