@@ -493,6 +493,53 @@ size_t expect_consistent(const fs::path& library, const std::set<std::string>& f
 
 }  // namespace
 
+TEST(index_cli, a_second_writer_is_refused_while_readers_go_on_and_a_killed_runs_lock_is_taken_over) {
+    const fs::path library = test::scratch_dir() / "locked_library", early = test::scratch_dir() / "locked_early";
+    const fs::path music = test::scratch_dir() / "locked_music";
+    make_folder(early, 2, 1.0);
+    make_folder(music, 10, 10.0);
+    index_json(library, test::quoted(early));
+
+    // The first run holds the lock once its pid is in the lock file; stopped there, it stays held.
+    const pid_t first = start_index(library, music);
+    const std::string holder = std::to_string(first) + " index\n";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (test::read_file(library / "index.lock") != holder && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    kill(first, SIGSTOP);
+    ASSERT_EQ(test::read_file(library / "index.lock"), holder);
+
+    const std::string lib = " --library " + test::quoted(library) + " ";
+    const std::string refusal = "another index run (pid " + std::to_string(first) + ") is using this library";
+    const fs::path vectors = test::scratch_dir() / "locked.jsonl";
+    std::ofstream(vectors) << R"({"path": "/imported.wav", "model": "model", "embedding": [1, 0]})" << "\n";
+    for (const std::string& writer : {"index --quiet " + model_flag() + lib + test::quoted(music),
+                                      "import" + lib + test::quoted(vectors), "prune" + lib}) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const test::cli_result r = test::run_cli(writer);
+        EXPECT_EQ(r.code, 1) << writer << "\n" << r.err;
+        EXPECT_NE(r.err.find(refusal), std::string::npos) << writer << "\n" << r.err;
+        EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0) << writer;
+    }
+    // Readers are not held up.
+    test::cli_result r = test::run_cli("stats --json" + lib);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_GE(json::parse(r.out, nullptr, false).value("ok", -1), 2) << r.out;
+    r = test::run_cli("search --json " + model_flag() + lib + "a steady tone");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_GE(json::parse(r.out, nullptr, false).size(), 2u) << r.out;
+    r = test::run_cli("export --format jsonl" + lib);
+    EXPECT_EQ(r.code, 0) << r.err;
+
+    // Killed, its lock goes with it, whatever pid the file still holds.
+    kill(first, SIGKILL);
+    EXPECT_EQ(wait_exit(first), 128 + SIGKILL);
+    EXPECT_EQ(test::read_file(library / "index.lock"), holder);
+    r = test::run_cli("index --json --quiet " + model_flag() + lib + test::quoted(music));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out, nullptr, false).value("found", -1), 10) << r.out;
+}
+
 TEST(index_cli, a_run_killed_at_random_moments_resumes_to_the_uninterrupted_result) {
     const fs::path music = test::scratch_dir() / "interrupt";
     make_folder(music, 30, 20.0);  // three windows each: long enough to kill in the middle

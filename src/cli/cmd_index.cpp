@@ -9,6 +9,7 @@
 #include "hub/model_cache.h"
 #include "library/indexer.h"
 #include "library/library_index.h"
+#include "library/library_lock.h"
 #include "nn/ops.h"
 #include "util/error.h"
 
@@ -109,6 +110,7 @@ int run(const parsed_args& args) {
     const std::filesystem::path model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
     settings.model_id = model_id_of(model_dir);
 
+    const library_lock writer(library_dir(args), "index");  // held until the vector index is saved
     catalog cat(library_dir(args));
     const std::string fingerprint_before = cat.fingerprint();
     index_summary s;
@@ -183,6 +185,8 @@ command index_command() {
              "Results are committed a few files at a time: an interrupted run (Ctrl-C, kill -9, power cut) loses\n"
              "at most the files in flight, and the next run carries on from there. A file that cannot be read is\n"
              "recorded with its reason and tried again only when it changes.\n"
+             "One index, import or prune runs on a library at a time: another one is refused at once (exit 1)\n"
+             "naming the running one's pid; search, similar, stats and export are never held up.\n"
              "After indexing, the library's vector index (LIBRARY/vectors.index) is rebuilt when the catalog changed.\n"
              "--json prints one object: library, found, embedded, reused, unchanged, failed, removed, seconds,\n"
              "vector_index (what it is now), failures (path, error, retried: false when it failed before) and\n"
