@@ -342,6 +342,83 @@ TEST(index_cli, a_file_is_one_row_by_its_real_path_whatever_symlink_leads_to_it)
     for (const auto& [path, e] : rows) EXPECT_EQ(now.at(path).vector, e.vector) << path;
 }
 
+namespace {
+
+// Every file in a folder: its bytes and modification time.
+std::map<std::string, std::pair<std::string, fs::file_time_type>> folder_snapshot(const fs::path& dir) {
+    std::map<std::string, std::pair<std::string, fs::file_time_type>> out;
+    for (const auto& e : fs::directory_iterator(dir))
+        out[e.path().filename().string()] = {test::read_file(e.path()), fs::last_write_time(e.path())};
+    return out;
+}
+
+// search, similar, stats and export as a user who cannot write the library: each prints its results,
+// says nothing on stderr and leaves every file of the library as it was.
+void expect_readers_work_and_write_nothing(const fs::path& library, const fs::path& music) {
+    const auto before = folder_snapshot(library);
+    const std::string lib = " --library " + test::quoted(library) + " ";
+    test::cli_result r = test::run_cli_unprivileged("stats --json" + lib);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out, nullptr, false).value("ok", -1), 4) << r.out;
+    EXPECT_EQ(r.err, "");
+    r = test::run_cli_unprivileged("search --json " + model_flag() + lib + "a steady tone");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out, nullptr, false).size(), 4u) << r.out;
+    EXPECT_EQ(r.err, "");
+    r = test::run_cli_unprivileged("similar --json " + model_flag() + lib + test::quoted(music / "track00.wav"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out, nullptr, false).size(), 3u) << r.out;  // all but itself
+    EXPECT_EQ(r.err, "");
+    r = test::run_cli_unprivileged("export --format jsonl" + lib);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 4) << r.out;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(folder_snapshot(library), before);
+}
+
+}  // namespace
+
+TEST(index_cli, readers_read_a_library_they_cannot_write_and_change_nothing_in_it) {
+    const fs::path music = test::scratch_dir() / "readonly_music", library = test::scratch_dir() / "readonly_library";
+    make_folder(music, 4, 1.0);
+    if (geteuid() == 0) {
+        // Another user's library (the tests' root made it): the folder and its files are not ours.
+        ASSERT_EQ(index_json(library, test::quoted(music)).value("embedded", -1), 4);
+        expect_readers_work_and_write_nothing(library, music);
+        fs::remove(library / "vectors.index");  // missing: built in memory, not saved
+        expect_readers_work_and_write_nothing(library, music);
+        EXPECT_FALSE(fs::exists(library / "vectors.index"));
+        {
+            // While a writer has it open, the latest rows are only in its -wal, read through its -shm.
+            catalog writer(library);
+            catalog_entry e = writer.entries(true).front();
+            e.path = "/elsewhere/new.wav";
+            writer.put(e);
+            ASSERT_TRUE(fs::exists(library / "catalog.sqlite-shm"));
+            const test::cli_result r = test::run_cli_unprivileged("stats --json --library " + test::quoted(library));
+            ASSERT_EQ(r.code, 0) << r.err;
+            EXPECT_EQ(json::parse(r.out, nullptr, false).value("ok", -1), 5) << r.out;
+        }
+        fs::remove_all(library);
+    }
+    // The user's own library made read-only (chmod -R a-w, as on a read-only mount).
+    fs::create_directories(library);
+    test::give_to_unprivileged_user(library);
+    test::cli_result r = test::run_cli_unprivileged("index --quiet " + model_flag() + " --library " +
+                                                    test::quoted(library) + " " + test::quoted(music));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string chmod = "chmod -R a-w " + test::quoted(library);
+    ASSERT_EQ(test::run_shell(geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " + chmod : chmod)
+                  .code,
+              0);
+    expect_readers_work_and_write_nothing(library, music);
+    fs::permissions(library, fs::perms::owner_write, fs::perm_options::add);
+    fs::remove(library / "vectors.index");
+    fs::permissions(library, fs::perms::owner_write, fs::perm_options::remove);
+    expect_readers_work_and_write_nothing(library, music);
+    fs::permissions(library, fs::perms::owner_write, fs::perm_options::add);  // so the scratch folder can go
+}
+
 TEST(index_cli, a_bad_file_is_reported_stored_and_retried_only_when_it_changes) {
     const fs::path music = test::scratch_dir() / "bad", library = test::scratch_dir() / "bad_library";
     make_folder(music, 2, 1.0);

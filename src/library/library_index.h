@@ -14,8 +14,8 @@ namespace sonavec {
 std::filesystem::path library_index_file(const catalog& cat);
 
 // The saved index when it is current and of the chosen kind (automatic accepts either); otherwise one
-// built now from every ok vector in the catalog and saved for next time (a read-only library is
-// searched without saving). `rebuilt`, when given, tells which happened.
+// built now from every ok vector in the catalog and saved for next time (a library folder the user
+// cannot write is searched from memory, without a word). `rebuilt`, when given, tells which happened.
 vector_index open_library_index(const catalog& cat, index_choice choice, bool* rebuilt = nullptr);
 
 // Builds from the catalog and saves, whatever is on disk (after an index run).
