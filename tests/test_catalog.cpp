@@ -279,6 +279,35 @@ TEST_F(catalog_test, a_missing_library_is_not_created_when_it_must_exist) {
     EXPECT_FALSE(fs::exists(dir_));
 }
 
+TEST_F(catalog_test, a_read_only_catalog_reads_and_writes_nothing) {
+    EXPECT_NE(error_of([&] { catalog cat(dir_, catalog_open::read_only); }).find("no library at"), std::string::npos);
+    EXPECT_FALSE(fs::exists(dir_));
+    {
+        catalog cat(dir_);
+        cat.put(sample_entry("/a.wav", 1));
+    }
+    const std::string bytes = [&] {
+        std::ifstream in(file(), std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }();
+    {
+        catalog cat(dir_, catalog_open::read_only);
+        ASSERT_EQ(cat.entries(true).size(), 1u);
+        EXPECT_EQ(cat.find("/a.wav", true)->vector, sample_entry("/a.wav", 1).vector);
+        EXPECT_NE(error_of([&] { cat.put(sample_entry("/b.wav", 2)); }).find("readonly"), std::string::npos);
+    }
+    std::ifstream in(file(), std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), bytes);
+
+    // An empty file is no catalog to a reader: refused, not given a schema.
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream{file()};
+    EXPECT_NE(error_of([&] { catalog cat(dir_, catalog_open::read_only); }).find("not a sonavec catalog"),
+              std::string::npos);
+    EXPECT_EQ(fs::file_size(file()), 0u);
+}
+
 TEST_F(catalog_test, a_file_that_is_not_a_database_is_refused_naming_it) {
     fs::create_directories(dir_);
     std::ofstream(file()) << std::string(8192, 'x');

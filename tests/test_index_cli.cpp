@@ -235,6 +235,190 @@ TEST(index_cli, deleted_files_are_dropped_and_a_missing_folder_is_an_error) {
     EXPECT_EQ(catalog_by_path(library).size(), 7u);
 }
 
+TEST(index_cli, an_unreadable_folder_keeps_its_rows_and_fails_the_run_as_a_user_without_access) {
+    // Run as a user whom permissions bind (root reads any folder): the library is that user's, the
+    // music readable by everyone until a nested folder and a top-level one are closed to others.
+    const fs::path music = test::scratch_dir() / "unreadable", other = test::scratch_dir() / "unreadable_other";
+    const fs::path library = test::scratch_dir() / "unreadable_library";
+    make_folder(music, 11, 1.0);  // track03 and track10 in music/sub
+    make_folder(other, 2, 1.0);
+    fs::create_directories(library);
+    test::give_to_unprivileged_user(library);
+    const std::string index_args =
+        "index --json --quiet " + model_flag() + " --library " + test::quoted(library) + " ";
+    test::cli_result r = test::run_cli_unprivileged(index_args + test::quoted(music) + " " + test::quoted(other));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto before = catalog_by_path(library);
+    ASSERT_EQ(before.size(), 13u);
+
+    fs::permissions(music / "sub", fs::perms::none);
+    fs::permissions(other, fs::perms::none);
+    fs::remove(music / "track00.wav");       // the readable part is indexed as usual:
+    write_wav(music / "new.wav", 777, 1.0);  // one file deleted, one added
+    r = test::run_cli_unprivileged(index_args + test::quoted(music) + " " + test::quoted(other));
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    for (const fs::path& folder : {music / "sub", other})
+        EXPECT_NE(r.err.find("cannot read " + folder.string() + ": Permission denied"), std::string::npos) << r.err;
+    const json j = json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << r.out;
+    EXPECT_EQ(j.value("removed", -1), 1);
+    EXPECT_EQ(j.value("embedded", -1), 1);
+    EXPECT_EQ(j.value("unchanged", -1), 8);
+    EXPECT_EQ(j.at("unreadable"), json::parse(R"([{"path": ")" + music.string() +
+                                              R"(/sub", "error": "Permission denied"}, {"path": ")" + other.string() +
+                                              R"(", "error": "Permission denied"}])"));
+    const auto during = catalog_by_path(library);
+    EXPECT_EQ(during.size(), 13u);
+    EXPECT_FALSE(during.count((music / "track00.wav").string()));
+    for (const std::string& kept : {(music / "sub" / "track03.wav").string(), (music / "sub" / "track10.wav").string(),
+                                    (other / "track00.wav").string(), (other / "track01.wav").string()}) {
+        ASSERT_TRUE(during.count(kept)) << kept;
+        test::expect_same_entry(during.at(kept), before.at(kept));  // untouched, not embedded again
+    }
+
+    // Readable again: a normal run, and nothing was lost.
+    fs::permissions(music / "sub", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                       fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(other, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+    r = test::run_cli_unprivileged(index_args + test::quoted(music) + " " + test::quoted(other));
+    EXPECT_EQ(r.code, 0) << r.err;
+    const json again = json::parse(r.out, nullptr, false);
+    EXPECT_EQ(again.value("unchanged", -1), 13) << r.out;
+    EXPECT_EQ(again.value("removed", -1), 0) << r.out;
+    EXPECT_EQ(again.at("unreadable"), json::array());
+    EXPECT_EQ(catalog_by_path(library).size(), 13u);
+}
+
+TEST(index_cli, a_file_is_one_row_by_its_real_path_whatever_symlink_leads_to_it) {
+    const fs::path music = test::scratch_dir() / "identity", link = test::scratch_dir() / "identity_link";
+    const fs::path library = test::scratch_dir() / "identity_library";
+    make_folder(music, 4, 1.0);  // track03 in music/sub
+    ASSERT_EQ(index_json(library, test::quoted(music)).value("embedded", -1), 4);
+    const auto rows = catalog_by_path(library);
+    fs::create_directory_symlink(music, link);
+    fs::create_symlink(music / "track00.wav", music / "alias.wav");
+    fs::create_symlink("../track01.wav", music / "sub" / "up.wav");
+    const fs::path outside = test::scratch_dir() / "identity_outside";
+    make_folder(outside, 1, 1.0);
+    fs::create_directory_symlink(outside, music / "linked_folder");  // not followed
+
+    // Through the folder's symlink, through file symlinks inside it, and a file symlink given alone.
+    for (const fs::path& root : {link, music, link / "alias.wav"}) {
+        test::cli_result r;
+        const json j = index_json(library, test::quoted(root), &r);
+        EXPECT_EQ(r.code, 0) << root << r.err;
+        EXPECT_EQ(j.value("found", -1), root == link / "alias.wav" ? 1 : 4) << root;
+        EXPECT_EQ(j.value("unchanged", -1), j.value("found", -1)) << root;
+        EXPECT_EQ(j.value("embedded", -1) + j.value("reused", -1) + j.value("removed", -1), 0) << root;
+        const auto now = catalog_by_path(library);
+        ASSERT_EQ(now.size(), 4u) << root;
+        for (const auto& [path, e] : rows) test::expect_same_entry(now.at(path), e);
+    }
+
+    // similar finds the library's file through a symlink: its own row is left out of the results.
+    const test::cli_result r = test::run_cli("similar --json " + model_flag() + " --library " +
+                                             test::quoted(library) + " " + test::quoted(link / "alias.wav"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const json hits = json::parse(r.out);
+    EXPECT_EQ(hits.size(), 3u) << r.out;
+    for (const auto& h : hits) EXPECT_NE(h.at("path"), (music / "track00.wav").string()) << r.out;
+
+    // Rows stored under a symlink's path (indexed before paths were resolved) are replaced by the
+    // real paths' rows, their vectors reused.
+    const fs::path old_library = test::scratch_dir() / "identity_old_library";
+    {
+        catalog old(old_library);
+        for (auto e : catalog(library, catalog_open::existing).entries(true)) {
+            e.path = (link / fs::path(e.path).lexically_relative(music)).string();
+            old.put(e);
+        }
+    }
+    const json moved = index_json(old_library, test::quoted(link));
+    EXPECT_EQ(moved.value("reused", -1), 4);
+    EXPECT_EQ(moved.value("removed", -1), 4);
+    const auto now = catalog_by_path(old_library);
+    ASSERT_EQ(now.size(), 4u);
+    for (const auto& [path, e] : rows) EXPECT_EQ(now.at(path).vector, e.vector) << path;
+}
+
+namespace {
+
+// Every file in a folder: its bytes and modification time.
+std::map<std::string, std::pair<std::string, fs::file_time_type>> folder_snapshot(const fs::path& dir) {
+    std::map<std::string, std::pair<std::string, fs::file_time_type>> out;
+    for (const auto& e : fs::directory_iterator(dir))
+        out[e.path().filename().string()] = {test::read_file(e.path()), fs::last_write_time(e.path())};
+    return out;
+}
+
+// search, similar, stats and export as a user who cannot write the library: each prints its results,
+// says nothing on stderr and leaves every file of the library as it was.
+void expect_readers_work_and_write_nothing(const fs::path& library, const fs::path& music) {
+    const auto before = folder_snapshot(library);
+    const std::string lib = " --library " + test::quoted(library) + " ";
+    test::cli_result r = test::run_cli_unprivileged("stats --json" + lib);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out, nullptr, false).value("ok", -1), 4) << r.out;
+    EXPECT_EQ(r.err, "");
+    r = test::run_cli_unprivileged("search --json " + model_flag() + lib + "a steady tone");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out, nullptr, false).size(), 4u) << r.out;
+    EXPECT_EQ(r.err, "");
+    r = test::run_cli_unprivileged("similar --json " + model_flag() + lib + test::quoted(music / "track00.wav"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out, nullptr, false).size(), 3u) << r.out;  // all but itself
+    EXPECT_EQ(r.err, "");
+    r = test::run_cli_unprivileged("export --format jsonl" + lib);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 4) << r.out;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(folder_snapshot(library), before);
+}
+
+}  // namespace
+
+TEST(index_cli, readers_read_a_library_they_cannot_write_and_change_nothing_in_it) {
+    const fs::path music = test::scratch_dir() / "readonly_music", library = test::scratch_dir() / "readonly_library";
+    make_folder(music, 4, 1.0);
+    if (geteuid() == 0) {
+        // Another user's library (the tests' root made it): the folder and its files are not ours.
+        ASSERT_EQ(index_json(library, test::quoted(music)).value("embedded", -1), 4);
+        expect_readers_work_and_write_nothing(library, music);
+        fs::remove(library / "vectors.index");  // missing: built in memory, not saved
+        expect_readers_work_and_write_nothing(library, music);
+        EXPECT_FALSE(fs::exists(library / "vectors.index"));
+        {
+            // While a writer has it open, the latest rows are only in its -wal, read through its -shm.
+            catalog writer(library);
+            catalog_entry e = writer.entries(true).front();
+            e.path = "/elsewhere/new.wav";
+            writer.put(e);
+            ASSERT_TRUE(fs::exists(library / "catalog.sqlite-shm"));
+            const test::cli_result r = test::run_cli_unprivileged("stats --json --library " + test::quoted(library));
+            ASSERT_EQ(r.code, 0) << r.err;
+            EXPECT_EQ(json::parse(r.out, nullptr, false).value("ok", -1), 5) << r.out;
+        }
+        fs::remove_all(library);
+    }
+    // The user's own library made read-only (chmod -R a-w, as on a read-only mount).
+    fs::create_directories(library);
+    test::give_to_unprivileged_user(library);
+    test::cli_result r = test::run_cli_unprivileged("index --quiet " + model_flag() + " --library " +
+                                                    test::quoted(library) + " " + test::quoted(music));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string chmod = "chmod -R a-w " + test::quoted(library);
+    ASSERT_EQ(test::run_shell(geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " + chmod : chmod)
+                  .code,
+              0);
+    expect_readers_work_and_write_nothing(library, music);
+    fs::permissions(library, fs::perms::owner_write, fs::perm_options::add);
+    fs::remove(library / "vectors.index");
+    fs::permissions(library, fs::perms::owner_write, fs::perm_options::remove);
+    expect_readers_work_and_write_nothing(library, music);
+    fs::permissions(library, fs::perms::owner_write, fs::perm_options::add);  // so the scratch folder can go
+}
+
 TEST(index_cli, a_bad_file_is_reported_stored_and_retried_only_when_it_changes) {
     const fs::path music = test::scratch_dir() / "bad", library = test::scratch_dir() / "bad_library";
     make_folder(music, 2, 1.0);
@@ -386,6 +570,53 @@ size_t expect_consistent(const fs::path& library, const std::set<std::string>& f
 }
 
 }  // namespace
+
+TEST(index_cli, a_second_writer_is_refused_while_readers_go_on_and_a_killed_runs_lock_is_taken_over) {
+    const fs::path library = test::scratch_dir() / "locked_library", early = test::scratch_dir() / "locked_early";
+    const fs::path music = test::scratch_dir() / "locked_music";
+    make_folder(early, 2, 1.0);
+    make_folder(music, 10, 10.0);
+    index_json(library, test::quoted(early));
+
+    // The first run holds the lock once its pid is in the lock file; stopped there, it stays held.
+    const pid_t first = start_index(library, music);
+    const std::string holder = std::to_string(first) + " index\n";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (test::read_file(library / "index.lock") != holder && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    kill(first, SIGSTOP);
+    ASSERT_EQ(test::read_file(library / "index.lock"), holder);
+
+    const std::string lib = " --library " + test::quoted(library) + " ";
+    const std::string refusal = "another index run (pid " + std::to_string(first) + ") is using this library";
+    const fs::path vectors = test::scratch_dir() / "locked.jsonl";
+    std::ofstream(vectors) << R"({"path": "/imported.wav", "model": "model", "embedding": [1, 0]})" << "\n";
+    for (const std::string& writer : {"index --quiet " + model_flag() + lib + test::quoted(music),
+                                      "import" + lib + test::quoted(vectors), "prune" + lib}) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const test::cli_result r = test::run_cli(writer);
+        EXPECT_EQ(r.code, 1) << writer << "\n" << r.err;
+        EXPECT_NE(r.err.find(refusal), std::string::npos) << writer << "\n" << r.err;
+        EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0) << writer;
+    }
+    // Readers are not held up.
+    test::cli_result r = test::run_cli("stats --json" + lib);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_GE(json::parse(r.out, nullptr, false).value("ok", -1), 2) << r.out;
+    r = test::run_cli("search --json " + model_flag() + lib + "a steady tone");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_GE(json::parse(r.out, nullptr, false).size(), 2u) << r.out;
+    r = test::run_cli("export --format jsonl" + lib);
+    EXPECT_EQ(r.code, 0) << r.err;
+
+    // Killed, its lock goes with it, whatever pid the file still holds.
+    kill(first, SIGKILL);
+    EXPECT_EQ(wait_exit(first), 128 + SIGKILL);
+    EXPECT_EQ(test::read_file(library / "index.lock"), holder);
+    r = test::run_cli("index --json --quiet " + model_flag() + lib + test::quoted(music));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out, nullptr, false).value("found", -1), 10) << r.out;
+}
 
 TEST(index_cli, a_run_killed_at_random_moments_resumes_to_the_uninterrupted_result) {
     const fs::path music = test::scratch_dir() / "interrupt";

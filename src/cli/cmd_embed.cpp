@@ -73,8 +73,12 @@ void write_output(const embed_options& o, const std::vector<track_embedding>& tr
 
 int run(const parsed_args& args) {
     embed_options o = parse_options(args);
-    const std::vector<std::filesystem::path> files =
+    const audio_file_walk walk =
         find_audio_files(std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()));
+    const std::vector<std::filesystem::path>& files = walk.files;
+    for (const auto& u : walk.unreadable)
+        std::fprintf(stderr, "sonavec embed: cannot read %s: %s\n", for_terminal(u.path.string()).c_str(),
+                     for_terminal(u.reason).c_str());
     if (files.empty()) throw error("no audio files found in the given folders");
 
     // Workers of one compute thread each: multi-threaded matrix products round differently with the
@@ -132,7 +136,7 @@ int run(const parsed_args& args) {
         }
     }
     write_output(o, tracks, eng->dim());
-    if (failed == 0) return 0;
+    if (failed == 0) return walk.unreadable.empty() ? 0 : 1;
     std::fprintf(stderr, "sonavec embed: %zu of %zu files failed:\n%s", failed, files.size(), summary.c_str());
     return 1;
 }
@@ -174,8 +178,8 @@ command embed_command() {
              "return and each byte that is not UTF-8 are written \\\\, \\n, \\r and \\xHH, so line i names row i.\n"
              "\n"
              "A file that cannot be read is reported on stderr with the reason, the others are still embedded and\n"
-             "written, and a summary lists the failures at the end.\n"
-             "exit codes: 0 every file embedded, 1 some file failed (or the model could not load), 2 bad usage\n"
+             "written, and a summary lists the failures at the end; so is a folder that cannot be read.\n"
+             "exit codes: 0 every file embedded, 1 some file or folder failed (or the model did not load), 2 bad usage\n"
              "\n"
              "examples:\n"
              "  sonavec embed song.mp3\n"

@@ -84,7 +84,7 @@ void report_warnings(const export_report& report) {
 
 int run(const parsed_args& args) {
     const export_request r = parse_options(args);
-    const catalog cat(library_dir(args), catalog_open::existing);
+    const catalog cat(library_dir(args), catalog_open::read_only);
     const std::vector<catalog_entry> entries = exportable(cat, r);
 
     export_report report;

@@ -7,6 +7,7 @@
 #include "cli/library_option.h"
 #include "library/catalog.h"
 #include "library/import_formats.h"
+#include "library/library_lock.h"
 #include "util/error.h"
 #include "util/escaped_text.h"
 
@@ -56,7 +57,9 @@ int run(const parsed_args& args) {
     // A library that does not exist yet is made only when a file passes its checks.
     const std::filesystem::path dir = library_dir(args);
     std::optional<catalog> cat;
+    std::optional<library_lock> writer;
     std::map<std::string, int64_t> dims;
+    if (std::filesystem::exists(dir / "catalog.sqlite")) writer.emplace(dir, "import");
     try {
         cat.emplace(dir, catalog_open::existing);
         dims = library_dims(*cat);
@@ -73,6 +76,7 @@ int run(const parsed_args& args) {
             } catch (const error& e) {
                 throw error(file + ": " + e.what());
             }
+            if (!writer) writer.emplace(dir, "import");
             if (!cat) cat.emplace(dir, catalog_open::create_if_missing);
             size_t replaced = 0;
             for (const auto& e : result.entries) replaced += cat->find(e.path).has_value();
@@ -87,6 +91,8 @@ int run(const parsed_args& args) {
             std::printf("%s: imported %zu vectors (%lld-d, model %s%s)\n", for_terminal(file).c_str(),
                         result.entries.size(), static_cast<long long>(result.dim),
                         for_terminal(result.entries.front().model_id).c_str(), notes.c_str());
+        } catch (const library_busy&) {
+            throw;
         } catch (const error& e) {
             failed++;
             std::fprintf(stderr, "sonavec import: %s\n", for_terminal(e.what()).c_str());

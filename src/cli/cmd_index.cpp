@@ -9,6 +9,7 @@
 #include "hub/model_cache.h"
 #include "library/indexer.h"
 #include "library/library_index.h"
+#include "library/library_lock.h"
 #include "library/model_identity.h"
 #include "nn/ops.h"
 #include "util/error.h"
@@ -34,6 +35,8 @@ std::string summary_json(const index_summary& s) {
         failures.push_back({{"path", path}, {"error", reason}, {"retried", true}});
     for (const auto& [path, reason] : s.plan.failed_before)
         failures.push_back({{"path", path}, {"error", reason}, {"retried", false}});
+    nlohmann::json unreadable = nlohmann::json::array();
+    for (const auto& [path, reason] : s.plan.unreadable) unreadable.push_back({{"path", path}, {"error", reason}});
     const nlohmann::json j = {{"library", s.library},
                               {"found", s.plan.found},
                               {"embedded", s.outcome.embedded},
@@ -43,7 +46,8 @@ std::string summary_json(const index_summary& s) {
                               {"removed", s.plan.vanished_paths.size()},
                               {"seconds", s.seconds},
                               {"vector_index", s.vector_index},
-                              {"failures", failures}};
+                              {"failures", failures},
+                              {"unreadable", unreadable}};
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -67,6 +71,12 @@ void report_failures(const index_summary& s) {
         text += "  " + for_terminal(path) + ": " + for_terminal(reason) +
                 " (failed before and unchanged since: not retried)\n";
     std::fprintf(stderr, "sonavec index: %zu of %zu files failed:\n%s", s.failed(), s.plan.found, text.c_str());
+}
+
+void report_unreadable(const index_summary& s) {
+    for (const auto& [path, reason] : s.plan.unreadable)
+        std::fprintf(stderr, "sonavec index: cannot read %s: %s (its files in the library are kept as they are)\n",
+                     for_terminal(path).c_str(), for_terminal(reason).c_str());
 }
 
 // The library's vector index after this run: rebuilt when the catalog changed; otherwise the saved
@@ -98,6 +108,7 @@ int run(const parsed_args& args) {
     const std::filesystem::path model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
     settings.model_id = model_identity(model_dir);
 
+    const library_lock writer(library_dir(args), "index");  // held until the vector index is saved
     catalog cat(library_dir(args));
     const std::string fingerprint_before = cat.fingerprint();
     index_summary s;
@@ -141,9 +152,10 @@ int run(const parsed_args& args) {
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
         throw error("cannot write to standard output");
     report_failures(s);
+    report_unreadable(s);
     if (!index_failure.empty())
         std::fprintf(stderr, "sonavec index: the vector index: %s\n", for_terminal(index_failure).c_str());
-    return s.failed() == 0 && index_failure.empty() ? 0 : 1;
+    return s.failed() == 0 && s.plan.unreadable.empty() && index_failure.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -166,17 +178,26 @@ command index_command() {
              "another model or window plan. A file whose bytes are already in the library (moved, copied, touched)\n"
              "gets those vectors without being decoded. Files that vanished from the given folders are removed\n"
              "from the library; a folder that does not exist is an error, never taken as deleted files.\n"
+             "A file is known by its real path: the folders given are resolved (a symlink to a folder indexes the\n"
+             "folder), and a symlink to a file is stored as the file it points to, so a file reached by several\n"
+             "paths is one row. Symlinks to folders inside the folders given are not followed (no loops, no tree\n"
+             "indexed twice): give such a folder on its own.\n"
+             "A folder that cannot be read (no permission, an I/O error, a loop) is named on stderr and its files\n"
+             "in the library are kept as they are, neither removed nor embedded again; the rest is indexed.\n"
              "The precision is not recorded: vectors of fp32, bf16 and int8 are interchangeable (cosine >= 0.999),\n"
              "so another --precision does not embed unchanged files again (--force does).\n"
              "\n"
              "Results are committed a few files at a time: an interrupted run (Ctrl-C, kill -9, power cut) loses\n"
              "at most the files in flight, and the next run carries on from there. A file that cannot be read is\n"
              "recorded with its reason and tried again only when it changes.\n"
+             "One index, import or prune runs on a library at a time: another one is refused at once (exit 1)\n"
+             "naming the running one's pid; search, similar, stats and export are never held up.\n"
              "After indexing, the library's vector index (LIBRARY/vectors.index) is rebuilt when the catalog changed.\n"
              "--json prints one object: library, found, embedded, reused, unchanged, failed, removed, seconds,\n"
-             "vector_index (what it is now) and failures (path, error, retried: false when it failed before).\n"
-             "exit codes: 0 every file is indexed, 1 some file failed (now or before, unchanged since) or the vector\n"
-             "index could not be built, 2 bad usage\n"
+             "vector_index (what it is now), failures (path, error, retried: false when it failed before) and\n"
+             "unreadable (path, error: the folders and files that could not be read).\n"
+             "exit codes: 0 every file is indexed, 1 some file failed (now or before, unchanged since), some folder\n"
+             "could not be read or the vector index could not be built, 2 bad usage\n"
              "\n"
              "examples:\n"
              "  sonavec index ~/Music\n"

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/library_option.h"
 #include "library/catalog.h"
+#include "library/library_lock.h"
 #include "util/error.h"
 #include "util/escaped_text.h"
 
@@ -23,6 +24,7 @@ bool imported(const catalog_entry& e) { return e.window_plan == "import" || e.pa
 int run(const parsed_args& args) {
     const bool dry_run = args.has("--dry-run");
     catalog cat(library_dir(args), catalog_open::existing);
+    const library_lock writer(cat.dir(), "prune");
     std::vector<int64_t> gone;
     for (const auto& e : cat.entries()) {
         if (imported(e) || !file_is_gone(e.path)) continue;

@@ -109,7 +109,7 @@ catalog open_existing_library(const std::filesystem::path& dir) {
     if (!std::filesystem::exists(dir / "catalog.sqlite"))
         throw error("no library at " + dir.string() + ": build one with `sonavec index DIR`" +
                     " (or choose another with --library)");
-    return catalog(dir);
+    return catalog(dir, catalog_open::read_only);
 }
 
 std::string duration_text(double seconds) {

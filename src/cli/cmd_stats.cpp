@@ -111,7 +111,7 @@ std::string stats_json(const catalog& cat, const catalog_stats& st, const index_
 }
 
 int run(const parsed_args& args) {
-    const catalog cat(library_dir(args), catalog_open::existing);
+    const catalog cat(library_dir(args), catalog_open::read_only);
     const catalog_stats st = cat.stats(listed_failures);
     const index_state idx = vector_index_state(cat);
     const std::string out = args.has("--json") ? stats_json(cat, st, idx) : stats_text(cat, st, idx);

@@ -87,7 +87,7 @@ schema_rows read_schema(const sqlite_db& db) {
 // The schema as SQLite itself records it, from a scratch in-memory database.
 const schema_rows& expected_schema() {
     static const schema_rows rows = [] {
-        sqlite_db scratch(":memory:", true, max_value_bytes);
+        sqlite_db scratch(":memory:", sqlite_open::create, max_value_bytes);
         scratch.exec(schema_sql);
         return read_schema(scratch);
     }();
@@ -154,14 +154,17 @@ struct catalog::impl {
     sqlite_statement upsert_file, delete_vector, delete_windows, insert_vector, insert_window, bump_generation,
         select_by_path, select_by_id, select_windows, delete_file;
 
-    impl(const std::filesystem::path& d, bool create) : dir(d), db(d / "catalog.sqlite", create, max_value_bytes) {
-        open_schema();
+    impl(const std::filesystem::path& d, sqlite_open how) : dir(d), db(d / "catalog.sqlite", how, max_value_bytes) {
+        open_schema(how != sqlite_open::read_only);
         // WAL: readers (search) run while an index run writes, and a commit is one append. NORMAL
         // syncs at checkpoints only: a killed process loses nothing committed, and a power cut can
         // lose only the last commits, never consistency (an index run then redoes those files).
-        if (db.query_text("PRAGMA journal_mode = WAL").value_or("") != "wal")
-            throw error(db.path().string() + ": cannot use write-ahead logging on this file system");
-        db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+        // A reader leaves the file's journal mode as the writer set it.
+        if (how != sqlite_open::read_only) {
+            if (db.query_text("PRAGMA journal_mode = WAL").value_or("") != "wal")
+                throw error(db.path().string() + ": cannot use write-ahead logging on this file system");
+            db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+        }
         prepare_statements();
     }
 
@@ -169,10 +172,11 @@ struct catalog::impl {
         throw error(db.path().string() + ": not a sonavec catalog (" + why + ")");
     }
 
-    void open_schema() {
+    void open_schema(bool may_create) {
         // Read before writing anything: a foreign database is refused untouched.
         int64_t app = db.query_int64("PRAGMA application_id");
         if (app == 0 && db.query_int64("SELECT count(*) FROM sqlite_schema") == 0) {
+            if (!may_create) refuse("an empty database");
             sqlite_transaction t(db);
             app = db.query_int64("PRAGMA application_id");  // another process may have created it meanwhile
             if (app == 0 && db.query_int64("SELECT count(*) FROM sqlite_schema") == 0) {
@@ -411,11 +415,16 @@ struct catalog::impl {
 catalog::catalog(const std::filesystem::path& library_dir, catalog_open how) {
     const std::filesystem::path file = library_dir / "catalog.sqlite";
     std::error_code ec;
-    if (how == catalog_open::existing && !std::filesystem::exists(file, ec))
+    if (how != catalog_open::create_if_missing && !std::filesystem::exists(file, ec))
         throw error("no library at " + library_dir.string() + " (sonavec index DIR creates one)");
+    if (how == catalog_open::read_only) {
+        impl_ = std::make_unique<impl>(library_dir, sqlite_open::read_only);
+        return;
+    }
     std::filesystem::create_directories(library_dir, ec);
     if (ec) throw error(library_dir.string() + ": cannot create the library folder: " + ec.message());
-    impl_ = std::make_unique<impl>(library_dir, how == catalog_open::create_if_missing);
+    impl_ = std::make_unique<impl>(library_dir, how == catalog_open::create_if_missing ? sqlite_open::create
+                                                                                      : sqlite_open::read_write);
 }
 
 catalog::~catalog() = default;

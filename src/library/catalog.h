@@ -79,7 +79,10 @@ struct catalog_vectors {
 
 enum class catalog_open {
     create_if_missing,  // make the folder and an empty catalog (index, import)
-    existing,           // throw when there is none (stats, prune, search)
+    existing,           // throw when there is none (prune, import)
+    // Throw when there is none; write nothing, so another user's library or one on a read-only mount
+    // can be read (search, similar, stats, export). The write methods then throw.
+    read_only,
 };
 
 class catalog {

@@ -73,13 +73,37 @@ void fail_row(catalog_entry& e, const std::string& reason) {
     e.windows.clear();
 }
 
-std::filesystem::path absolute_root(const std::filesystem::path& root) {
-    std::filesystem::path p = std::filesystem::absolute(root).lexically_normal();
-    if (p.has_relative_path() && p.filename().empty()) p = p.parent_path();  // "/music/" -> "/music"
+// A root as given on the command line: its absolute path, and its real path once it is resolved.
+struct index_root {
+    std::filesystem::path given;  // absolute, normalised
+    std::filesystem::path real;   // empty when it cannot be resolved (then it is in plan.unreadable)
+    bool folder = false;
+};
+
+index_root resolve_root(const std::filesystem::path& root, index_plan& plan) {
+    namespace fs = std::filesystem;
+    index_root r;
+    r.given = fs::absolute(root).lexically_normal();
+    if (r.given.has_relative_path() && r.given.filename().empty()) r.given = r.given.parent_path();  // "/music/"
     std::error_code ec;
-    if (!std::filesystem::exists(p, ec))
+    r.real = fs::canonical(r.given, ec);
+    if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory)
         throw error(root.string() + ": no such file or folder (nothing was indexed, and nothing removed)");
-    return p;
+    if (ec) {
+        plan.unreadable.emplace_back(r.given.string(), ec.message());
+        r.real.clear();
+        return r;
+    }
+    r.folder = fs::is_directory(r.real, ec);
+    return r;
+}
+
+// Whether path is one of the unreadable paths or inside one of them.
+bool under_unreadable(const std::string& path, const std::vector<std::pair<std::string, std::string>>& unreadable) {
+    for (const auto& [p, reason] : unreadable)
+        if (path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/'))
+            return true;
+    return false;
 }
 
 struct finished_file {
@@ -155,40 +179,50 @@ std::string window_plan_label(const window_plan_params& plan) {
 
 index_plan plan_index(const catalog& cat, const std::vector<std::filesystem::path>& roots,
                       const index_settings& settings) {
-    std::vector<std::filesystem::path> absolute;
-    for (const auto& r : roots) absolute.push_back(absolute_root(r));
+    index_plan plan;
+    std::vector<index_root> resolved;
+    for (const auto& r : roots) resolved.push_back(resolve_root(r, plan));
 
     std::vector<std::string> paths;
-    for (const auto& f : find_audio_files(absolute)) paths.push_back(f.string());
-    std::sort(paths.begin(), paths.end());
-    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());  // overlapping roots
-
     std::unordered_map<std::string, catalog_file_state> known;
-    for (const auto& root : absolute) {
-        std::error_code ec;
-        if (std::filesystem::is_directory(root, ec)) {
-            for (auto& st : cat.file_states_under(root.string())) known.emplace(st.path, std::move(st));
-        } else if (auto st = cat.file_state(root.string())) {
-            known.emplace(st->path, std::move(*st));
-        }
+    auto know = [&](std::vector<catalog_file_state> rows) {
+        for (auto& st : rows) known.emplace(st.path, std::move(st));
+    };
+    auto rows_at = [&](const std::filesystem::path& root, bool folder) {
+        if (folder) return cat.file_states_under(root.string());
+        std::vector<catalog_file_state> rows;
+        if (auto st = cat.file_state(root.string())) rows.push_back(std::move(*st));
+        return rows;
+    };
+    for (const index_root& root : resolved) {
+        if (root.real.empty()) continue;  // its rows are kept: it is in plan.unreadable
+        const audio_file_walk walk = find_audio_files({root.real}, true);
+        for (const auto& f : walk.files) paths.push_back(f.string());
+        for (const auto& u : walk.unreadable) plan.unreadable.emplace_back(u.path.string(), u.reason);
+        know(rows_at(root.real, root.folder));
+        // Rows stored under the path given (a symlink to the root: the identity before real paths)
+        // are replaced by the real paths' rows, their vectors reused; not when part of the walk failed.
+        if (root.given != root.real && walk.unreadable.empty()) know(rows_at(root.given, root.folder));
     }
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());  // overlapping roots, links
 
     const std::string label = window_plan_label(settings.track.plan);
-    index_plan plan;
     plan.found = paths.size();
     for (const std::string& path : paths) {
         const auto it = known.find(path);
-        bool changed = settings.force || it == known.end();
+        bool changed = it == known.end();
         if (!changed) {
             const catalog_file_state& row = it->second;
             try {
                 const file_stat st = stat_file(path);
                 changed = st.size_bytes != row.size_bytes || st.mtime_ns != row.mtime_ns;
-            } catch (const error&) {
-                changed = true;  // gone or unreadable since the walk: the worker records why
+            } catch (const error& e) {
+                plan.unreadable.emplace_back(path, e.what());  // its row stays as it is, even with force
+                continue;
             }
             if (!changed && row.model_id != settings.model_id) plan.other_model++;
-            changed = changed || row.model_id != settings.model_id || row.window_plan != label ||
+            changed = changed || settings.force || row.model_id != settings.model_id || row.window_plan != label ||
                       (row.status == entry_status::ok && settings.track.keep_window_vectors && !row.has_windows);
         }
         if (changed) plan.to_embed.push_back(path);
@@ -198,8 +232,10 @@ index_plan plan_index(const catalog& cat, const std::vector<std::filesystem::pat
 
     std::vector<std::pair<std::string, int64_t>> vanished;
     for (const auto& [path, row] : known)
-        if (!std::binary_search(paths.begin(), paths.end(), path)) vanished.emplace_back(path, row.id);
+        if (!std::binary_search(paths.begin(), paths.end(), path) && !under_unreadable(path, plan.unreadable))
+            vanished.emplace_back(path, row.id);
     std::sort(vanished.begin(), vanished.end());
+    std::sort(plan.unreadable.begin(), plan.unreadable.end());
     for (auto& [path, id] : vanished) {
         plan.vanished_paths.push_back(path);
         plan.vanished_ids.push_back(id);

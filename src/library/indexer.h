@@ -39,10 +39,16 @@ struct index_plan {
     std::vector<std::pair<std::string, std::string>> failed_before;
     std::vector<int64_t> vanished_ids;  // rows under the walked folders whose file is gone
     std::vector<std::string> vanished_paths;
+    // Folders that could not be listed and files that could not be stat'ed (path, reason): the rows
+    // under them are kept as they are, neither removed nor embedded again.
+    std::vector<std::pair<std::string, std::string>> unreadable;
 };
 
 // roots: folders (walked recursively) and files, each of which must exist: a folder that is missing
 // (an unmounted disk) is an error, never a sign that all its files were deleted.
+// A file's identity is its real path: roots are resolved (std::filesystem::canonical) and symlinked
+// files are stored by their target's path, so a file reached through a symlink is not a second row.
+// Symlinks to folders inside a root are not followed.
 index_plan plan_index(const catalog& cat, const std::vector<std::filesystem::path>& roots,
                       const index_settings& settings);
 

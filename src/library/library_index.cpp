@@ -1,5 +1,6 @@
 #include "library/library_index.h"
 
+#include <unistd.h>
 #include <cstdio>
 
 #include "util/error.h"
@@ -49,6 +50,8 @@ vector_index open_library_index(const catalog& cat, index_choice choice, const s
     }
     if (rebuilt) *rebuilt = true;
     vector_index idx = build_from(cat, choice, model_id);
+    // A library the user may not write (another user's, a read-only mount) is searched from memory.
+    if (::access(cat.dir().c_str(), W_OK) != 0) return idx;
     try {
         idx.save(library_index_file(cat), fingerprint);
     } catch (const error& e) {

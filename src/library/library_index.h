@@ -15,8 +15,8 @@ namespace sonavec {
 std::filesystem::path library_index_file(const catalog& cat);
 
 // The saved index when it is current, of model_id and of the chosen kind (automatic accepts either);
-// otherwise one built now from model_id's ok vectors and saved for next time (a read-only library is
-// searched without saving). `rebuilt`, when given, tells which happened.
+// otherwise one built now from model_id's ok vectors and saved for next time (a library folder the
+// user cannot write is searched from memory, without a word). `rebuilt`, when given, tells which happened.
 vector_index open_library_index(const catalog& cat, index_choice choice, const std::string& model_id,
                                 bool* rebuilt = nullptr);
 

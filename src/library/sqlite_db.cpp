@@ -1,6 +1,8 @@
 #include "library/sqlite_db.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
+#include <cctype>
 #include <utility>
 
 #include "util/error.h"
@@ -12,11 +14,48 @@ namespace {
 // Extended result codes keep the primary code in the low byte.
 int primary(int code) { return code & 0xff; }
 
+// Whether a read-only connection can share the database's WAL index: the -shm file exists (SQLite
+// reads it even when it may not write it) or can be made beside the file. A -wal without -shm is left
+// to SQLite, which reports it: immutable would silently skip the commits in the log.
+bool can_make_wal_files(const std::filesystem::path& path) {
+    std::error_code ec;
+    const std::string p = path.string();
+    if (std::filesystem::exists(p + "-shm", ec) || std::filesystem::exists(p + "-wal", ec)) return true;
+    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+    return ::access(dir.c_str(), W_OK) == 0;
+}
+
+// "file:" and the path with every byte that is not unreserved percent-encoded, for sqlite3_open_v2.
+std::string file_uri(const std::filesystem::path& path) {
+    static const char hex[] = "0123456789ABCDEF";
+    std::string uri = "file:";
+    for (const unsigned char c : std::filesystem::absolute(path).string()) {
+        if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+            uri += static_cast<char>(c);
+        } else {
+            uri += '%';
+            uri += hex[c >> 4];
+            uri += hex[c & 15];
+        }
+    }
+    return uri;
+}
+
 }  // namespace
 
-sqlite_db::sqlite_db(const std::filesystem::path& path, bool create, int max_value_bytes) : path_(path) {
-    const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_EXRESCODE;
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+sqlite_db::sqlite_db(const std::filesystem::path& path, sqlite_open how, int max_value_bytes) : path_(path) {
+    int flags = SQLITE_OPEN_EXRESCODE;
+    std::string name = path.string();
+    if (how == sqlite_open::read_only) {
+        flags |= SQLITE_OPEN_READONLY;
+        if (!can_make_wal_files(path)) {
+            flags |= SQLITE_OPEN_URI;
+            name = file_uri(path) + "?immutable=1";
+        }
+    } else {
+        flags |= SQLITE_OPEN_READWRITE | (how == sqlite_open::create ? SQLITE_OPEN_CREATE : 0);
+    }
+    const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);

@@ -71,11 +71,20 @@ private:
     sqlite_statement& s_;
 };
 
+enum class sqlite_open {
+    create,      // read-write, made when missing
+    read_write,  // read-write, an existing file
+    // Nothing written, not even a lock byte in the file: another user's database, or one on a read-only
+    // mount. A WAL database needs its -shm file; when the folder cannot be written and there is no -shm
+    // and no -wal (no writer has it open), it is opened immutable (SQLite takes no locks at all).
+    read_only,
+};
+
 class sqlite_db {
 public:
-    // Opens path read-write, creating it when create is set. Every value read back is limited to
-    // max_value_bytes, so a hostile file cannot make a read allocate gigabytes.
-    sqlite_db(const std::filesystem::path& path, bool create, int max_value_bytes);
+    // Opens path. Every value read back is limited to max_value_bytes, so a hostile file cannot make a
+    // read allocate gigabytes.
+    sqlite_db(const std::filesystem::path& path, sqlite_open how, int max_value_bytes);
     sqlite_db(const sqlite_db&) = delete;
     sqlite_db& operator=(const sqlite_db&) = delete;
     ~sqlite_db();

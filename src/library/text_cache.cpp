@@ -69,7 +69,7 @@ void text_cache::open_or_replace() {
     db_.reset();
     auto open = [&] {
         std::filesystem::create_directories(file_.parent_path());
-        auto db = std::make_unique<sqlite_db>(file_, true, max_value_bytes);
+        auto db = std::make_unique<sqlite_db>(file_, sqlite_open::create, max_value_bytes);
         db->exec("PRAGMA synchronous = OFF");  // a cache: losing the last rows to a power cut is harmless
         db->exec(
             "CREATE TABLE IF NOT EXISTS text_vectors (id INTEGER PRIMARY KEY, model TEXT NOT NULL, "

@@ -85,3 +85,33 @@ std::string expected_model_id(const std::filesystem::path& model_dir) {
 }
 
 }  // namespace sonavec::test
+
+namespace sonavec::test {
+
+namespace {
+
+constexpr int nobody = 65534;
+
+}  // namespace
+
+void give_to_unprivileged_user(const fs::path& path) {
+    if (geteuid() != 0) return;
+    if (lchown(path.c_str(), nobody, nobody) != 0) ADD_FAILURE() << "cannot chown " << path;
+    std::error_code ec;
+    if (!fs::is_directory(fs::symlink_status(path, ec))) return;
+    for (const auto& e : fs::recursive_directory_iterator(path))
+        if (lchown(e.path().c_str(), nobody, nobody) != 0) ADD_FAILURE() << "cannot chown " << e.path();
+}
+
+cli_result run_cli_unprivileged(const std::string& args) {
+    static const fs::path cache = [] {
+        const fs::path dir = scratch_dir() / "unprivileged_cache";
+        fs::create_directories(dir);
+        give_to_unprivileged_user(dir);
+        return dir;
+    }();
+    const std::string user = geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+    return run_shell(user + "env XDG_CACHE_HOME=" + quoted(cache) + " " + quoted(cli_path()) + " " + args);
+}
+
+}  // namespace sonavec::test

@@ -25,6 +25,13 @@ std::string quoted(const std::filesystem::path& path);
 
 // `sonavec ARGS` with standard input from /dev/null and XDG_CACHE_HOME in the scratch folder.
 cli_result run_cli(const std::string& args);
+
+// `sonavec ARGS` as a user whom file permissions bind: the tests' own user, or nobody (uid and gid
+// 65534, by setpriv) when the tests run as root, who may read and write any file. Its XDG_CACHE_HOME
+// is a folder of its own in the scratch folder.
+cli_result run_cli_unprivileged(const std::string& args);
+// Makes path, and everything under it, that user's (nothing to do when it is the tests' own user).
+void give_to_unprivileged_user(const std::filesystem::path& path);
 // Any shell command line, captured the same way.
 cli_result run_shell(const std::string& command);
 
