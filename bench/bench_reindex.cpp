@@ -37,7 +37,7 @@ std::string arg(int argc, char** argv, const std::string& name, const std::strin
     return fallback;
 }
 
-std::string shell_word(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string shell_word(const fs::path& p) { return std::string(1, '\'') + p.string() + '\''; }
 
 // Runs the index command; its --json summary and the wall-clock seconds.
 nlohmann::json timed_index(const std::string& command, const fs::path& out, double& seconds) {

@@ -52,8 +52,11 @@ void check(const head_case& hc) {
                 << "n " << n << " d " << d << " mask " << hc.mask << " at " << i << "," << k;
         }
         // Only this head's columns are written.
-        for (int64_t k = 0; k < ldo; k++)
-            if (k < h * d || k >= (h + 1) * d) ASSERT_EQ(out[i * ldo + k], 7.0f);
+        for (int64_t k = 0; k < ldo; k++) {
+            if (k < h * d || k >= (h + 1) * d) {
+                ASSERT_EQ(out[i * ldo + k], 7.0f);
+            }
+        }
     }
 }
 

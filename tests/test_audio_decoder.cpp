@@ -50,7 +50,7 @@ std::vector<float> expected_mono(int channels, double length = seconds) {
 
 bool have_tool(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string quoted(const fs::path& p) { return std::string(1, '\'') + p.string() + '\''; }
 
 void run(const std::string& command) {
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
@@ -62,7 +62,10 @@ const char* layout_name(int channels) { return channels == 1 ? "mono" : channels
 fs::path make_file(const fs::path& dir, const std::string& name, int rate, int channels, const std::string& codec_args,
                    double length = seconds, const std::string& extra = "") {
     std::string exprs;
-    for (int c = 0; c < channels; ++c) exprs += (c ? "|" : "") + channel_expression(c);
+    for (int c = 0; c < channels; ++c) {
+        if (c) exprs += '|';
+        exprs += channel_expression(c);
+    }
     const fs::path out = dir / name;
     run("ffmpeg -v error -y -f lavfi -i \"aevalsrc=exprs='" + exprs + "':s=" + std::to_string(rate) +
         ":d=" + std::to_string(length) + ":c=" + layout_name(channels) + "\" " + codec_args + " " + extra + " " +
@@ -219,7 +222,8 @@ TEST_F(audio_decoder_test, many_channels_from_sox_average_too) {
     for (int c = 1; c <= 10; ++c) {
         const fs::path part = dir_ / ("dc_" + std::to_string(c) + ".wav");
         run("sox " + quoted(dir_ / "dc.wav") + " " + quoted(part) + " vol " + std::to_string(0.05 * c));
-        merge += " " + quoted(part);
+        merge += ' ';
+        merge += quoted(part);
     }
     run(merge + " " + quoted(file));
     audio_decoder dec(file);

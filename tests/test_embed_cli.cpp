@@ -91,7 +91,10 @@ TEST(embed_cli, reproduces_the_reference_embedding_of_every_golden_case) {
     const std::vector<std::string> cases = {"chirp_10s",   "chord_7s",    "noise_3s",
                                             "blip_0p5s",   "silence_10s", "odd_4p321s"};
     std::string files;
-    for (const auto& c : cases) files += " " + quoted(golden_wav(c));
+    for (const auto& c : cases) {
+        files += ' ';
+        files += quoted(golden_wav(c));
+    }
     auto r = run("embed " + model_flag() + " --windows first --format jsonl" + files);
     ASSERT_EQ(r.code, 0) << r.err;
     const auto lines = jsonl_lines(r.out);

@@ -24,7 +24,7 @@ const fs::path& scratch() { return test::scratch_dir(); }
 void make_tracks(const fs::path& dir, int n, int first_hz) {
     fs::create_directories(dir);
     for (int i = 0; i < n; i++) {
-        const auto wav = dir / ("t" + std::to_string(i) + ".wav");
+        const auto wav = dir / (std::string(1, 't').append(std::to_string(i)).append(".wav"));
         const auto r = test::run_shell("sox -n -r 48000 -c 1 " + quoted(wav) + " synth 3 sine " +
                                        std::to_string(first_hz + 90 * i) + "-" + std::to_string(first_hz + 400 + 90 * i));
         ASSERT_EQ(r.code, 0) << r.err;

@@ -50,7 +50,7 @@ parsed_args parse_args(const command_spec& spec, const std::vector<std::string>&
         if (!opt) throw usage_error("unknown option " + name);
         if (opt->value_name.empty()) {
             if (inline_value) throw usage_error(name + " takes no value");
-            out.values[name] = "1";
+            out.values[name].assign(1, '1');  // a flag (assigning "1" trips a false -Wrestrict in GCC 12)
         } else if (inline_value) {
             out.values[name] = value;
         } else {

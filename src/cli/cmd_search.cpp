@@ -41,8 +41,12 @@ struct result_filter {
 
     // FFmpeg names some containers by a list ("mov,mp4,m4a,3gp,3g2,mj2"): any of its names matches.
     bool names_format(const std::string& container) const {
-        const std::string names = "," + lower(container) + ",";
-        return names.find("," + format + ",") != std::string::npos;
+        std::string names = ",", wanted = ",";
+        names += lower(container);
+        names += ',';
+        wanted += format;
+        wanted += ',';
+        return names.find(wanted) != std::string::npos;
     }
 
     bool any() const { return min_seconds || max_seconds || !format.empty() || !path_glob.empty() || !tag_key.empty(); }
@@ -305,7 +309,7 @@ int run_similar(const parsed_args& args) {
 }  // namespace
 
 command search_command() {
-    return {{"search", "[--library PATH] [-k N] [FILTERS] [--json] [--no-cache] TEXT...",
+    return {{"search", "[--library PATH] [--model DIR | --model-id ID] [-k N] [FILTERS] [--json] [--no-cache] TEXT...",
              "Find the library's tracks that best match a description (text to audio), best first.",
              "Scores are cosine similarities between the text's and each track's vectors (the CLAP space).\n"
              "Only the vectors of the query's model are searched (a model is known by its files, see `sonavec stats`);\n"
@@ -322,7 +326,7 @@ command search_command() {
 }
 
 command similar_command() {
-    return {{"similar", "[--library PATH] [-k N] [FILTERS] [--json] FILE|ID",
+    return {{"similar", "[--library PATH] [--model DIR | --model-id ID] [-k N] [FILTERS] [--json] FILE|ID",
              "Find the library's tracks that sound most like FILE (or the library track with id ID), best first.",
              "A file in the library uses its stored vector and is left out of the results; any other audio file\n"
              "is embedded on the fly (seed plan, at --precision). Ids are shown by `--json` and by `sonavec export`.\n"

@@ -159,7 +159,10 @@ std::vector<tower_info> clap_model::describe() const {
     const auto& t = config_.text;
     auto list = [](const std::vector<int64_t>& v) {
         std::string s;
-        for (size_t i = 0; i < v.size(); i++) s += (i ? "," : "") + std::to_string(v[i]);
+        for (size_t i = 0; i < v.size(); i++) {
+            if (i) s += ',';
+            s += std::to_string(v[i]);
+        }
         return s;
     };
     std::vector<tower_info> out;

@@ -106,7 +106,7 @@ compiled_matmul compile(const matmul_shape& key) {
     if (key.gelu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
     if (key.accumulate || key.gelu) attr.set_post_ops(ops);
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, bias_desc, c_desc), attr, s.engine);
-    compiled_matmul out{dnnl::matmul(pd), pd.scratchpad_desc()};
+    compiled_matmul out{dnnl::matmul(pd), pd.scratchpad_desc(), false, {}, {}, {}};
     if (key.packed_b) {
         out.packed = packed_layout(key.type, key.n, key.k);
         out.wanted = pd.weights_desc();
