@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and fuzzes each parser of outside data for N seconds:
 #   scripts/fuzz.sh [seconds per run, default 120] [build dir, default build-fuzz]
-#   FUZZ_RUNS="pytorch pickle" picks runs (default all five); FUZZ_JOBS sets make's -j.
+#   FUZZ_RUNS="pytorch pickle" picks runs (default all ten); FUZZ_JOBS sets make's -j.
+#   FUZZ_EXECS=1000000 stops each run after exactly that many executions instead (the seconds are then ignored).
+# Needs clang and ffmpeg (Debian: apt-get install clang); CI does not fuzz, so scripts/setup.sh omits clang.
 # Runs: the zip checkpoint reader, the safetensors reader (both through fuzz_tensor_file, seeded with
 # different files), the unpickler alone (fuzz_state_dict_pickle), the audio decode path
-# (fuzz_audio_decoder, seeded with tiny files in every format plus tests/data/corrupt/audio) and the vector
-# index loader (fuzz_vector_index, seeded with tests/data/corrupt/index). Crash inputs
-# land in <build dir>/crashes/<run>/; turn each into a fixture under tests/data/corrupt/ and fix the reader.
+# (fuzz_audio_decoder, seeded with tiny files in every format plus tests/data/corrupt/audio), the vector
+# index loader (fuzz_vector_index, seeded with tests/data/corrupt/index), `sonavec import`'s JSON and JSON
+# Lines reader (import: fuzz_import_formats), config.json + preprocessor_config.json (config:
+# fuzz_model_config), vocab.json + merges.txt (bpe_files: fuzz_bpe_files), the tokenizer's text
+# (tokenizer: fuzz_bpe_tokenizer) and the catalog's row decoding (catalog: fuzz_catalog_row). FUZZING.md
+# records the last runs. Crash inputs land in <build dir>/crashes/<run>/; turn each into a fixture under
+# tests/data/corrupt/ and fix the reader.
 set -euo pipefail
 seconds=${1:-120}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,19 +21,22 @@ jobs=${FUZZ_JOBS:-1}
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSONAVEC_FUZZ=ON \
   -DSONAVEC_TESTS=OFF >/dev/null
-make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle fuzz_audio_decoder fuzz_vector_index >/dev/null
+make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle fuzz_audio_decoder fuzz_vector_index \
+  fuzz_import_formats fuzz_model_config fuzz_bpe_files fuzz_bpe_tokenizer fuzz_catalog_row >/dev/null
 
 # Seed corpora: the committed fixtures, small safetensors files cut from the golden model's header,
-# and every data.pkl (the golden one included) for the unpickler.
+# every data.pkl (the golden one included) for the unpickler, and small generated files for the rest.
 corpus=$build/corpus
 rm -rf "$corpus"
-mkdir -p "$corpus/pytorch" "$corpus/safetensors" "$corpus/pickle" "$corpus/audio" "$corpus/index"
+mkdir -p "$corpus/pytorch" "$corpus/safetensors" "$corpus/pickle" "$corpus/audio" "$corpus/index" \
+  "$corpus/import" "$corpus/config" "$corpus/bpe_files" "$corpus/tokenizer" "$corpus/catalog"
 cp "$root"/tests/data/pytorch/*.bin "$root"/tests/data/corrupt/*.bin "$corpus/pytorch/"
 rm "$corpus"/pytorch/deep_*.bin  # 100k+ nested opcodes: slow to execute, and fuzz_state_dict_pickle covers nesting
 cp "$root"/tests/data/corrupt/*.safetensors "$corpus/safetensors/"
 cp "$root"/tests/data/corrupt/audio/*.* "$corpus/audio/"
 rm "$corpus"/audio/*.py "$corpus"/audio/*.md
 cp "$root"/tests/data/corrupt/index/*.index "$corpus/index/"
+cp "$root"/tests/data/corrupt/import/*.json* "$corpus/import/"
 # A quarter second of a two-channel signal in each container and codec, small enough for -max_len.
 for spec in wav:pcm_s16le f32.wav:pcm_f32le aiff:pcm_s24be flac:flac mp3:libmp3lame m4a:aac alac.m4a:alac \
             ogg:libvorbis opus:libopus; do
@@ -59,25 +68,89 @@ for p in paths:
             if name.endswith("/data.pkl"):
                 with open(os.path.join(corpus, "pickle", os.path.basename(p) + ".pkl"), "wb") as f:
                     f.write(z.read(name))
+
+def seed(kind, name, data):
+    with open(os.path.join(corpus, kind, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+# import: what `sonavec export` and the desktop apps write, with tags and windows.
+unit = [0.5, -0.5, 0.5, 0.5]
+seed("import", "desktop.json", json.dumps([{"trackName": "a", "vector": [1, 2, 3, 4]}, {"trackName": "a", "vector": unit}]))
+rec = {"path": "/m/a.flac", "embedding": unit, "duration_seconds": 3.5, "format": "flac", "sample_rate": 44100,
+       "channels": 2, "model": "m", "tags": {"Title": "x", "year": 1999, "live": True, "none": None},
+       "windows": [{"start_seconds": 0, "length_seconds": 10, "vector": unit}]}
+seed("import", "export.jsonl", "\ufeff" + json.dumps(rec) + "\r\n\n" + json.dumps(dict(rec, path="/m/b.mp3", windows=2)) + "\n")
+seed("import", "records.json", json.dumps([rec]))
+
+# config: the golden model's and the full-size architecture's config.json, NUL, preprocessor_config.json.
+for name, folder in (("golden", golden), ("full", os.path.join(root, "configs/clap-htsat-unfused"))):
+    config = open(os.path.join(folder, "config.json"), "rb").read()
+    seed("config", name + ".json", config + b"\0" + open(os.path.join(folder, "preprocessor_config.json"), "rb").read())
+    seed("config", name + "_no_preprocessor.json", config)
+
+# bpe_files: a small vocabulary (specials, the byte symbols, the first merges' tokens), NUL, its merges.
+vocab = json.load(open(os.path.join(golden, "vocab.json"), encoding="utf-8"))
+merges = open(os.path.join(golden, "merges.txt"), encoding="utf-8").read().split("\n")[1:]
+keep = [t for t, i in sorted(vocab.items(), key=lambda kv: kv[1]) if i < 260 or t == "<mask>"]
+kept_merges = []
+for m in merges[:200]:
+    left, right = m.split(" ")
+    if left in keep and right in keep:
+        kept_merges.append(m)
+        if left + right not in keep:
+            keep.append(left + right)
+small_vocab = json.dumps({t: i for i, t in enumerate(keep)}, ensure_ascii=False).encode()
+small_merges = ("#version: 0.2\n" + "\n".join(kept_merges) + "\n").encode()
+seed("bpe_files", "small.bin", small_vocab + b"\0" + small_merges)
+for p in glob.glob(os.path.join(root, "tests/data/corrupt/tokenizer/vocab_*.json")):
+    seed("bpe_files", os.path.basename(p), open(p, "rb").read() + b"\0" + small_merges)
+for p in glob.glob(os.path.join(root, "tests/data/corrupt/tokenizer/merges_*.txt")):
+    seed("bpe_files", os.path.basename(p), small_vocab + b"\0" + open(p, "rb").read())
+
+# tokenizer: prompts, the special tokens, unusual whitespace and scripts, and text that is not UTF-8.
+for i, text in enumerate(["a dog barking at night", "  <s>hello</s> <mask>  world<pad><unk> ",
+                          "It's 2:30 -- they'll've gone!!! ...", "\t\n\u00a0\u3000 x \u2028 y\r\n",
+                          "caf\u00e9 na\u00efve \u65e5\u672c\u8a9e \u0645\u0631\u062d\u0628\u0627 \U0001f3b8\U0001f941",
+                          "word " * 120]):
+    seed("tokenizer", "text%d.txt" % i, text)
+seed("tokenizer", "not_utf8.txt", b"ok \xc3\x28 \xed\xa0\x80 \xf4\x90\x80\x80")
+
+# catalog: one row in fuzz_catalog_row's layout (see tests/fuzz/fuzz_catalog_row.cpp).
+def row(size, duration, rate, channels, dim, has_vector, texts, vector, windows):
+    out = struct.pack("<qqqdqqqqq", 7, size, 1700000000000000000, duration, rate, channels, dim, has_vector, len(windows))
+    out += b"".join(t.encode() + b"\n" for t in texts) + struct.pack("<%df" % len(vector), *vector)
+    for start, length, v in windows:
+        out += b"WNDW" + struct.pack("<dd", start, length) + struct.pack("<%df" % len(v), *v)
+    return out
+texts = ["/m/a.flac", "ab12", "flac", '{"artist":"x","title":"y"}', "ok", "", "model", "seed"]
+seed("catalog", "ok.bin", row(1000, 3.5, 44100, 2, 4, 1, texts, unit, [(0, 10, unit), (5, 10, unit)]))
+seed("catalog", "failed.bin", row(10, 0, 0, 0, 0, 0, texts[:3] + ["{}", "failed", "cannot decode", "", "seed"], [], []))
 PY
 
 run() {  # run <name> <binary> <corpus dir>
   local name=$1 binary=$2 seeds=$3
   rm -rf "$build/work/$name"  # start from the seeds each time, so runs are comparable
   mkdir -p "$build/crashes/$name" "$build/work/$name"
-  echo "== $name: ${seconds}s"
-  "$build/$binary" "$build/work/$name" "$seeds" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+  local bound=-max_total_time="$seconds" limit="${seconds}s"
+  if [ -n "${FUZZ_EXECS:-}" ]; then bound=-runs="$FUZZ_EXECS" limit="$FUZZ_EXECS executions"; fi
+  echo "== $name: $limit"
+  "$build/$binary" "$build/work/$name" "$seeds" "$bound" -max_len=65536 -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crashes/$name/" 2>&1 |
-    grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY|Test unit written" || true
+    grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+[[:space:]]+DONE)|ERROR|SUMMARY|Test unit written" || true
   ls "$build/crashes/$name"
 }
-for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index}; do
+for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bpe_files tokenizer catalog}; do
   case $name in
     pytorch) run pytorch fuzz_tensor_file "$corpus/pytorch" ;;
     safetensors) run safetensors fuzz_tensor_file "$corpus/safetensors" ;;
     pickle) run pickle fuzz_state_dict_pickle "$corpus/pickle" ;;
     audio) run audio fuzz_audio_decoder "$corpus/audio" ;;
     index) run index fuzz_vector_index "$corpus/index" ;;
+    import) run import fuzz_import_formats "$corpus/import" ;;
+    config) run config fuzz_model_config "$corpus/config" ;;
+    bpe_files) run bpe_files fuzz_bpe_files "$corpus/bpe_files" ;;
+    tokenizer) run tokenizer fuzz_bpe_tokenizer "$corpus/tokenizer" ;;
+    catalog) run catalog fuzz_catalog_row "$corpus/catalog" ;;
     *) echo "unknown run '$name'" >&2; exit 2 ;;
   esac
 done

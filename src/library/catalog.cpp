@@ -3,7 +3,6 @@
 #include <bit>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <limits>
 #include <mutex>
@@ -12,6 +11,7 @@
 #include <set>
 #include <tuple>
 
+#include "library/catalog_row.h"
 #include "library/sqlite_db.h"
 #include "util/error.h"
 
@@ -25,7 +25,6 @@ static_assert(std::endian::native == std::endian::little, "catalog BLOBs are lit
 constexpr int64_t schema_version = 1;
 constexpr int64_t application_id = 0x534f4e56;  // "SONV" in the database header: ours, not a foreign file
 constexpr int max_value_bytes = 16 << 20;       // no path, tag set or vector sonavec writes comes close
-constexpr int64_t max_dim = 65536;              // the model config's own bound on projection_dim
 
 // Every object the catalog holds. A file whose schema differs in any way is refused, so that every
 // query below runs against exactly these tables (and no trigger or view of someone else's).
@@ -129,7 +128,7 @@ void check_for_put(const catalog_entry& e) {
         if (!e.vector.empty() || !e.windows.empty()) throw error(what + ": a failed entry has no vectors");
         return;
     }
-    if (e.vector.empty() || static_cast<int64_t>(e.vector.size()) > max_dim)
+    if (e.vector.empty() || static_cast<int64_t>(e.vector.size()) > catalog_max_dim)
         throw error(what + ": vector of " + std::to_string(e.vector.size()) + " floats");
     check_vector(e.vector, e.vector.size(), what + ": vector");
     for (const auto& w : e.windows) check_vector(w.vector, e.vector.size(), what + ": window vector");
@@ -150,6 +149,7 @@ std::filesystem::path catalog::default_library_dir() {
 struct catalog::impl {
     std::filesystem::path dir;
     sqlite_db db;
+    catalog_row_decoder decode{db.path().string()};
     std::mutex mutex;  // one connection: its statements run one at a time
     sqlite_statement upsert_file, delete_vector, delete_windows, insert_vector, insert_window, bump_generation,
         select_by_path, select_by_id, select_windows, delete_file;
@@ -246,100 +246,40 @@ struct catalog::impl {
 
     catalog_file_state read_file_state(const sqlite_statement& s) const;
 
-    uint64_t read_size(const sqlite_statement& s, int col, const std::string& path) const {
-        const int64_t size = s.column_int64(col);
-        if (size < 0) bad_row(path, "negative size");
-        return static_cast<uint64_t>(size);
-    }
-
-    entry_status read_status(const sqlite_statement& s, int col, const std::string& path) const {
-        const std::string status = s.column_text(col);
-        if (status == "ok") return entry_status::ok;
-        if (status != "failed") bad_row(path, "unknown status");
-        return entry_status::failed;
-    }
-
-    [[noreturn]] void bad_row(const std::string& path, const std::string& why) const {
-        throw error(db.path().string() + ": damaged row for '" + path.substr(0, 300) + "': " + why);
-    }
-
-    std::vector<float> read_vector(const sqlite_statement& s, int col, int64_t dim, const std::string& path) const {
-        size_t bytes = 0;
-        const void* data = s.column_blob(col, bytes);
-        if (bytes != static_cast<size_t>(dim) * sizeof(float))
-            bad_row(path, "vector of " + std::to_string(bytes) + " bytes, expected " + std::to_string(dim) + " floats");
-        std::vector<float> v(static_cast<size_t>(dim));
-        std::memcpy(v.data(), data, bytes);
-        for (float x : v)
-            if (!std::isfinite(x)) bad_row(path, "vector holds a non-finite value");
-        return v;
+    static catalog_blob read_blob(const sqlite_statement& s, int col) {
+        catalog_blob blob;
+        blob.data = s.column_blob(col, blob.size);
+        return blob;
     }
 
     // A row of `SELECT file_columns, v.dim, v.vector` (the last two only with vectors), checked.
     catalog_entry read_entry(const sqlite_statement& s, bool with_vectors) {
-        catalog_entry e;
-        e.id = s.column_int64(0);
-        e.path = s.column_text(1);
-        e.size_bytes = read_size(s, 2, e.path);
-        e.mtime_ns = s.column_int64(3);
-        e.content_hash = s.column_text(4);
-        e.duration_seconds = s.column_double(5);
-        if (!std::isfinite(e.duration_seconds) || e.duration_seconds < 0) bad_row(e.path, "bad duration");
-        e.format = s.column_text(6);
-        const int64_t rate = s.column_int64(7), channels = s.column_int64(8);
-        if (rate < 0 || rate > 100000000 || channels < 0 || channels > 65535)
-            bad_row(e.path, "sample rate or channel count out of range");
-        e.sample_rate = static_cast<int>(rate);
-        e.channels = static_cast<int>(channels);
-        e.tags = parse_tags(s.column_text(9), e.path);
-        e.status = read_status(s, 10, e.path);
-        e.error = s.column_text(11);
-        e.model_id = s.column_text(12);
-        e.window_plan = s.column_text(13);
+        catalog_row row;
+        row.id = s.column_int64(0);
+        row.path = s.column_text(1);
+        row.size_bytes = s.column_int64(2);
+        row.mtime_ns = s.column_int64(3);
+        row.content_hash = s.column_text(4);
+        row.duration_seconds = s.column_double(5);
+        row.format = s.column_text(6);
+        row.sample_rate = s.column_int64(7);
+        row.channels = s.column_int64(8);
+        row.tags = s.column_text(9);
+        row.status = s.column_text(10);
+        row.error = s.column_text(11);
+        row.model_id = s.column_text(12);
+        row.window_plan = s.column_text(13);
+        catalog_entry e = decode.entry(row);
         if (!with_vectors) return e;
 
-        const bool has_vector = !s.column_is_null(14);
-        if (e.status == entry_status::ok && !has_vector) bad_row(e.path, "no vector");
-        if (e.status == entry_status::failed && has_vector) bad_row(e.path, "a failed file with a vector");
-        if (!has_vector) return e;
-        const int64_t dim = s.column_int64(14);
-        if (dim < 1 || dim > max_dim) bad_row(e.path, "vector size " + std::to_string(dim) + " out of range");
-        e.vector = read_vector(s, 15, dim, e.path);
+        const int64_t dim = decode.vector(e, !s.column_is_null(14), s.column_int64(14), read_blob(s, 15));
+        if (dim == 0) return e;
         const sqlite_reset done(select_windows);
         select_windows.bind(1, e.id);
-        while (select_windows.step()) {
-            catalog_window w;
-            w.start_seconds = select_windows.column_double(0);
-            w.length_seconds = select_windows.column_double(1);
-            if (!std::isfinite(w.start_seconds) || !std::isfinite(w.length_seconds) || w.start_seconds < 0 ||
-                w.length_seconds < 0)
-                bad_row(e.path, "bad window span");
-            w.vector = read_vector(select_windows, 2, dim, e.path);
-            e.windows.push_back(std::move(w));
-        }
+        while (select_windows.step())
+            e.windows.push_back(decode.window(select_windows.column_double(0), select_windows.column_double(1),
+                                              read_blob(select_windows, 2), dim, e.path));
         return e;
-    }
-
-    std::map<std::string, std::string> parse_tags(const std::string& text, const std::string& path) const {
-        std::map<std::string, std::string> tags;
-        try {
-            // Depth 1 at most: a tag set is a flat object, and deep nesting is refused before it is built.
-            const auto j = nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-                if (depth > 1) throw error("nested");
-                return true;
-            });
-            if (!j.is_object()) bad_row(path, "tags are not a JSON object");
-            for (const auto& [k, v] : j.items()) {
-                if (!v.is_string()) bad_row(path, "tag '" + k.substr(0, 40) + "' is not a string");
-                tags.emplace(k, v.get<std::string>());
-            }
-        } catch (const nlohmann::json::exception&) {
-            bad_row(path, "tags are not valid JSON");
-        } catch (const error& e) {
-            if (std::string(e.what()) == "nested") bad_row(path, "tags are not a flat JSON object");
-            throw;
-        }
-        return tags;
     }
 
     std::optional<catalog_entry> find_one(sqlite_statement& s, bool with_vectors) {
@@ -543,9 +483,9 @@ catalog_file_state catalog::impl::read_file_state(const sqlite_statement& s) con
     catalog_file_state st;
     st.id = s.column_int64(0);
     st.path = s.column_text(1);
-    st.size_bytes = read_size(s, 2, st.path);
+    st.size_bytes = decode.size(s.column_int64(2), st.path);
     st.mtime_ns = s.column_int64(3);
-    st.status = read_status(s, 4, st.path);
+    st.status = decode.status(s.column_text(4), st.path);
     st.error = s.column_text(5);
     st.model_id = s.column_text(6);
     st.window_plan = s.column_text(7);
@@ -583,12 +523,12 @@ catalog_vectors catalog::vectors(const std::string& model_id) const {
     while (s.step()) {
         const std::string path = s.column_text(1);
         const int64_t dim = s.column_int64(2);
-        if (dim < 1 || dim > max_dim) impl_->bad_row(path, "vector size " + std::to_string(dim) + " out of range");
+        impl_->decode.dim(dim, path);
         if (out.dim == 0) out.dim = dim;
         if (dim != out.dim)
             throw error(file().string() + ": vectors of " + std::to_string(out.dim) + " and " + std::to_string(dim) +
                         " floats: the library holds several models' vectors (choose one)");
-        const std::vector<float> v = impl_->read_vector(s, 3, dim, path);
+        const std::vector<float> v = impl_->decode.floats(impl::read_blob(s, 3), dim, path);
         out.ids.push_back(s.column_int64(0));
         out.data.insert(out.data.end(), v.begin(), v.end());
     }

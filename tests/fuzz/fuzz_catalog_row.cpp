@@ -1,0 +1,109 @@
+// libFuzzer target: any bytes as the column values of one catalog row (files, vectors and windows
+// tables), decoded by catalog_row_decoder as catalog.cpp decodes what SQLite returns. Input layout:
+//   9 little-endian 8-byte numbers: id, size_bytes, mtime_ns, duration_seconds (double bits),
+//     sample_rate, channels, dim, flags (bit 0: the row has a vector), window count (low byte, at most 8)
+//   the files table's 8 text columns, each ended by '\n': path, content_hash, format, tags, status,
+//     error, model_id, window_plan
+//   the vector BLOB, then for each window 16 bytes (start, length as double bits) and its BLOB, the
+//     BLOBs separated by the 4 bytes "WNDW"
+// Missing bytes read as zeros and empty texts. Refusing is fine; crashing, an exception other than
+// sonavec::error, or an accepted entry whose values break the catalog's own rules is a bug.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "library/catalog_row.h"
+#include "util/error.h"
+
+namespace {
+
+void fail(const char* what) {
+    std::fprintf(stderr, "%s\n", what);
+    std::abort();
+}
+
+class input_reader {
+public:
+    explicit input_reader(std::string_view bytes) : rest_(bytes) {}
+
+    uint64_t number() {
+        uint64_t v = 0;
+        const size_t n = std::min(rest_.size(), sizeof v);
+        std::memcpy(&v, rest_.data(), n);
+        rest_.remove_prefix(n);
+        return v;
+    }
+    double real() { return std::bit_cast<double>(number()); }
+    std::string line() {
+        const size_t end = rest_.find('\n');
+        std::string out(rest_.substr(0, end));
+        rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end + 1);
+        return out;
+    }
+    // Up to the next "WNDW" (or the end).
+    std::string_view blob() {
+        const size_t end = rest_.find("WNDW");
+        const std::string_view out = rest_.substr(0, end);
+        rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end + 4);
+        return out;
+    }
+
+private:
+    std::string_view rest_;
+};
+
+sonavec::catalog_blob as_blob(std::string_view bytes) {
+    return {bytes.empty() ? nullptr : bytes.data(), bytes.size()};  // SQLite gives no pointer for an empty BLOB
+}
+
+void check_floats(const std::vector<float>& v, int64_t dim) {
+    if (static_cast<int64_t>(v.size()) != dim) fail("a vector of the wrong size was accepted");
+    for (float x : v)
+        if (!std::isfinite(x)) fail("a non-finite vector was accepted");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    input_reader in(std::string_view(reinterpret_cast<const char*>(data), size));
+    sonavec::catalog_row row;
+    row.id = static_cast<int64_t>(in.number());
+    row.size_bytes = static_cast<int64_t>(in.number());
+    row.mtime_ns = static_cast<int64_t>(in.number());
+    row.duration_seconds = in.real();
+    row.sample_rate = static_cast<int64_t>(in.number());
+    row.channels = static_cast<int64_t>(in.number());
+    const int64_t dim = static_cast<int64_t>(in.number());
+    const bool has_vector = (in.number() & 1) != 0;
+    const int windows = static_cast<int>(in.number() & 0xff) % 9;
+    for (std::string* text : {&row.path, &row.content_hash, &row.format, &row.tags, &row.status, &row.error,
+                              &row.model_id, &row.window_plan})
+        *text = in.line();
+
+    const sonavec::catalog_row_decoder decode("fuzz.sqlite");
+    try {
+        sonavec::catalog_entry e = decode.entry(row);
+        if (e.path != row.path || static_cast<int64_t>(e.size_bytes) != row.size_bytes) fail("values changed on decoding");
+        if (!(e.duration_seconds >= 0) || !std::isfinite(e.duration_seconds)) fail("a bad duration was accepted");
+        if (e.sample_rate < 0 || e.channels < 0) fail("a negative rate or channel count was accepted");
+        const int64_t got = decode.vector(e, has_vector, dim, as_blob(in.blob()));
+        if ((e.status == sonavec::entry_status::ok) != (got > 0)) fail("a vector disagrees with the row's status");
+        if (got == 0) return 0;
+        check_floats(e.vector, got);
+        for (int i = 0; i < windows; i++) {
+            const double start = in.real(), length = in.real();
+            const sonavec::catalog_window w = decode.window(start, length, as_blob(in.blob()), got, e.path);
+            if (!(w.start_seconds >= 0) || !(w.length_seconds >= 0)) fail("a bad window span was accepted");
+            check_floats(w.vector, got);
+        }
+    } catch (const sonavec::error&) {
+    }
+    return 0;
+}
