@@ -1,5 +1,6 @@
 // The text cache: a hit is the vector that was stored, another model misses, a damaged file is
 // replaced with a warning, and embed-text / search give the same output with and without it.
+#include <cstdlib>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -88,15 +89,29 @@ TEST(text_cache, another_model_or_text_misses) {
     EXPECT_FALSE(wider.get("rain"));
 }
 
+// model_key reads and writes the model digest cache: keep it in the scratch folder, not the user's.
+const bool cache_in_scratch = [] {
+    return setenv("XDG_CACHE_HOME", (test::scratch_dir() / "xdg-cache").c_str(), 1) == 0;
+}();
+
 TEST(text_cache, model_key_changes_with_the_model_files) {
+    ASSERT_TRUE(cache_in_scratch);
     const fs::path dir = fresh("key");
-    for (const char* f : {"config.json", "vocab.json", "merges.txt"}) fs::copy_file(fs::path(golden_model()) / f, dir / f);
+    for (const char* f : {"config.json", "preprocessor_config.json", "vocab.json", "merges.txt"})
+        fs::copy_file(fs::path(golden_model()) / f, dir / f);
     test::write_file(dir / "model.safetensors", "weights");
     const std::string before = text_cache::model_key(dir);
     EXPECT_EQ(text_cache::model_key(dir), before);
     test::write_file(dir / "model.safetensors", "other weights");
     EXPECT_NE(text_cache::model_key(dir), before);
     EXPECT_NE(text_cache::model_key(golden_model()), before);
+    // Other weights of the same size with the old mtime put back: the content digest tells them apart.
+    const std::string other = text_cache::model_key(dir);
+    const auto mtime = fs::last_write_time(dir / "model.safetensors");
+    test::write_file(dir / "model.safetensors", "otter weights");
+    fs::last_write_time(dir / "model.safetensors", mtime);
+    EXPECT_NE(text_cache::model_key(dir), other);
+    EXPECT_TRUE(fs::exists(test::scratch_dir() / "xdg-cache" / "sonavec" / "model-digests.json"));
 }
 
 TEST(text_cache, model_key_changes_with_the_precision) {

@@ -8,6 +8,7 @@
 
 #include "hub/model_cache.h"
 #include "hub/sha256.h"
+#include "library/model_identity.h"
 #include "library/sqlite_db.h"
 #include "util/error.h"
 
@@ -45,6 +46,12 @@ std::string text_cache::model_key(const std::filesystem::path& model_dir, precis
     std::string id = "sonavec text cache 1\n";
     for (const auto& name : model_config_files()) id += file_identity(model_dir / name, name);
     for (const auto& name : model_weight_files()) id += file_identity(model_dir / name, name);
+    // The weights' content too: a checkpoint swapped in with the old size and mtime is another model.
+    try {
+        id += "model " + model_identity(model_dir) + "\n";
+    } catch (const error&) {
+        id += "model unreadable\n";  // the engine reports it when it loads
+    }
     // Another build of sonavec may compute other numbers (a fixed bug, other kernels).
     id += file_identity("/proc/self/exe", "executable");
     // bf16 and int8 products give other numbers; fp32 adds nothing, so its keys stay as they were.
