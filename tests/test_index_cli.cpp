@@ -523,15 +523,17 @@ TEST(index_cli, help_and_bad_usage) {
 
 namespace {
 
-pid_t start_index(const fs::path& library, const fs::path& music) {
+// `sonavec index` on music in the background; with `progress`, its stderr (not --quiet) goes there.
+pid_t start_index(const fs::path& library, const fs::path& music, const fs::path& progress = {}) {
     const std::string cli = test::cli_path().string(), model = (test::golden_dir() / "model").string();
     const pid_t pid = fork();
     if (pid == 0) {
         const int null = open("/dev/null", O_RDWR);
         dup2(null, 0);
         dup2(null, 1);
-        dup2(null, 2);
-        execl(cli.c_str(), cli.c_str(), "index", "--quiet", "--threads", "2", "--model", model.c_str(), "--library",
+        dup2(progress.empty() ? null : open(progress.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+        const char* quiet = progress.empty() ? "--quiet" : "--json";  // --json: the summary to /dev/null
+        execl(cli.c_str(), cli.c_str(), "index", quiet, "--threads", "2", "--model", model.c_str(), "--library",
               library.c_str(), music.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
@@ -578,13 +580,18 @@ TEST(index_cli, a_second_writer_is_refused_while_readers_go_on_and_a_killed_runs
     make_folder(music, 10, 10.0);
     index_json(library, test::quoted(early));
 
-    // The first run holds the lock once its pid is in the lock file; stopped there, it stays held.
-    const pid_t first = start_index(library, music);
+    // The first run holds the lock from before it opens the catalog. It is stopped once it has planned
+    // (its first stderr line), so that it is not stopped inside SQLite's opening of the catalog, whose
+    // locks a stopped process would keep from readers (a killed one would not).
+    const fs::path progress = test::scratch_dir() / "locked_first.stderr";
+    const pid_t first = start_index(library, music, progress);
     const std::string holder = std::to_string(first) + " index\n";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (test::read_file(library / "index.lock") != holder && std::chrono::steady_clock::now() < deadline)
+    while (test::read_file(progress).find("to embed") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     kill(first, SIGSTOP);
+    ASSERT_NE(test::read_file(progress).find("to embed"), std::string::npos) << test::read_file(progress);
     ASSERT_EQ(test::read_file(library / "index.lock"), holder);
 
     const std::string lib = " --library " + test::quoted(library) + " ";
