@@ -243,6 +243,8 @@ TEST_F(catalog_test, stats_vectors_and_content_lookup) {
     EXPECT_TRUE(std::equal(b.vector.begin(), b.vector.end(), v.data.begin() + 512));
     EXPECT_EQ(cat.vectors("other").dim, 16);
     EXPECT_NE(error_of([&] { cat.vectors(); }).find("several models"), std::string::npos);
+    // "" names the rows without a model id, not every row: models' spaces never mix.
+    EXPECT_TRUE(cat.vectors("").ids.empty());
 
     auto same = cat.find_by_content(a.content_hash, a.model_id, "seed", true);
     ASSERT_TRUE(same);

@@ -344,6 +344,43 @@ TEST(index_cli, a_file_is_one_row_by_its_real_path_whatever_symlink_leads_to_it)
 
 namespace {
 
+TEST(index_cli, a_row_under_a_symlinks_path_stays_when_its_file_cannot_be_read_now) {
+    // Rows stored under a symlink's path by an older version; one file is now closed to the user who
+    // indexes (root reads anything, so the run is a user's whom permissions bind).
+    const fs::path music = test::scratch_dir() / "migrate", link = test::scratch_dir() / "migrate_link";
+    const fs::path library = test::scratch_dir() / "migrate_library";
+    make_folder(music, 3, 1.0);
+    fs::create_directory_symlink(music, link);
+    index_json(library, test::quoted(music));
+    const fs::path copy = test::scratch_dir() / "migrate_old";
+    std::map<std::string, catalog_entry> old_rows;
+    {
+        catalog old(copy);
+        for (auto e : catalog(library, catalog_open::existing).entries(true)) {
+            e.path = (link / fs::path(e.path).lexically_relative(music)).string();
+            old.put(e);
+            old_rows[e.path] = e;
+        }
+    }
+    test::give_to_unprivileged_user(copy);
+    fs::permissions(music / "track01.wav", fs::perms::none);
+    const test::cli_result r = test::run_cli_unprivileged("index --json --quiet " + model_flag() + " --library " +
+                                                          test::quoted(copy) + " " + test::quoted(link));
+    fs::permissions(music / "track01.wav", fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(r.code, 1) << r.out << r.err;  // the closed file failed
+    const json j = json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << r.out << r.err;
+    EXPECT_EQ(j.value("reused", -1), 2);
+    EXPECT_EQ(j.value("removed", -1), 2);  // the two that now have real-path rows
+    const auto now = catalog_by_path(copy);
+    const std::string kept = (link / "track01.wav").string();
+    ASSERT_TRUE(now.count(kept)) << "the unreadable file's old row was removed";
+    EXPECT_EQ(now.at(kept).vector, old_rows.at(kept).vector);
+    EXPECT_EQ(now.at((music / "track01.wav").string()).status, entry_status::failed);
+    EXPECT_EQ(now.at((music / "track00.wav").string()).vector, old_rows.at((link / "track00.wav").string()).vector);
+    EXPECT_FALSE(now.count((link / "track00.wav").string()));
+}
+
 // Every file in a folder: its bytes and modification time.
 std::map<std::string, std::pair<std::string, fs::file_time_type>> folder_snapshot(const fs::path& dir) {
     std::map<std::string, std::pair<std::string, fs::file_time_type>> out;
@@ -615,6 +652,9 @@ TEST(index_cli, a_second_writer_is_refused_while_readers_go_on_and_a_killed_runs
     EXPECT_GE(json::parse(r.out, nullptr, false).size(), 2u) << r.out;
     r = test::run_cli("export --format jsonl" + lib);
     EXPECT_EQ(r.code, 0) << r.err;
+    r = test::run_cli("prune --dry-run" + lib);  // lists only: a reader
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("would remove 0"), std::string::npos) << r.out;
 
     // Killed, its lock goes with it, whatever pid the file still holds.
     kill(first, SIGKILL);

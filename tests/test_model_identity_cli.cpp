@@ -160,3 +160,23 @@ TEST(model_identity_cli, search_and_similar_compare_only_the_query_models_vector
         run_json("similar --json -k 10" + lib + " --model " + quoted(model_a) + " " + quoted(scratch() / "outside.wav"));
     EXPECT_EQ(result_paths(outside), result_paths(a_hits));
 }
+
+TEST(model_identity_cli, a_hostile_digest_cache_is_ignored_and_rewritten_with_only_well_formed_entries) {
+    const fs::path model = model_copy("hostile_cache", 0);
+    const fs::path cache = scratch() / "cache" / "sonavec" / "model-digests.json";
+    fs::create_directories(cache.parent_path());
+    // Nesting deep enough to overflow a recursive writer, a wrong digest shape, a non-object entry.
+    std::string deep = "{\"deep\": " + std::string(300000, '[') + std::string(300000, ']') + ", ";
+    deep += R"("/x": {"stat": "1", "sha256": "not hex"}, "/y": 7})";
+    test::write_file(cache, deep);
+    const auto r = test::run_cli("model info --model " + quoted(model));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("id         " + test::expected_model_id(model)), std::string::npos) << r.out;
+    const json written = json::parse(test::read_file(cache));
+    ASSERT_TRUE(written.is_object());
+    EXPECT_EQ(written.size(), 3u);  // the model's three files, nothing of what was there
+    for (const auto& [path, entry] : written.items()) {
+        EXPECT_EQ(entry.size(), 2u) << path;
+        EXPECT_EQ(entry.at("sha256").get<std::string>().size(), 64u) << path;
+    }
+}

@@ -25,6 +25,7 @@ struct index_summary {
     index_outcome outcome;
     double seconds = 0;
     std::string vector_index;  // what the vector index is now
+    size_t removed = 0;        // rows dropped: vanished files, and rows replaced by their real paths
 
     size_t failed() const { return outcome.failures.size() + plan.failed_before.size(); }
 };
@@ -43,7 +44,7 @@ std::string summary_json(const index_summary& s) {
                               {"reused", s.outcome.reused},
                               {"unchanged", s.plan.unchanged},
                               {"failed", s.failed()},
-                              {"removed", s.plan.vanished_paths.size()},
+                              {"removed", s.removed},
                               {"seconds", s.seconds},
                               {"vector_index", s.vector_index},
                               {"failures", failures},
@@ -58,7 +59,7 @@ std::string summary_text(const index_summary& s) {
         "%s: %zu audio files: %zu embedded, %zu reused (same content), %zu unchanged, %zu failed, %zu removed "
         "(%.2f s)\n",
         for_terminal(s.library).c_str(), s.plan.found, s.outcome.embedded, s.outcome.reused, s.plan.unchanged, s.failed(),
-        s.plan.vanished_paths.size(), s.seconds);
+        s.removed, s.seconds);
     return std::string(line) + "vector index: " + for_terminal(s.vector_index) + "\n";
 }
 
@@ -118,7 +119,7 @@ int run(const parsed_args& args) {
     if (!quiet)
         std::fprintf(stderr, "sonavec index: %zu audio files: %zu to embed, %zu unchanged, %zu to remove\n",
                      s.plan.found, s.plan.to_embed.size(), s.plan.unchanged + s.plan.failed_before.size(),
-                     s.plan.vanished_paths.size());
+                     s.plan.vanished_paths.size() + s.plan.replaced.size());
     if (!quiet && s.plan.other_model > 0)
         std::fprintf(stderr,
                      "sonavec index: %zu files were embedded with another model than %s (its files differ, or an "
@@ -142,7 +143,7 @@ int run(const parsed_args& args) {
         });
         progress.finish();
     }
-    drop_vanished(cat, s.plan);
+    s.removed = drop_vanished(cat, s.plan);
     std::string index_failure;
     s.vector_index =
         refresh_vector_index(cat, settings.model_id, cat.fingerprint() != fingerprint_before, settings.workers, index_failure);

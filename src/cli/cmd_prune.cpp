@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 #include <cerrno>
 #include <cstdio>
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/library_option.h"
@@ -23,8 +24,10 @@ bool imported(const catalog_entry& e) { return e.window_plan == "import" || e.pa
 
 int run(const parsed_args& args) {
     const bool dry_run = args.has("--dry-run");
-    catalog cat(library_dir(args), catalog_open::existing);
-    const library_lock writer(cat.dir(), "prune");
+    // A dry run only reads: read-only, and never held up by (or holding up) a writer.
+    catalog cat(library_dir(args), dry_run ? catalog_open::read_only : catalog_open::existing);
+    std::unique_ptr<library_lock> writer;
+    if (!dry_run) writer = std::make_unique<library_lock>(cat.dir(), "prune");
     std::vector<int64_t> gone;
     for (const auto& e : cat.entries()) {
         if (imported(e) || !file_is_gone(e.path)) continue;

@@ -154,20 +154,23 @@ struct search_request {
 
 std::string models_text(const std::map<std::string, int64_t>& models) {
     std::string out;
-    for (const auto& [id, n] : models) out += (out.empty() ? "" : ", ") + id + " (" + std::to_string(n) + " files)";
+    for (const auto& [id, n] : models)
+        out += (out.empty() ? "" : ", ") + (id.empty() ? std::string("(imported without a model id)") : id) + " (" +
+               std::to_string(n) + " files)";
     return out.empty() ? "none" : out;
 }
 
 // Which model's vectors to search (models' spaces differ, so one at a time): --model-id, else the
 // model of the library track that is the query (similar ID), else the model the query is embedded
 // with. A library of several models asks which one unless a model was chosen.
-std::string model_to_search(const catalog& cat, const parsed_args& args, const std::string& track_model, model_use use) {
+std::string model_to_search(const catalog& cat, const parsed_args& args, const std::optional<std::string>& track_model,
+                            model_use use) {
     const std::map<std::string, int64_t> models = cat.stats(0).by_model;
     std::string id;
     if (args.has("--model-id")) {
         id = args.get("--model-id");
-    } else if (!track_model.empty()) {
-        id = track_model;
+    } else if (track_model) {
+        id = *track_model;  // "" too: vectors imported without a model are compared only with their like
     } else {
         const char* env = std::getenv("SONAVEC_MODEL");
         const bool chosen = args.has("--model") || (env && env[0]);
@@ -263,7 +266,7 @@ int run_search(const parsed_args& args) {
     catalog cat = open_existing_library(library_dir(args));
     std::string text;
     for (const auto& p : args.positional) text += (text.empty() ? "" : " ") + p;
-    const std::string model_id = model_to_search(cat, args, "", model_use::audio_and_text);
+    const std::string model_id = model_to_search(cat, args, std::nullopt, model_use::audio_and_text);
     return search_and_print(cat, embed_texts_for(args, "search", {text}).rows, model_id, request, args, std::nullopt);
 }
 
@@ -295,7 +298,7 @@ int run_similar(const parsed_args& args) {
         throw error(known->path + " is in the library but could not be embedded: " + known->error);
 
     // Not in the library: embed it now, the default way.
-    const std::string model_id = model_to_search(cat, args, "", model_use::audio);
+    const std::string model_id = model_to_search(cat, args, std::nullopt, model_use::audio);
     engine_params p = engine_default_params();
     p.threads = threads_arg(args, 0);
     p.products = request.products;

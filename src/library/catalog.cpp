@@ -513,12 +513,13 @@ std::optional<catalog_file_state> catalog::file_state(const std::string& path) c
     return impl_->read_file_state(s);
 }
 
-catalog_vectors catalog::vectors(const std::string& model_id) const {
+catalog_vectors catalog::vectors(const std::optional<std::string>& model_id) const {
     std::lock_guard lock(impl_->mutex);
     sqlite_statement s = impl_->db.prepare(
         "SELECT f.id, f.path, v.dim, v.vector FROM files f JOIN vectors v ON v.file_id = f.id "
-        "WHERE f.status = 'ok' AND (?1 = '' OR f.model_id = ?1) ORDER BY f.id");
-    s.bind(1, model_id);
+        "WHERE f.status = 'ok' AND (?2 = 0 OR f.model_id = ?1) ORDER BY f.id");
+    s.bind(1, model_id.value_or(""));
+    s.bind(2, int64_t{model_id.has_value()});
     catalog_vectors out;
     while (s.step()) {
         const std::string path = s.column_text(1);

@@ -124,8 +124,9 @@ public:
     std::vector<catalog_file_state> file_states_under(const std::string& root) const;
     std::optional<catalog_file_state> file_state(const std::string& path) const;
 
-    // The ok rows' vectors; only model_id's when it is not empty. Throws when the rows' sizes differ.
-    catalog_vectors vectors(const std::string& model_id = "") const;
+    // The ok rows' vectors: model_id's only (exactly: "" is the rows imported without a model), or
+    // every row's when it is not given. Throws when the rows' sizes differ.
+    catalog_vectors vectors(const std::optional<std::string>& model_id = std::nullopt) const;
 
     catalog_stats stats(size_t max_failures = 20) const;
     // Gives the space of removed rows back to the file system.

@@ -202,7 +202,11 @@ index_plan plan_index(const catalog& cat, const std::vector<std::filesystem::pat
         know(rows_at(root.real, root.folder));
         // Rows stored under the path given (a symlink to the root: the identity before real paths)
         // are replaced by the real paths' rows, their vectors reused; not when part of the walk failed.
-        if (root.given != root.real && walk.unreadable.empty()) know(rows_at(root.given, root.folder));
+        if (root.given != root.real && walk.unreadable.empty())
+            for (auto& row : rows_at(root.given, root.folder)) {
+                const std::string real = root.real.string() + row.path.substr(root.given.string().size());
+                plan.replaced.push_back({row.id, std::move(row.path), real});
+            }
     }
     std::sort(paths.begin(), paths.end());
     paths.erase(std::unique(paths.begin(), paths.end()), paths.end());  // overlapping roots, links
@@ -234,6 +238,13 @@ index_plan plan_index(const catalog& cat, const std::vector<std::filesystem::pat
     for (const auto& [path, row] : known)
         if (!std::binary_search(paths.begin(), paths.end(), path) && !under_unreadable(path, plan.unreadable))
             vanished.emplace_back(path, row.id);
+    // A replaced row whose file the walk no longer finds has vanished like any other.
+    std::erase_if(plan.replaced, [&](const index_plan::replaced_row& r) {
+        if (std::binary_search(paths.begin(), paths.end(), r.real_path) || under_unreadable(r.real_path, plan.unreadable))
+            return false;
+        vanished.emplace_back(r.path, r.id);
+        return true;
+    });
     std::sort(vanished.begin(), vanished.end());
     std::sort(plan.unreadable.begin(), plan.unreadable.end());
     for (auto& [path, id] : vanished) {
@@ -340,6 +351,16 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
     return outcome;
 }
 
-void drop_vanished(catalog& cat, const index_plan& plan) { cat.remove_many(plan.vanished_ids); }
+size_t drop_vanished(catalog& cat, const index_plan& plan) {
+    std::vector<int64_t> ids = plan.vanished_ids;
+    // A replaced row goes only when its file's real-path row holds vectors: one that could not be read
+    // now keeps the row it had.
+    for (const auto& r : plan.replaced) {
+        const auto now = cat.file_state(r.real_path);
+        if (now && now->status == entry_status::ok) ids.push_back(r.id);
+    }
+    cat.remove_many(ids);
+    return ids.size();
+}
 
 }  // namespace sonavec

@@ -39,6 +39,13 @@ struct index_plan {
     std::vector<std::pair<std::string, std::string>> failed_before;
     std::vector<int64_t> vanished_ids;  // rows under the walked folders whose file is gone
     std::vector<std::string> vanished_paths;
+    // Rows stored under a symlinked root's own path (before files were known by their real paths),
+    // each with its file's real path: dropped only once that path's row is ok.
+    struct replaced_row {
+        int64_t id = 0;
+        std::string path, real_path;
+    };
+    std::vector<replaced_row> replaced;
     // Folders that could not be listed and files that could not be stat'ed (path, reason): the rows
     // under them are kept as they are, neither removed nor embedded again.
     std::vector<std::pair<std::string, std::string>> unreadable;
@@ -68,7 +75,8 @@ using index_file_done = std::function<void(const std::string& path, const std::s
 index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& plan, const index_settings& settings,
                             const index_file_done& done);
 
-// Removes the vanished rows, in one transaction.
-void drop_vanished(catalog& cat, const index_plan& plan);
+// Removes the vanished rows, and the replaced rows whose real path now has an ok row, in one
+// transaction; returns how many rows went.
+size_t drop_vanished(catalog& cat, const index_plan& plan);
 
 }  // namespace sonavec

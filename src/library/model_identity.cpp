@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "hub/model_cache.h"  // model_weight_files, default_cache_root
@@ -16,7 +18,7 @@ namespace sonavec {
 namespace {
 
 constexpr size_t max_cache_bytes = 1 << 20;  // a few hundred models' files; a larger file is ignored
-constexpr size_t max_cache_entries = 256;    // the oldest are dropped beyond this
+constexpr size_t max_cache_entries = 256;    // others than the model's own are dropped beyond this
 constexpr size_t id_hex_digits = 16;         // 64 bits: no accidental collision between checkpoints
 
 // What must be unchanged for a remembered digest to stand for the file.
@@ -33,17 +35,29 @@ bool is_hex_digest(const std::string& s) {
     return true;
 }
 
-// path -> {"stat": key, "sha256": digest}; empty when the cache is absent or does not parse.
+// path -> {"stat": key, "sha256": digest}; empty when the cache is absent or does not parse. Only
+// entries of that shape are kept (nesting deeper than that is refused while parsing), so what is
+// written back is never more than sonavec itself wrote.
 nlohmann::json read_cache(const std::filesystem::path& file) {
+    nlohmann::json out = nlohmann::json::object();
     std::error_code ec;
     const auto size = std::filesystem::file_size(file, ec);
-    if (ec || size > max_cache_bytes) return nlohmann::json::object();
+    if (ec || size > max_cache_bytes) return out;
     std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
-    nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
-    if (!j.is_object()) return nlohmann::json::object();
-    return j;
+    const nlohmann::json j = nlohmann::json::parse(
+        text.str(), [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) { return depth <= 2; }, false);
+    if (!j.is_object()) return out;
+    for (const auto& [path, entry] : j.items()) {
+        if (!entry.is_object()) continue;
+        const auto st = entry.find("stat");
+        const auto digest = entry.find("sha256");
+        if (st == entry.end() || digest == entry.end() || !st->is_string() || !digest->is_string()) continue;
+        if (!is_hex_digest(digest->get<std::string>()) || st->get<std::string>().size() > 200) continue;
+        out[path] = {{"stat", st->get<std::string>()}, {"sha256", digest->get<std::string>()}};
+    }
+    return out;
 }
 
 std::string remembered_digest(const nlohmann::json& cache, const std::string& path, const std::string& key) {
@@ -80,6 +94,7 @@ std::string model_identity(const std::filesystem::path& model_dir) {
     bool cache_changed = false;
 
     std::string listing = "sonavec model 1\n";
+    std::set<std::string> listed;  // this model's cache entries
     // What fixes the vector space: the architecture, the front end and the weights the engine loads (the
     // first of model_weight_files present). The tokenizer files shape text queries, not the stored
     // vectors, and an audio-only model folder may lack them.
@@ -105,9 +120,12 @@ std::string model_identity(const std::filesystem::path& model_dir) {
             cache_changed = true;
         }
         listing += name + " " + digest + "\n";
+        listed.insert(path);
     }
     if (cache_changed && !cache_file.empty()) {
-        while (cache.size() > max_cache_entries) cache.erase(cache.begin());
+        // Beyond the bound, keep this model's entries and drop others (not by age: paths sort).
+        for (auto it = cache.begin(); cache.size() > max_cache_entries && it != cache.end();)
+            it = listed.count(it.key()) ? std::next(it) : cache.erase(it);
         try {
             std::filesystem::create_directories(cache_file.parent_path());
             write_file_atomically(cache_file, cache.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
