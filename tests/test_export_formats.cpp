@@ -341,7 +341,7 @@ TEST(ExportFormats, PgvectorScriptIsOneTransactionWithEscapedLiterals) {
     EXPECT_NE(sql.find("embedding vector(512) NOT NULL"), std::string::npos);
     EXPECT_NE(sql.find("'/music/it''s \"quoted\", with\\backslash; DROP TABLE sonavec_tracks; --.flac'"), std::string::npos);
     EXPECT_NE(sql.find("'/music/new\nline\ttab\r.ogg'"), std::string::npos);
-    EXPECT_NE(sql.find("ON CONFLICT (path) DO UPDATE"), std::string::npos);
+    EXPECT_NE(sql.find("ON CONFLICT (path, path_bytes) DO UPDATE"), std::string::npos);
     EXPECT_EQ(sql.substr(sql.size() - 8), "COMMIT;\n");
     // Comment lines cannot be ended early by a model name.
     auto hostile_model = entries;
@@ -464,13 +464,16 @@ TEST(ExportFormats, PathsThatAreNotUtf8TravelAsTheirExactBytes) {
         EXPECT_EQ(rows[i + 1].back(), utf8(entries[i].path) ? "" : base64_encoded(entries[i].path)) << i;
     }
 
-    // pgvector: a bytea column holds the bytes (NULL for UTF-8 paths); tables of older exports get it.
+    // pgvector: a bytea column holds the bytes (empty for UTF-8 paths) and is part of the key; tables of
+    // older exports get it.
     const std::string sql = export_text(entries, export_format::pgvector);
     EXPECT_NE(sql.find("ALTER TABLE sonavec_tracks ADD COLUMN IF NOT EXISTS path_bytes bytea;\n"), std::string::npos);
     EXPECT_NE(sql.find("'/music/bad\xEF\xBF\xBD\xEF\xBF\xBD name.wav', '\\x2f6d757369632f626164fffe206e616d652e776176'::bytea, "),
               std::string::npos) << sql.substr(0, 2000);
-    EXPECT_NE(sql.find("'/music/plain.mp3', NULL, "), std::string::npos);
-    EXPECT_NE(sql.find("path_bytes = EXCLUDED.path_bytes"), std::string::npos);
+    EXPECT_NE(sql.find("'/music/plain.mp3', ''::bytea, "), std::string::npos);
+    EXPECT_NE(sql.find("CREATE UNIQUE INDEX IF NOT EXISTS sonavec_tracks_key ON sonavec_tracks (path, path_bytes);"),
+              std::string::npos);
+    EXPECT_NE(sql.find("ON CONFLICT (path, path_bytes) DO UPDATE"), std::string::npos);
 
     // The npy paths file: a line per row, with backslash escapes.
     const std::string paths = npy_paths_text(entries, false);

@@ -276,7 +276,7 @@ std::string sql_string(const std::string& s) {
 
 // The exact bytes of a path that is not valid UTF-8 (its text column shows U+FFFD), else NULL.
 std::string sql_path_bytes(const std::string& path) {
-    if (is_valid_utf8(path)) return "NULL";
+    if (is_valid_utf8(path)) return "''::bytea";  // the text is the path; a key column is never NULL
     static constexpr char digits[] = "0123456789abcdef";
     std::string out = "'\\x";
     for (unsigned char c : path) {
@@ -321,17 +321,21 @@ void write_pgvector(std::ostream& out, const std::vector<record>& records, bool 
         << "    model text NOT NULL,\n"
         << "    tags jsonb NOT NULL,\n"
         << "    embedding vector(" << dim << ") NOT NULL,\n"
-        << "    PRIMARY KEY (" << (windows ? "path, start_seconds" : "path") << ")\n"
+        << "    path_bytes bytea NOT NULL\n"
         << ");\n"
         // A table made by an export older than the column gets it.
-        << "ALTER TABLE " << table << " ADD COLUMN IF NOT EXISTS path_bytes bytea;\n";
+        << "ALTER TABLE " << table << " ADD COLUMN IF NOT EXISTS path_bytes bytea;\n"
+        << "UPDATE " << table << " SET path_bytes = ''::bytea WHERE path_bytes IS NULL;\n"
+        // The key: the text alone would let two paths that differ only in bytes that are not UTF-8
+        // (both shown with U+FFFD) overwrite each other.
+        << "CREATE UNIQUE INDEX IF NOT EXISTS " << table << "_key ON " << table << " ("
+        << (windows ? "path, path_bytes, start_seconds" : "path, path_bytes") << ");\n";
     const std::string columns = windows ? "path, path_bytes, window_index, start_seconds, length_seconds, file_name, "
                                           "duration_seconds, format, model, tags, embedding"
                                         : "path, path_bytes, file_name, duration_seconds, format, model, tags, embedding";
     const std::string updates = std::string(windows ? "window_index = EXCLUDED.window_index, "
                                                       "length_seconds = EXCLUDED.length_seconds, "
                                                     : "") +
-                                "path_bytes = EXCLUDED.path_bytes, "
                                 "file_name = EXCLUDED.file_name, duration_seconds = EXCLUDED.duration_seconds, "
                                 "format = EXCLUDED.format, model = EXCLUDED.model, tags = EXCLUDED.tags, "
                                 "embedding = EXCLUDED.embedding";
@@ -350,7 +354,8 @@ void write_pgvector(std::ostream& out, const std::vector<record>& records, bool 
                 << sql_string(json_text(tags_object(e))) << ", '" << vector_text(*r.vector) << "')"
                 << (i + 1 < end ? ",\n" : "\n");
         }
-        out << "ON CONFLICT (" << (windows ? "path, start_seconds" : "path") << ") DO UPDATE SET " << updates << ";\n";
+        out << "ON CONFLICT (" << (windows ? "path, path_bytes, start_seconds" : "path, path_bytes") << ") DO UPDATE SET "
+            << updates << ";\n";
     }
     out << "-- Nearest neighbours by cosine distance (1 - cosine similarity):\n"
         << "--   SELECT path, 1 - (embedding <=> '[...]') AS score FROM " << table
