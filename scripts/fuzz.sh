@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and fuzzes each parser of outside data for N seconds:
 #   scripts/fuzz.sh [seconds per run, default 120] [build dir, default build-fuzz]
-#   FUZZ_RUNS="pytorch pickle" picks runs (default all ten); FUZZ_JOBS sets make's -j.
+#   FUZZ_RUNS="pytorch pickle" picks runs (default all eleven); FUZZ_JOBS sets make's -j.
 #   FUZZ_EXECS=1000000 stops each run after exactly that many executions instead (the seconds are then ignored).
 # Needs clang and ffmpeg (Debian: apt-get install clang); CI does not fuzz, so scripts/setup.sh omits clang.
 # Runs: the zip checkpoint reader, the safetensors reader (both through fuzz_tensor_file, seeded with
@@ -10,7 +10,8 @@
 # index loader (fuzz_vector_index, seeded with tests/data/corrupt/index), `sonavec import`'s JSON and JSON
 # Lines reader (import: fuzz_import_formats), config.json + preprocessor_config.json (config:
 # fuzz_model_config), vocab.json + merges.txt (bpe_files: fuzz_bpe_files), the tokenizer's text
-# (tokenizer: fuzz_bpe_tokenizer) and the catalog's row decoding (catalog: fuzz_catalog_row). FUZZING.md
+# (tokenizer: fuzz_bpe_tokenizer), the catalog's row decoding (catalog: fuzz_catalog_row) and the model
+# digest cache (digests: fuzz_model_digests). FUZZING.md
 # records the last runs. Crash inputs land in <build dir>/crashes/<run>/; turn each into a fixture under
 # tests/data/corrupt/ and fix the reader.
 set -euo pipefail
@@ -22,14 +23,14 @@ jobs=${FUZZ_JOBS:-1}
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSONAVEC_FUZZ=ON \
   -DSONAVEC_TESTS=OFF >/dev/null
 make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle fuzz_audio_decoder fuzz_vector_index \
-  fuzz_import_formats fuzz_model_config fuzz_bpe_files fuzz_bpe_tokenizer fuzz_catalog_row >/dev/null
+  fuzz_import_formats fuzz_model_config fuzz_bpe_files fuzz_bpe_tokenizer fuzz_catalog_row fuzz_model_digests >/dev/null
 
 # Seed corpora: the committed fixtures, small safetensors files cut from the golden model's header,
 # every data.pkl (the golden one included) for the unpickler, and small generated files for the rest.
 corpus=$build/corpus
 rm -rf "$corpus"
 mkdir -p "$corpus/pytorch" "$corpus/safetensors" "$corpus/pickle" "$corpus/audio" "$corpus/index" \
-  "$corpus/import" "$corpus/config" "$corpus/bpe_files" "$corpus/tokenizer" "$corpus/catalog"
+  "$corpus/import" "$corpus/config" "$corpus/bpe_files" "$corpus/tokenizer" "$corpus/catalog" "$corpus/digests"
 cp "$root"/tests/data/pytorch/*.bin "$root"/tests/data/corrupt/*.bin "$corpus/pytorch/"
 rm "$corpus"/pytorch/deep_*.bin  # 100k+ nested opcodes: slow to execute, and fuzz_state_dict_pickle covers nesting
 cp "$root"/tests/data/corrupt/*.safetensors "$corpus/safetensors/"
@@ -125,6 +126,11 @@ def row(size, duration, rate, channels, dim, has_vector, texts, vector, windows)
 texts = ["/m/a.flac", "ab12", "flac", '{"artist":"x","title":"y"}', "ok", "", "model", "seed"]
 seed("catalog", "ok.bin", row(1000, 3.5, 44100, 2, 4, 1, texts, unit, [(0, 10, unit), (5, 10, unit)]))
 seed("catalog", "failed.bin", row(10, 0, 0, 0, 0, 0, texts[:3] + ["{}", "failed", "cannot decode", "", "seed"], [], []))
+
+# digests: a cache as sonavec writes it, and a damaged one.
+entry = {"stat": "2049:131:12:1700000000.5:1700000000.5", "sha256": "0123456789abcdef" * 4}
+seed("digests", "ok.json", json.dumps({"/models/clap/config.json": entry, "/models/clap/model.safetensors": entry}, indent=1))
+seed("digests", "bad.json", '{"/a": {"stat": 1, "sha256": "zz"}, "/b": [[[]]], "/c": {"stat": "x"}}')
 PY
 
 run() {  # run <name> <binary> <corpus dir>
@@ -139,7 +145,7 @@ run() {  # run <name> <binary> <corpus dir>
     grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+[[:space:]]+DONE)|ERROR|SUMMARY|Test unit written" || true
   ls "$build/crashes/$name"
 }
-for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bpe_files tokenizer catalog}; do
+for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bpe_files tokenizer catalog digests}; do
   case $name in
     pytorch) run pytorch fuzz_tensor_file "$corpus/pytorch" ;;
     safetensors) run safetensors fuzz_tensor_file "$corpus/safetensors" ;;
@@ -151,6 +157,7 @@ for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bp
     bpe_files) run bpe_files fuzz_bpe_files "$corpus/bpe_files" ;;
     tokenizer) run tokenizer fuzz_bpe_tokenizer "$corpus/tokenizer" ;;
     catalog) run catalog fuzz_catalog_row "$corpus/catalog" ;;
+    digests) run digests fuzz_model_digests "$corpus/digests" ;;
     *) echo "unknown run '$name'" >&2; exit 2 ;;
   esac
 done

@@ -35,9 +35,29 @@ bool is_hex_digest(const std::string& s) {
     return true;
 }
 
-// path -> {"stat": key, "sha256": digest}; empty when the cache is absent or does not parse. Only
-// entries of that shape are kept (nesting deeper than that is refused while parsing), so what is
-// written back is never more than sonavec itself wrote.
+}  // namespace
+
+std::map<std::string, remembered_digest> parse_model_digests(std::string_view text) {
+    std::map<std::string, remembered_digest> out;
+    if (text.size() > max_cache_bytes) return out;
+    // Nothing deeper than path -> {"stat", "sha256"} is even built.
+    const nlohmann::json j = nlohmann::json::parse(
+        text.begin(), text.end(), [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) { return depth <= 2; }, false);
+    if (!j.is_object()) return out;
+    for (const auto& [path, entry] : j.items()) {
+        if (!entry.is_object()) continue;
+        const auto st = entry.find("stat");
+        const auto digest = entry.find("sha256");
+        if (st == entry.end() || digest == entry.end() || !st->is_string() || !digest->is_string()) continue;
+        if (!is_hex_digest(digest->get<std::string>()) || st->get<std::string>().size() > 200) continue;
+        out[path] = {st->get<std::string>(), digest->get<std::string>()};
+    }
+    return out;
+}
+
+namespace {
+
+// The cache file as JSON to update and write back: what parse_model_digests keeps of it.
 nlohmann::json read_cache(const std::filesystem::path& file) {
     nlohmann::json out = nlohmann::json::object();
     std::error_code ec;
@@ -46,21 +66,12 @@ nlohmann::json read_cache(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
-    const nlohmann::json j = nlohmann::json::parse(
-        text.str(), [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) { return depth <= 2; }, false);
-    if (!j.is_object()) return out;
-    for (const auto& [path, entry] : j.items()) {
-        if (!entry.is_object()) continue;
-        const auto st = entry.find("stat");
-        const auto digest = entry.find("sha256");
-        if (st == entry.end() || digest == entry.end() || !st->is_string() || !digest->is_string()) continue;
-        if (!is_hex_digest(digest->get<std::string>()) || st->get<std::string>().size() > 200) continue;
-        out[path] = {{"stat", st->get<std::string>()}, {"sha256", digest->get<std::string>()}};
-    }
+    for (const auto& [path, d] : parse_model_digests(text.str())) out[path] = {{"stat", d.stat_key}, {"sha256", d.sha256}};
     return out;
 }
 
-std::string remembered_digest(const nlohmann::json& cache, const std::string& path, const std::string& key) {
+// The digest remembered for path when the file is as it was then, else "".
+std::string digest_if_current(const nlohmann::json& cache, const std::string& path, const std::string& key) {
     const auto it = cache.find(path);
     if (it == cache.end() || !it->is_object()) return "";
     const auto st = it->find("stat");
@@ -113,7 +124,7 @@ std::string model_identity(const std::filesystem::path& model_dir) {
         std::error_code ec;
         const std::string path = std::filesystem::weakly_canonical(file, ec).string();
         const std::string key = stat_key(st);
-        std::string digest = remembered_digest(cache, path, key);
+        std::string digest = digest_if_current(cache, path, key);
         if (digest.empty()) {
             digest = sha256_file_hex(file);
             cache[path] = {{"stat", key}, {"sha256", digest}};

@@ -11,7 +11,9 @@
 // data: anything in it that does not parse is ignored and rewritten.
 #pragma once
 #include <filesystem>
+#include <map>
 #include <string>
+#include <string_view>
 
 namespace sonavec {
 
@@ -24,5 +26,13 @@ std::string model_identity_name(const std::string& id);
 
 // Where the digests are remembered.
 std::filesystem::path model_digest_cache_file();
+
+struct remembered_digest {
+    std::string stat_key;  // what must be unchanged for the digest to stand (device, inode, size, times)
+    std::string sha256;    // 64 lowercase hex digits
+};
+// The cache file's text as path -> digest: only entries of the shape sonavec writes (anything else,
+// including text that is not JSON or nests deeper than that, is left out). Never throws.
+std::map<std::string, remembered_digest> parse_model_digests(std::string_view text);
 
 }  // namespace sonavec
