@@ -2,6 +2,7 @@
 // number of workers; tracks that need no tower, fail, or hold no windows are each reported once.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <mutex>
 
 #include "audio/embed_pipeline.h"
@@ -58,7 +59,17 @@ std::vector<float> expected_vector(const engine& eng, const std::vector<float>& 
         auto b = eng.embed_audio_features(features.data() + first * per, n);
         vectors.insert(vectors.end(), b.begin(), b.end());
     }
-    return mean_direction(vectors.data(), rows, eng.dim());
+    // The mean of every window's vector, summed in double, normalised.
+    const int64_t dim = eng.dim();
+    std::vector<double> sum(static_cast<size_t>(dim), 0.0);
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t k = 0; k < dim; k++) sum[static_cast<size_t>(k)] += vectors[static_cast<size_t>(r * dim + k)];
+    double norm = 0;
+    for (double v : sum) norm += v * v;
+    norm = std::sqrt(norm);
+    std::vector<float> out(sum.size());
+    for (size_t k = 0; k < out.size(); k++) out[k] = static_cast<float>(sum[k] / norm);
+    return out;
 }
 
 }  // namespace

@@ -29,15 +29,6 @@ double engine_window_seconds(const engine& eng) {
     return static_cast<double>(eng.window_samples()) / static_cast<double>(eng.sample_rate());
 }
 
-std::vector<float> mean_direction(const float* rows_data, int64_t rows, int64_t dim) {
-    if (rows <= 0 || dim <= 0) throw error("no vectors to average");
-    // Summed in double so the result does not depend on the order of a long list of windows.
-    std::vector<double> sum(static_cast<size_t>(dim), 0.0);
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t i = 0; i < dim; i++) sum[static_cast<size_t>(i)] += rows_data[r * dim + i];
-    return unit_direction(sum);
-}
-
 track_mean::track_mean(int64_t dim, bool keep_window_vectors)
     : dim_(dim), keep_(keep_window_vectors), sum_(static_cast<size_t>(dim), 0.0) {}
 
@@ -45,7 +36,7 @@ void track_mean::add(std::vector<window_embedding> windows, const float* vectors
     const int64_t rows = static_cast<int64_t>(windows.size());
     for (int64_t i = 0; i < rows * dim_; i++)
         if (!std::isfinite(vectors[i])) throw error("the model produced a non-finite embedding");
-    // Row by row, as mean_direction sums them: the same bits as averaging all windows at once.
+    // Row by row, in window order: the same bits as averaging all windows at once.
     for (int64_t r = 0; r < rows; r++)
         for (int64_t i = 0; i < dim_; i++) sum_[static_cast<size_t>(i)] += vectors[r * dim_ + i];
     for (int64_t r = 0; r < rows; r++) {

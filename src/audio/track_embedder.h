@@ -81,7 +81,4 @@ private:
 // The tower's input length in seconds (window_samples / sample_rate).
 double engine_window_seconds(const engine& eng);
 
-// The mean of rows unit vectors of dim floats, L2-normalised; throws when it is zero or not finite.
-std::vector<float> mean_direction(const float* rows_data, int64_t rows, int64_t dim);
-
 }  // namespace sonavec

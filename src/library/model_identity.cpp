@@ -57,45 +57,33 @@ std::map<std::string, remembered_digest> parse_model_digests(std::string_view te
 
 namespace {
 
-// The cache file as JSON to update and write back: what parse_model_digests keeps of it.
-nlohmann::json read_cache(const std::filesystem::path& file) {
-    nlohmann::json out = nlohmann::json::object();
+// What parse_model_digests keeps of the cache file (nothing when it is absent or too large).
+std::map<std::string, remembered_digest> read_cache(const std::filesystem::path& file) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(file, ec);
-    if (ec || size > max_cache_bytes) return out;
+    if (ec || size > max_cache_bytes) return {};
     std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
-    for (const auto& [path, d] : parse_model_digests(text.str())) out[path] = {{"stat", d.stat_key}, {"sha256", d.sha256}};
-    return out;
+    return parse_model_digests(text.str());
 }
 
-// The digest remembered for path when the file is as it was then, else "".
-std::string digest_if_current(const nlohmann::json& cache, const std::string& path, const std::string& key) {
-    const auto it = cache.find(path);
-    if (it == cache.end() || !it->is_object()) return "";
-    const auto st = it->find("stat");
-    const auto digest = it->find("sha256");
-    if (st == it->end() || digest == it->end() || !st->is_string() || !digest->is_string()) return "";
-    if (st->get<std::string>() != key || !is_hex_digest(digest->get<std::string>())) return "";
-    return digest->get<std::string>();
+std::string cache_text(const std::map<std::string, remembered_digest>& cache) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [path, d] : cache) j[path] = {{"stat", d.stat_key}, {"sha256", d.sha256}};
+    return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace
 
 std::filesystem::path model_digest_cache_file() { return default_cache_root().parent_path() / "model-digests.json"; }
 
-std::string model_identity_name(const std::string& id) {
-    const size_t at = id.rfind('@');
-    return at == std::string::npos ? id : id.substr(0, at);
-}
-
 std::string model_identity(const std::filesystem::path& model_dir) {
     std::filesystem::path dir = std::filesystem::absolute(model_dir).lexically_normal();
     if (dir.filename().empty()) dir = dir.parent_path();
 
     std::filesystem::path cache_file;
-    nlohmann::json cache = nlohmann::json::object();
+    std::map<std::string, remembered_digest> cache;
     try {
         cache_file = model_digest_cache_file();
         cache = read_cache(cache_file);
@@ -124,10 +112,11 @@ std::string model_identity(const std::filesystem::path& model_dir) {
         std::error_code ec;
         const std::string path = std::filesystem::weakly_canonical(file, ec).string();
         const std::string key = stat_key(st);
-        std::string digest = digest_if_current(cache, path, key);
+        const auto known = cache.find(path);
+        std::string digest = known != cache.end() && known->second.stat_key == key ? known->second.sha256 : "";
         if (digest.empty()) {
             digest = sha256_file_hex(file);
-            cache[path] = {{"stat", key}, {"sha256", digest}};
+            cache[path] = {key, digest};
             cache_changed = true;
         }
         listing += name + " " + digest + "\n";
@@ -136,10 +125,10 @@ std::string model_identity(const std::filesystem::path& model_dir) {
     if (cache_changed && !cache_file.empty()) {
         // Beyond the bound, keep this model's entries and drop others (not by age: paths sort).
         for (auto it = cache.begin(); cache.size() > max_cache_entries && it != cache.end();)
-            it = listed.count(it.key()) ? std::next(it) : cache.erase(it);
+            it = listed.count(it->first) ? std::next(it) : cache.erase(it);
         try {
             std::filesystem::create_directories(cache_file.parent_path());
-            write_file_atomically(cache_file, cache.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+            write_file_atomically(cache_file, cache_text(cache));
         } catch (const std::exception&) {
             // a read-only cache: the digests are computed again next time
         }

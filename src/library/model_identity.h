@@ -20,10 +20,6 @@ namespace sonavec {
 // Throws sonavec::error naming the file when a model file that exists cannot be read.
 std::string model_identity(const std::filesystem::path& model_dir);
 
-// The folder name part of an id ("laion--clap-htsat-unfused" of "laion--clap-htsat-unfused@3f2a..."),
-// the whole id when it has none (ids recorded by older versions, or given to `sonavec import`).
-std::string model_identity_name(const std::string& id);
-
 // Where the digests are remembered.
 std::filesystem::path model_digest_cache_file();
 
