@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "audio/audio_decoder.h"
-#include "audio/window_plan.h"
+#include "sonavec/window_plan.h"
 #include "util/error.h"
 
 using namespace sonavec;

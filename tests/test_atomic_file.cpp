@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_run.h"
-#include "util/atomic_file.h"
+#include "sonavec/atomic_file.h"
 #include "util/error.h"
 
 using namespace sonavec;

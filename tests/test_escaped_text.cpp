@@ -10,7 +10,7 @@
 #include "cli_run.h"
 #include "util/base64.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 #include "util/utf8.h"
 
 using namespace sonavec;

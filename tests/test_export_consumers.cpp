@@ -21,7 +21,7 @@
 #include "test_data.h"
 #include "library_fixtures.h"
 #include "util/base64.h"
-#include "util/float_text.h"
+#include "sonavec/float_text.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;

@@ -37,8 +37,8 @@ const std::string broken_name = "broken\x1b[2J\n\x9b.wav";      // not audio at 
 
 std::string model_flag() { return "--model " + quoted(test::golden_dir() / "model"); }
 fs::path music() { return test::scratch_dir() / "music"; }
-fs::path library() { return test::scratch_dir() / "library"; }
-std::string library_flag() { return "--library " + quoted(library()); }
+fs::path library_folder() { return test::scratch_dir() / "library"; }
+std::string library_flag() { return "--library " + quoted(library_folder()); }
 
 std::string escaped_in_output(const std::string& name) {
     std::string out;
@@ -108,7 +108,7 @@ TEST_F(hostile_names_cli, index_prints_names_escaped_and_keeps_them_exact) {
     EXPECT_NE(r.err.find("sonavec index: " + escaped_in_output((music() / broken_name).string()) + ": "), std::string::npos)
         << r.err;
     // The catalog holds the names as they are on disk.
-    const catalog cat(library(), catalog_open::existing);
+    const catalog cat(library_folder(), catalog_open::existing);
     std::set<std::string> paths;
     for (const auto& e : cat.entries()) paths.insert(e.path);
     for (const auto& name : hostile_names()) EXPECT_TRUE(paths.count((music() / name).string())) << name;
@@ -215,7 +215,7 @@ std::map<std::string, std::vector<float>> library_vectors(const fs::path& lib) {
 
 TEST_F(hostile_names_cli, exports_carry_the_exact_names_and_import_reads_them_back) {
     ASSERT_NE(indexed().code, -1);
-    const auto vectors = library_vectors(library());
+    const auto vectors = library_vectors(library_folder());
     ASSERT_EQ(vectors.size(), 6u);
 
     // npy: a line per row, and each decoded line names the file whose vector the row is.

@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hub/hub_download.h"
+#include "sonavec/hub.h"
 #include "hub/hub_url.h"
-#include "hub/model_cache.h"
+#include "sonavec/model.h"
 #include "hub/sha256.h"
 #include "util/error.h"
 #include "cli_run.h"
@@ -78,7 +78,7 @@ struct hub_fixture : ::testing::Test {
         pull_options o;
         o.endpoint = server.endpoint();
         o.cache_root = cache;
-        o.progress = false;
+        o.progress = nullptr;
         return o;
     }
 
@@ -143,7 +143,7 @@ TEST(model_cache, endpoint_from_environment) {
 TEST_F(hub_fixture, full_pull_is_byte_identical_and_second_pull_is_a_no_op) {
     hub_server server(served, {"--lfs"});
     pull_options o = options(server);
-    o.progress = true;  // stderr is not a terminal here: the plain-lines path
+    o.progress = [](const download_event&) {};  // stderr is not a terminal here: the plain-lines path
     const fs::path dir = pull_model(o);
     EXPECT_EQ(dir, cache / "laion--clap-htsat-unfused");
     for (const auto& f : model_config_files()) expect_same(dir, f);
@@ -166,7 +166,7 @@ TEST_F(hub_fixture, falls_back_to_pytorch_bin_and_sends_the_token) {
     scoped_env token("HF_TOKEN", "hf_test_token");
     pull_options o;
     o.cache_root = cache;
-    o.progress = false;
+    o.progress = nullptr;
     const fs::path dir = pull_model(o);
     expect_same(dir, "pytorch_model.bin");
     EXPECT_FALSE(fs::exists(dir / "model.safetensors"));
@@ -280,7 +280,7 @@ TEST_F(hub_fixture, no_network_names_the_files_and_the_cache) {
     pull_options o;
     o.endpoint = "http://127.0.0.1:" + std::to_string(closed_port());
     o.cache_root = cache;
-    o.progress = false;
+    o.progress = nullptr;
     try {
         pull_model(o);
         FAIL() << "expected an error";

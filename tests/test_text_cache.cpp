@@ -18,6 +18,10 @@ namespace {
 class counting_engine final : public engine {
 public:
     mutable int texts_embedded = 0;
+    engine_params params_;
+    std::string id_ = "counting";
+    const engine_params& params() const override { return params_; }
+    const std::string& model_id() const override { return id_; }
     int64_t dim() const override { return 4; }
     int64_t sample_rate() const override { return 48000; }
     int64_t window_samples() const override { return 480000; }

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <limits>
 
-#include "audio/window_plan.h"
+#include "sonavec/window_plan.h"
 #include "util/error.h"
 
 using namespace sonavec;

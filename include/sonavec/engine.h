@@ -8,8 +8,14 @@
 //   // rows of dim() floats, each L2-normalised: cosine similarity is a dot product.
 //
 // The engine is opaque and its weights are read-only: memory-mapped, the linear layers packed once at
-// load in the chosen precision. One engine may be shared by threads, each call keeps its scratch to itself. Each tower is loaded on first use, so a run that only
-// embeds audio never touches the text tower's weights. Errors are thrown as std::runtime_error.
+// load in the chosen precision. One engine may be shared by threads, each call keeps its scratch to
+// itself. Each tower is loaded on first use, so a run that only embeds audio never touches the text
+// tower's weights. Errors are thrown as sonavec::error (sonavec/error.h).
+//
+// The engine owns its compute threads: a call runs on at most params.threads threads of its own,
+// so two engines with different thread counts can live in one process. Opening the first engine
+// also tunes the allocator for the towers' large activations (the CLI's speed in any program).
+// Files embedded whole go through sonavec/track.h; models are found and checked with sonavec/model.h.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -41,6 +47,11 @@ public:
     static std::unique_ptr<engine> open(const engine_params& params);
     virtual ~engine() = default;
 
+    virtual const engine_params& params() const = 0;
+    // Which model made the vectors (sonavec/model.h model_identity: the folder's name and a digest of
+    // the files that fix the vector space); computed on first call.
+    virtual const std::string& model_id() const = 0;
+
     virtual int64_t dim() const = 0;                // shared embedding size (512 for the real model)
     virtual int64_t sample_rate() const = 0;        // audio input rate (48000)
     virtual int64_t window_samples() const = 0;     // the audio tower's input length (480000)
@@ -49,7 +60,8 @@ public:
     // samples at sample_rate(); shorter windows are repeat-padded, longer ones truncated.
     virtual std::vector<float> embed_audio_windows(const std::vector<std::span<const float>>& windows) const = 0;
     // Same, from precomputed log-mel features [n, frames, mels]. With one compute thread a window's
-    // vector does not depend on the batch it is in; with more, it may differ in the last bits.
+    // vector does not depend on the batch it is in; with more, it may differ in the last bits
+    // (sonavec/track.h always embeds a window on one thread).
     virtual std::vector<float> embed_audio_features(const float* features, int64_t n) const = 0;
     // The log-mel features of windows as embed_audio_features takes them: [windows.size(), frames, mels].
     virtual std::vector<float> audio_features(const std::vector<std::span<const float>>& windows) const = 0;

@@ -12,16 +12,9 @@
 #include <string>
 #include <vector>
 
-namespace sonavec {
+#include "sonavec/track.h"
 
-struct audio_info {
-    double duration_seconds = 0;  // from the container, refined by decoding where the container lies
-    int sample_rate = 0;          // the file's own rate
-    int channels = 0;             // the file's own channel count
-    std::string codec;            // "mp3", "flac", "pcm_s16le", ...
-    std::string container;        // "mp3", "wav", "mov,mp4,m4a,3gp,3g2,mj2", ...
-    std::map<std::string, std::string> tags;  // lower-case keys: title, artist, album, genre, date/year, ...
-};
+namespace sonavec {
 
 class audio_decoder {
 public:

@@ -25,6 +25,15 @@ std::vector<float> unit_direction(const std::vector<double>& sum) {
 
 }  // namespace
 
+void validate_track_params(track_embed_params& params, const engine& eng) {
+    params.plan.max_window_seconds = engine_window_seconds(eng);
+    try {
+        params.plan.validate();
+    } catch (const error& e) {
+        throw error(error_kind::invalid_input, e.what());
+    }
+}
+
 double engine_window_seconds(const engine& eng) {
     return static_cast<double>(eng.window_samples()) / static_cast<double>(eng.sample_rate());
 }

@@ -1,10 +1,6 @@
-// One vector per audio file: decode, plan the analysis windows, embed them in batches, and average.
-// A track's windows stream through the tower a batch at a time, so that memory depends neither on the
-// track's length nor on the window plan: at most one batch of samples per thread is held.
-//
-//   track_embed_params p;                         // seed plan: 3 x 7 s
-//   track_embedding t = embed_track(*eng, "song.flac", p);
-//   // t.vector: dim() floats, L2-normalised; t.windows: what was analysed
+// embed_track (sonavec/track.h) in steps, for the pipeline (embed_pipeline.h): a track opened for
+// reading a batch of windows at a time, and the mean its windows' vectors fold into. At most one batch
+// of samples per thread is held, whatever the track's length and plan.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -12,31 +8,9 @@
 #include <vector>
 
 #include "audio/audio_decoder.h"
-#include "audio/window_plan.h"
-#include "sonavec/engine.h"
+#include "sonavec/track.h"
 
 namespace sonavec {
-
-struct window_embedding {
-    double start_seconds = 0;
-    double length_seconds = 0;  // what was decoded: shorter than planned where the file ends early
-    std::vector<float> vector;  // empty unless track_embed_params::keep_window_vectors
-};
-
-struct track_embedding {
-    std::filesystem::path path;
-    audio_info info;
-    std::vector<window_embedding> windows;
-    std::vector<float> vector;  // mean of the window vectors, L2-normalised
-};
-
-struct track_embed_params {
-    window_plan_params plan;         // max_window_seconds is taken from the engine
-    bool keep_window_vectors = false;
-};
-
-// Throws sonavec::error with the reason when the file cannot be decoded or holds no audio.
-track_embedding embed_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params);
 
 // Windows per call of the audio tower, and per read of a track: bounds the samples and scratch memory
 // each thread holds.
@@ -77,8 +51,5 @@ private:
     std::vector<double> sum_;
     std::vector<window_embedding> windows_;
 };
-
-// The tower's input length in seconds (window_samples / sample_rate).
-double engine_window_seconds(const engine& eng);
 
 }  // namespace sonavec

@@ -1,4 +1,4 @@
-#include "audio/window_plan.h"
+#include "sonavec/window_plan.h"
 
 #include <algorithm>
 #include <cmath>

@@ -6,11 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "sonavec/error.h"
+
 namespace sonavec::cli {
 
-// Bad command-line usage: reported with the command's usage line, exit code 2.
-struct usage_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
+// Bad command-line usage: reported with the command's usage line, exit code 2, as is every
+// sonavec::error of kind invalid_input.
+struct usage_error : error {
+    explicit usage_error(const std::string& message) : error(error_kind::invalid_input, message) {}
 };
 
 struct option_spec {

@@ -10,9 +10,9 @@
 
 #include "cli/commands.h"
 #include "cli/full_architecture.h"
-#include "hub/model_cache.h"
-#include "models/random_model.h"
-#include "util/escaped_text.h"
+#include "sonavec/model.h"
+#include "sonavec/model.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

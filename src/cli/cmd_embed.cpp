@@ -8,11 +8,11 @@
 #include "cli/embed_output.h"
 #include "cli/progress_bar.h"
 #include "cli/track_options.h"
-#include "hub/model_cache.h"
+#include "sonavec/model.h"
 #include "library/audio_files.h"
-#include "util/atomic_file.h"
+#include "sonavec/atomic_file.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

@@ -6,9 +6,9 @@
 #include "cli/library_option.h"
 #include "library/catalog.h"
 #include "library/export_formats.h"
-#include "util/atomic_file.h"
+#include "sonavec/atomic_file.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

@@ -9,7 +9,7 @@
 #include "library/import_formats.h"
 #include "library/library_lock.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

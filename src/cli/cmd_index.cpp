@@ -6,14 +6,14 @@
 #include "cli/library_option.h"
 #include "cli/progress_bar.h"
 #include "cli/track_options.h"
-#include "hub/model_cache.h"
+#include "sonavec/model.h"
 #include "library/indexer.h"
 #include "library/library_index.h"
 #include "library/library_lock.h"
 #include "library/model_identity.h"
 #include "nn/ops.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

@@ -6,13 +6,13 @@
 #include <numbers>
 
 #include "cli/commands.h"
-#include "hub/hub_download.h"
-#include "hub/model_cache.h"
+#include "sonavec/hub.h"
+#include "sonavec/model.h"
 #include "library/model_identity.h"
-#include "models/random_model.h"
+#include "sonavec/model.h"
 #include "nn/tensor_file.h"
 #include "nn/weights.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -23,7 +23,10 @@ int run_pull(const parsed_args& args) {
     if (!args.positional.empty()) opts.repo = args.positional[0];
     opts.revision = args.get("--revision", opts.revision);
     if (args.has("--cache")) opts.cache_root = args.get("--cache");
-    opts.progress = !args.has("--quiet");
+    if (!args.has("--quiet"))
+        opts.progress = [](const download_event& e) {
+            if (e.what == download_event::kind::status) std::fprintf(stderr, "%s\n", for_terminal(e.message).c_str());
+        };
     const auto dir = pull_model(opts);
     std::printf("%s\n", for_terminal(dir.string()).c_str());
     return 0;

@@ -8,7 +8,7 @@
 #include "library/catalog.h"
 #include "library/library_lock.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

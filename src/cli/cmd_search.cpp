@@ -17,13 +17,13 @@
 
 #include "audio/track_embedder.h"
 #include "cli/commands.h"
-#include "hub/model_cache.h"
+#include "sonavec/model.h"
 #include "library/catalog.h"
 #include "library/library_index.h"
 #include "library/model_identity.h"
 #include "nn/ops.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

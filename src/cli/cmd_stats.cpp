@@ -6,7 +6,7 @@
 #include "library/catalog.h"
 #include "library/library_index.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

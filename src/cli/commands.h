@@ -7,7 +7,7 @@
 
 #include "cli/args.h"
 #include "sonavec/engine.h"
-#include "util/float_text.h"
+#include "sonavec/float_text.h"
 
 namespace sonavec::cli {
 

@@ -3,10 +3,10 @@
 #include <cstdio>
 #include <thread>
 
-#include "hub/model_cache.h"
+#include "sonavec/model.h"
 #include "library/text_cache.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

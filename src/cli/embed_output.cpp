@@ -7,7 +7,7 @@
 #include "library/export_formats.h"
 #include "library/npy_format.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

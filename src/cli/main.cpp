@@ -1,6 +1,5 @@
 // sonavec command-line front end: dispatches to a subcommand; every error becomes a message on stderr
 // and an exit code (0 success, 1 failure, 2 bad usage).
-#include <malloc.h>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -8,7 +7,7 @@
 
 #include "cli/commands.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 using namespace sonavec::cli;
 using sonavec::for_terminal;
@@ -38,11 +37,6 @@ void print_overview() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    // The towers' activations are megabytes per call. glibc would map and unmap each one, and every
-    // window would pay for page faults on fresh memory (about a third of its time); keeping them in
-    // the heap lets each call reuse the last one's pages.
-    mallopt(M_MMAP_MAX, 0);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
         print_overview();
@@ -68,12 +62,17 @@ int main(int argc, char** argv) {
                 return 0;
             }
             return c.run(parsed);
-        } catch (const usage_error& e) {
-            std::fprintf(stderr, "sonavec %s: %s\nusage: sonavec %s %s\n", name.c_str(), for_terminal(e.what()).c_str(),
-                         name.c_str(), c.spec.usage.c_str());
-            return 2;
         } catch (const multiline_error& e) {
             std::fprintf(stderr, "sonavec %s: error: %s\n", name.c_str(), e.what());  // escaped where it was made
+            return 1;
+        } catch (const sonavec::error& e) {
+            // A bad argument, whether the parser or the library found it: the usage line, exit 2.
+            if (e.kind() == sonavec::error_kind::invalid_input) {
+                std::fprintf(stderr, "sonavec %s: %s\nusage: sonavec %s %s\n", name.c_str(), for_terminal(e.what()).c_str(),
+                             name.c_str(), c.spec.usage.c_str());
+                return 2;
+            }
+            std::fprintf(stderr, "sonavec %s: error: %s\n", name.c_str(), for_terminal(e.what()).c_str());
             return 1;
         } catch (const std::exception& e) {
             // Messages name files, and a file's name can hold terminal escapes.

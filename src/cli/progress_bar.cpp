@@ -4,7 +4,7 @@
 #include <unistd.h>
 #include <utility>
 
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 

@@ -44,15 +44,6 @@ track_embed_params parse_track_options(const parsed_args& args) {
     return p;
 }
 
-void validate_track_params(track_embed_params& params, const engine& eng) {
-    params.plan.max_window_seconds = engine_window_seconds(eng);
-    try {
-        params.plan.validate();
-    } catch (const error& e) {
-        throw usage_error(e.what());
-    }
-}
-
 option_spec file_threads_option() {
     return {"--threads", "N",
             "worker threads, one core each, 1 to 4 per core: each decodes or embeds up to 4 windows of one file at "

@@ -14,9 +14,8 @@ namespace sonavec::cli {
 std::vector<option_spec> track_option_specs(const std::string& per_window_help);
 
 // The plan and per-window choice from those options; usage_error for a bad value. The plan is
-// validated once the engine's window length is known (validate_track_params).
+// validated once the engine's window length is known (validate_track_params, sonavec/track.h).
 track_embed_params parse_track_options(const parsed_args& args);
-void validate_track_params(track_embed_params& params, const engine& eng);
 
 // A number of seconds, or nullopt when the option is absent.
 std::optional<double> seconds_option(const parsed_args& args, const std::string& name);

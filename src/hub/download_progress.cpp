@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <unistd.h>
 
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec {
 

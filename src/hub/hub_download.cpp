@@ -1,4 +1,5 @@
-#include "hub/hub_download.h"
+#include "hub/hub_url.h"
+#include "sonavec/hub.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -13,9 +14,9 @@
 
 #include "hub/download_progress.h"
 #include "hub/file_download.h"
-#include "hub/model_cache.h"
+#include "sonavec/model.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec {
 
@@ -69,7 +70,7 @@ public:
         const int attempts = std::max(1, opts_.attempts);
         for (int attempt = 1;; attempt++) {
             try {
-                const download_result r = client_.download(url, dest, file, opts_.progress);
+                const download_result r = client_.download(url, dest, file, static_cast<bool>(opts_.progress));
                 if (r.sha256_checked) say("  " + file + ": SHA-256 verified");
                 return true;
             } catch (const download_error& e) {
@@ -83,7 +84,10 @@ public:
     }
 
     void say(const std::string& line) const {
-        if (opts_.progress) std::fprintf(stderr, "%s\n", for_terminal(line).c_str());
+        if (!opts_.progress) return;
+        download_event e;
+        e.message = line;
+        opts_.progress(e);
     }
 
 private:

@@ -2,9 +2,10 @@
 #pragma once
 #include <string>
 
+#include "sonavec/model.h"
+
 namespace sonavec {
 
-inline constexpr const char* default_model_repo = "laion/clap-htsat-unfused";
 inline constexpr const char* default_hub_endpoint = "https://huggingface.co";
 
 // explicit_endpoint if not empty, else $SONAVEC_HF_ENDPOINT, else $HF_ENDPOINT, else huggingface.co;

@@ -1,4 +1,4 @@
-#include "hub/model_cache.h"
+#include "sonavec/model.h"
 
 #include <cstdlib>
 #include <pwd.h>
@@ -6,7 +6,7 @@
 
 #include "hub/hub_url.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec {
 

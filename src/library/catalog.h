@@ -20,42 +20,9 @@
 #include <utility>
 #include <vector>
 
+#include "sonavec/library.h"
+
 namespace sonavec {
-
-enum class entry_status { ok, failed };
-
-struct catalog_window {
-    double start_seconds = 0;
-    double length_seconds = 0;
-    std::vector<float> vector;
-};
-
-struct catalog_entry {
-    int64_t id = 0;                   // assigned by the catalog; stable while the path stays
-    std::string path;                 // absolute, as found on disk (or as imported)
-    uint64_t size_bytes = 0;
-    int64_t mtime_ns = 0;
-    std::string content_hash;         // hex digest of the file's bytes ("" for imported vectors)
-    double duration_seconds = 0;
-    std::string format;               // container as FFmpeg names it ("mp3", "flac", "wav", ...)
-    int sample_rate = 0;              // the file's own rate and channel count
-    int channels = 0;
-    std::map<std::string, std::string> tags;  // title, artist, album, genre, year, ... (lower-case keys)
-    entry_status status = entry_status::ok;
-    std::string error;                // why it failed (status failed)
-    std::string model_id;             // which model made the vector (the model directory's name)
-    std::string window_plan;          // "seed", "full", "first" (then " window=S hop=S max-seconds=S" for
-                                      // what was not the default), or "import"
-    std::vector<float> vector;        // dim floats, unit length; empty when failed
-    std::vector<catalog_window> windows;  // per-window vectors, when they were asked for
-};
-
-struct catalog_stats {
-    int64_t files = 0, ok = 0, failed = 0, windows = 0;
-    std::map<std::string, int64_t> by_model;   // model_id -> files
-    std::map<std::string, int64_t> by_format;  // format -> files
-    std::vector<std::pair<std::string, std::string>> failures;  // (path, error), the first by path
-};
 
 // What an index run needs to decide whether a file changed, without its vectors or tags.
 struct catalog_file_state {
@@ -68,13 +35,6 @@ struct catalog_file_state {
     std::string model_id;
     std::string window_plan;
     bool has_windows = false;
-};
-
-// The ok rows' vectors as one row-major matrix, for building the vector index.
-struct catalog_vectors {
-    std::vector<int64_t> ids;
-    int64_t dim = 0;
-    std::vector<float> data;  // ids.size() x dim
 };
 
 enum class catalog_open {
@@ -140,6 +100,5 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
-std::string entry_status_name(entry_status status);  // "ok", "failed"
 
 }  // namespace sonavec

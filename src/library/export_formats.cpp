@@ -10,8 +10,8 @@
 #include "library/npy_format.h"
 #include "util/base64.h"
 #include "util/error.h"
-#include "util/escaped_text.h"
-#include "util/float_text.h"
+#include "sonavec/escaped_text.h"
+#include "sonavec/float_text.h"
 #include "util/utf8.h"
 
 namespace sonavec {

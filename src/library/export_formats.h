@@ -26,29 +26,9 @@
 #include <vector>
 
 #include "library/catalog.h"
+#include "sonavec/export.h"
 
 namespace sonavec {
-
-enum class export_format { json, jsonl, npy, csv, qdrant, pinecone, chroma, weaviate, pgvector };
-
-// Throws sonavec::error listing the formats.
-export_format parse_export_format(const std::string& name);
-std::string export_format_name(export_format format);
-const std::vector<std::string>& export_format_names();
-
-struct export_options {
-    export_format format = export_format::json;
-    bool windows = false;  // a record per analysis window instead of per track (not for json)
-    // qdrant, pinecone, chroma, weaviate: at most this many records per request body, one body per line
-    // (0: one body holding everything). pgvector: rows per INSERT statement (0: 1000).
-    int64_t batch = 0;
-};
-
-struct export_report {
-    int64_t records = 0;
-    int64_t dim = 0;
-    std::vector<std::string> warnings;  // what a format could not hold (Pinecone's 40 KB of metadata)
-};
 
 // entries: status ok, vectors all of one length (and window vectors when options.windows). Throws
 // sonavec::error naming the first entry that is not, before writing anything.

@@ -25,17 +25,9 @@
 #include <vector>
 
 #include "library/catalog.h"
+#include "sonavec/export.h"
 
 namespace sonavec {
-
-struct import_options {
-    std::string model_id;                       // overrides the records' "model" when not empty
-    uint64_t max_file_bytes = uint64_t{4} << 30;  // 4 GiB
-    size_t max_line_bytes = size_t{64} << 20;     // one JSON Lines record
-    int64_t max_dim = 65536;
-    size_t max_tags = 1024;                      // per record
-    size_t max_text_bytes = 64 * 1024;           // a path, tag key or tag value
-};
 
 struct import_result {
     std::vector<catalog_entry> entries;  // status ok, window_plan "import", model_id from options or record

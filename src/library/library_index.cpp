@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "util/error.h"
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 namespace sonavec {
 

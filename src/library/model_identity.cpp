@@ -8,9 +8,9 @@
 #include <set>
 #include <sstream>
 
-#include "hub/model_cache.h"  // model_weight_files, default_cache_root
+#include "sonavec/model.h"  // model_weight_files, default_cache_root
 #include "hub/sha256.h"
-#include "util/atomic_file.h"
+#include "sonavec/atomic_file.h"
 #include "util/error.h"
 
 namespace sonavec {

@@ -15,13 +15,9 @@
 #include <string>
 #include <string_view>
 
+#include "sonavec/model.h"
+
 namespace sonavec {
-
-// Throws sonavec::error naming the file when a model file that exists cannot be read.
-std::string model_identity(const std::filesystem::path& model_dir);
-
-// Where the digests are remembered.
-std::filesystem::path model_digest_cache_file();
 
 struct remembered_digest {
     std::string stat_key;  // what must be unchanged for the digest to stand (device, inode, size, times)

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <unordered_map>
 
-#include "hub/model_cache.h"
+#include "sonavec/model.h"
 #include "hub/sha256.h"
 #include "library/model_identity.h"
 #include "library/sqlite_db.h"

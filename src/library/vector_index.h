@@ -17,13 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "sonavec/library.h"
+
 namespace sonavec {
-
-enum class index_choice { automatic, exact, ann };
-
-// "auto", "exact" or "ann"; throws sonavec::error otherwise.
-index_choice parse_index_choice(const std::string& name);
-std::string index_choice_name(index_choice choice);
 
 struct search_hit {
     int64_t id = 0;      // the id given to build()

@@ -17,7 +17,7 @@
 
 #include "library/vector_index.h"
 #include "library/vector_index_impl.h"
-#include "util/atomic_file.h"
+#include "sonavec/atomic_file.h"
 #include "util/checksum.h"
 #include "util/error.h"
 #include "util/mapped_file.h"

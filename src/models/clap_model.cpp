@@ -1,9 +1,12 @@
 #include "models/clap_model.h"
 
+#include <malloc.h>
+
 #include <fstream>
 #include <thread>
 
 #include "nn/ops.h"
+#include "sonavec/model.h"
 #include "util/error.h"
 
 namespace sonavec {
@@ -43,7 +46,17 @@ void normalize_rows(tensor& t, int64_t dim) {
 
 engine_params engine_default_params() { return engine_params{}; }
 
-std::unique_ptr<engine> engine::open(const engine_params& params) { return std::make_unique<clap_model>(params); }
+std::unique_ptr<engine> engine::open(const engine_params& params) {
+    // The towers' activations are megabytes per call. glibc would map and unmap each one, and every
+    // window would pay for page faults on fresh memory (about a third of its time); keeping them in
+    // the heap lets each call reuse the last one's pages. Once per process, for any program linking sonavec.
+    static std::once_flag tuned;
+    std::call_once(tuned, [] {
+        mallopt(M_MMAP_MAX, 0);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    });
+    return std::make_unique<clap_model>(params);
+}
 
 clap_config clap_config::from_model_dir(const std::filesystem::path& dir) {
     const nlohmann::json cfg = read_json_file(dir / "config.json");
@@ -70,13 +83,19 @@ clap_config clap_config::from_model_dir(const std::filesystem::path& dir) {
 }
 
 clap_model::clap_model(const engine_params& params)
-    : dir_(params.model_dir),
+    : params_(params),
+      dir_(params.model_dir),
       config_(clap_config::from_model_dir(params.model_dir)),
       products_(params.products),
       mel_(config_.features),
       weights_(weight_store::open_model_dir(params.model_dir)) {
     const int threads = params.threads > 0 ? params.threads : static_cast<int>(std::thread::hardware_concurrency());
     set_compute_threads(threads);
+}
+
+const std::string& clap_model::model_id() const {
+    std::call_once(model_id_once_, [&] { model_id_ = model_identity(dir_); });
+    return model_id_;
 }
 
 clap_model::audio_tower::audio_tower(const clap_config& c, weight_store& w, precision products)

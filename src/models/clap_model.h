@@ -29,6 +29,8 @@ class clap_model final : public engine {
 public:
     explicit clap_model(const engine_params& params);
 
+    const engine_params& params() const override { return params_; }
+    const std::string& model_id() const override;
     int64_t dim() const override { return config_.projection_dim; }
     int64_t sample_rate() const override { return config_.features.sample_rate; }
     int64_t window_samples() const override { return config_.features.max_samples; }
@@ -61,12 +63,14 @@ private:
     const text_tower& text() const;
     const bpe_tokenizer& tokenizer() const;  // loaded apart: embedding token ids needs no vocabulary
 
+    engine_params params_;
     std::filesystem::path dir_;
     clap_config config_;
     precision products_;
     log_mel_extractor mel_;
     std::unique_ptr<weight_store> weights_;
-    mutable std::once_flag audio_once_, text_once_, tokenizer_once_;
+    mutable std::once_flag audio_once_, text_once_, tokenizer_once_, model_id_once_;
+    mutable std::string model_id_;
     mutable std::unique_ptr<audio_tower> audio_;
     mutable std::unique_ptr<text_tower> text_;
     mutable std::unique_ptr<bpe_tokenizer> tokenizer_;

@@ -1,4 +1,4 @@
-#include "models/random_model.h"
+#include "sonavec/model.h"
 
 #include <random>
 

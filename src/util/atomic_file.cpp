@@ -1,4 +1,4 @@
-#include "util/atomic_file.h"
+#include "sonavec/atomic_file.h"
 
 #include <cerrno>
 #include <cstring>

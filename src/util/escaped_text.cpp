@@ -1,4 +1,4 @@
-#include "util/escaped_text.h"
+#include "sonavec/escaped_text.h"
 
 #include <cstdint>
 

@@ -1,4 +1,4 @@
-#include "util/float_text.h"
+#include "sonavec/float_text.h"
 
 #include <charconv>
 #include <cmath>

@@ -1,0 +1,264 @@
+// A library: a folder holding a catalog of audio files and their vectors (catalog.sqlite, SQLite in WAL
+// mode) and a vector index over them (vectors.index), kept in step with folders on disk and searched by
+// text, by sound or by vector.
+//
+//   auto eng = sonavec::engine::open(p);                       // sonavec/engine.h
+//   auto lib = sonavec::library::open(sonavec::library::default_dir());
+//   sonavec::index_params ip;
+//   ip.progress = [](const sonavec::index_progress& p) { ... };
+//   sonavec::index_report r = lib->index({"/music"}, *eng, ip);
+//   sonavec::search_params sp;  sp.k = 10;  sp.filter.max_seconds = 30;
+//   for (auto& m : lib->search_text("dark cinematic strings", *eng, sp)) std::cout << m.score << " " << m.track.path;
+//
+// Crash safety: every change is one transaction, results of an index run are committed a few files at a
+// time, so a run killed at any moment loses only the files in flight and the next run carries on. One
+// writer (index, import, prune) holds the library at a time (a lock file; another writer gets
+// error_kind::busy at once); readers are never held up. A library opened read_only writes nothing, so a
+// library on a read-only mount or of another user can be searched.
+//
+// Models: a vector belongs to the model that made it (sonavec/model.h model_identity). A library may
+// hold several models' vectors; a search looks at one model's only, named by the engine that embeds the
+// query or by search_params::model_id.
+//
+// Every outside file (the catalog, the index file, audio, imports) is hostile input: damage is an
+// error naming the file (error_kind::corrupt_file), never a crash or a silently wrong answer.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sonavec/engine.h"
+#include "sonavec/export.h"
+#include "sonavec/track.h"
+
+namespace sonavec {
+
+// --- What the catalog holds ---
+
+enum class entry_status { ok, failed };
+std::string entry_status_name(entry_status status);  // "ok", "failed"
+
+struct catalog_window {
+    double start_seconds = 0;
+    double length_seconds = 0;
+    std::vector<float> vector;
+};
+
+// One audio file of the library (or one imported record).
+struct catalog_entry {
+    int64_t id = 0;                   // assigned by the catalog; stable while the path stays
+    std::string path;                 // absolute, as found on disk (or as imported)
+    uint64_t size_bytes = 0;
+    int64_t mtime_ns = 0;
+    std::string content_hash;         // hex digest of the file's bytes ("" for imported vectors)
+    double duration_seconds = 0;
+    std::string format;               // container as FFmpeg names it ("mp3", "flac", "wav", ...)
+    int sample_rate = 0;              // the file's own rate and channel count
+    int channels = 0;
+    std::map<std::string, std::string> tags;  // title, artist, album, genre, year, ... (lower-case keys)
+    entry_status status = entry_status::ok;
+    std::string error;                // why it failed (status failed)
+    std::string model_id;             // which model made the vector (model_identity)
+    std::string window_plan;          // "seed", "full", "first" (then " window=S hop=S max-seconds=S" for
+                                      // what was not the default), or "import"
+    std::vector<float> vector;        // dim floats, unit length; empty when failed
+    std::vector<catalog_window> windows;  // per-window vectors, when they were asked for
+};
+
+struct catalog_stats {
+    int64_t files = 0, ok = 0, failed = 0, windows = 0;
+    std::map<std::string, int64_t> by_model;   // model_id -> files
+    std::map<std::string, int64_t> by_format;  // format -> files
+    std::vector<std::pair<std::string, std::string>> failures;  // (path, error), the first by path
+};
+
+// The ok rows' vectors of one model as one row-major matrix.
+struct catalog_vectors {
+    std::vector<int64_t> ids;
+    int64_t dim = 0;
+    std::vector<float> data;  // ids.size() x dim
+};
+
+// --- Indexing ---
+
+struct index_progress {
+    size_t done = 0, total = 0;  // files embedded or failed so far, of those to embed
+    std::string path;            // the file just committed
+    std::string error;           // why it failed; empty on success
+};
+
+struct index_params {
+    track_embed_params track;  // window plan and per-window vectors (validated against the engine)
+    int threads = 0;           // workers, one core each (0: all cores); the vectors do not depend on it
+    bool force = false;        // embed every file again, changed or not
+    // Called on the calling thread after each file's row is committed.
+    std::function<void(const index_progress&)> progress;
+    // Called once the plan is made, before anything is embedded (counts for a message).
+    std::function<void(size_t found, size_t to_embed, size_t unchanged, size_t to_remove, size_t other_model)> planned;
+    // When it turns true, the run stops after the files in flight (committed) and throws error_kind::cancelled;
+    // what was committed stays, and the next run carries on from there.
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+struct index_report {
+    std::filesystem::path library;
+    size_t found = 0;      // audio files under the roots
+    size_t embedded = 0;   // computed now
+    size_t reused = 0;     // same bytes as an ok row (moved, copied, touched): vectors copied
+    size_t unchanged = 0;  // same size, mtime, model and plan as their ok rows: not opened
+    size_t removed = 0;    // rows of vanished files (and of paths replaced by their real paths) dropped
+    size_t other_model = 0;  // files embedded again because their rows held another model's vectors
+    // (path, reason, retried): failures of this run (retried true) and files that failed before and are
+    // unchanged since (retried false: tried again only when they change).
+    struct failure {
+        std::string path, error;
+        bool retried = true;
+    };
+    std::vector<failure> failures;
+    // Folders that could not be listed and files that could not be stat'ed (path, reason): their rows
+    // are kept as they are, neither removed nor embedded again.
+    std::vector<std::pair<std::string, std::string>> unreadable;
+    std::string vector_index;   // what the vector index is now ("exact, 1200 x 512 (rebuilt)")
+    std::string index_failure;  // why the vector index could not be built ("" when it was)
+    double seconds = 0;
+
+    bool complete() const { return failures.empty() && unreadable.empty() && index_failure.empty(); }
+};
+
+// --- Searching ---
+
+enum class index_choice { automatic, exact, ann };
+// "auto", "exact" or "ann"; throws error_kind::invalid_input otherwise.
+index_choice parse_index_choice(const std::string& name);
+std::string index_choice_name(index_choice choice);
+
+// Which tracks a search may return. Evaluated by the catalog (SQL), never by loading every row.
+struct search_filter {
+    std::optional<double> min_seconds, max_seconds;  // duration bounds, inclusive
+    std::string format;     // a container name ("flac"; FFmpeg's lists such as "mov,mp4,m4a" match any member)
+    std::string path_glob;  // a shell pattern over the whole path ('*/drums/*'); '*' crosses '/'
+    std::string tag_key, tag_value;  // tag_key's value contains tag_value, ASCII case-insensitive
+
+    bool any() const { return min_seconds || max_seconds || !format.empty() || !path_glob.empty() || !tag_key.empty(); }
+};
+
+struct search_params {
+    int64_t k = 10;
+    search_filter filter;
+    index_choice index = index_choice::automatic;
+    int nprobe = 0;           // IVF lists probed (0: the value tuned when the index was built)
+    int threads = 0;          // for building the index and scanning a large library (0: all cores)
+    // The model whose vectors are searched: by default the engine's (text and audio queries), the track's
+    // own (similar), and required for search_vector on a library of several models.
+    std::optional<std::string> model_id;
+    std::optional<int64_t> exclude_id;  // a track left out (similar leaves out the query itself)
+};
+
+struct search_match {
+    float score = 0;      // cosine similarity
+    catalog_entry track;  // without vectors
+};
+
+struct library_stats {
+    std::filesystem::path dir, catalog_file;
+    uint64_t catalog_bytes = 0;
+    catalog_stats counts;
+    int schema_version = 0;
+    struct index_state {
+        bool present = false;     // LIBRARY/vectors.index exists
+        bool current = false;     // and matches the catalog and one of its models
+        uint64_t file_bytes = 0;
+        std::string description;  // "exact, 1200 x 512, model M", or why it cannot be used
+        int64_t memory_bytes = 0;
+    } index;
+};
+
+struct prune_report {
+    std::vector<std::string> removed;  // paths of files that no longer exist (all of them, for a dry run)
+    uint64_t bytes_before = 0, bytes_after = 0;
+};
+
+struct import_report {
+    size_t records = 0;
+    int64_t dim = 0;
+    std::string model_id;
+    size_t replaced = 0;     // rows already in the library under the same paths
+    int64_t normalised = 0;  // vectors rescaled to unit length
+    int64_t renamed = 0;     // repeated desktop trackNames numbered
+};
+
+class library {
+public:
+    enum class open_mode {
+        create,     // make the folder and an empty catalog when there is none
+        existing,   // error_kind::not_found when there is none
+        read_only,  // the same, and write nothing (the write methods throw error_kind::invalid_input)
+    };
+
+    // $XDG_DATA_HOME/sonavec/library, else ~/.local/share/sonavec/library.
+    static std::filesystem::path default_dir();
+    // Opens (and upgrades, when it is writable and of an older schema) dir/catalog.sqlite.
+    static std::unique_ptr<library> open(const std::filesystem::path& dir, open_mode mode = open_mode::create);
+    virtual ~library() = default;
+
+    virtual const std::filesystem::path& dir() const = 0;
+
+    // Adds folders (walked recursively) and files, or brings them up to date: new and changed files are
+    // embedded with eng, vanished ones dropped, unchanged ones skipped unopened; then the vector index of
+    // eng's model is rebuilt when the catalog changed. A root that does not exist is error_kind::not_found
+    // (an unmounted disk is never taken as deleted files); a file that fails is reported, not thrown.
+    virtual index_report index(const std::vector<std::filesystem::path>& roots, const engine& eng,
+                               const index_params& params) = 0;
+
+    // Best first. A query from another model's space than the vectors searched is refused.
+    virtual std::vector<search_match> search_vector(std::span<const float> query, const search_params& params) const = 0;
+    // The text embedded with eng (through the text cache, text_cache_file(), unless use_cache is false).
+    virtual std::vector<search_match> search_text(const std::string& text, const engine& eng, const search_params& params,
+                                                  bool use_cache = true) const = 0;
+    // An audio file: its stored vector when the library holds it (and it is left out of the results),
+    // else embedded now with eng and track (the seed plan by default).
+    virtual std::vector<search_match> search_file(const std::filesystem::path& file, const engine* eng,
+                                                  const search_params& params,
+                                                  const track_embed_params& track = {}) const = 0;
+    // The library's track id: its stored vector, of its own model; the track is left out of the results.
+    virtual std::vector<search_match> similar(int64_t id, const search_params& params) const = 0;
+
+    virtual std::optional<catalog_entry> find(int64_t id, bool with_vectors = false) const = 0;
+    virtual std::optional<catalog_entry> find(const std::string& path, bool with_vectors = false) const = 0;
+    // model_id -> ok files: which models' vectors the library holds.
+    virtual std::map<std::string, int64_t> models() const = 0;
+    // One model's ok vectors (all rows' when not given; their sizes must agree).
+    virtual catalog_vectors vectors(const std::optional<std::string>& model_id = std::nullopt) const = 0;
+    virtual library_stats stats(size_t max_failures = 20) const = 0;
+
+    // Drops the rows of files that no longer exist (never imported records) and compacts the catalog.
+    virtual prune_report prune(bool dry_run = false) = 0;
+
+    // One model's ok tracks (model_id, or the only model the library holds) in a format other tools load.
+    virtual export_report export_to(std::ostream& out, const export_options& options,
+                                    const std::optional<std::string>& model_id = std::nullopt) const = 0;
+    // The same to a file, written atomically (npy also writes FILE.paths.txt, and FILE.windows.txt with windows).
+    virtual export_report export_to(const std::filesystem::path& file, const export_options& options,
+                                    const std::optional<std::string>& model_id = std::nullopt) const = 0;
+    // Vectors made elsewhere (sonavec/export.h lists the formats). The file is checked whole first: a
+    // refused file changes nothing.
+    virtual import_report import_from(const std::filesystem::path& file, const import_options& options) = 0;
+};
+
+// The text cache: a repeated query or prompt list skips the tokenizer and the text tower.
+// $XDG_CACHE_HOME/sonavec/text-cache.sqlite; keyed by the model's files, this build and the precision.
+std::filesystem::path text_cache_file();
+// eng.embed_texts through the cache (rows in the order of texts); cache trouble is a logged warning,
+// never an error. With use_cache false it is eng.embed_texts.
+std::vector<float> embed_texts_cached(const engine& eng, const std::vector<std::string>& texts, bool use_cache = true);
+
+}  // namespace sonavec
