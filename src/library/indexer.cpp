@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -327,7 +328,13 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
         std::vector<finished_file> batch;
         {
             std::unique_lock lock(mutex);
-            ready_cv.wait(lock, [&] { return !ready.empty() || running == 0; });
+            // Woken by a finished file, the pipeline's end, or now and then to look at the cancel flag.
+            ready_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !ready.empty() || running == 0; });
+            if (settings.cancel && settings.cancel->load() && !stop) {
+                stop = true;  // the pipeline starts nothing new; what is in flight still arrives
+                outcome.cancelled = true;
+            }
+            if (ready.empty() && running != 0) continue;
             if (fatal) std::rethrow_exception(fatal);
             if (ready.empty()) break;
             while (!ready.empty() && batch.size() < max_batch) {
