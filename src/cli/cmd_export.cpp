@@ -2,8 +2,8 @@
 #include <iostream>
 #include <set>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
+#include "commands.h"
+#include "library_option.h"
 #include "library/catalog.h"
 #include "library/export_formats.h"
 #include "sonavec/atomic_file.h"

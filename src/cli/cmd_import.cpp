@@ -3,8 +3,8 @@
 #include <optional>
 #include <set>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
+#include "commands.h"
+#include "library_option.h"
 #include "library/catalog.h"
 #include "library/import_formats.h"
 #include "library/library_lock.h"

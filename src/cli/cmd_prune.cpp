@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
+#include "commands.h"
+#include "library_option.h"
 #include "library/catalog.h"
 #include "library/library_lock.h"
 #include "util/error.h"

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audio/track_embedder.h"
-#include "cli/commands.h"
+#include "commands.h"
 #include "sonavec/model.h"
 #include "library/catalog.h"
 #include "library/library_index.h"

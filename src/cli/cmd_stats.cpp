@@ -1,8 +1,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
+#include "commands.h"
+#include "library_option.h"
 #include "library/catalog.h"
 #include "library/library_index.h"
 #include "util/error.h"
