@@ -80,7 +80,8 @@ struct embed_tracks_params {
 using track_done_callback = std::function<void(size_t index, const track_embedding* track, const std::string& error)>;
 
 // Embeds files on params.workers threads sharing eng, each file exactly as embed_track would. Returns
-// once every file is done; throws error_kind::cancelled when cancelled, after the workers stop.
+// once every file is done; throws error_kind::cancelled when cancelled, after the workers stop (files
+// not yet reported then never are; a flag raised after the last report cancels nothing).
 void embed_tracks(const engine& eng, const std::vector<std::filesystem::path>& files, const embed_tracks_params& params,
                   const track_done_callback& done);
 
