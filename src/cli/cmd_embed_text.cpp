@@ -1,6 +1,6 @@
 #include <cstdio>
 
-#include "cli/commands.h"
+#include "commands.h"
 
 namespace sonavec::cli {
 

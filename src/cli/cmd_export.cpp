@@ -3,8 +3,8 @@
 #include <iostream>
 #include <optional>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
+#include "commands.h"
+#include "library_option.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/library.h"

@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
-#include "cli/progress_bar.h"
-#include "cli/track_options.h"
+#include "commands.h"
+#include "library_option.h"
+#include "progress_bar.h"
+#include "track_options.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/library.h"

@@ -1,7 +1,7 @@
 #include <cstdio>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
+#include "commands.h"
+#include "library_option.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/library.h"

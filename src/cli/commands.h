@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/args.h"
+#include "args.h"
 #include "sonavec/engine.h"
 #include "sonavec/float_text.h"
 

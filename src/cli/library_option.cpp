@@ -1,4 +1,4 @@
-#include "cli/library_option.h"
+#include "library_option.h"
 
 #include "sonavec/library.h"
 
