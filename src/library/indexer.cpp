@@ -277,7 +277,14 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
     pp.workers = std::max(1, settings.workers);
     pp.keep_window_vectors = settings.track.keep_window_vectors;
     pp.cancel = &stop;
+    std::atomic<bool> cancelled{false};
     auto prepare = [&](size_t i) -> std::optional<prepared_track> {
+        // A cancelled run starts no new file (what is in flight still arrives and is committed).
+        if (settings.cancel && settings.cancel->load()) {
+            cancelled = true;
+            stop = true;
+            return std::nullopt;
+        }
         started_file s = start_one(cat, plan.to_embed[i], settings, label);
         if (s.done) {
             push(std::move(s.row));
@@ -354,6 +361,7 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
         }
     }
     if (fatal) std::rethrow_exception(fatal);
+    if (cancelled) outcome.cancelled = true;
     std::sort(outcome.failures.begin(), outcome.failures.end());
     return outcome;
 }
