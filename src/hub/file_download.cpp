@@ -12,7 +12,7 @@
 #include <curl/curl.h>
 
 #include "hub/download_progress.h"
-#include "hub/sha256.h"
+#include "util/sha256.h"
 
 namespace sonavec {
 

@@ -16,9 +16,9 @@
 #include <unordered_map>
 
 #include "audio/embed_pipeline.h"
-#include "hub/sha256.h"
 #include "library/audio_files.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace sonavec {
 
