@@ -5,7 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "library/audio_files.h"
+#include "audio/audio_files.h"
 #include "library/name_uuid.h"
 #include "library/npy_format.h"
 #include "util/base64.h"

@@ -15,8 +15,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "audio/audio_files.h"
 #include "audio/embed_pipeline.h"
-#include "library/audio_files.h"
 #include "util/error.h"
 #include "util/sha256.h"
 

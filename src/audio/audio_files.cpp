@@ -1,4 +1,4 @@
-#include "library/audio_files.h"
+#include "audio/audio_files.h"
 
 #include <sys/stat.h>
 #include <algorithm>
