@@ -200,6 +200,9 @@ protected:
 
 TEST_F(catalog_migration_test, this_build_writes_version_2) {
     EXPECT_EQ(catalog_schema::current_version(), 2);
+    const auto steps = catalog_schema::steps();
+    ASSERT_EQ(static_cast<int>(steps.size()), catalog_schema::current_version() - 1);
+    for (size_t i = 0; i < steps.size(); i++) EXPECT_EQ(steps[i].to_version, static_cast<int>(i) + 2);
     const fs::path fresh = dir_ / "fresh";
     catalog cat(fresh);
     EXPECT_EQ(cat.schema_version(), 2);

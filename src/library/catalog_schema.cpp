@@ -143,7 +143,7 @@ int checked_version(const sqlite_db& db, std::span<const step> steps) {
     if (version > current)
         throw error(error_kind::unsupported, db.path().string() + ": made by a newer sonavec (catalog schema " +
                                                  *text + "; this one reads 1 to " + std::to_string(current) +
-                                                 "): open it with that version or a later one");
+                                                 "): a later sonavec is needed");
     if (read_schema(db) != expected_schema(steps, version))
         refuse(db, "its tables differ from sonavec's schema " + std::to_string(version));
     if (!db.query_text("SELECT value FROM meta WHERE key = 'catalog_id'") ||
