@@ -15,7 +15,7 @@
 
 #include "audio/audio_decoder.h"
 #include "test_data.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace fs = std::filesystem;
 using sonavec::audio_decoder;

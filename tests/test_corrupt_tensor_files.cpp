@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "nn/tensor_file.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "test_data.h"
 
 using namespace sonavec;

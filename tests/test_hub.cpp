@@ -15,7 +15,7 @@
 #include "hub/hub_url.h"
 #include "sonavec/model.h"
 #include "hub/sha256.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "cli_run.h"
 #include "hub_server.h"
 #include "test_data.h"

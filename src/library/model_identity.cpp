@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -11,7 +12,7 @@
 #include "sonavec/model.h"  // model_weight_files, default_cache_root
 #include "hub/sha256.h"
 #include "sonavec/atomic_file.h"
-#include "util/error.h"
+#include "util/file_error_kind.h"
 
 namespace sonavec {
 
@@ -108,7 +109,10 @@ std::string model_identity(const std::filesystem::path& model_dir) {
     for (const std::string& name : names) {
         const std::filesystem::path file = dir / name;
         struct stat st {};
-        if (::stat(file.c_str(), &st) != 0) throw error(file.string() + ": cannot read the model file");
+        if (::stat(file.c_str(), &st) != 0) {
+            const int err = errno;
+            throw error(file_error_kind(err), file.string() + ": cannot read the model file");
+        }
         std::error_code ec;
         const std::string path = std::filesystem::weakly_canonical(file, ec).string();
         const std::string key = stat_key(st);

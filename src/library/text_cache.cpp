@@ -10,7 +10,7 @@
 #include "hub/sha256.h"
 #include "library/model_identity.h"
 #include "library/sqlite_db.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 

@@ -1,6 +1,6 @@
 #include "sonavec/precision.h"
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -16,7 +16,7 @@ const char* precision_name(precision p) {
 precision parse_precision(const std::string& name) {
     for (precision p : {precision::fp32, precision::bf16, precision::int8})
         if (name == precision_name(p)) return p;
-    throw error("unknown precision '" + name + "': expected fp32, bf16 or int8");
+    throw error(error_kind::invalid_input, "unknown precision '" + name + "': expected fp32, bf16 or int8");
 }
 
 }  // namespace sonavec
