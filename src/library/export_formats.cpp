@@ -66,13 +66,13 @@ std::vector<record> collect(const std::vector<catalog_entry>& entries, bool wind
     };
     for (const auto& e : entries) {
         if (e.status != entry_status::ok)
-            throw error(error_kind::invalid_input, e.path + ": failed when indexed, it has no vector to export");
+            throw error(error_kind::not_found, e.path + ": failed when indexed, it has no vector to export");
         if (!windows) {
             take(e, -1, e.vector);
             continue;
         }
         if (e.windows.empty() || e.windows.front().vector.empty())
-            throw error(error_kind::invalid_input, e.path + ": the library holds no per-window vectors for this track");
+            throw error(error_kind::not_found, e.path + ": the library holds no per-window vectors for this track");
         for (size_t w = 0; w < e.windows.size(); w++) take(e, static_cast<int>(w), e.windows[w].vector);
     }
     return out;

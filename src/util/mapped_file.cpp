@@ -21,7 +21,7 @@ mapped_file::mapped_file(const std::filesystem::path& path) : path_(path) {
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
-        throw error(error_kind::invalid_input, "not a regular file: " + path.string());
+        throw error(error_kind::unsupported, "not a regular file: " + path.string());
     }
     size_ = static_cast<size_t>(st.st_size);
     if (size_ > 0) {
