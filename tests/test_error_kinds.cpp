@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -42,11 +43,11 @@ std::pair<error_kind, std::string> failure_of(F f) {
     return {error_kind::cancelled, ""};
 }
 
-#define EXPECT_KIND(expr, expected_kind, fragment)                                              \
-    do {                                                                                        \
-        const auto [kind_, message_] = failure_of([&] { (void)(expr); });                      \
+#define EXPECT_KIND(expr, expected_kind, fragment)                                                  \
+    do {                                                                                            \
+        const auto [kind_, message_] = failure_of([&] { (void)(expr); });                           \
         EXPECT_EQ(error_kind_name(kind_), std::string(error_kind_name(expected_kind))) << message_; \
-        EXPECT_NE(message_.find(fragment), std::string::npos) << message_;                      \
+        EXPECT_NE(message_.find(fragment), std::string::npos) << message_;                          \
     } while (0)
 
 std::unique_ptr<engine> golden_engine() {
@@ -65,8 +66,9 @@ fs::path scratch(const std::string& name) {
 
 // A 6 s stereo tone written by ffmpeg.
 fs::path make_wav(const fs::path& file) {
-    const test::cli_result r = test::run_shell("ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=6 -ac 2 "
-                                               "-c:a pcm_s16le -bitexact " + test::quoted(file));
+    const std::string command =
+        "ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=6 -ac 2 -c:a pcm_s16le -bitexact ";
+    const test::cli_result r = test::run_shell(command + test::quoted(file));
     EXPECT_EQ(r.code, 0) << r.err;
     return file;
 }
