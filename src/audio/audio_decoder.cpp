@@ -293,7 +293,10 @@ void audio_decoder::state::open() {
     if (r < 0) {
         if (r == AVERROR_INVALIDDATA || r == AVERROR(EINVAL))
             throw error(error_kind::corrupt_file, path + ": not a recognised audio file (" + ff_error(r) + ")");
-        throw error(error_kind::io, path + ": cannot open: " + ff_error(r));
+        // The file opened a moment ago (check_readable_file): unless the system says otherwise, what fails
+        // now is its content (AVERROR_EOF: it ends before its header does).
+        const bool system = r == AVERROR(EIO) || r == AVERROR(EACCES) || r == AVERROR(EPERM) || r == AVERROR(ENOMEM);
+        throw error(system ? error_kind::io : error_kind::corrupt_file, path + ": cannot open: " + ff_error(r));
     }
     format.reset(raw_format);
     if ((r = avformat_find_stream_info(format.get(), nullptr)) < 0)
