@@ -11,7 +11,6 @@
 #include "library/library_index.h"
 #include "library/library_lock.h"
 #include "library/model_identity.h"
-#include "nn/ops.h"
 #include "util/error.h"
 #include "sonavec/escaped_text.h"
 
@@ -86,10 +85,10 @@ void report_unreadable(const index_summary& s) {
 std::string refresh_vector_index(const catalog& cat, const std::string& model_id, bool changed, int cores,
                                  std::string& failed) {
     try {
-        set_compute_threads(cores);  // embedding ran one compute thread per file; the index build uses all
+        // Embedding ran one compute thread per file; the index build uses all cores.
         bool rebuilt = true;
-        const vector_index idx = changed ? rebuild_library_index(cat, index_choice::automatic, model_id)
-                                         : open_library_index(cat, index_choice::automatic, model_id, &rebuilt);
+        const vector_index idx = changed ? rebuild_library_index(cat, index_choice::automatic, model_id, cores)
+                                         : open_library_index(cat, index_choice::automatic, model_id, cores, &rebuilt);
         return idx.description() + (rebuilt ? " (rebuilt)" : " (current)");
     } catch (const error& e) {
         failed = e.what();

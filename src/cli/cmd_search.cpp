@@ -21,7 +21,6 @@
 #include "library/catalog.h"
 #include "library/library_index.h"
 #include "library/model_identity.h"
-#include "nn/ops.h"
 #include "util/error.h"
 #include "sonavec/escaped_text.h"
 
@@ -192,10 +191,10 @@ int search_and_print(const catalog& cat, const std::vector<float>& query, const 
                      const search_request& request, const parsed_args& args, std::optional<int64_t> exclude) {
     const result_filter& filter = request.filter;
     const int64_t k = request.k;
-    // The index (its build, and a large exact scan) splits over the compute pool.
+    // The index (its build, and a large scan) runs on --threads threads.
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    set_compute_threads(threads_arg(args, cores));
-    const vector_index idx = open_library_index(cat, request.index, model_id);
+    const int threads = threads_arg(args, cores);
+    const vector_index idx = open_library_index(cat, request.index, model_id, threads);
     if (idx.size() > 0 && static_cast<int64_t>(query.size()) != idx.dim())
         throw error("the query has " + std::to_string(query.size()) + " dimensions and the vectors of model " +
                     model_id + " " + std::to_string(idx.dim()) + ": they come from another model");
@@ -207,7 +206,7 @@ int search_and_print(const catalog& cat, const std::vector<float>& query, const 
     std::function<bool(int64_t)> accept;
     if (filter.any() || exclude)
         accept = [&](int64_t id) { return (!exclude || id != *exclude) && (!filter.any() || accepted.count(id) > 0); };
-    const std::vector<search_hit> hits = idx.search(query.data(), k, accept);
+    const std::vector<search_hit> hits = idx.search(query.data(), k, accept, {.threads = threads});
 
     if (request.json) {
         std::string out = "[";
