@@ -75,12 +75,11 @@ int run(const parsed_args& args) {
                      for_terminal(u.reason).c_str());
     if (files.empty()) throw error("no audio files found in the given folders");
 
-    // Workers of one compute thread each: multi-threaded matrix products round differently with the
-    // thread count, and a file's vector must not depend on how many cores the machine has. Each worker
-    // decodes the next file or runs a batch of one file's windows (sonavec/track.h embed_tracks), so
-    // even one long file keeps every core busy.
+    // embed_tracks runs each window on one compute thread, so a file's vector does not depend on how
+    // many cores the machine has; each worker decodes the next file or runs a batch of one file's
+    // windows, so even one long file keeps every core busy. The engine's own threads load the towers.
     engine_params p = engine_default_params();
-    p.threads = 1;
+    p.threads = o.cores;
     p.products = o.products;
     p.model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
     const auto eng = engine::open(p);
