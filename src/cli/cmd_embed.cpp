@@ -62,7 +62,7 @@ void write_output(const embed_options& o, const std::vector<track_embedding>& tr
     write_tracks(out, tracks, o.format, o.track.keep_window_vectors);
     const std::string text = out.str();
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
-        throw error("cannot write to standard output");
+        throw error(error_kind::io, "cannot write to standard output");
 }
 
 int run(const parsed_args& args) {
@@ -73,7 +73,7 @@ int run(const parsed_args& args) {
     for (const auto& u : walk.unreadable)
         std::fprintf(stderr, "sonavec embed: cannot read %s: %s\n", for_terminal(u.path.string()).c_str(),
                      for_terminal(u.reason).c_str());
-    if (files.empty()) throw error("no audio files found in the given folders");
+    if (files.empty()) throw error(error_kind::not_found, "no audio files found in the given folders");
 
     // embed_tracks runs each window on one compute thread, so a file's vector does not depend on how
     // many cores the machine has; each worker decodes the next file or runs a batch of one file's
