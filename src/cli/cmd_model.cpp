@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <cstring>
 #include <numbers>
+#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/download_progress.h"
 #include "sonavec/hub.h"
 #include "sonavec/model.h"
 #include "library/model_identity.h"
@@ -23,10 +25,8 @@ int run_pull(const parsed_args& args) {
     if (!args.positional.empty()) opts.repo = args.positional[0];
     opts.revision = args.get("--revision", opts.revision);
     if (args.has("--cache")) opts.cache_root = args.get("--cache");
-    if (!args.has("--quiet"))
-        opts.progress = [](const download_event& e) {
-            if (e.what == download_event::kind::status) std::fprintf(stderr, "%s\n", for_terminal(e.message).c_str());
-        };
+    download_progress display(stderr, isatty(STDERR_FILENO) == 1);
+    if (!args.has("--quiet")) opts.progress = [&display](const download_event& e) { display.show(e); };
     const auto dir = pull_model(opts);
     std::printf("%s\n", for_terminal(dir.string()).c_str());
     return 0;

@@ -11,8 +11,8 @@
 
 #include <curl/curl.h>
 
-#include "hub/download_progress.h"
 #include "hub/sha256.h"
+#include "sonavec/version.h"
 
 namespace sonavec {
 
@@ -27,7 +27,8 @@ constexpr size_t max_hops = 16;  // 10 redirects, and room to spare
 void init_curl_once() {
     static std::once_flag once;
     std::call_once(once, [] {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw error("cannot initialise libcurl");
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            throw error(error_kind::io, "cannot initialise libcurl");
     });
 }
 
@@ -104,6 +105,64 @@ struct response_headers {
 
 using file_ptr = std::unique_ptr<FILE, int (*)(FILE*)>;
 
+// The progress events of one file's transfer: begin, updates when bytes arrive, then finish or abandon.
+class progress_events {
+public:
+    progress_events(const download_callback& callback, std::string file)
+        : callback_(callback), file_(std::move(file)) {}
+    // A transfer that stopped after begin (an error, a retry) still ends its display. This runs while
+    // the transfer's error unwinds: a callback that throws here must not end the program.
+    ~progress_events() {
+        if (!open_) return;
+        try {
+            emit(download_event::kind::abandon, last_);
+        } catch (...) {
+        }
+    }
+    progress_events(const progress_events&) = delete;
+    progress_events& operator=(const progress_events&) = delete;
+
+    void begin(uint64_t resume_from, uint64_t total) {
+        total_ = total;
+        last_ = resume_from;
+        open_ = true;
+        download_event e = event(download_event::kind::begin, resume_from);
+        e.resume_from = resume_from;
+        send(e);
+    }
+    void update(uint64_t bytes_done) {
+        if (!open_ || bytes_done == last_) return;
+        last_ = bytes_done;
+        emit(download_event::kind::update, bytes_done);
+    }
+    // Also without begin: a .part found complete is finished without a transfer.
+    void finish(uint64_t bytes_done) {
+        open_ = false;
+        total_ = bytes_done;
+        emit(download_event::kind::finish, bytes_done);
+    }
+
+private:
+    download_event event(download_event::kind what, uint64_t bytes_done) const {
+        download_event e;
+        e.what = what;
+        e.file = file_;
+        e.bytes_done = bytes_done;
+        e.total = total_;
+        return e;
+    }
+    void emit(download_event::kind what, uint64_t bytes_done) { send(event(what, bytes_done)); }
+    void send(const download_event& e) const {
+        if (callback_) callback_(e);
+    }
+
+    const download_callback& callback_;
+    std::string file_;
+    bool open_ = false;
+    uint64_t total_ = 0;
+    uint64_t last_ = 0;
+};
+
 struct transfer {
     std::vector<response_headers> hops;  // one per response; hops[0] comes from the endpoint itself
     fs::path part;
@@ -117,7 +176,7 @@ struct transfer {
     std::string failure;  // why a callback stopped the transfer
     download_error::kind failure_kind = download_error::kind::fatal;
     bool remove_part = false;
-    download_progress* progress = nullptr;
+    progress_events* progress = nullptr;
 
     bool fail(download_error::kind k, std::string why, bool drop_part) {
         failure_kind = k;
@@ -288,7 +347,7 @@ struct http_client::impl {
         curl_easy_setopt(handle, CURLOPT_MAXREDIRS, 10L);
         curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, protocols.c_str());
         curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, protocols.c_str());
-        curl_easy_setopt(handle, CURLOPT_USERAGENT, "sonavec/0.1");
+        curl_easy_setopt(handle, CURLOPT_USERAGENT, "sonavec/" SONAVEC_VERSION);
         curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 20L);
         // A stalled transfer (under 1 byte/s for a minute) is abandoned and retried from the .part.
@@ -306,19 +365,20 @@ struct http_client::impl {
 
 http_client::http_client(std::string bearer_token, bool allow_plain_http) : impl_(std::make_unique<impl>()) {
     for (char c : bearer_token)
-        if (static_cast<unsigned char>(c) < ' ' || c == 0x7f) throw error("HF_TOKEN contains control characters");
+        if (static_cast<unsigned char>(c) < ' ' || c == 0x7f)
+            throw error(error_kind::invalid_input, "HF_TOKEN contains control characters");
     init_curl_once();
     impl_->protocols = allow_plain_http ? "http,https" : "https";
     if (!bearer_token.empty()) {
         // curl drops a custom Authorization header when a redirect leaves the host, so the CDN never sees it.
         const std::string header = "Authorization: Bearer " + bearer_token;
         impl_->headers = curl_slist_append(nullptr, header.c_str());
-        if (!impl_->headers) throw error("out of memory");
+        if (!impl_->headers) throw error(error_kind::io, "out of memory");
     }
     impl_->handle = curl_easy_init();
     if (!impl_->handle) {
         curl_slist_free_all(impl_->headers);
-        throw error("cannot create a libcurl handle");
+        throw error(error_kind::io, "cannot create a libcurl handle");
     }
 }
 
@@ -342,7 +402,7 @@ remote_file http_client::probe(const std::string& url) {
 }
 
 download_result http_client::download(const std::string& url, const fs::path& destination, const std::string& label,
-                                      bool show_progress) {
+                                      const download_callback& progress_callback) {
     transfer t;
     t.part = destination;
     t.part += ".part";
@@ -351,13 +411,8 @@ download_result http_client::download(const std::string& url, const fs::path& de
         t.offset = fs::file_size(t.part, ec);
         if (ec) t.offset = 0;
     }
-    download_progress progress(label, show_progress);
+    progress_events progress(progress_callback, label);
     t.progress = &progress;
-    // Whatever way this returns, a live progress line is ended before the next message.
-    struct end_line {
-        download_progress& p;
-        ~end_line() { p.abandon(); }
-    } guard{progress};
 
     impl_->prepare(url, t);
     const std::string range = std::to_string(t.offset) + "-";
