@@ -113,7 +113,7 @@ TEST_F(installed, outside_program_builds_with_find_package) {
     const auto configure = test::run_shell(
         std::string(SONAVEC_CMAKE) + " -S " + test::quoted(fs::path(SONAVEC_SOURCE_DIR) / "tests" / "outside_program") +
         " -B " + test::quoted(build) + " -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=" + SONAVEC_CXX +
-        " -DCMAKE_PREFIX_PATH=" + test::quoted(prefix));
+        " -DCMAKE_PREFIX_PATH=" + test::quoted(prefix) + " '-DCMAKE_CXX_FLAGS=" SONAVEC_OUTSIDE_FLAGS "'");
     ASSERT_EQ(configure.code, 0) << configure.out << configure.err;
     const auto compile = test::run_shell(std::string(SONAVEC_CMAKE) + " --build " + test::quoted(build) + " -j 2");
     ASSERT_EQ(compile.code, 0) << compile.out << compile.err;
@@ -132,7 +132,7 @@ TEST_F(installed, outside_program_builds_with_pkg_config) {
     EXPECT_EQ(version.out, SONAVEC_VERSION "\n") << version.err;
     const fs::path program = test::scratch_dir() / "embed_pkg_config";
     const auto compile = test::run_shell(
-        std::string(SONAVEC_CXX) + " -std=c++20 -Wall -Wextra -Wpedantic -Werror " +
+        std::string(SONAVEC_CXX) + " -std=c++20 -Wall -Wextra -Wpedantic -Werror " SONAVEC_OUTSIDE_FLAGS " " +
         test::quoted(fs::path(SONAVEC_SOURCE_DIR) / "tests" / "outside_program" / "main.cpp") + " -o " +
         test::quoted(program) + " $(" + pkg_config + " --cflags --libs sonavec) -Wl,-rpath," +
         test::quoted(libdir()));
