@@ -292,6 +292,29 @@ TEST_F(hub_fixture, interrupted_download_resumes_from_the_part_file) {
     expect_same(dir, "model.safetensors");
 }
 
+TEST_F(hub_fixture, a_throwing_progress_callback_stops_the_pull_and_keeps_the_part_file) {
+    struct stop_pull {};
+    hub_server server(served, {"--lfs"});
+    pull_options o = options(server);
+    o.progress = [](const download_event& e) {
+        if (e.what == download_event::kind::update && e.file == "model.safetensors" && e.bytes_done > 0)
+            throw stop_pull{};
+    };
+    const fs::path dir = cached_model_dir(o.repo, cache);
+    EXPECT_THROW(pull_model(o), stop_pull);
+    ASSERT_TRUE(fs::exists(dir / "model.safetensors.part"));
+    const uint64_t part = fs::file_size(dir / "model.safetensors.part");
+    EXPECT_GT(part, 0u);
+    EXPECT_LT(part, fs::file_size(served / "model.safetensors"));
+    EXPECT_FALSE(fs::exists(dir / "model.safetensors"));
+
+    o.progress = nullptr;
+    pull_model(o);
+    EXPECT_TRUE(contains(server.log(), "GET /cdn/model.safetensors range=bytes=" + std::to_string(part) + "-"))
+        << server.log();
+    expect_same(dir, "model.safetensors");
+}
+
 TEST_F(hub_fixture, one_pull_retries_and_resumes_by_itself) {
     hub_server server(served, {"--lfs", "--cut", "model.safetensors:1000000", "--cut", "vocab.json:1000"});
     const fs::path dir = pull_model(options(server));

@@ -32,7 +32,7 @@ struct pull_options {
     std::string revision = "main";
     std::string endpoint;              // empty: $SONAVEC_HF_ENDPOINT, $HF_ENDPOINT, else https://huggingface.co
     std::filesystem::path cache_root;  // empty: default_cache_root()
-    download_callback progress;        // empty: silent
+    download_callback progress;        // empty: silent; what it throws stops the pull (the .part is kept)
     int attempts = 3;                  // tries per file; each retry resumes from the .part
 };
 

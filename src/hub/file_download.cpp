@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -177,6 +178,7 @@ struct transfer {
     download_error::kind failure_kind = download_error::kind::fatal;
     bool remove_part = false;
     progress_events* progress = nullptr;
+    std::exception_ptr callback_error;  // what the caller's progress callback threw, rethrown after curl returns
 
     bool fail(download_error::kind k, std::string why, bool drop_part) {
         failure_kind = k;
@@ -231,7 +233,15 @@ bool start_body(transfer& t) {
     t.writing = true;
     t.written = start;
     t.expected = *expected;
-    if (t.progress) t.progress->begin(start, *expected);
+    if (t.progress) {
+        // An exception must not cross libcurl's C frames: it stops the transfer and is rethrown after it.
+        try {
+            t.progress->begin(start, *expected);
+        } catch (...) {
+            t.callback_error = std::current_exception();
+            return false;
+        }
+    }
     return true;
 }
 
@@ -293,7 +303,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     auto* t = static_cast<transfer*>(user);
-    if (t->writing && t->progress) t->progress->update(t->written);
+    if (!t->writing || !t->progress) return 0;
+    try {
+        t->progress->update(t->written);
+    } catch (...) {
+        t->callback_error = std::current_exception();
+        return 1;  // aborts the transfer
+    }
     return 0;
 }
 
@@ -424,6 +440,7 @@ download_result http_client::download(const std::string& url, const fs::path& de
     // A 200 or 206 with an empty body never reached the write callback.
     if (rc == CURLE_OK && t.failure.empty() && !t.body_decided && !t.hops.empty()) start_body(t);
     const bool closed_ok = !t.out || std::fclose(t.out.release()) == 0;
+    if (t.callback_error) std::rethrow_exception(t.callback_error);  // the .part stays, to resume from
 
     if (t.remove_part) fs::remove(t.part, ec);
     if (!t.failure.empty()) throw download_error(t.failure_kind, label + ": " + t.failure);
