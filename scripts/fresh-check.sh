@@ -22,7 +22,7 @@ download_failed() {
   grep -qE 'Failed to fetch|Unable to fetch|Could not resolve|Temporary failure resolving|Could not connect|Unable to connect|Connection failed|Connection timed out|Hash Sum mismatch' "$1"
 }
 not_made() {
-  echo "fresh-check: SKIPPED (not a failure): the fresh root could not be made because a package download failed: $1"
+  echo "fresh-check: SKIPPED (not a failure): the fresh root could not be made because a package download failed: $(echo "$1" | tr -s ' ')"
   exit 0
 }
 mounts_under() { findmnt -rn -o TARGET | awk -v p="$1/" 'index($0, p) == 1' | sort -r; }
