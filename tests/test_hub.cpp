@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "sonavec/hub.h"
-#include "hub/hub_url.h"
+#include "models/hub_url.h"
 #include "sonavec/model.h"
 #include "sonavec/error.h"
 #include "util/sha256.h"
@@ -61,6 +61,26 @@ int closed_port() {
     close(s);
     return ntohs(a.sin_port);
 }
+
+// Every event a pull reports, for the assertions below.
+struct event_log {
+    std::vector<download_event> events;
+
+    download_callback callback() {
+        return [this](const download_event& e) { events.push_back(e); };
+    }
+    std::vector<download_event> of(download_event::kind what, const std::string& file = {}) const {
+        std::vector<download_event> out;
+        for (const auto& e : events)
+            if (e.what == what && (file.empty() || e.file == file)) out.push_back(e);
+        return out;
+    }
+    bool has_status(const std::string& text) const {
+        for (const auto& e : of(download_event::kind::status))
+            if (contains(e.message, text)) return true;
+        return false;
+    }
+};
 
 struct hub_fixture : ::testing::Test {
     temp_dir tmp;
@@ -119,8 +139,14 @@ TEST(model_cache, cache_root_follows_xdg) {
 }
 
 TEST(model_cache, repo_ids_are_checked) {
-    for (const char* bad : {"", "noslash", "a/b/c", "../x", "a/..", "a--b/c", "a/b c", "/x", "x/", "a/.hidden"})
-        EXPECT_THROW(cached_model_dir(bad, "/root"), sonavec::error) << bad;
+    for (const char* bad : {"", "noslash", "a/b/c", "../x", "a/..", "a--b/c", "a/b c", "/x", "x/", "a/.hidden"}) {
+        try {
+            cached_model_dir(bad, "/root");
+            ADD_FAILURE() << bad << " was accepted";
+        } catch (const sonavec::error& e) {
+            EXPECT_EQ(e.kind(), error_kind::invalid_input) << bad;
+        }
+    }
     EXPECT_NO_THROW(check_repo_id("laion/clap-htsat-unfused"));
     EXPECT_NO_THROW(check_revision("refs/pr/1"));
     EXPECT_THROW(check_revision("../main"), sonavec::error);
@@ -143,7 +169,8 @@ TEST(model_cache, endpoint_from_environment) {
 TEST_F(hub_fixture, full_pull_is_byte_identical_and_second_pull_is_a_no_op) {
     hub_server server(served, {"--lfs"});
     pull_options o = options(server);
-    o.progress = [](const download_event&) {};  // stderr is not a terminal here: the plain-lines path
+    event_log first;
+    o.progress = first.callback();
     const fs::path dir = pull_model(o);
     EXPECT_EQ(dir, cache / "laion--clap-htsat-unfused");
     for (const auto& f : model_config_files()) expect_same(dir, f);
@@ -152,10 +179,62 @@ TEST_F(hub_fixture, full_pull_is_byte_identical_and_second_pull_is_a_no_op) {
     EXPECT_TRUE(contains(server.log(), "GET /cdn/model.safetensors")) << server.log();
     EXPECT_TRUE(missing_model_files(dir).empty());
 
+    // Each file: one begin from 0 with the file's size, updates that only grow, one finish at the size.
+    std::vector<std::string> files = model_config_files();
+    files.push_back("model.safetensors");
+    using kind = download_event::kind;
+    for (const auto& f : files) {
+        const uint64_t size = fs::file_size(served / f);
+        const auto begins = first.of(kind::begin, f);
+        ASSERT_EQ(begins.size(), 1u) << f;
+        EXPECT_EQ(begins[0].resume_from, 0u) << f;
+        EXPECT_EQ(begins[0].total, size) << f;
+        uint64_t last = 0;
+        for (const auto& u : first.of(kind::update, f)) {
+            EXPECT_GE(u.bytes_done, last) << f;
+            EXPECT_LE(u.bytes_done, size) << f;
+            last = u.bytes_done;
+        }
+        const auto finishes = first.of(kind::finish, f);
+        ASSERT_EQ(finishes.size(), 1u) << f;
+        EXPECT_EQ(finishes[0].bytes_done, size) << f;
+        EXPECT_EQ(finishes[0].total, size) << f;
+    }
+    EXPECT_FALSE(first.of(kind::update, "model.safetensors").empty()) << "a megabytes-long file reports progress";
+    EXPECT_TRUE(first.of(kind::abandon).empty());
+    EXPECT_TRUE(first.has_status("pulling laion/clap-htsat-unfused (main) from " + server.endpoint()));
+    EXPECT_TRUE(first.has_status("model.safetensors: SHA-256 verified"));
+    EXPECT_TRUE(contains(first.events.back().message, "model ready in " + dir.string()));
+
     const size_t before = server.log().size();
+    event_log second_events;
+    o.progress = second_events.callback();
     EXPECT_EQ(pull_model(o), dir);
     const std::string second = server.log().substr(before);
     EXPECT_FALSE(contains(second, "GET ")) << "files already complete are not downloaded again:\n" << second;
+    expect_same(dir, "model.safetensors");
+    EXPECT_TRUE(second_events.of(kind::begin).empty());
+    for (const auto& f : files)
+        EXPECT_TRUE(second_events.has_status("up to date: " + f + " (" + std::to_string(fs::file_size(served / f)) +
+                                             " bytes)"))
+            << f;
+}
+
+TEST_F(hub_fixture, the_cli_prints_plain_progress_lines_to_a_log) {
+    hub_server server(served, {"--lfs"});
+    const auto r = test::run_shell("SONAVEC_HF_ENDPOINT=" + server.endpoint() + " " + test::quoted(test::cli_path()) +
+                                   " model pull --cache " + test::quoted(cache));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const fs::path dir = cache / "laion--clap-htsat-unfused";
+    EXPECT_EQ(r.out, dir.string() + "\n");
+    EXPECT_TRUE(contains(r.err, "pulling laion/clap-htsat-unfused (main) from " + server.endpoint())) << r.err;
+    for (const auto& f : model_config_files()) {
+        EXPECT_TRUE(contains(r.err, "downloading " + f + " (")) << f << "\n" << r.err;
+        EXPECT_TRUE(contains(r.err, "  done " + f + ": ")) << f << "\n" << r.err;
+    }
+    EXPECT_TRUE(contains(r.err, "downloading model.safetensors (")) << r.err;
+    EXPECT_TRUE(contains(r.err, "model ready in " + dir.string())) << r.err;
+    EXPECT_FALSE(contains(r.err, "\r") || contains(r.err, "\x1b[")) << "no live line when stderr is not a terminal";
     expect_same(dir, "model.safetensors");
 }
 
@@ -180,12 +259,15 @@ TEST_F(hub_fixture, interrupted_download_resumes_from_the_part_file) {
     hub_server server(served, {"--lfs", "--cut", "model.safetensors:" + std::to_string(cut)});
     pull_options o = options(server);
     o.attempts = 1;
+    event_log cut_pull;
+    o.progress = cut_pull.callback();
     const fs::path dir = cached_model_dir(o.repo, cache);
     try {
         pull_model(o);
         FAIL() << "the cut transfer should fail with one attempt";
     } catch (const sonavec::error& e) {
         EXPECT_TRUE(contains(e.what(), "resume")) << e.what();
+        EXPECT_EQ(e.kind(), error_kind::io);
     }
     ASSERT_TRUE(fs::exists(dir / "model.safetensors.part"));
     EXPECT_FALSE(fs::exists(dir / "model.safetensors")) << "a partial file is never taken for a whole one";
@@ -193,7 +275,40 @@ TEST_F(hub_fixture, interrupted_download_resumes_from_the_part_file) {
     EXPECT_GT(part, 0u);
     EXPECT_LE(part, cut);
     EXPECT_TRUE(missing_model_files(dir).size() == 1);
+    using kind = download_event::kind;
+    const auto abandoned = cut_pull.of(kind::abandon, "model.safetensors");
+    ASSERT_EQ(abandoned.size(), 1u) << "a stopped transfer ends its display";
+    EXPECT_EQ(abandoned[0].bytes_done, part);
+    EXPECT_TRUE(cut_pull.of(kind::finish, "model.safetensors").empty());
 
+    event_log resumed;
+    o.progress = resumed.callback();
+    pull_model(o);
+    const auto begins = resumed.of(kind::begin, "model.safetensors");
+    ASSERT_EQ(begins.size(), 1u);
+    EXPECT_EQ(begins[0].resume_from, part);
+    EXPECT_TRUE(contains(server.log(), "GET /cdn/model.safetensors range=bytes=" + std::to_string(part) + "-"))
+        << server.log();
+    expect_same(dir, "model.safetensors");
+}
+
+TEST_F(hub_fixture, a_throwing_progress_callback_stops_the_pull_and_keeps_the_part_file) {
+    struct stop_pull {};
+    hub_server server(served, {"--lfs"});
+    pull_options o = options(server);
+    o.progress = [](const download_event& e) {
+        if (e.what == download_event::kind::update && e.file == "model.safetensors" && e.bytes_done > 0)
+            throw stop_pull{};
+    };
+    const fs::path dir = cached_model_dir(o.repo, cache);
+    EXPECT_THROW(pull_model(o), stop_pull);
+    ASSERT_TRUE(fs::exists(dir / "model.safetensors.part"));
+    const uint64_t part = fs::file_size(dir / "model.safetensors.part");
+    EXPECT_GT(part, 0u);
+    EXPECT_LT(part, fs::file_size(served / "model.safetensors"));
+    EXPECT_FALSE(fs::exists(dir / "model.safetensors"));
+
+    o.progress = nullptr;
     pull_model(o);
     EXPECT_TRUE(contains(server.log(), "GET /cdn/model.safetensors range=bytes=" + std::to_string(part) + "-"))
         << server.log();
@@ -230,6 +345,7 @@ TEST_F(hub_fixture, size_mismatch_is_refused) {
             FAIL() << "a size that differs from X-Linked-Size must be refused";
         } catch (const sonavec::error& e) {
             EXPECT_TRUE(contains(e.what(), "size mismatch")) << e.what();
+            EXPECT_EQ(e.kind(), error_kind::corrupt_file);
         }
         EXPECT_FALSE(fs::exists(dir / "model.safetensors"));
         EXPECT_FALSE(fs::exists(dir / "model.safetensors.part"));
@@ -244,6 +360,7 @@ TEST_F(hub_fixture, checksum_mismatch_is_refused) {
         FAIL() << "a SHA-256 that differs from X-Linked-Etag must be refused";
     } catch (const sonavec::error& e) {
         EXPECT_TRUE(contains(e.what(), "SHA-256 mismatch")) << e.what();
+        EXPECT_EQ(e.kind(), error_kind::corrupt_file);
     }
     EXPECT_FALSE(fs::exists(dir / "model.safetensors"));
     EXPECT_FALSE(fs::exists(dir / "model.safetensors.part"));
@@ -260,6 +377,7 @@ TEST_F(hub_fixture, unknown_repo_is_a_clear_error) {
         const std::string msg = e.what();
         EXPECT_TRUE(contains(msg, "repository nobody/no-such-model not found")) << msg;
         EXPECT_TRUE(contains(msg, "404")) << msg;
+        EXPECT_EQ(e.kind(), error_kind::not_found);
     }
     EXPECT_FALSE(fs::exists(cache / "nobody--no-such-model")) << "a failed first pull leaves no empty folder";
 }
@@ -273,6 +391,7 @@ TEST_F(hub_fixture, unknown_revision_is_a_clear_error) {
         FAIL() << "expected an error";
     } catch (const sonavec::error& e) {
         EXPECT_TRUE(contains(e.what(), "revision 'v9' not found in laion/clap-htsat-unfused")) << e.what();
+        EXPECT_EQ(e.kind(), error_kind::not_found);
     }
 }
 
@@ -288,6 +407,7 @@ TEST_F(hub_fixture, no_network_names_the_files_and_the_cache) {
         const std::string msg = e.what();
         EXPECT_TRUE(contains(msg, "cannot reach " + o.endpoint)) << msg;
         EXPECT_TRUE(contains(msg, "No network")) << msg;
+        EXPECT_EQ(e.kind(), error_kind::io);
         for (const char* f : {"config.json", "preprocessor_config.json", "vocab.json", "merges.txt",
                               "model.safetensors", "pytorch_model.bin"})
             EXPECT_TRUE(contains(msg, o.endpoint + "/laion/clap-htsat-unfused/resolve/main/" + f)) << f << "\n" << msg;
@@ -330,6 +450,7 @@ TEST(model_cache, resolve_names_missing_files_and_where_to_get_them) {
     } catch (const sonavec::error& e) {
         const std::string msg = e.what();
         EXPECT_TRUE(contains(msg, "--model")) << msg;
+        EXPECT_EQ(e.kind(), error_kind::not_found);
         EXPECT_TRUE(contains(msg, partial.string() +
                                       " lacks preprocessor_config.json, vocab.json, model.safetensors or "
                                       "pytorch_model.bin"))

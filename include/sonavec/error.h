@@ -33,8 +33,6 @@ const char* error_kind_name(error_kind kind);
 class error : public std::runtime_error {
 public:
     error(error_kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
-    // Transitional: a message without a kind is I/O until every throw site names its kind.
-    explicit error(const std::string& message) : error(error_kind::io, message) {}
     error_kind kind() const { return kind_; }
 
 private:

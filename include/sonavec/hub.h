@@ -14,13 +14,15 @@
 
 namespace sonavec {
 
-// One step of a download, for a progress display.
+// One step of a download, for a progress display. Per file: begin, updates as bytes arrive, then finish,
+// or abandon when the transfer stopped (a retry begins again from the .part); a file already complete
+// gets only a status line. The hub itself never prints.
 struct download_event {
     enum class kind { status, begin, update, finish, abandon } what = kind::status;
     std::string file;          // the Hub's name of the file (outside text: escape it before printing)
-    std::string message;       // for status: a line about the run ("kept config.json (same size)")
+    std::string message;       // for status: a line about the run ("up to date: config.json (2210 bytes)")
     uint64_t resume_from = 0;  // begin: bytes already in the .part
-    uint64_t bytes_done = 0;   // update, finish: bytes of the file now on disk
+    uint64_t bytes_done = 0;   // update, finish, abandon: bytes of the file now on disk
     uint64_t total = 0;        // the file's size (0 when the server does not say)
 };
 using download_callback = std::function<void(const download_event&)>;
@@ -30,7 +32,7 @@ struct pull_options {
     std::string revision = "main";
     std::string endpoint;              // empty: $SONAVEC_HF_ENDPOINT, $HF_ENDPOINT, else https://huggingface.co
     std::filesystem::path cache_root;  // empty: default_cache_root()
-    download_callback progress;        // empty: silent
+    download_callback progress;        // empty: silent; what it throws stops the pull (the .part is kept)
     int attempts = 3;                  // tries per file; each retry resumes from the .part
 };
 

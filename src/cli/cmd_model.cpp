@@ -3,8 +3,10 @@
 #include <cmath>
 #include <cstdio>
 #include <numbers>
+#include <unistd.h>
 
 #include "commands.h"
+#include "download_progress.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/hub.h"
 #include "sonavec/model.h"
@@ -18,10 +20,8 @@ int run_pull(const parsed_args& args) {
     if (!args.positional.empty()) opts.repo = args.positional[0];
     opts.revision = args.get("--revision", opts.revision);
     if (args.has("--cache")) opts.cache_root = args.get("--cache");
-    if (!args.has("--quiet"))
-        opts.progress = [](const download_event& e) {
-            if (e.what == download_event::kind::status) std::fprintf(stderr, "%s\n", for_terminal(e.message).c_str());
-        };
+    download_progress display(stderr, isatty(STDERR_FILENO) == 1);
+    if (!args.has("--quiet")) opts.progress = [&display](const download_event& e) { display.show(e); };
     const auto dir = pull_model(opts);
     std::printf("%s\n", for_terminal(dir.string()).c_str());
     return 0;

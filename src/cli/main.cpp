@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
+#include "sonavec/version.h"
 
 using namespace sonavec::cli;
 using sonavec::for_terminal;
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
         return args.empty() ? 2 : 0;
     }
     if (args[0] == "--version") {
-        std::printf("sonavec 0.1.0\n");
+        std::printf("sonavec %s\n", sonavec::version());
         return 0;
     }
     std::string name = args[0];

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -11,7 +12,7 @@
 
 #include <curl/curl.h>
 
-#include "hub/download_progress.h"
+#include "sonavec/version.h"
 #include "util/sha256.h"
 #include "util/text_case.h"
 
@@ -28,7 +29,8 @@ constexpr size_t max_hops = 16;  // 10 redirects, and room to spare
 void init_curl_once() {
     static std::once_flag once;
     std::call_once(once, [] {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw error("cannot initialise libcurl");
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            throw error(error_kind::io, "cannot initialise libcurl");
     });
 }
 
@@ -98,6 +100,64 @@ struct response_headers {
 
 using file_ptr = std::unique_ptr<FILE, int (*)(FILE*)>;
 
+// The progress events of one file's transfer: begin, updates when bytes arrive, then finish or abandon.
+class progress_events {
+public:
+    progress_events(const download_callback& callback, std::string file)
+        : callback_(callback), file_(std::move(file)) {}
+    // A transfer that stopped after begin (an error, a retry) still ends its display. This runs while
+    // the transfer's error unwinds: a callback that throws here must not end the program.
+    ~progress_events() {
+        if (!open_) return;
+        try {
+            emit(download_event::kind::abandon, last_);
+        } catch (...) {
+        }
+    }
+    progress_events(const progress_events&) = delete;
+    progress_events& operator=(const progress_events&) = delete;
+
+    void begin(uint64_t resume_from, uint64_t total) {
+        total_ = total;
+        last_ = resume_from;
+        open_ = true;
+        download_event e = event(download_event::kind::begin, resume_from);
+        e.resume_from = resume_from;
+        send(e);
+    }
+    void update(uint64_t bytes_done) {
+        if (!open_ || bytes_done == last_) return;
+        last_ = bytes_done;
+        emit(download_event::kind::update, bytes_done);
+    }
+    // Also without begin: a .part found complete is finished without a transfer.
+    void finish(uint64_t bytes_done) {
+        open_ = false;
+        total_ = bytes_done;
+        emit(download_event::kind::finish, bytes_done);
+    }
+
+private:
+    download_event event(download_event::kind what, uint64_t bytes_done) const {
+        download_event e;
+        e.what = what;
+        e.file = file_;
+        e.bytes_done = bytes_done;
+        e.total = total_;
+        return e;
+    }
+    void emit(download_event::kind what, uint64_t bytes_done) { send(event(what, bytes_done)); }
+    void send(const download_event& e) const {
+        if (callback_) callback_(e);
+    }
+
+    const download_callback& callback_;
+    std::string file_;
+    bool open_ = false;
+    uint64_t total_ = 0;
+    uint64_t last_ = 0;
+};
+
 struct transfer {
     std::vector<response_headers> hops;  // one per response; hops[0] comes from the endpoint itself
     fs::path part;
@@ -111,7 +171,8 @@ struct transfer {
     std::string failure;  // why a callback stopped the transfer
     download_error::kind failure_kind = download_error::kind::fatal;
     bool remove_part = false;
-    download_progress* progress = nullptr;
+    progress_events* progress = nullptr;
+    std::exception_ptr callback_error;  // what the caller's progress callback threw, rethrown after curl returns
 
     bool fail(download_error::kind k, std::string why, bool drop_part) {
         failure_kind = k;
@@ -166,7 +227,15 @@ bool start_body(transfer& t) {
     t.writing = true;
     t.written = start;
     t.expected = *expected;
-    if (t.progress) t.progress->begin(start, *expected);
+    if (t.progress) {
+        // An exception must not cross libcurl's C frames: it stops the transfer and is rethrown after it.
+        try {
+            t.progress->begin(start, *expected);
+        } catch (...) {
+            t.callback_error = std::current_exception();
+            return false;
+        }
+    }
     return true;
 }
 
@@ -228,7 +297,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     auto* t = static_cast<transfer*>(user);
-    if (t->writing && t->progress) t->progress->update(t->written);
+    if (!t->writing || !t->progress) return 0;
+    try {
+        t->progress->update(t->written);
+    } catch (...) {
+        t->callback_error = std::current_exception();
+        return 1;  // aborts the transfer
+    }
     return 0;
 }
 
@@ -282,7 +357,7 @@ struct http_client::impl {
         curl_easy_setopt(handle, CURLOPT_MAXREDIRS, 10L);
         curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, protocols.c_str());
         curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, protocols.c_str());
-        curl_easy_setopt(handle, CURLOPT_USERAGENT, "sonavec/0.1");
+        curl_easy_setopt(handle, CURLOPT_USERAGENT, "sonavec/" SONAVEC_VERSION);
         curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 20L);
         // A stalled transfer (under 1 byte/s for a minute) is abandoned and retried from the .part.
@@ -300,19 +375,20 @@ struct http_client::impl {
 
 http_client::http_client(std::string bearer_token, bool allow_plain_http) : impl_(std::make_unique<impl>()) {
     for (char c : bearer_token)
-        if (static_cast<unsigned char>(c) < ' ' || c == 0x7f) throw error("HF_TOKEN contains control characters");
+        if (static_cast<unsigned char>(c) < ' ' || c == 0x7f)
+            throw error(error_kind::invalid_input, "HF_TOKEN contains control characters");
     init_curl_once();
     impl_->protocols = allow_plain_http ? "http,https" : "https";
     if (!bearer_token.empty()) {
         // curl drops a custom Authorization header when a redirect leaves the host, so the CDN never sees it.
         const std::string header = "Authorization: Bearer " + bearer_token;
         impl_->headers = curl_slist_append(nullptr, header.c_str());
-        if (!impl_->headers) throw error("out of memory");
+        if (!impl_->headers) throw error(error_kind::io, "out of memory");
     }
     impl_->handle = curl_easy_init();
     if (!impl_->handle) {
         curl_slist_free_all(impl_->headers);
-        throw error("cannot create a libcurl handle");
+        throw error(error_kind::io, "cannot create a libcurl handle");
     }
 }
 
@@ -336,7 +412,7 @@ remote_file http_client::probe(const std::string& url) {
 }
 
 download_result http_client::download(const std::string& url, const fs::path& destination, const std::string& label,
-                                      bool show_progress) {
+                                      const download_callback& progress_callback) {
     transfer t;
     t.part = destination;
     t.part += ".part";
@@ -345,13 +421,8 @@ download_result http_client::download(const std::string& url, const fs::path& de
         t.offset = fs::file_size(t.part, ec);
         if (ec) t.offset = 0;
     }
-    download_progress progress(label, show_progress);
+    progress_events progress(progress_callback, label);
     t.progress = &progress;
-    // Whatever way this returns, a live progress line is ended before the next message.
-    struct end_line {
-        download_progress& p;
-        ~end_line() { p.abandon(); }
-    } guard{progress};
 
     impl_->prepare(url, t);
     const std::string range = std::to_string(t.offset) + "-";
@@ -363,6 +434,7 @@ download_result http_client::download(const std::string& url, const fs::path& de
     // A 200 or 206 with an empty body never reached the write callback.
     if (rc == CURLE_OK && t.failure.empty() && !t.body_decided && !t.hops.empty()) start_body(t);
     const bool closed_ok = !t.out || std::fclose(t.out.release()) == 0;
+    if (t.callback_error) std::rethrow_exception(t.callback_error);  // the .part stays, to resume from
 
     if (t.remove_part) fs::remove(t.part, ec);
     if (!t.failure.empty()) throw download_error(t.failure_kind, label + ": " + t.failure);

@@ -6,7 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "util/error.h"
+#include "sonavec/error.h"
+#include "sonavec/hub.h"
 
 namespace sonavec {
 
@@ -19,7 +20,16 @@ struct download_error : error {
         fatal,          // anything else (TLS, local disk, too many redirects)
     };
     download_error(kind k, const std::string& message, long status = 0, std::string code = {})
-        : error(message), what_kind(k), http_status(status), hub_error_code(std::move(code)) {}
+        : error(error_kind_of(k, status), message), what_kind(k), http_status(status),
+          hub_error_code(std::move(code)) {}
+    // What a caller of the library sees: a missing repository or file is not_found, a bad download
+    // corrupt_file, the rest (network, disk, access) io.
+    static error_kind error_kind_of(kind k, long status) {
+        if (k == kind::integrity) return error_kind::corrupt_file;
+        if (k == kind::http && (status == 404 || status == 401)) return error_kind::not_found;
+        return error_kind::io;
+    }
+
     kind what_kind;
     long http_status;
     std::string hub_error_code;  // the Hub's X-Error-Code, e.g. RepoNotFound or EntryNotFound
@@ -49,9 +59,10 @@ public:
     remote_file probe(const std::string& url);
 
     // Downloads url into destination (via destination.part), resuming any .part already there.
-    // label names the file in progress output; show_progress false keeps stderr quiet.
+    // progress (may be empty) hears begin, update and finish, or abandon when the transfer stops
+    // after begin without finishing; label is the events' file name.
     download_result download(const std::string& url, const std::filesystem::path& destination,
-                             const std::string& label, bool show_progress);
+                             const std::string& label, const download_callback& progress);
 
 private:
     struct impl;

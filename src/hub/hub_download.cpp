@@ -1,4 +1,4 @@
-#include "hub/hub_url.h"
+#include "models/hub_url.h"
 #include "sonavec/hub.h"
 
 #include <algorithm>
@@ -12,11 +12,10 @@
 #include <thread>
 #include <unistd.h>
 
-#include "hub/download_progress.h"
 #include "hub/file_download.h"
-#include "sonavec/model.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
+#include "sonavec/model.h"
 
 namespace sonavec {
 
@@ -30,10 +29,10 @@ public:
     explicit pull_lock(const fs::path& dir) {
         const fs::path path = dir / ".pull.lock";
         fd_ = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-        if (fd_ < 0) throw error("cannot create " + path.string() + ": " + std::strerror(errno));
+        if (fd_ < 0) throw error(error_kind::io, "cannot create " + path.string() + ": " + std::strerror(errno));
         if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             ::close(fd_);
-            throw error("another `sonavec model pull` is already downloading into " + dir.string());
+            throw error(error_kind::busy, "another `sonavec model pull` is already downloading into " + dir.string());
         }
     }
     ~pull_lock() { ::close(fd_); }
@@ -59,7 +58,7 @@ public:
             try {
                 const remote_file remote = client_.probe(url);
                 if (fs::file_size(dest, ec) == remote.size && !ec) {
-                    say("up to date: " + file + " (" + download_progress::human_bytes(remote.size) + ")");
+                    say("up to date: " + file + " (" + std::to_string(remote.size) + " bytes)", file);
                     return true;
                 }
             } catch (const download_error& e) {
@@ -70,22 +69,25 @@ public:
         const int attempts = std::max(1, opts_.attempts);
         for (int attempt = 1;; attempt++) {
             try {
-                const download_result r = client_.download(url, dest, file, static_cast<bool>(opts_.progress));
-                if (r.sha256_checked) say("  " + file + ": SHA-256 verified");
+                const download_result r = client_.download(url, dest, file, opts_.progress);
+                if (r.sha256_checked) say("  " + file + ": SHA-256 verified", file);
                 return true;
             } catch (const download_error& e) {
                 if (optional && is_missing_file(e)) return false;
                 if (e.what_kind != download_error::kind::transient || attempt >= attempts) throw;
                 say(std::string(e.what()) + "; retrying (" + std::to_string(attempt + 1) + " of " +
-                    std::to_string(attempts) + ")");
+                        std::to_string(attempts) + ")",
+                    file);
                 std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
             }
         }
     }
 
-    void say(const std::string& line) const {
+    // A status line for the caller's display; file names the file it is about, if any.
+    void say(const std::string& line, const std::string& file = {}) const {
         if (!opts_.progress) return;
         download_event e;
+        e.file = file;
         e.message = line;
         opts_.progress(e);
     }
@@ -121,25 +123,28 @@ void pull_locked(const pull_options& opts, const std::string& endpoint, const fs
         for (const auto& f : model_config_files()) p.fetch(f, false);
         const auto& weights = model_weight_files();
         if (!p.fetch(weights[0], true) && !p.fetch(weights[1], true))
-            throw error(what + " has neither " + weights[0] + " nor " + weights[1] + " at " + endpoint);
+            throw error(error_kind::not_found,
+                        what + " has neither " + weights[0] + " nor " + weights[1] + " at " + endpoint);
     } catch (const download_error& e) {
         using kind = download_error::kind;
         if (e.what_kind == kind::no_connection)
-            throw multiline_error("cannot reach " + for_terminal(endpoint) + " (" + for_terminal(e.what()) +
+            throw multiline_error(error_kind::io,
+                                  "cannot reach " + for_terminal(endpoint) + " (" + for_terminal(e.what()) +
                                   "). No network?\nTo install the model by hand, " +
                                   manual_download_help(opts.repo, opts.revision, endpoint, dir) +
                                   "or run `sonavec model pull` again when online.");
         if (e.what_kind == kind::http && e.hub_error_code == "RevisionNotFound")
-            throw error("revision '" + opts.revision + "' not found in " + opts.repo + " at " + endpoint + ": " +
-                        e.what());
+            throw error(error_kind::not_found, "revision '" + opts.revision + "' not found in " + opts.repo +
+                                                   " at " + endpoint + ": " + e.what());
         if (e.what_kind == kind::http && (e.http_status == 404 || e.http_status == 401))
-            throw error("repository " + opts.repo + " not found at " + endpoint +
+            throw error(error_kind::not_found, "repository " + opts.repo + " not found at " + endpoint +
                         " (check the name; a private or gated repository needs HF_TOKEN): " + e.what());
         if (e.what_kind == kind::http && e.http_status == 403)
-            throw error("access to " + opts.repo + " denied at " + endpoint +
+            throw error(error_kind::io, "access to " + opts.repo + " denied at " + endpoint +
                         " (a gated repository needs its terms accepted and HF_TOKEN set): " + e.what());
         if (e.what_kind == kind::transient)
-            throw multiline_error(for_terminal(e.what()) + "\nRun `sonavec model pull` again to resume.");
+            throw multiline_error(error_kind::io,
+                                  for_terminal(e.what()) + "\nRun `sonavec model pull` again to resume.");
         throw;
     }
     p.say("model ready in " + dir.string());
@@ -165,7 +170,7 @@ fs::path pull_model(const pull_options& opts) {
     std::error_code ec;
     const bool created = !fs::exists(dir, ec);
     fs::create_directories(dir, ec);
-    if (ec) throw error("cannot create the model cache " + dir.string() + ": " + ec.message());
+    if (ec) throw error(error_kind::io, "cannot create the model cache " + dir.string() + ": " + ec.message());
     try {
         pull_locked(opts, endpoint, dir);
     } catch (...) {

@@ -1,11 +1,8 @@
-#include "hub/download_progress.h"
-
-#include <cstdio>
-#include <unistd.h>
+#include "download_progress.h"
 
 #include "sonavec/escaped_text.h"
 
-namespace sonavec {
+namespace sonavec::cli {
 
 namespace {
 
@@ -15,8 +12,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-download_progress::download_progress(std::string label, bool enabled)
-    : label_(for_terminal(label)), enabled_(enabled), terminal_(isatty(STDERR_FILENO) == 1) {}
+download_progress::download_progress(std::FILE* out, bool live) : out_(out), live_(live) {}
 
 std::string download_progress::human_bytes(uint64_t bytes) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -29,6 +25,35 @@ std::string download_progress::human_bytes(uint64_t bytes) {
     char buf[32];
     std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
     return buf;
+}
+
+void download_progress::show(const download_event& e) {
+    using kind = download_event::kind;
+    if (e.what != kind::status && for_terminal(e.file) != label_) {
+        end_line();
+        label_ = for_terminal(e.file);
+    }
+    switch (e.what) {
+        case kind::status:
+            end_line();
+            std::fprintf(out_, "%s\n", for_terminal(e.message).c_str());
+            break;
+        case kind::begin:
+            total_ = e.total;
+            begin(e.resume_from, e.total);
+            break;
+        case kind::update:
+            update(e.bytes_done);
+            break;
+        case kind::finish:
+            total_ = e.total;
+            finish(e.bytes_done);
+            break;
+        case kind::abandon:
+            abandon(e.bytes_done);
+            break;
+    }
+    std::fflush(out_);
 }
 
 std::string download_progress::line(uint64_t bytes_done) const {
@@ -45,29 +70,28 @@ std::string download_progress::line(uint64_t bytes_done) const {
 void download_progress::begin(uint64_t resume_from, uint64_t total) {
     resume_from_ = resume_from;
     last_bytes_ = resume_from;
-    total_ = total;
     start_ = last_draw_ = std::chrono::steady_clock::now();
+    transferring_ = true;
     last_decile_ = total ? static_cast<int>(10 * resume_from / total) : 0;
-    if (!enabled_) return;
-    if (terminal_) {
-        std::fprintf(stderr, "\r%s\x1b[K", line(resume_from).c_str());
+    if (live_) {
+        std::fprintf(out_, "\r%s\x1b[K", line(resume_from).c_str());
         line_open_ = true;
     } else if (resume_from > 0) {
-        std::fprintf(stderr, "downloading %s (%s), resuming at %s\n", label_.c_str(), human_bytes(total).c_str(),
+        std::fprintf(out_, "downloading %s (%s), resuming at %s\n", label_.c_str(), human_bytes(total).c_str(),
                      human_bytes(resume_from).c_str());
     } else {
-        std::fprintf(stderr, "downloading %s (%s)\n", label_.c_str(), human_bytes(total).c_str());
+        std::fprintf(out_, "downloading %s (%s)\n", label_.c_str(), human_bytes(total).c_str());
     }
 }
 
 void download_progress::update(uint64_t bytes_done) {
     last_bytes_ = bytes_done;
-    if (!enabled_ || total_ == 0) return;
-    if (terminal_) {
+    if (total_ == 0) return;
+    if (live_) {
         // Redrawing more than a few times a second only costs terminal bandwidth.
         if (seconds_since(last_draw_) < 0.2) return;
         last_draw_ = std::chrono::steady_clock::now();
-        std::fprintf(stderr, "\r%s\x1b[K", line(bytes_done).c_str());
+        std::fprintf(out_, "\r%s\x1b[K", line(bytes_done).c_str());
         line_open_ = true;
         return;
     }
@@ -75,25 +99,36 @@ void download_progress::update(uint64_t bytes_done) {
     const int decile = static_cast<int>(10 * bytes_done / total_);
     if (total_ >= (16u << 20) && decile > last_decile_ && decile < 10) {
         last_decile_ = decile;
-        std::fprintf(stderr, "  %s\n", line(bytes_done).c_str());
+        std::fprintf(out_, "  %s\n", line(bytes_done).c_str());
     }
 }
 
 void download_progress::finish(uint64_t bytes_done) {
-    if (!enabled_) return;
-    const double elapsed = seconds_since(start_);
-    if (terminal_) {
-        std::fprintf(stderr, "\r%s\x1b[K\n", line(bytes_done).c_str());
+    if (!transferring_) {
+        // A .part found complete is finished without a transfer.
+        resume_from_ = bytes_done;
+        start_ = std::chrono::steady_clock::now();
+    }
+    transferring_ = false;
+    if (live_) {
+        std::fprintf(out_, "\r%s\x1b[K\n", line(bytes_done).c_str());
         line_open_ = false;
     } else {
-        std::fprintf(stderr, "  done %s: %s in %.1f s\n", label_.c_str(), human_bytes(bytes_done).c_str(), elapsed);
+        std::fprintf(out_, "  done %s: %s in %.1f s\n", label_.c_str(), human_bytes(bytes_done).c_str(),
+                     seconds_since(start_));
     }
 }
 
-void download_progress::abandon() {
+void download_progress::abandon(uint64_t bytes_done) {
+    last_bytes_ = bytes_done;
+    transferring_ = false;
+    end_line();
+}
+
+void download_progress::end_line() {
     // The live line shows where the transfer stopped, not where the last throttled redraw was.
-    if (enabled_ && line_open_) std::fprintf(stderr, "\r%s\x1b[K\n", line(last_bytes_).c_str());
+    if (line_open_) std::fprintf(out_, "\r%s\x1b[K\n", line(last_bytes_).c_str());
     line_open_ = false;
 }
 
-}  // namespace sonavec
+}  // namespace sonavec::cli

@@ -4,8 +4,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include "hub/hub_url.h"
-#include "util/error.h"
+#include "models/hub_url.h"
+#include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 
 namespace sonavec {
@@ -26,7 +26,7 @@ fs::path home_dir() {
     passwd* found = nullptr;
     if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found && found->pw_dir)
         return found->pw_dir;
-    throw error("cannot find a cache directory: set XDG_CACHE_HOME or HOME");
+    throw error(error_kind::not_found, "cannot find a cache directory: set XDG_CACHE_HOME or HOME");
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -126,7 +126,7 @@ fs::path resolve_model_dir(const std::string& model_flag, model_use use) {
               source + ".\nBy hand: " + manual_download_help(default_model_repo, "main", endpoint, dir);
     }
     if (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    throw multiline_error(msg);
+    throw multiline_error(error_kind::not_found, msg);
 }
 
 }  // namespace sonavec

@@ -1,3 +1,0 @@
-// Transitional: the error types are public (sonavec/error.h).
-#pragma once
-#include "sonavec/error.h"
