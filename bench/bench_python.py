@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""The speed through the Python module against the CLI's, on the full-size random model.
+
+1. `sonavec bench`'s "features + audio tower" (ms per 10 s window) and text query figures, measured the
+   same way through Python: Engine.embed_audio of one 10 s window at the engine's rate (no resampling,
+   one window) and Engine.embed_text of one short query (the CLI times token ids; Python also
+   tokenizes, a few microseconds), the median of --reps runs after a warm-up, on --threads threads.
+2. N files: Engine.embed_file over sox-made files one after another against `sonavec embed --threads 1`
+   on the same files (one worker each: the same work), wall-clock seconds from opening the model.
+
+Usage: PYTHONPATH=build/python /usr/bin/python3 bench/bench_python.py [--cli build/sonavec] [--model DIR]
+       [--threads 2] [--reps 5] [--files 8] [--seconds 30]
+The model defaults to ~/.cache/sonavec/bench/clap-htsat-unfused-random (`sonavec bench` writes it).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import sonavec
+
+
+def median_ms(reps, fn):
+    fn()  # warm-up
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def cli_bench(cli, model, threads, reps):
+    out = subprocess.run([cli, "bench", "--json", "--model", model, "--threads", str(threads), "--reps", str(reps)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def make_files(folder, count, seconds):
+    files = []
+    for i in range(count):
+        path = folder / f"track{i:02d}.wav"
+        subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", "-b", "16", str(path), "synth", str(seconds), "sine",
+                        f"{100 + 40 * i}-{2000 + 300 * i}", "synth", "pinknoise", "mix", "vol", "0.5"], check=True)
+        files.append(path)
+    return files
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cli", default="build/sonavec")
+    ap.add_argument("--model", default=str(Path.home() / ".cache/sonavec/bench/clap-htsat-unfused-random"))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--files", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=30)
+    args = ap.parse_args()
+    if not Path(args.model, "model.safetensors").is_file():
+        sys.exit(f"bench_python: no model in {args.model} (run `{args.cli} bench` once to write it)")
+
+    result = {"model": args.model, "threads": args.threads, "reps": args.reps}
+    eng = sonavec.Engine(args.model, threads=args.threads)
+    rng = np.random.default_rng(7)
+    window = rng.uniform(-0.5, 0.5, int(eng.sample_rate * eng.window_seconds)).astype(np.float32)
+    result["python_audio_ms_per_window"] = median_ms(
+        args.reps, lambda: eng.embed_audio(window, eng.sample_rate, windows="first"))
+    query = "dark cinematic string ensemble with slow brass"
+    result["python_text_ms_per_query"] = median_ms(args.reps * 4, lambda: eng.embed_text([query]))
+    del eng
+
+    bench = cli_bench(args.cli, args.model, args.threads, args.reps)
+    result["cli_audio_ms_per_window"] = bench["audio_ms_per_window_with_features"]
+    result["cli_text_ms_per_query"] = bench["text_ms_per_query"]
+
+    with tempfile.TemporaryDirectory(prefix="sonavec_bench_python_") as tmp:
+        files = make_files(Path(tmp), args.files, args.seconds)
+        # Both clocks include opening the model and loading the audio tower, as a run of the CLI does.
+        t0 = time.perf_counter()
+        one = sonavec.Engine(args.model, threads=1)  # what `sonavec embed` gives each worker
+        python_vectors = [one.embed_file(f) for f in files]
+        result["python_embed_files_seconds"] = time.perf_counter() - t0
+        env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / "cache"))
+        t0 = time.perf_counter()
+        out = subprocess.run([args.cli, "embed", "--format", "jsonl", "--quiet", "--threads", "1", "--model", args.model,
+                              *map(str, files)], capture_output=True, text=True, check=True, env=env).stdout
+        result["cli_embed_files_seconds"] = time.perf_counter() - t0
+        cli_vectors = {r["path"]: np.array(r["embedding"], np.float32) for r in map(json.loads, out.splitlines())}
+        result["files"] = args.files
+        result["file_seconds"] = args.seconds
+        result["same_bits"] = all(cli_vectors[str(f)].tobytes() == v.tobytes() for f, v in zip(files, python_vectors))
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
