@@ -10,7 +10,9 @@
 
 Usage: PYTHONPATH=build/python /usr/bin/python3 bench/bench_python.py [--cli build/sonavec] [--model DIR]
        [--threads 2] [--reps 5] [--files 8] [--seconds 30]
-The model defaults to ~/.cache/sonavec/bench/clap-htsat-unfused-random (`sonavec bench` writes it).
+The model defaults to ~/.cache/sonavec/bench/clap-htsat-unfused-random (`sonavec bench` writes it). It has
+no tokenizer files: the golden model's RoBERTa-layout vocab.json and merges.txt (--vocab-from) are
+linked beside its files in a scratch folder.
 """
 import argparse
 import json
@@ -56,6 +58,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", default="build/sonavec")
     ap.add_argument("--model", default=str(Path.home() / ".cache/sonavec/bench/clap-htsat-unfused-random"))
+    ap.add_argument("--vocab-from", default=str(Path(__file__).resolve().parent.parent / "tests/data/golden/model"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--files", type=int, default=8)
@@ -65,7 +68,14 @@ def main():
         sys.exit(f"bench_python: no model in {args.model} (run `{args.cli} bench` once to write it)")
 
     result = {"model": args.model, "threads": args.threads, "reps": args.reps}
-    eng = sonavec.Engine(args.model, threads=args.threads)
+    scratch = tempfile.TemporaryDirectory(prefix="sonavec_bench_python_")
+    model = Path(scratch.name) / "model"
+    model.mkdir()
+    for name in ("config.json", "preprocessor_config.json", "model.safetensors"):
+        (model / name).symlink_to(Path(args.model, name).resolve())
+    for name in ("vocab.json", "merges.txt"):
+        (model / name).symlink_to(Path(args.vocab_from, name).resolve())
+    eng = sonavec.Engine(model, threads=args.threads)
     rng = np.random.default_rng(7)
     window = rng.uniform(-0.5, 0.5, int(eng.sample_rate * eng.window_seconds)).astype(np.float32)
     result["python_audio_ms_per_window"] = median_ms(
@@ -78,7 +88,7 @@ def main():
     result["cli_audio_ms_per_window"] = bench["audio_ms_per_window_with_features"]
     result["cli_text_ms_per_query"] = bench["text_ms_per_query"]
 
-    with tempfile.TemporaryDirectory(prefix="sonavec_bench_python_") as tmp:
+    with scratch as tmp:
         files = make_files(Path(tmp), args.files, args.seconds)
         # Both clocks include opening the model and loading the audio tower, as a run of the CLI does.
         t0 = time.perf_counter()

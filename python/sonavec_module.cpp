@@ -330,7 +330,7 @@ public:
             py::gil_scoped_release unlocked;
             std::lock_guard<std::recursive_mutex> one_call(mutex_);
             report = lib_->index(folders, *eng, p);
-        } catch (const error&) {
+        } catch (...) {  // the cancellation the callback's exception caused: raise that exception instead
             if (raised) throw std::move(*raised);
             throw;
         }
