@@ -156,7 +156,7 @@ TEST_F(hostile_names_cli, search_similar_stats_and_prune_print_names_escaped) {
 TEST_F(hostile_names_cli, error_lines_print_names_escaped) {
     // The top-level error (similar on a file that is not audio), embed's failure report, a refused import.
     const test::cli_result similar = run("similar " + model_flag() + " " + library_flag() + " " + quoted(music() / broken_name));
-    EXPECT_EQ(similar.code, 1);
+    EXPECT_EQ(similar.code, 1) << similar.err;
     const test::cli_result embed = run("embed --format jsonl " + model_flag() + " " + quoted(music() / broken_name) + " " +
                                        quoted(music() / osc52_name));
     EXPECT_EQ(embed.code, 1);

@@ -136,7 +136,7 @@ TEST(model_identity_cli, search_and_similar_compare_only_the_query_models_vector
     run_json("index --json --quiet" + lib + " --model " + quoted(model_b) + " " + quoted(b_music));
     // Two models: without a choice the search asks; with one it ranks that model's tracks alone.
     r = test::run_cli("search --json" + lib + " rain");
-    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.code, 2);  // a choice the command needs: bad usage
     EXPECT_NE(r.err.find("holds vectors of 2 models"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("--model DIR"), std::string::npos) << r.err;
 

@@ -60,7 +60,8 @@ struct import_options {
 
 // Tracks embedded by embed_track, in `sonavec embed`'s formats: json, jsonl (windows a count, or with
 // per_window an array of {start_seconds, length_seconds, vector}) or npy (the matrix; npy_paths gives the
-// sidecar). Throws error_kind::invalid_input for another format.
+// sidecar; no tracks make a 0 x 0 matrix). Throws error_kind::invalid_input for another format, or for
+// npy when the tracks' vectors differ in length.
 void write_tracks(std::ostream& out, const std::vector<track_embedding>& tracks, export_format format,
                   bool per_window = false);
 // The npy sidecar: each row's path on its own line, escaped by escaped_line.

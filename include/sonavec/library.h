@@ -234,6 +234,9 @@ public:
 
     virtual std::optional<catalog_entry> find(int64_t id, bool with_vectors = false) const = 0;
     virtual std::optional<catalog_entry> find(const std::string& path, bool with_vectors = false) const = 0;
+    // The row of an audio file on disk, looked up as index stores it: by its absolute path, else by its
+    // real path (symlinks resolved).
+    virtual std::optional<catalog_entry> find_file(const std::filesystem::path& file, bool with_vectors = false) const = 0;
     // model_id -> ok files: which models' vectors the library holds.
     virtual std::map<std::string, int64_t> models() const = 0;
     // One model's ok vectors (all rows' when not given; their sizes must agree).

@@ -80,9 +80,32 @@ struct embed_tracks_params {
 using track_done_callback = std::function<void(size_t index, const track_embedding* track, const std::string& error)>;
 
 // Embeds files on params.workers threads sharing eng, each file exactly as embed_track would. Returns
-// once every file is done; throws error_kind::cancelled when cancelled, after the workers stop.
+// once every file is done; throws error_kind::cancelled when cancelled, after the workers stop (files
+// not yet reported then never are; a flag raised after the last report cancels nothing).
 void embed_tracks(const engine& eng, const std::vector<std::filesystem::path>& files, const embed_tracks_params& params,
                   const track_done_callback& done);
+
+// Which files a caller given files and folders should embed (what `sonavec embed` and `index` read).
+// A folder whose listing failed (permission denied, an I/O error, gone mid-walk, a loop back to one
+// of its own parents), or a symlinked file that could not be resolved: nothing under it was found.
+struct unreadable_path {
+    std::filesystem::path path;
+    std::string reason;
+};
+
+struct audio_file_walk {
+    std::vector<std::filesystem::path> files;
+    // What the walk could not read: a caller must not take the files under these as deleted.
+    std::vector<unreadable_path> unreadable;
+};
+
+// Each input in order: a folder becomes its files with an audio extension (wav, flac, mp3, m4a, ...,
+// case-insensitive) sorted by path, recursively (hidden files and folders, such as macOS
+// "._name.mp3" resource forks, are skipped); anything else is kept as given, whatever its extension,
+// so that a missing or unreadable file is reported by whoever opens it. Symlinks to folders are not
+// followed (no loops, no tree walked twice); a symlink to a file is kept, by its target's real path
+// when real_paths is set (then each file is listed once per folder).
+audio_file_walk find_audio_files(const std::vector<std::filesystem::path>& inputs, bool real_paths = false);
 
 // The tower's input length in seconds (window_samples / sample_rate).
 double engine_window_seconds(const engine& eng);

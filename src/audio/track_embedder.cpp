@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <span>
 
 #include "audio/embed_pipeline.h"
@@ -154,6 +155,37 @@ track_embedding embed_samples(const engine& eng, std::span<const float> samples,
             return resample_mono_span(samples, sample_rate, out_rate, span.first, span.count);
         });
     });
+}
+
+void embed_tracks(const engine& eng, const std::vector<std::filesystem::path>& files, const embed_tracks_params& params,
+                  const track_done_callback& done) {
+    embed_pipeline_params pp;
+    pp.workers = params.workers;
+    pp.keep_window_vectors = params.track.keep_window_vectors;
+    pp.cancel = params.cancel;
+    // The pipeline reports from several workers at once; the callback is promised one call at a time.
+    std::mutex report;
+    size_t reported = 0;
+    auto finish = [&](size_t i, const track_embedding* t, const std::string& reason) {
+        std::lock_guard lock(report);
+        reported++;
+        done(i, t, reason);
+    };
+    run_embed_pipeline(
+        eng, files.size(), pp,
+        [&](size_t i) -> std::optional<prepared_track> {
+            try {
+                return prepare_track(eng, files[i], params.track);
+            } catch (const std::exception& e) {
+                finish(i, nullptr, e.what());
+                return std::nullopt;
+            }
+        },
+        finish);
+    // A flag raised after the last file was reported cancelled nothing.
+    if (params.cancel && *params.cancel && reported < files.size())
+        throw error(error_kind::cancelled, "cancelled after " + std::to_string(reported) + " of " +
+                                               std::to_string(files.size()) + " files");
 }
 
 }  // namespace sonavec

@@ -8,11 +8,10 @@
 #include <sys/resource.h>
 #include <thread>
 
-#include "cli/commands.h"
-#include "cli/full_architecture.h"
-#include "sonavec/model.h"
-#include "sonavec/model.h"
+#include "commands.h"
+#include "full_architecture.h"
 #include "sonavec/escaped_text.h"
+#include "sonavec/model.h"
 
 namespace sonavec::cli {
 

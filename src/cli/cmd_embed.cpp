@@ -1,28 +1,23 @@
-#include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <sstream>
 
-#include "audio/embed_pipeline.h"
-#include "audio/track_embedder.h"
-#include "cli/commands.h"
-#include "cli/embed_output.h"
-#include "cli/progress_bar.h"
-#include "cli/track_options.h"
-#include "sonavec/model.h"
-#include "library/audio_files.h"
+#include "commands.h"
+#include "progress_bar.h"
 #include "sonavec/atomic_file.h"
-#include "util/error.h"
 #include "sonavec/escaped_text.h"
+#include "sonavec/export.h"
+#include "sonavec/model.h"
+#include "sonavec/track.h"
+#include "track_options.h"
 
 namespace sonavec::cli {
 
 namespace {
 
-enum class output_format { json, jsonl, npy };
-
 struct embed_options {
     track_embed_params track;
-    output_format format = output_format::json;
+    export_format format = export_format::json;
     std::string out;
     int cores = 1;
     precision products = precision::fp32;
@@ -34,13 +29,13 @@ embed_options parse_options(const parsed_args& args) {
     o.track = parse_track_options(args);
 
     const std::string format = args.get("--format", "json");
-    if (format == "json") o.format = output_format::json;
-    else if (format == "jsonl") o.format = output_format::jsonl;
-    else if (format == "npy") o.format = output_format::npy;
+    if (format == "json") o.format = export_format::json;
+    else if (format == "jsonl") o.format = export_format::jsonl;
+    else if (format == "npy") o.format = export_format::npy;
     else throw usage_error("--format expects json, jsonl or npy, got '" + format + "'");
     o.out = args.get("--out");
-    if (o.format == output_format::npy && o.out.empty()) throw usage_error("--format npy needs --out PATH");
-    if (o.track.keep_window_vectors && o.format != output_format::jsonl)
+    if (o.format == export_format::npy && o.out.empty()) throw usage_error("--format npy needs --out PATH");
+    if (o.track.keep_window_vectors && o.format != export_format::jsonl)
         throw usage_error("--per-window needs --format jsonl");
 
     o.cores = file_threads(args);
@@ -55,18 +50,17 @@ std::string reason_without_path(const std::string& reason, const std::string& pa
     return reason;
 }
 
-void write_output(const embed_options& o, const std::vector<track_embedding>& tracks, int64_t dim) {
-    if (o.format == output_format::npy) {
-        write_file_atomically(o.out, tracks_npy(tracks, dim));
-        write_file_atomically(o.out + ".paths.txt", tracks_paths(tracks));
-        return;
-    }
-    const std::string text = o.format == output_format::json ? tracks_json(tracks)
-                                                             : tracks_jsonl(tracks, o.track.keep_window_vectors);
+void write_output(const embed_options& o, const std::vector<track_embedding>& tracks) {
     if (!o.out.empty()) {
-        write_file_atomically(o.out, text);
+        atomic_file_writer out(o.out);
+        write_tracks(out.stream(), tracks, o.format, o.track.keep_window_vectors);
+        out.commit();
+        if (o.format == export_format::npy) write_file_atomically(o.out + ".paths.txt", npy_track_paths(tracks));
         return;
     }
+    std::ostringstream out;
+    write_tracks(out, tracks, o.format, o.track.keep_window_vectors);
+    const std::string text = out.str();
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
         throw error("cannot write to standard output");
 }
@@ -83,9 +77,8 @@ int run(const parsed_args& args) {
 
     // Workers of one compute thread each: multi-threaded matrix products round differently with the
     // thread count, and a file's vector must not depend on how many cores the machine has. Each worker
-    // decodes the next file or runs a batch of one file's windows (embed_pipeline.h), so even one long
-    // file keeps every core busy.
-    const int workers = o.cores;
+    // decodes the next file or runs a batch of one file's windows (sonavec/track.h embed_tracks), so
+    // even one long file keeps every core busy.
     engine_params p = engine_default_params();
     p.threads = 1;
     p.products = o.products;
@@ -98,30 +91,20 @@ int run(const parsed_args& args) {
     std::vector<std::optional<track_embedding>> results(files.size());
     std::vector<std::string> failures(files.size());
     progress_bar progress("embed", files.size(), o.quiet);
-    auto fail = [&](size_t i, const std::string& reason) {
+    embed_tracks_params ep;
+    ep.track = o.track;
+    ep.workers = o.cores;
+    embed_tracks(*eng, files, ep, [&](size_t i, const track_embedding* t, const std::string& reason) {
         const std::string path = files[i].string();
+        if (t) {
+            results[i] = *t;
+            progress.succeeded(path);
+            return;
+        }
         failures[i] = reason_without_path(reason, path);
         if (failures[i].empty()) failures[i] = "unknown error";
         progress.failed(path, failures[i]);
-    };
-    embed_pipeline_params pp;
-    pp.workers = workers;
-    pp.keep_window_vectors = o.track.keep_window_vectors;
-    run_embed_pipeline(
-        *eng, files.size(), pp,
-        [&](size_t i) -> std::optional<prepared_track> {
-            try {
-                return prepare_track(*eng, files[i], o.track);
-            } catch (const std::exception& e) {
-                fail(i, e.what());
-                return std::nullopt;
-            }
-        },
-        [&](size_t i, track_embedding* t, const std::string& error) {
-            if (!t) return fail(i, error);
-            results[i] = std::move(*t);
-            progress.succeeded(files[i].string());
-        });
+    });
     progress.finish();
 
     std::vector<track_embedding> tracks;
@@ -135,7 +118,7 @@ int run(const parsed_args& args) {
             summary += "  " + for_terminal(files[i].string()) + ": " + for_terminal(failures[i]) + "\n";
         }
     }
-    write_output(o, tracks, eng->dim());
+    write_output(o, tracks);
     if (failed == 0) return walk.unreadable.empty() ? 0 : 1;
     std::fprintf(stderr, "sonavec embed: %zu of %zu files failed:\n%s", failed, files.size(), summary.c_str());
     return 1;

@@ -1,13 +1,13 @@
 #include <cstdio>
 
-#include "cli/commands.h"
+#include "commands.h"
 
 namespace sonavec::cli {
 
 namespace {
 
 int run(const parsed_args& args) {
-    const text_vectors v = embed_texts_for(args, "embed-text", args.positional);
+    const text_vectors v = embed_texts_for(args, args.positional);
     for (size_t i = 0; i < args.positional.size(); i++)
         std::printf("%s\n", json_vector(v.rows.data() + static_cast<int64_t>(i) * v.dim, v.dim).c_str());
     return 0;

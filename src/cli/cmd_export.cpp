@@ -1,14 +1,13 @@
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
-#include <set>
+#include <optional>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
-#include "library/catalog.h"
-#include "library/export_formats.h"
-#include "sonavec/atomic_file.h"
-#include "util/error.h"
+#include "commands.h"
+#include "library_option.h"
+#include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
+#include "sonavec/library.h"
 
 namespace sonavec::cli {
 
@@ -44,36 +43,6 @@ export_request parse_options(const parsed_args& args) {
     return r;
 }
 
-std::string joined(const std::set<std::string>& names) {
-    std::string s;
-    for (const auto& n : names) s += (s.empty() ? "" : ", ") + (n.empty() ? std::string("(none)") : n);
-    return s;
-}
-
-// The ok tracks of one model: vectors of two models are two different spaces and must not share a file.
-std::vector<catalog_entry> exportable(const catalog& cat, const export_request& r) {
-    std::vector<catalog_entry> out;
-    std::set<std::string> models, all_models;
-    size_t without_windows = 0;
-    for (auto& e : cat.entries(true)) {
-        if (e.status != entry_status::ok || e.vector.empty()) continue;
-        all_models.insert(e.model_id);
-        if (!r.model_id.empty() && e.model_id != r.model_id) continue;
-        models.insert(e.model_id);
-        if (e.windows.empty() || e.windows.front().vector.empty()) without_windows++;
-        out.push_back(std::move(e));
-    }
-    if (all_models.empty()) throw error("the library at " + cat.dir().string() + " holds no vectors to export");
-    if (out.empty()) throw error("the library holds no vectors of model '" + r.model_id + "' (it holds " + joined(all_models) + ")");
-    if (models.size() > 1)
-        throw error("the library holds vectors of " + std::to_string(models.size()) + " models (" + joined(models) +
-                    "), which are different spaces: choose one with --model-id ID");
-    if (r.options.windows && without_windows > 0)
-        throw error(std::to_string(without_windows) + " of " + std::to_string(out.size()) +
-                    " tracks have no per-window vectors: index them with --per-window, or export without it");
-    return out;
-}
-
 void report_warnings(const export_report& report) {
     const size_t shown = std::min<size_t>(report.warnings.size(), 10);
     for (size_t i = 0; i < shown; i++)
@@ -84,30 +53,21 @@ void report_warnings(const export_report& report) {
 
 int run(const parsed_args& args) {
     const export_request r = parse_options(args);
-    const catalog cat(library_dir(args), catalog_open::read_only);
-    const std::vector<catalog_entry> entries = exportable(cat, r);
-
+    const auto lib = library::open(library_dir(args), library::open_mode::read_only);
+    const std::optional<std::string> model_id = r.model_id.empty() ? std::nullopt : std::optional(r.model_id);
     export_report report;
-    if (r.options.format == export_format::npy) {
-        atomic_file_writer matrix(r.out);
-        report = write_npy(matrix.stream(), entries, r.options.windows);
-        matrix.commit();
-        write_file_atomically(r.out + ".paths.txt", npy_paths_text(entries, r.options.windows));
-        if (r.options.windows) write_file_atomically(r.out + ".windows.txt", npy_windows_text(entries));
-    } else if (!r.out.empty()) {
-        atomic_file_writer file(r.out);
-        report = write_export(file.stream(), entries, r.options);
-        file.commit();
+    if (!r.out.empty()) {
+        report = lib->export_to(std::filesystem::path(r.out), r.options, model_id);
     } else {
-        report = write_export(std::cout, entries, r.options);
+        report = lib->export_to(std::cout, r.options, model_id);
         std::cout.flush();
-        if (!std::cout || std::fflush(stdout) != 0) throw error("cannot write to standard output");
+        if (!std::cout || std::fflush(stdout) != 0) throw error(error_kind::io, "cannot write to standard output");
     }
     report_warnings(report);
     if (!r.out.empty())
         std::fprintf(stderr, "exported %lld %s (%lld-d, model %s) to %s as %s\n", static_cast<long long>(report.records),
                      r.options.windows ? "windows" : "tracks", static_cast<long long>(report.dim),
-                     for_terminal(entries.front().model_id).c_str(), for_terminal(r.out).c_str(),
+                     for_terminal(report.model_id).c_str(), for_terminal(r.out).c_str(),
                      export_format_name(r.options.format).c_str());
     return 0;
 }

@@ -1,162 +1,112 @@
-#include <chrono>
+#include <memory>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
-#include "cli/progress_bar.h"
-#include "cli/track_options.h"
-#include "sonavec/model.h"
-#include "library/indexer.h"
-#include "library/library_index.h"
-#include "library/library_lock.h"
-#include "library/model_identity.h"
-#include "nn/ops.h"
-#include "util/error.h"
+#include "commands.h"
+#include "library_option.h"
+#include "progress_bar.h"
+#include "track_options.h"
+#include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
+#include "sonavec/library.h"
+#include "sonavec/model.h"
 
 namespace sonavec::cli {
 
 namespace {
 
-struct index_summary {
-    std::string library;
-    index_plan plan;
-    index_outcome outcome;
-    double seconds = 0;
-    std::string vector_index;  // what the vector index is now
-    size_t removed = 0;        // rows dropped: vanished files, and rows replaced by their real paths
-
-    size_t failed() const { return outcome.failures.size() + plan.failed_before.size(); }
-};
-
-std::string summary_json(const index_summary& s) {
+std::string summary_json(const index_report& r) {
     nlohmann::json failures = nlohmann::json::array();
-    for (const auto& [path, reason] : s.outcome.failures)
-        failures.push_back({{"path", path}, {"error", reason}, {"retried", true}});
-    for (const auto& [path, reason] : s.plan.failed_before)
-        failures.push_back({{"path", path}, {"error", reason}, {"retried", false}});
+    for (const auto& f : r.failures) failures.push_back({{"path", f.path}, {"error", f.error}, {"retried", f.retried}});
     nlohmann::json unreadable = nlohmann::json::array();
-    for (const auto& [path, reason] : s.plan.unreadable) unreadable.push_back({{"path", path}, {"error", reason}});
-    const nlohmann::json j = {{"library", s.library},
-                              {"found", s.plan.found},
-                              {"embedded", s.outcome.embedded},
-                              {"reused", s.outcome.reused},
-                              {"unchanged", s.plan.unchanged},
-                              {"failed", s.failed()},
-                              {"removed", s.removed},
-                              {"seconds", s.seconds},
-                              {"vector_index", s.vector_index},
+    for (const auto& [path, reason] : r.unreadable) unreadable.push_back({{"path", path}, {"error", reason}});
+    const nlohmann::json j = {{"library", r.library.string()},
+                              {"found", r.found},
+                              {"embedded", r.embedded},
+                              {"reused", r.reused},
+                              {"unchanged", r.unchanged},
+                              {"failed", r.failures.size()},
+                              {"removed", r.removed},
+                              {"seconds", r.seconds},
+                              {"vector_index", r.vector_index},
                               {"failures", failures},
                               {"unreadable", unreadable}};
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string summary_text(const index_summary& s) {
+std::string summary_text(const index_report& r) {
     char line[512];
     std::snprintf(
         line, sizeof line,
         "%s: %zu audio files: %zu embedded, %zu reused (same content), %zu unchanged, %zu failed, %zu removed "
         "(%.2f s)\n",
-        for_terminal(s.library).c_str(), s.plan.found, s.outcome.embedded, s.outcome.reused, s.plan.unchanged, s.failed(),
-        s.removed, s.seconds);
-    return std::string(line) + "vector index: " + for_terminal(s.vector_index) + "\n";
+        for_terminal(r.library.string()).c_str(), r.found, r.embedded, r.reused, r.unchanged, r.failures.size(),
+        r.removed, r.seconds);
+    return std::string(line) + "vector index: " + for_terminal(r.vector_index) + "\n";
 }
 
-void report_failures(const index_summary& s) {
-    if (s.failed() == 0) return;
+void report_failures(const index_report& r) {
+    if (r.failures.empty()) return;
     std::string text;
-    for (const auto& [path, reason] : s.outcome.failures)
-        text += "  " + for_terminal(path) + ": " + for_terminal(reason) + "\n";
-    for (const auto& [path, reason] : s.plan.failed_before)
-        text += "  " + for_terminal(path) + ": " + for_terminal(reason) +
-                " (failed before and unchanged since: not retried)\n";
-    std::fprintf(stderr, "sonavec index: %zu of %zu files failed:\n%s", s.failed(), s.plan.found, text.c_str());
+    for (const auto& f : r.failures)
+        text += "  " + for_terminal(f.path) + ": " + for_terminal(f.error) +
+                (f.retried ? "\n" : " (failed before and unchanged since: not retried)\n");
+    std::fprintf(stderr, "sonavec index: %zu of %zu files failed:\n%s", r.failures.size(), r.found, text.c_str());
 }
 
-void report_unreadable(const index_summary& s) {
-    for (const auto& [path, reason] : s.plan.unreadable)
+void report_unreadable(const index_report& r) {
+    for (const auto& [path, reason] : r.unreadable)
         std::fprintf(stderr, "sonavec index: cannot read %s: %s (its files in the library are kept as they are)\n",
                      for_terminal(path).c_str(), for_terminal(reason).c_str());
 }
 
-// The library's vector index after this run: rebuilt when the catalog changed; otherwise the saved
-// one is checked and rebuilt only when missing or stale (a run killed before this point left it so).
-// Returns what it is, and sets failed (with the reason) when it cannot be built.
-std::string refresh_vector_index(const catalog& cat, const std::string& model_id, bool changed, int cores,
-                                 std::string& failed) {
-    try {
-        set_compute_threads(cores);  // embedding ran one compute thread per file; the index build uses all
-        bool rebuilt = true;
-        const vector_index idx = changed ? rebuild_library_index(cat, index_choice::automatic, model_id)
-                                         : open_library_index(cat, index_choice::automatic, model_id, &rebuilt);
-        return idx.description() + (rebuilt ? " (rebuilt)" : " (current)");
-    } catch (const error& e) {
-        failed = e.what();
-        return std::string("not built: ") + e.what();
-    }
-}
-
 int run(const parsed_args& args) {
-    const auto start = std::chrono::steady_clock::now();
-    index_settings settings;
-    settings.track = parse_track_options(args);
-    settings.workers = file_threads(args);
-    settings.force = args.has("--force");
+    index_params params;
+    params.track = parse_track_options(args);
+    params.threads = file_threads(args);
+    params.force = args.has("--force");
     const precision products = products_precision(args);
     const bool quiet = args.has("--quiet");
     const bool json = args.has("--json");
-    const std::filesystem::path model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
-    settings.model_id = model_identity(model_dir);
+    std::vector<std::filesystem::path> roots(args.positional.begin(), args.positional.end());
 
-    const library_lock writer(library_dir(args), "index");  // held until the vector index is saved
-    catalog cat(library_dir(args));
-    const std::string fingerprint_before = cat.fingerprint();
-    index_summary s;
-    s.library = cat.dir().string();
-    s.plan =
-        plan_index(cat, std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()), settings);
-    if (!quiet)
-        std::fprintf(stderr, "sonavec index: %zu audio files: %zu to embed, %zu unchanged, %zu to remove\n",
-                     s.plan.found, s.plan.to_embed.size(), s.plan.unchanged + s.plan.failed_before.size(),
-                     s.plan.vanished_paths.size() + s.plan.replaced.size());
-    if (!quiet && s.plan.other_model > 0)
-        std::fprintf(stderr,
-                     "sonavec index: %zu files were embedded with another model than %s (its files differ, or an "
-                     "older sonavec named models by their folder alone): embedding them again\n",
-                     s.plan.other_model, for_terminal(settings.model_id).c_str());
+    // Workers of one compute thread each: the library's pipeline keeps a vector independent of the
+    // thread count. The towers load only when there is something to embed.
+    engine_params p = engine_default_params();
+    p.products = products;
+    p.model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
+    p.threads = params.threads;
+    const auto eng = engine::open(p);
+    const auto lib = library::open(library_dir(args));
 
-    if (!s.plan.to_embed.empty()) {
-        // Workers of one compute thread each, as `sonavec embed` runs them: a vector must not depend
-        // on the thread count. The model is opened only when there is something to embed.
-        engine_params p = engine_default_params();
-        p.threads = 1;
-        p.products = products;
-        p.model_dir = model_dir;
-        const auto eng = engine::open(p);
-        validate_track_params(settings.track, *eng);
-        eng->preload(true, false);
-        progress_bar progress("index", s.plan.to_embed.size(), quiet);
-        s.outcome = embed_planned(cat, *eng, s.plan, settings, [&](const std::string& path, const std::string& reason) {
-            if (reason.empty()) progress.succeeded(path);
-            else progress.failed(path, reason);
-        });
-        progress.finish();
-    }
-    s.removed = drop_vanished(cat, s.plan);
-    std::string index_failure;
-    s.vector_index =
-        refresh_vector_index(cat, settings.model_id, cat.fingerprint() != fingerprint_before, settings.workers, index_failure);
-    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::unique_ptr<progress_bar> progress;
+    params.planned = [&](size_t found, size_t to_embed, size_t unchanged, size_t to_remove, size_t other_model) {
+        if (to_embed > 0) progress = std::make_unique<progress_bar>("index", to_embed, quiet);  // failures even when quiet
+        if (quiet) return;
+        std::fprintf(stderr, "sonavec index: %zu audio files: %zu to embed, %zu unchanged, %zu to remove\n", found,
+                     to_embed, unchanged, to_remove);
+        if (other_model > 0)
+            std::fprintf(stderr,
+                         "sonavec index: %zu files were embedded with another model than %s (its files differ, or an "
+                         "older sonavec named models by their folder alone): embedding them again\n",
+                         other_model, for_terminal(eng->model_id()).c_str());
+    };
+    params.progress = [&](const index_progress& step) {
+        if (!progress) return;
+        if (step.error.empty()) progress->succeeded(step.path);
+        else progress->failed(step.path, step.error);
+        if (step.done == step.total) progress->finish();
+    };
+    const index_report r = lib->index(roots, *eng, params);
 
-    const std::string out = json ? summary_json(s) : summary_text(s);
+    const std::string out = json ? summary_json(r) : summary_text(r);
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
-        throw error("cannot write to standard output");
-    report_failures(s);
-    report_unreadable(s);
-    if (!index_failure.empty())
-        std::fprintf(stderr, "sonavec index: the vector index: %s\n", for_terminal(index_failure).c_str());
-    return s.failed() == 0 && s.plan.unreadable.empty() && index_failure.empty() ? 0 : 1;
+        throw error(error_kind::io, "cannot write to standard output");
+    report_failures(r);
+    report_unreadable(r);
+    if (!r.index_failure.empty())
+        std::fprintf(stderr, "sonavec index: the vector index: %s\n", for_terminal(r.index_failure).c_str());
+    return r.complete() ? 0 : 1;
 }
 
 }  // namespace

@@ -2,17 +2,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <numbers>
 
-#include "cli/commands.h"
+#include "commands.h"
+#include "sonavec/escaped_text.h"
 #include "sonavec/hub.h"
 #include "sonavec/model.h"
-#include "library/model_identity.h"
-#include "sonavec/model.h"
-#include "nn/tensor_file.h"
-#include "nn/weights.h"
-#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -40,20 +35,6 @@ int run_random(const parsed_args& args) {
     std::fprintf(stderr, "wrote %s: %lld parameters with random values in %.1f s\n",
                  for_terminal(args.positional[1]).c_str(), static_cast<long long>(params), s);
     return 0;
-}
-
-// Counts non-finite values among a file's floating-point tensors (f32 only: the common case).
-int64_t count_non_finite(const tensor_file& file) {
-    int64_t bad = 0;
-    for (auto& [name, v] : file.tensors()) {
-        if (v.type != dtype::f32) continue;
-        for (int64_t i = 0; i < v.numel(); i++) {
-            float x;
-            std::memcpy(&x, v.data + i * 4, 4);
-            if (!std::isfinite(x)) bad++;
-        }
-    }
-    return bad;
 }
 
 int run_info(const parsed_args& args) {
@@ -84,7 +65,7 @@ int run_info(const parsed_args& args) {
     check(true, "every tensor both towers need is present with the shape config.json implies");
     check(unknown.empty(), std::to_string(unknown.size()) + " checkpoint tensors unknown to the model" +
                                (unknown.empty() ? "" : " (first: " + unknown.front() + ")"));
-    const int64_t bad = count_non_finite(weight_store::open_model_dir(dir)->file());
+    const int64_t bad = count_non_finite_weights(dir);
     check(bad == 0, std::to_string(bad) + " non-finite weight values");
 
     std::vector<float> tone(static_cast<size_t>(eng->sample_rate()));

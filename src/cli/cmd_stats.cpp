@@ -1,54 +1,17 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "cli/library_option.h"
-#include "library/catalog.h"
-#include "library/library_index.h"
-#include "util/error.h"
+#include "commands.h"
+#include "library_option.h"
+#include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
+#include "sonavec/library.h"
 
 namespace sonavec::cli {
 
 namespace {
 
 constexpr size_t listed_failures = 20;
-
-struct index_state {
-    bool present = false;  // LIBRARY/vectors.index exists
-    bool current = false;  // and matches the catalog
-    uint64_t file_bytes = 0;
-    std::string description;  // "exact, 1200 x 512", or why it cannot be used
-    int64_t memory_bytes = 0;
-};
-
-index_state vector_index_state(const catalog& cat) {
-    index_state st;
-    const std::filesystem::path file = library_index_file(cat);
-    std::error_code ec;
-    st.present = std::filesystem::exists(file, ec);
-    if (!st.present) {
-        st.description = "none (built by sonavec index or search)";
-        return st;
-    }
-    st.file_bytes = std::filesystem::file_size(file, ec);
-    // The index holds one model's vectors: current when it matches the catalog and one of its models.
-    std::string why = "the library holds no vectors";
-    for (const auto& [model, count] : cat.stats(0).by_model) {
-        try {
-            const vector_index idx = vector_index::load(file, library_index_fingerprint(cat, model));
-            st.current = true;
-            st.description = idx.description() + ", model " + model;
-            st.memory_bytes = idx.memory_bytes();
-            return st;
-        } catch (const error& e) {
-            why = e.what();
-        }
-    }
-    // Stale (the catalog changed since), of a model no longer held, or damaged: rebuilt when needed.
-    st.description = "not current, rebuilt by the next index or search (" + why + ")";
-    return st;
-}
 
 std::string megabytes(uint64_t bytes) {
     char buf[32];
@@ -64,10 +27,12 @@ std::string counts_text(const std::map<std::string, int64_t>& counts) {
     return s;
 }
 
-std::string stats_text(const catalog& cat, const catalog_stats& st, const index_state& idx) {
+std::string stats_text(const library_stats& all) {
+    const catalog_stats& st = all.counts;
+    const auto& idx = all.index;
     std::string s;
-    s += "library       " + for_terminal(cat.dir().string()) + "\n";
-    s += "catalog       " + for_terminal(cat.file().string()) + ", " + megabytes(cat.disk_bytes()) + "\n";
+    s += "library       " + for_terminal(all.dir.string()) + "\n";
+    s += "catalog       " + for_terminal(all.catalog_file.string()) + ", " + megabytes(all.catalog_bytes) + "\n";
     s += "files         " + std::to_string(st.files) + " (" + std::to_string(st.ok) + " ok, " +
          std::to_string(st.failed) + " failed), " + std::to_string(st.windows) + " per-window vectors\n";
     s += "models        " + counts_text(st.by_model) + "\n";
@@ -88,7 +53,9 @@ std::string stats_text(const catalog& cat, const catalog_stats& st, const index_
     return s;
 }
 
-std::string stats_json(const catalog& cat, const catalog_stats& st, const index_state& idx) {
+std::string stats_json(const library_stats& all) {
+    const catalog_stats& st = all.counts;
+    const auto& idx = all.index;
     nlohmann::json failures = nlohmann::json::array();
     for (const auto& [path, reason] : st.failures) failures.push_back({{"path", path}, {"error", reason}});
     nlohmann::json index = {{"present", idx.present},
@@ -96,9 +63,9 @@ std::string stats_json(const catalog& cat, const catalog_stats& st, const index_
                             {"description", idx.description},
                             {"file_bytes", idx.file_bytes},
                             {"memory_bytes", idx.memory_bytes}};
-    const nlohmann::json j = {{"library", cat.dir().string()},
-                              {"catalog", cat.file().string()},
-                              {"catalog_bytes", cat.disk_bytes()},
+    const nlohmann::json j = {{"library", all.dir.string()},
+                              {"catalog", all.catalog_file.string()},
+                              {"catalog_bytes", all.catalog_bytes},
                               {"files", st.files},
                               {"ok", st.ok},
                               {"failed", st.failed},
@@ -111,12 +78,11 @@ std::string stats_json(const catalog& cat, const catalog_stats& st, const index_
 }
 
 int run(const parsed_args& args) {
-    const catalog cat(library_dir(args), catalog_open::read_only);
-    const catalog_stats st = cat.stats(listed_failures);
-    const index_state idx = vector_index_state(cat);
-    const std::string out = args.has("--json") ? stats_json(cat, st, idx) : stats_text(cat, st, idx);
+    const auto lib = library::open(library_dir(args), library::open_mode::read_only);
+    const library_stats st = lib->stats(listed_failures);
+    const std::string out = args.has("--json") ? stats_json(st) : stats_text(st);
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
-        throw error("cannot write to standard output");
+        throw error(error_kind::io, "cannot write to standard output");
     return 0;
 }
 

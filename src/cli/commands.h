@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/args.h"
+#include "args.h"
 #include "sonavec/engine.h"
 #include "sonavec/float_text.h"
 
@@ -47,12 +47,12 @@ std::unique_ptr<engine> open_engine(const parsed_args& args);
 
 option_spec no_text_cache_option();  // --no-cache
 // One unit vector per text (rows of dim floats) from the engine args name, through the text cache
-// unless --no-cache; cache trouble is a warning on stderr naming the command.
+// unless --no-cache; cache trouble is a logged warning.
 struct text_vectors {
     std::vector<float> rows;
     int64_t dim = 0;
 };
-text_vectors embed_texts_for(const parsed_args& args, const std::string& command, const std::vector<std::string>& texts);
+text_vectors embed_texts_for(const parsed_args& args, const std::vector<std::string>& texts);
 
 // format_float and json_vector (full-precision float text) come from util/float_text.h.
 

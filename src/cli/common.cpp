@@ -1,12 +1,11 @@
-#include "cli/commands.h"
+#include "commands.h"
 #include <algorithm>
 #include <cstdio>
 #include <thread>
 
+#include "sonavec/error.h"
+#include "sonavec/library.h"
 #include "sonavec/model.h"
-#include "library/text_cache.h"
-#include "util/error.h"
-#include "sonavec/escaped_text.h"
 
 namespace sonavec::cli {
 
@@ -62,22 +61,9 @@ option_spec no_text_cache_option() {
                               "($XDG_CACHE_HOME/sonavec/text-cache.sqlite)"};
 }
 
-text_vectors embed_texts_for(const parsed_args& args, const std::string& command, const std::vector<std::string>& texts) {
-    const engine_params p = engine_params_for(args);
-    const auto eng = engine::open(p);  // maps the weights; the towers load only on a miss
-    std::unique_ptr<text_cache> cache;
-    if (!args.has("--no-cache")) {
-        auto warn = [&](const std::string& what) {
-            std::fprintf(stderr, "sonavec %s: warning: %s\n", command.c_str(), for_terminal(what).c_str());
-        };
-        try {
-            cache = std::make_unique<text_cache>(text_cache::default_path(), text_cache::model_key(p.model_dir, p.products),
-                                                 eng->dim(), warn);
-        } catch (const std::exception& e) {
-            warn(std::string("text cache off for this run: ") + e.what());  // e.g. no cache directory
-        }
-    }
-    return {embed_texts_cached(*eng, cache.get(), texts), eng->dim()};
+text_vectors embed_texts_for(const parsed_args& args, const std::vector<std::string>& texts) {
+    const auto eng = open_engine(args);  // maps the weights; the towers load only on a miss
+    return {embed_texts_cached(*eng, texts, !args.has("--no-cache")), eng->dim()};
 }
 
 }  // namespace sonavec::cli

@@ -1,6 +1,6 @@
-#include "cli/library_option.h"
+#include "library_option.h"
 
-#include "library/catalog.h"
+#include "sonavec/library.h"
 
 namespace sonavec::cli {
 
@@ -12,7 +12,7 @@ option_spec library_option() {
 
 std::filesystem::path library_dir(const parsed_args& args) {
     const std::string given = args.get("--library");
-    if (given.empty()) return catalog::default_library_dir();
+    if (given.empty()) return library::default_dir();
     return std::filesystem::absolute(given).lexically_normal();
 }
 

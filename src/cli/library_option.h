@@ -2,7 +2,7 @@
 #pragma once
 #include <filesystem>
 
-#include "cli/args.h"
+#include "args.h"
 
 namespace sonavec::cli {
 

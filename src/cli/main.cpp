@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.h"
-#include "util/error.h"
+#include "commands.h"
+#include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 
 using namespace sonavec::cli;

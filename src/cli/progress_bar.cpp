@@ -1,4 +1,4 @@
-#include "cli/progress_bar.h"
+#include "progress_bar.h"
 
 #include <cstdio>
 #include <unistd.h>

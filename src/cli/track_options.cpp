@@ -1,10 +1,10 @@
-#include "cli/track_options.h"
+#include "track_options.h"
 
 #include <algorithm>
 #include <thread>
 
-#include "cli/commands.h"
-#include "util/error.h"
+#include "commands.h"
+#include "sonavec/error.h"
 
 namespace sonavec::cli {
 

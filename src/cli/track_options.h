@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "audio/track_embedder.h"
-#include "cli/args.h"
+#include "args.h"
+#include "sonavec/track.h"
 
 namespace sonavec::cli {
 

@@ -88,6 +88,8 @@ std::string manual_download_help(const std::string& repo, const std::string& rev
     return out;
 }
 
+bool model_chosen(const std::string& given) { return !given.empty() || !env("SONAVEC_MODEL").empty(); }
+
 fs::path resolve_model_dir(const std::string& model_flag, model_use use) {
     const fs::path cache_dir = cached_model_dir(default_model_repo);
     const std::string from_env = env("SONAVEC_MODEL");

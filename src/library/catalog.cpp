@@ -573,4 +573,28 @@ void catalog::vacuum() {
     impl_->db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
+std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const std::string& model_id) const {
+    std::lock_guard lock(impl_->mutex);
+    // FFmpeg names some containers by a list ("mov,mp4,m4a,3gp,3g2,mj2"): any of its names matches.
+    sqlite_statement s = impl_->db.prepare(
+        "SELECT f.id FROM files f WHERE f.status = 'ok' AND f.model_id = ?1"
+        " AND (?2 IS NULL OR f.duration_seconds >= ?2) AND (?3 IS NULL OR f.duration_seconds <= ?3)"
+        " AND (?4 = '' OR instr(',' || lower(f.format) || ',', ',' || ?4 || ',') > 0)"
+        " AND (?5 = '' OR f.path GLOB ?5)"
+        " AND (?6 = '' OR EXISTS (SELECT 1 FROM json_each(f.tags) t WHERE t.key = ?6 AND instr(lower(t.value), ?7) > 0))"
+        " ORDER BY f.id");
+    s.bind(1, model_id);
+    if (filter.min_seconds) s.bind(2, *filter.min_seconds);
+    else s.bind_null(2);
+    if (filter.max_seconds) s.bind(3, *filter.max_seconds);
+    else s.bind_null(3);
+    s.bind(4, filter.format);
+    s.bind(5, filter.path_glob);
+    s.bind(6, filter.tag_key);
+    s.bind(7, filter.tag_value);
+    std::vector<int64_t> ids;
+    while (s.step()) ids.push_back(s.column_int64(0));
+    return ids;
+}
+
 }  // namespace sonavec

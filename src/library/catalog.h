@@ -88,6 +88,10 @@ public:
     // every row's when it is not given. Throws when the rows' sizes differ.
     catalog_vectors vectors(const std::optional<std::string>& model_id = std::nullopt) const;
 
+    // The ids of model_id's ok rows that the filter accepts, evaluated by SQLite (no row is decoded).
+    // filter.format and filter.tag_value must be lower-case.
+    std::vector<int64_t> matching_ids(const search_filter& filter, const std::string& model_id) const;
+
     catalog_stats stats(size_t max_failures = 20) const;
     // Gives the space of removed rows back to the file system.
     void vacuum();

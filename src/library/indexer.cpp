@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -276,7 +277,14 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
     pp.workers = std::max(1, settings.workers);
     pp.keep_window_vectors = settings.track.keep_window_vectors;
     pp.cancel = &stop;
+    std::atomic<bool> cancelled{false};
     auto prepare = [&](size_t i) -> std::optional<prepared_track> {
+        // A cancelled run starts no new file (what is in flight still arrives and is committed).
+        if (settings.cancel && settings.cancel->load()) {
+            cancelled = true;
+            stop = true;
+            return std::nullopt;
+        }
         started_file s = start_one(cat, plan.to_embed[i], settings, label);
         if (s.done) {
             push(std::move(s.row));
@@ -327,7 +335,13 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
         std::vector<finished_file> batch;
         {
             std::unique_lock lock(mutex);
-            ready_cv.wait(lock, [&] { return !ready.empty() || running == 0; });
+            // Woken by a finished file, the pipeline's end, or now and then to look at the cancel flag.
+            ready_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !ready.empty() || running == 0; });
+            if (settings.cancel && settings.cancel->load() && !stop) {
+                stop = true;  // the pipeline starts nothing new; what is in flight still arrives
+                outcome.cancelled = true;
+            }
+            if (ready.empty() && running != 0) continue;
             if (fatal) std::rethrow_exception(fatal);
             if (ready.empty()) break;
             while (!ready.empty() && batch.size() < max_batch) {
@@ -347,6 +361,7 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
         }
     }
     if (fatal) std::rethrow_exception(fatal);
+    if (cancelled) outcome.cancelled = true;
     std::sort(outcome.failures.begin(), outcome.failures.end());
     return outcome;
 }

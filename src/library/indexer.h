@@ -7,6 +7,7 @@
 //   if (!plan.to_embed.empty()) out = embed_planned(cat, *eng, plan, settings, on_done);
 //   drop_vanished(cat, plan);
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -24,6 +25,8 @@ struct index_settings {
     track_embed_params track;  // window plan and per-window vectors; the plan validated by the caller
     int workers = 1;           // threads, one core each: decoding and batches of windows (embed_pipeline.h)
     bool force = false;        // embed every file again, changed or not
+    // When it turns true, embedding stops after the files in flight, which are committed.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 // The window plan as the catalog records it: the kind, then each parameter given that is not the
@@ -65,6 +68,7 @@ struct index_outcome {
     // were copied instead of computed again.
     size_t reused = 0;
     std::vector<std::pair<std::string, std::string>> failures;  // (path, reason), in path order
+    bool cancelled = false;  // settings.cancel stopped the run before every file was done
 };
 
 // Called on the calling thread once a file's row is committed; reason is empty on success.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <cstdio>
 
+#include "nn/ops.h"
 #include "util/error.h"
 #include "sonavec/escaped_text.h"
 
@@ -15,8 +16,9 @@ bool kind_matches(const vector_index& idx, index_choice choice) {
     return idx.approximate() == (choice == index_choice::ann);
 }
 
-vector_index build_from(const catalog& cat, index_choice choice, const std::string& model_id) {
+vector_index build_from(const catalog& cat, index_choice choice, const std::string& model_id, int threads) {
     const catalog_vectors v = cat.vectors(model_id);
+    set_compute_threads(threads);
     return vector_index::build(v.data.data(), v.ids.data(), static_cast<int64_t>(v.ids.size()), v.dim, choice);
 }
 
@@ -28,14 +30,15 @@ std::string library_index_fingerprint(const catalog& cat, const std::string& mod
     return cat.fingerprint() + " model=" + model_id;
 }
 
-vector_index rebuild_library_index(const catalog& cat, index_choice choice, const std::string& model_id) {
+vector_index rebuild_library_index(const catalog& cat, index_choice choice, const std::string& model_id, int threads) {
     const std::string fingerprint = library_index_fingerprint(cat, model_id);
-    vector_index idx = build_from(cat, choice, model_id);
+    vector_index idx = build_from(cat, choice, model_id, threads);
     idx.save(library_index_file(cat), fingerprint);
     return idx;
 }
 
-vector_index open_library_index(const catalog& cat, index_choice choice, const std::string& model_id, bool* rebuilt) {
+vector_index open_library_index(const catalog& cat, index_choice choice, const std::string& model_id, int threads,
+                                bool* rebuilt) {
     const std::string fingerprint = library_index_fingerprint(cat, model_id);
     if (std::filesystem::exists(library_index_file(cat))) {
         try {
@@ -49,7 +52,7 @@ vector_index open_library_index(const catalog& cat, index_choice choice, const s
         }
     }
     if (rebuilt) *rebuilt = true;
-    vector_index idx = build_from(cat, choice, model_id);
+    vector_index idx = build_from(cat, choice, model_id, threads);
     // A library the user may not write (another user's, a read-only mount) is searched from memory.
     if (::access(cat.dir().c_str(), W_OK) != 0) return idx;
     try {

@@ -16,7 +16,7 @@ namespace sonavec {
 
 // Another writer holds the lock (a run to refuse, not a file to skip).
 struct library_busy : error {
-    using error::error;
+    explicit library_busy(const std::string& message) : error(error_kind::busy, message) {}
 };
 
 class library_lock {

@@ -1,9 +1,11 @@
 #include "nn/weights.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
+#include "sonavec/model.h"
 #include "util/error.h"
 
 namespace sonavec {
@@ -105,6 +107,21 @@ std::vector<std::string> weight_store::unused(const std::string& prefix) const {
     for (auto& [name, view] : file_->tensors())
         if (name.rfind(prefix, 0) == 0 && !used_.count(name)) out.push_back(name);
     return out;
+}
+
+// f32 only: the common case, and the only type the towers use in place.
+int64_t count_non_finite_weights(const std::filesystem::path& model_dir) {
+    const auto store = weight_store::open_model_dir(model_dir);
+    int64_t bad = 0;
+    for (const auto& [name, v] : store->file().tensors()) {
+        if (v.type != dtype::f32) continue;
+        for (int64_t i = 0; i < v.numel(); i++) {
+            float x;
+            std::memcpy(&x, v.data + i * 4, 4);
+            if (!std::isfinite(x)) bad++;
+        }
+    }
+    return bad;
 }
 
 }  // namespace sonavec

@@ -1,0 +1,71 @@
+// The library behind include/sonavec/library.h: a catalog and the vector index that goes with it. Its
+// methods are spread by job: library.cpp (opening, reading, stats, prune, the text cache),
+// library_indexing.cpp, library_search.cpp and library_transfer.cpp (export and import).
+#pragma once
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "library/catalog.h"
+#include "sonavec/library.h"
+
+namespace sonavec {
+
+class library_impl final : public library {
+public:
+    library_impl(const std::filesystem::path& dir, open_mode mode);
+
+    const std::filesystem::path& dir() const override { return dir_; }
+
+    index_report index(const std::vector<std::filesystem::path>& roots, const engine& eng,
+                       const index_params& params) override;
+
+    std::vector<search_match> search_vector(std::span<const float> query, const search_params& params) const override;
+    std::vector<search_match> search_text(const std::string& text, const engine& eng, const search_params& params,
+                                          bool use_cache) const override;
+    std::vector<search_match> search_file(const std::filesystem::path& file, const engine* eng,
+                                          const search_params& params, const track_embed_params& track) const override;
+    std::vector<search_match> similar(int64_t id, const search_params& params) const override;
+
+    std::optional<catalog_entry> find(int64_t id, bool with_vectors) const override { return cat().find(id, with_vectors); }
+    std::optional<catalog_entry> find(const std::string& path, bool with_vectors) const override {
+        return cat().find(path, with_vectors);
+    }
+    std::optional<catalog_entry> find_file(const std::filesystem::path& file, bool with_vectors) const override;
+    std::map<std::string, int64_t> models() const override;
+    catalog_vectors vectors(const std::optional<std::string>& model_id) const override { return cat().vectors(model_id); }
+    library_stats stats(size_t max_failures) const override;
+    prune_report prune(bool dry_run) override;
+
+    export_report export_to(std::ostream& out, const export_options& options,
+                            const std::optional<std::string>& model_id) const override;
+    export_report export_to(const std::filesystem::path& file, const export_options& options,
+                            const std::optional<std::string>& model_id) const override;
+    import_report import_from(const std::filesystem::path& file, const import_options& options) override;
+
+private:
+    // The catalog, made on first use when the library is opened to be created and has none yet: a
+    // library is made only by a run that writes to it (an import whose file is refused makes none).
+    catalog& cat() const;
+    bool has_catalog() const;
+    // The write methods of a library opened read_only refuse before touching anything.
+    void check_writable(const char* what) const;
+    // The model whose vectors a query searches: params.model_id, else `fallback`; it must be one the
+    // library holds (when it holds any).
+    std::string model_to_search(const search_params& params, const std::string& fallback) const;
+    // model_id's vectors nearest to query, as matches without vectors.
+    std::vector<search_match> nearest(std::span<const float> query, const std::string& model_id,
+                                      const search_params& params) const;
+    std::vector<catalog_entry> exportable(const export_options& options, const std::optional<std::string>& model_id) const;
+
+    std::filesystem::path dir_;
+    open_mode mode_;
+    mutable std::mutex cat_mutex_;  // guards the catalog's creation on first use
+    mutable std::optional<catalog> cat_;
+};
+
+// Model ids and their file counts as one line for messages ("M1 (3 files), M2 (1 files)").
+std::string models_text(const std::map<std::string, int64_t>& models);
+
+}  // namespace sonavec
