@@ -5,8 +5,8 @@
    same way through Python: Engine.embed_audio of one 10 s window at the engine's rate (no resampling,
    one window) and Engine.embed_text of one short query (the CLI times token ids; Python also
    tokenizes, a few microseconds), the median of --reps runs after a warm-up, on --threads threads.
-2. N files: Engine.embed_file over sox-made files one after another against `sonavec embed --threads 1`
-   on the same files (one worker each: the same work), wall-clock seconds from opening the model.
+2. N files: Engine.embed_files over sox-made files against `sonavec embed` on the same files, both on
+   --threads workers of one core each, wall-clock seconds from opening the model.
 
 Usage: PYTHONPATH=build/python /usr/bin/python3 bench/bench_python.py [--cli build/sonavec] [--model DIR]
        [--threads 2] [--reps 5] [--files 8] [--seconds 30]
@@ -92,18 +92,19 @@ def main():
         files = make_files(Path(tmp), args.files, args.seconds)
         # Both clocks include opening the model and loading the audio tower, as a run of the CLI does.
         t0 = time.perf_counter()
-        one = sonavec.Engine(args.model, threads=1)  # what `sonavec embed` gives each worker
-        python_vectors = [one.embed_file(f) for f in files]
+        embedded = sonavec.Engine(args.model).embed_files(files, threads=args.threads)
         result["python_embed_files_seconds"] = time.perf_counter() - t0
+        python_vectors = dict(zip(embedded["paths"], embedded["vectors"]))
         env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / "cache"))
         t0 = time.perf_counter()
-        out = subprocess.run([args.cli, "embed", "--format", "jsonl", "--quiet", "--threads", "1", "--model", args.model,
+        out = subprocess.run([args.cli, "embed", "--format", "jsonl", "--quiet", "--threads", str(args.threads), "--model", args.model,
                               *map(str, files)], capture_output=True, text=True, check=True, env=env).stdout
         result["cli_embed_files_seconds"] = time.perf_counter() - t0
         cli_vectors = {r["path"]: np.array(r["embedding"], np.float32) for r in map(json.loads, out.splitlines())}
         result["files"] = args.files
         result["file_seconds"] = args.seconds
-        result["same_bits"] = all(cli_vectors[str(f)].tobytes() == v.tobytes() for f, v in zip(files, python_vectors))
+        result["same_bits"] = len(python_vectors) == len(files) and all(
+            cli_vectors[path].tobytes() == v.tobytes() for path, v in python_vectors.items())
     print(json.dumps(result, indent=1))
 
 

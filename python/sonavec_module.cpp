@@ -6,12 +6,14 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -104,6 +106,12 @@ py::array_t<T> to_array(std::vector<T>&& data, std::vector<py::ssize_t> shape) {
 py::array_t<float> to_matrix(std::vector<float>&& data, int64_t dim) {
     const auto rows = static_cast<py::ssize_t>(dim > 0 ? static_cast<int64_t>(data.size()) / dim : 0);
     return to_array(std::move(data), {rows, static_cast<py::ssize_t>(dim)});
+}
+
+// A str or path is one path; pybind11 would take a str for a sequence of one-letter paths.
+std::vector<fs::path> path_list(const py::object& paths) {
+    if (py::isinstance<py::str>(paths) || py::hasattr(paths, "__fspath__")) return {py::cast<fs::path>(paths)};
+    return py::cast<std::vector<fs::path>>(paths);
 }
 
 // --- Track parameters, as `sonavec embed` takes them ---
@@ -301,10 +309,7 @@ public:
                    std::shared_ptr<engine> eng, const py::object& progress, const std::string& windows,
                    std::optional<double> window, std::optional<double> hop, double max_seconds, bool per_window,
                    int threads, bool force, const std::string& products) {
-        // A str or path is one root; pybind11 would take a str for a sequence of one-letter paths.
-        const std::vector<fs::path> folders = py::isinstance<py::str>(roots) || py::hasattr(roots, "__fspath__")
-                                                  ? std::vector<fs::path>{py::cast<fs::path>(roots)}
-                                                  : py::cast<std::vector<fs::path>>(roots);
+        const std::vector<fs::path> folders = path_list(roots);
         if (!eng) eng = open_engine(model, products, 1, model_use::audio);  // workers of one core each, as the CLI
         index_params p;
         p.track = track_params(*eng, windows, window, hop, max_seconds, per_window);
@@ -512,6 +517,53 @@ windows: "seed" (3 x 7 s at 10/45/80 %), "full" (every hop seconds) or "first"; 
 (None: the plan's default); max_seconds: only the start of a longer track is analysed. details=True
 returns a dict instead: vector, duration_seconds, sample_rate, channels, codec, container, tags and
 windows (start_seconds, length_seconds, vector).)")
+        .def(
+            "embed_files",
+            [](const engine& e, const py::object& inputs, int threads, const std::string& windows,
+               std::optional<double> window, std::optional<double> hop, double max_seconds) {
+                embed_tracks_params p;
+                p.track = track_params(e, windows, window, hop, max_seconds, false);
+                if (threads < 0) invalid("threads must be 0 (all cores) or more, got " + std::to_string(threads));
+                p.workers = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+                const std::vector<fs::path> given = path_list(inputs);
+                std::vector<std::optional<std::vector<float>>> vectors;
+                std::vector<std::string> failures;
+                audio_file_walk walk;
+                {
+                    py::gil_scoped_release unlocked;
+                    walk = find_audio_files(given);
+                    vectors.resize(walk.files.size());
+                    failures.resize(walk.files.size());
+                    embed_tracks(e, walk.files, p, [&](size_t i, const track_embedding* t, const std::string& why) {
+                        if (t) vectors[i] = t->vector;
+                        else failures[i] = why.empty() ? "unknown error" : why;
+                    });
+                }
+                std::vector<float> matrix;
+                py::list paths, failed, unreadable;
+                for (size_t i = 0; i < walk.files.size(); i++) {
+                    if (vectors[i]) {
+                        matrix.insert(matrix.end(), vectors[i]->begin(), vectors[i]->end());
+                        paths.append(walk.files[i].string());
+                    } else {
+                        failed.append(py::dict(py::arg("path") = walk.files[i].string(), py::arg("error") = failures[i]));
+                    }
+                }
+                for (const unreadable_path& u : walk.unreadable)
+                    unreadable.append(py::dict(py::arg("path") = u.path.string(), py::arg("error") = u.reason));
+                py::dict out;
+                out["vectors"] = to_matrix(std::move(matrix), e.dim());
+                out["paths"] = paths;
+                out["failures"] = failed;
+                out["unreadable"] = unreadable;
+                return out;
+            },
+            py::arg("paths"), py::kw_only(), py::arg("threads") = 0, py::arg("windows") = "seed",
+            py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0,
+            R"(Files and folders (searched for audio files) as `sonavec embed` embeds them, on threads workers
+of one core each (0: all cores). Returns a dict: vectors (n, dim) float32 of the files that were embedded,
+paths (their paths, row by row), failures and unreadable ([{path, error}]: a file that fails is reported
+and the others are still embedded).)")
         .def(
             "embed_audio",
             [](const engine& e, const py::array_t<float, py::array::c_style | py::array::forcecast>& samples,

@@ -83,3 +83,18 @@ def test_per_window_vectors_are_unit_rows_that_average_to_the_track(engine, clip
     np.testing.assert_allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
     mean = rows.astype(np.float64).sum(axis=0)
     np.testing.assert_allclose(mean / np.linalg.norm(mean), details["vector"], atol=1e-6)
+
+
+def test_embed_files_equals_the_cli_and_reports_a_bad_file(engine, cli, model_dir, clips, scratch):
+    broken = scratch / "broken.wav"
+    broken.write_bytes(b"RIFF" + bytes(40))
+    folder = clips[0].parent
+    result = engine.embed_files([folder, broken], threads=2)
+    by_path = cli_vectors(cli, model_dir, clips, [])
+    assert sorted(result["paths"]) == sorted(str(p) for p in clips)  # the folder's audio files
+    assert result["vectors"].shape == (len(clips), engine.dim) and result["vectors"].dtype == np.float32
+    for row, path in zip(result["vectors"], result["paths"]):
+        assert row.tobytes() == np.array(by_path[path]["embedding"], np.float32).tobytes(), path
+    assert [f["path"] for f in result["failures"]] == [str(broken)]
+    assert result["failures"][0]["error"]
+    assert result["unreadable"] == []
