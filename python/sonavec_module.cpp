@@ -483,6 +483,14 @@ threads, 0 = all cores. Vectors are float32 and L2-normalised: cosine similarity
         .def_property_readonly("precision", [](const engine& e) { return std::string(precision_name(e.params().products)); })
         .def_property_readonly("threads", [](const engine& e) { return e.params().threads; })
         .def(
+            "preload",
+            [](const engine& e, bool audio, bool text) {
+                py::gil_scoped_release unlocked;
+                e.preload(audio, text);
+            },
+            py::kw_only(), py::arg("audio") = true, py::arg("text") = true,
+            "loads the towers now instead of on first use (to time loading apart from embedding)")
+        .def(
             "embed_text",
             [](const engine& e, const py::object& texts) {
                 std::vector<std::string> list;

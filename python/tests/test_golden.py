@@ -21,6 +21,7 @@ def expect_close(actual, reference, what):
 
 
 def test_engine_properties(engine, model_dir):
+    engine.preload(audio=True, text=True)
     assert engine.dim == 48
     assert engine.sample_rate == 48000
     assert engine.window_seconds == 10.0
