@@ -10,7 +10,7 @@ namespace sonavec {
 enum class precision { fp32, bf16, int8 };
 
 const char* precision_name(precision p);  // "fp32", "bf16", "int8"
-// Throws sonavec::error naming the accepted values.
+// Throws error_kind::invalid_input naming the accepted values.
 precision parse_precision(const std::string& name);
 
 }  // namespace sonavec

@@ -44,7 +44,7 @@ struct analysis_window {
     double length_seconds = 0;
 };
 
-// "seed", "full" or "first"; throws sonavec::error otherwise.
+// "seed", "full" or "first"; throws error_kind::invalid_input listing them otherwise.
 window_plan_kind parse_window_plan_kind(const std::string& name);
 std::string window_plan_kind_name(window_plan_kind kind);
 

@@ -24,6 +24,7 @@ extern "C" {
 #include "audio/resample.h"
 #include "audio/riff_declared_size.h"
 #include "util/error.h"
+#include "util/text_case.h"
 
 namespace sonavec {
 namespace {
@@ -96,15 +97,10 @@ std::string allowed_demuxers() {
     return list;
 }
 
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
 void collect_tags(const AVDictionary* metadata, std::map<std::string, std::string>& tags) {
     const AVDictionaryEntry* e = nullptr;
     while ((e = av_dict_get(metadata, "", e, AV_DICT_IGNORE_SUFFIX)) != nullptr && tags.size() < max_tags) {
-        std::string key = lower(e->key);
+        std::string key = ascii_lower(e->key);
         if (key.empty() || key.size() > max_tag_bytes) continue;
         std::string value = e->value;
         if (value.size() > max_tag_bytes) value.resize(max_tag_bytes);

@@ -4,11 +4,15 @@
 #include <cmath>
 #include <cstdio>
 
+#include "util/enum_names.h"
 #include "util/error.h"
 
 namespace sonavec {
 
 namespace {
+
+constexpr enum_name<window_plan_kind> plan_names[] = {
+    {window_plan_kind::seed, "seed"}, {window_plan_kind::full, "full"}, {window_plan_kind::first, "first"}};
 
 constexpr double seed_default_window_seconds = 7;
 constexpr double seed_fractions[] = {0.10, 0.45, 0.80};
@@ -25,20 +29,10 @@ std::string seconds_text(double v) {
 }  // namespace
 
 window_plan_kind parse_window_plan_kind(const std::string& name) {
-    if (name == "seed") return window_plan_kind::seed;
-    if (name == "full") return window_plan_kind::full;
-    if (name == "first") return window_plan_kind::first;
-    throw error("unknown window plan '" + name + "' (expected seed, full or first)");
+    return parse_name(plan_names, name, "window plan");
 }
 
-std::string window_plan_kind_name(window_plan_kind kind) {
-    switch (kind) {
-        case window_plan_kind::seed: return "seed";
-        case window_plan_kind::full: return "full";
-        case window_plan_kind::first: return "first";
-    }
-    return "?";
-}
+std::string window_plan_kind_name(window_plan_kind kind) { return name_of(plan_names, kind); }
 
 double window_plan_params::effective_window_seconds() const {
     if (window_seconds) return *window_seconds;

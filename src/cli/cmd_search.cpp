@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "library_option.h"
+#include "track_options.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/library.h"
@@ -21,22 +22,11 @@ namespace sonavec::cli {
 
 namespace {
 
-double parse_seconds(const parsed_args& args, const std::string& name) {
-    const std::string text = args.get(name);
-    try {
-        size_t used = 0;
-        const double v = std::stod(text, &used);
-        if (used == text.size() && std::isfinite(v) && v >= 0) return v;
-    } catch (const std::exception&) {
-    }
-    throw usage_error(name + " expects seconds (a number >= 0), got '" + text + "'");
-}
-
 // --min-duration, --max-duration, --format, --path and --tag.
 search_filter filter_from(const parsed_args& args) {
     search_filter f;
-    if (args.has("--min-duration")) f.min_seconds = parse_seconds(args, "--min-duration");
-    if (args.has("--max-duration")) f.max_seconds = parse_seconds(args, "--max-duration");
+    f.min_seconds = seconds_option(args, "--min-duration");
+    f.max_seconds = seconds_option(args, "--max-duration");
     f.format = args.get("--format");
     f.path_glob = args.get("--path");
     if (args.has("--tag")) {

@@ -1,5 +1,7 @@
 #include "track_options.h"
 
+#include "sonavec/seconds.h"
+
 #include <algorithm>
 #include <thread>
 
@@ -21,12 +23,9 @@ std::optional<double> seconds_option(const parsed_args& args, const std::string&
     if (!args.has(name)) return std::nullopt;
     const std::string text = args.get(name);
     try {
-        size_t used = 0;
-        const double v = std::stod(text, &used);
-        if (used != text.size()) throw std::invalid_argument("trailing characters");
-        return v;
-    } catch (const std::exception&) {
-        throw usage_error(name + " expects a number of seconds, got '" + text + "'");
+        return parse_seconds(text);
+    } catch (const error&) {
+        throw usage_error(name + " expects a number of seconds (>= 0), got '" + text + "'");  // names the option
     }
 }
 

@@ -12,7 +12,8 @@
 #include <curl/curl.h>
 
 #include "hub/download_progress.h"
-#include "hub/sha256.h"
+#include "util/sha256.h"
+#include "util/text_case.h"
 
 namespace sonavec {
 
@@ -38,13 +39,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 std::optional<uint64_t> parse_size(std::string_view s) {
     uint64_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -68,7 +62,7 @@ std::string sha256_from_etag(std::string_view v) {
     if (v.size() != 64) return {};
     for (char c : v)
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return {};
-    return lower(v);
+    return ascii_lower(v);
 }
 
 struct content_range {
@@ -195,7 +189,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     }
     const size_t colon = line.find(':');
     if (t->hops.empty() || colon == std::string_view::npos) return len;
-    const std::string name = lower(trim(line.substr(0, colon)));
+    const std::string name = ascii_lower(trim(line.substr(0, colon)));
     const std::string_view value = trim(line.substr(colon + 1));
     response_headers& h = t->hops.back();
     if (name == "content-length") h.content_length = parse_size(value);

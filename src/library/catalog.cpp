@@ -7,11 +7,9 @@
 #include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <random>
-#include <set>
-#include <tuple>
 
 #include "library/catalog_row.h"
+#include "library/catalog_schema.h"
 #include "library/sqlite_db.h"
 #include "util/error.h"
 
@@ -22,88 +20,11 @@ namespace {
 // Vectors are stored as the machine's float32 bytes; every machine sonavec targets is little-endian.
 static_assert(std::endian::native == std::endian::little, "catalog BLOBs are little-endian float32");
 
-constexpr int64_t schema_version = 1;
-constexpr int64_t application_id = 0x534f4e56;  // "SONV" in the database header: ours, not a foreign file
-constexpr int max_value_bytes = 16 << 20;       // no path, tag set or vector sonavec writes comes close
-
-// Every object the catalog holds. A file whose schema differs in any way is refused, so that every
-// query below runs against exactly these tables (and no trigger or view of someone else's).
-constexpr const char* schema_sql = R"(
-CREATE TABLE meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-) STRICT;
-CREATE TABLE files (
-    id               INTEGER PRIMARY KEY AUTOINCREMENT,
-    path             TEXT NOT NULL,
-    size_bytes       INTEGER NOT NULL,
-    mtime_ns         INTEGER NOT NULL,
-    content_hash     TEXT NOT NULL,
-    duration_seconds REAL NOT NULL,
-    format           TEXT NOT NULL,
-    sample_rate      INTEGER NOT NULL,
-    channels         INTEGER NOT NULL,
-    tags             TEXT NOT NULL,
-    status           TEXT NOT NULL,
-    error            TEXT NOT NULL,
-    model_id         TEXT NOT NULL,
-    window_plan      TEXT NOT NULL
-) STRICT;
-CREATE UNIQUE INDEX files_by_path ON files (path);
-CREATE INDEX files_by_content ON files (content_hash);
-CREATE TABLE vectors (
-    file_id INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
-    dim     INTEGER NOT NULL,
-    vector  BLOB NOT NULL
-) STRICT;
-CREATE TABLE windows (
-    file_id        INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
-    ordinal        INTEGER NOT NULL,
-    start_seconds  REAL NOT NULL,
-    length_seconds REAL NOT NULL,
-    vector         BLOB NOT NULL,
-    PRIMARY KEY (file_id, ordinal)
-) STRICT;
-)";
+constexpr int max_value_bytes = 16 << 20;  // no path, tag set or vector sonavec writes comes close
 
 constexpr const char* file_columns =
     "f.id, f.path, f.size_bytes, f.mtime_ns, f.content_hash, f.duration_seconds, f.format, f.sample_rate, "
     "f.channels, f.tags, f.status, f.error, f.model_id, f.window_plan";
-
-using schema_rows = std::set<std::tuple<std::string, std::string, std::string, std::string>>;
-
-schema_rows read_schema(const sqlite_db& db) {
-    schema_rows rows;
-    sqlite_statement s = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema");
-    while (s.step()) {
-        std::string name = s.column_text(1);
-        if (name.rfind("sqlite_stat", 0) == 0) continue;  // left by ANALYZE: harmless statistics
-        rows.emplace(s.column_text(0), std::move(name), s.column_text(2), s.column_text(3));
-    }
-    return rows;
-}
-
-// The schema as SQLite itself records it, from a scratch in-memory database.
-const schema_rows& expected_schema() {
-    static const schema_rows rows = [] {
-        sqlite_db scratch(":memory:", sqlite_open::create, max_value_bytes);
-        scratch.exec(schema_sql);
-        return read_schema(scratch);
-    }();
-    return rows;
-}
-
-std::string random_hex(size_t bytes) {
-    std::random_device rd;
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (size_t i = 0; i < bytes; i++) {
-        const unsigned v = rd() & 0xff;
-        out += digits[v >> 4];
-        out += digits[v & 15];
-    }
-    return out;
-}
 
 std::string tags_json(const std::map<std::string, std::string>& tags) {
     nlohmann::json j = nlohmann::json::object();
@@ -151,11 +72,12 @@ struct catalog::impl {
     sqlite_db db;
     catalog_row_decoder decode{db.path().string()};
     std::mutex mutex;  // one connection: its statements run one at a time
+    int schema_version = 0;
     sqlite_statement upsert_file, delete_vector, delete_windows, insert_vector, insert_window, bump_generation,
         select_by_path, select_by_id, select_windows, delete_file;
 
     impl(const std::filesystem::path& d, sqlite_open how) : dir(d), db(d / "catalog.sqlite", how, max_value_bytes) {
-        open_schema(how != sqlite_open::read_only);
+        schema_version = catalog_schema::open(db, how != sqlite_open::read_only);
         // WAL: readers (search) run while an index run writes, and a commit is one append. NORMAL
         // syncs at checkpoints only: a killed process loses nothing committed, and a power cut can
         // lose only the last commits, never consistency (an index run then redoes those files).
@@ -166,54 +88,6 @@ struct catalog::impl {
             db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
         }
         prepare_statements();
-    }
-
-    [[noreturn]] void refuse(const std::string& why) const {
-        throw error(db.path().string() + ": not a sonavec catalog (" + why + ")");
-    }
-
-    void open_schema(bool may_create) {
-        // Read before writing anything: a foreign database is refused untouched.
-        int64_t app = db.query_int64("PRAGMA application_id");
-        if (app == 0 && db.query_int64("SELECT count(*) FROM sqlite_schema") == 0) {
-            if (!may_create) refuse("an empty database");
-            sqlite_transaction t(db);
-            app = db.query_int64("PRAGMA application_id");  // another process may have created it meanwhile
-            if (app == 0 && db.query_int64("SELECT count(*) FROM sqlite_schema") == 0) {
-                db.exec("PRAGMA application_id = " + std::to_string(application_id));
-                db.exec(schema_sql);
-                sqlite_statement meta = db.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)");
-                for (const auto& [k, v] :
-                     {std::pair<std::string, std::string>{"schema_version", std::to_string(schema_version)},
-                      {"catalog_id", random_hex(8)},
-                      {"generation", "0"}}) {
-                    meta.bind(1, k);
-                    meta.bind(2, v);
-                    meta.run();
-                    meta.reset();
-                }
-                app = application_id;
-            }
-            t.commit();
-        }
-        if (app != application_id) refuse("another program's SQLite database");
-        const std::optional<std::string> version =
-            db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'meta'").step()
-                ? db.query_text("SELECT value FROM meta WHERE key = 'schema_version'")
-                : std::nullopt;
-        if (!version) refuse("no schema version");
-        if (*version != std::to_string(schema_version)) {
-            char* end = nullptr;
-            const long long v = std::strtoll(version->c_str(), &end, 10);
-            if (end && *end == 0 && v > schema_version)
-                throw error(db.path().string() + ": made by a newer sonavec (catalog schema " + *version +
-                            "; this one reads " + std::to_string(schema_version) + ")");
-            refuse("unknown schema version '" + version->substr(0, 40) + "'");
-        }
-        if (read_schema(db) != expected_schema()) refuse("its tables differ from sonavec's");
-        if (!db.query_text("SELECT value FROM meta WHERE key = 'catalog_id'") ||
-            !db.query_text("SELECT value FROM meta WHERE key = 'generation'"))
-            refuse("meta table incomplete");
     }
 
     void prepare_statements() {
@@ -373,6 +247,7 @@ catalog& catalog::operator=(catalog&&) noexcept = default;
 
 const std::filesystem::path& catalog::dir() const { return impl_->dir; }
 std::filesystem::path catalog::file() const { return impl_->db.path(); }
+int catalog::schema_version() const { return impl_->schema_version; }
 
 uint64_t catalog::disk_bytes() const {
     uint64_t total = 0;
@@ -515,11 +390,12 @@ std::optional<catalog_file_state> catalog::file_state(const std::string& path) c
 
 catalog_vectors catalog::vectors(const std::optional<std::string>& model_id) const {
     std::lock_guard lock(impl_->mutex);
+    // Two statements rather than "(?2 = 0 OR model_id = ?1)", which SQLite cannot answer from files_by_model.
     sqlite_statement s = impl_->db.prepare(
-        "SELECT f.id, f.path, v.dim, v.vector FROM files f JOIN vectors v ON v.file_id = f.id "
-        "WHERE f.status = 'ok' AND (?2 = 0 OR f.model_id = ?1) ORDER BY f.id");
-    s.bind(1, model_id.value_or(""));
-    s.bind(2, int64_t{model_id.has_value()});
+        std::string("SELECT f.id, f.path, v.dim, v.vector FROM files f JOIN vectors v ON v.file_id = f.id "
+                    "WHERE f.status = 'ok'") +
+        (model_id ? " AND f.model_id = ?1" : "") + " ORDER BY f.id");
+    if (model_id) s.bind(1, *model_id);
     catalog_vectors out;
     while (s.step()) {
         const std::string path = s.column_text(1);

@@ -10,6 +10,14 @@
 // The file is treated as hostile input: a foreign or damaged database, an unknown schema, or a row
 // whose values are out of range (a vector BLOB of the wrong size, a non-finite float, tags that are
 // not a JSON object of strings) is refused with a sonavec::error naming the file.
+//
+// The schema is versioned (library/catalog_schema.h). A writable open of a catalog made by an older
+// sonavec upgrades it in place, one transaction per version step, keeping every row, id and the
+// fingerprint (no vector index is rebuilt for it); a step that fails leaves the file at the last
+// version completed, still usable. A read-only open upgrades nothing: it reads the file at its own
+// version, so every reading method works on each version from 1 to the current one (a later
+// version's tables, absent from an older file, read as empty). A catalog of a newer schema than
+// this build's is refused (error_kind::unsupported), naming both versions.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -61,6 +69,9 @@ public:
     const std::filesystem::path& dir() const;
     std::filesystem::path file() const;  // dir() / "catalog.sqlite"
     uint64_t disk_bytes() const;          // that file and its write-ahead log
+    // The file's schema version: the current one after a writable open, the file's own after a
+    // read-only one.
+    int schema_version() const;
 
     std::optional<catalog_entry> find(const std::string& path, bool with_vectors = false) const;
     std::optional<catalog_entry> find(int64_t id, bool with_vectors = false) const;

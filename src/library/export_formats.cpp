@@ -5,10 +5,11 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "library/audio_files.h"
+#include "audio/audio_files.h"
 #include "library/name_uuid.h"
 #include "library/npy_format.h"
 #include "util/base64.h"
+#include "util/enum_names.h"
 #include "util/error.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/float_text.h"
@@ -29,8 +30,17 @@ std::string number_text(double v) { return json(v).dump(); }
 
 std::string vector_text(const std::vector<float>& v) { return json_vector(v.data(), static_cast<int64_t>(v.size())); }
 
-const char* const format_names[] = {"json",   "jsonl",  "npy",      "csv",     "qdrant",
-                                    "pinecone", "chroma", "weaviate", "pgvector"};
+constexpr enum_name<export_format> format_names[] = {
+    {export_format::json, "json"},
+    {export_format::jsonl, "jsonl"},
+    {export_format::npy, "npy"},
+    {export_format::csv, "csv"},
+    {export_format::qdrant, "qdrant"},
+    {export_format::pinecone, "pinecone"},
+    {export_format::chroma, "chroma"},
+    {export_format::weaviate, "weaviate"},
+    {export_format::pgvector, "pgvector"},
+};
 
 // One exported vector: a track, or one of its windows.
 struct record {
@@ -368,17 +378,13 @@ void write_pgvector(std::ostream& out, const std::vector<record>& records, bool 
 }  // namespace
 
 export_format parse_export_format(const std::string& name) {
-    for (size_t i = 0; i < std::size(format_names); i++)
-        if (name == format_names[i]) return static_cast<export_format>(i);
-    std::string list;
-    for (const auto& n : export_format_names()) list += (list.empty() ? "" : ", ") + n;
-    throw error("unknown export format '" + name + "' (expected one of " + list + ")");
+    return parse_name(format_names, name, "export format");
 }
 
-std::string export_format_name(export_format format) { return format_names[static_cast<size_t>(format)]; }
+std::string export_format_name(export_format format) { return name_of(format_names, format); }
 
 const std::vector<std::string>& export_format_names() {
-    static const std::vector<std::string> names(std::begin(format_names), std::end(format_names));
+    static const std::vector<std::string> names = names_of(format_names);
     return names;
 }
 

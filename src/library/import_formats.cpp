@@ -8,6 +8,7 @@
 
 #include "util/base64.h"
 #include "util/error.h"
+#include "util/text_case.h"
 
 namespace sonavec {
 
@@ -169,9 +170,8 @@ private:
         if (v.size() > o_.max_tags) fail("more than " + std::to_string(o_.max_tags) + " tags");
         std::map<std::string, std::string> out;
         for (const auto& [raw_key, value] : v.items()) {
-            std::string key = checked_text(raw_key, "a tag name", o_.max_text_bytes);
+            const std::string key = ascii_lower(checked_text(raw_key, "a tag name", o_.max_text_bytes));
             if (key.empty()) fail("a tag has an empty name");
-            for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             const std::string what = "tag \"" + key + "\"";
             if (value.is_null()) continue;
             if (value.is_string()) out[key] = checked_text(value.get_ref<const std::string&>(), what, o_.max_text_bytes);

@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cerrno>
 #include <condition_variable>
@@ -16,10 +15,11 @@
 #include <thread>
 #include <unordered_map>
 
+#include "audio/audio_files.h"
 #include "audio/embed_pipeline.h"
-#include "hub/sha256.h"
-#include "library/audio_files.h"
 #include "util/error.h"
+#include "util/sha256.h"
+#include "util/text_case.h"
 
 namespace sonavec {
 
@@ -49,9 +49,8 @@ std::string seconds_text(double s) {
 // this file has, or the first.
 std::string format_name(const std::string& container, const std::filesystem::path& path) {
     if (container.find(',') == std::string::npos) return container;
-    std::string ext = path.extension().string();
-    if (!ext.empty()) ext.erase(0, 1);
-    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string dotted = path.extension().string();
+    const std::string ext = ascii_lower(dotted.empty() ? dotted : dotted.substr(1));
     std::istringstream names(container);
     std::string first, name;
     while (std::getline(names, name, ',')) {

@@ -1,7 +1,6 @@
 // library searches: by vector, text, audio file and track id (library_impl.h). One model's vectors
 // at a time: two models' spaces differ, so a query is only compared with vectors of its own model.
 #include <algorithm>
-#include <cctype>
 #include <thread>
 #include <unordered_set>
 
@@ -9,15 +8,11 @@
 #include "library/library_index.h"
 #include "library/vector_index.h"
 #include "sonavec/error.h"
+#include "util/text_case.h"
 
 namespace sonavec {
 
 namespace {
-
-std::string lower(std::string s) {
-    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-}
 
 void check_params(const search_params& p) {
     if (p.k < 1) throw error(error_kind::invalid_input, "k must be at least 1, got " + std::to_string(p.k));
@@ -55,9 +50,9 @@ std::vector<search_match> library_impl::nearest(std::span<const float> query, co
                                                    std::to_string(idx.dim()) + ": they come from another model");
 
     search_filter filter = params.filter;
-    filter.format = lower(filter.format);
-    filter.tag_key = lower(filter.tag_key);
-    filter.tag_value = lower(filter.tag_value);
+    filter.format = ascii_lower(filter.format);
+    filter.tag_key = ascii_lower(filter.tag_key);
+    filter.tag_value = ascii_lower(filter.tag_value);
     std::unordered_set<int64_t> accepted;
     if (filter.any())
         for (int64_t id : c.matching_ids(filter, model_id)) accepted.insert(id);

@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "sonavec/model.h"  // model_weight_files, default_cache_root
-#include "hub/sha256.h"
 #include "sonavec/atomic_file.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace sonavec {
 

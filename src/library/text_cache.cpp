@@ -7,10 +7,10 @@
 #include <unordered_map>
 
 #include "sonavec/model.h"
-#include "hub/sha256.h"
 #include "library/model_identity.h"
 #include "library/sqlite_db.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace sonavec {
 

@@ -6,25 +6,21 @@
 
 #include "library/exact_search.h"
 #include "library/vector_index_impl.h"
+#include "util/enum_names.h"
 #include "util/error.h"
 
 namespace sonavec {
 
-index_choice parse_index_choice(const std::string& name) {
-    if (name == "auto") return index_choice::automatic;
-    if (name == "exact") return index_choice::exact;
-    if (name == "ann") return index_choice::ann;
-    throw error("unknown index type '" + name + "': expected auto, exact or ann");
-}
+namespace {
 
-std::string index_choice_name(index_choice choice) {
-    switch (choice) {
-        case index_choice::automatic: return "auto";
-        case index_choice::exact: return "exact";
-        case index_choice::ann: return "ann";
-    }
-    return "auto";
-}
+constexpr enum_name<index_choice> index_names[] = {
+    {index_choice::automatic, "auto"}, {index_choice::exact, "exact"}, {index_choice::ann, "ann"}};
+
+}  // namespace
+
+index_choice parse_index_choice(const std::string& name) { return parse_name(index_names, name, "index type"); }
+
+std::string index_choice_name(index_choice choice) { return name_of(index_names, choice); }
 
 // Measured by bench/bench_ann (512-d, 2 cores; BENCHMARKS.md): with hundreds of vectors per cluster the IVF
 // index's median query meets one exact pass at about 5,000 vectors (0.14 ms both) and halves it by 10,000.

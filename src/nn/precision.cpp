@@ -1,22 +1,18 @@
 #include "sonavec/precision.h"
 
-#include "util/error.h"
+#include "util/enum_names.h"
 
 namespace sonavec {
 
-const char* precision_name(precision p) {
-    switch (p) {
-        case precision::fp32: return "fp32";
-        case precision::bf16: return "bf16";
-        case precision::int8: return "int8";
-    }
-    return "fp32";
-}
+namespace {
 
-precision parse_precision(const std::string& name) {
-    for (precision p : {precision::fp32, precision::bf16, precision::int8})
-        if (name == precision_name(p)) return p;
-    throw error("unknown precision '" + name + "': expected fp32, bf16 or int8");
-}
+constexpr enum_name<precision> precision_names[] = {
+    {precision::fp32, "fp32"}, {precision::bf16, "bf16"}, {precision::int8, "int8"}};
+
+}  // namespace
+
+const char* precision_name(precision p) { return name_of(precision_names, p); }
+
+precision parse_precision(const std::string& name) { return parse_name(precision_names, name, "precision"); }
 
 }  // namespace sonavec

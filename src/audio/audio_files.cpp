@@ -1,14 +1,15 @@
-#include "library/audio_files.h"
+#include "audio/audio_files.h"
 
 #include <sys/stat.h>
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
+
+#include "util/text_case.h"
 
 namespace sonavec {
 
@@ -109,10 +110,9 @@ std::vector<std::filesystem::path> walk_folder(const std::filesystem::path& root
 }  // namespace
 
 bool has_audio_extension(const std::filesystem::path& path) {
-    std::string ext = path.extension().string();
-    if (ext.size() < 2) return false;
-    ext.erase(0, 1);
-    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string dotted = path.extension().string();
+    if (dotted.size() < 2) return false;
+    const std::string ext = ascii_lower(std::string_view(dotted).substr(1));
     return std::find(audio_extensions.begin(), audio_extensions.end(), ext) != audio_extensions.end();
 }
 
