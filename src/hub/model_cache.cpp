@@ -126,7 +126,7 @@ fs::path resolve_model_dir(const std::string& model_flag, model_use use) {
               source + ".\nBy hand: " + manual_download_help(default_model_repo, "main", endpoint, dir);
     }
     if (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    throw multiline_error(msg);
+    throw multiline_error(error_kind::not_found, msg);
 }
 
 }  // namespace sonavec

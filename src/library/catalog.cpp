@@ -230,7 +230,7 @@ catalog::catalog(const std::filesystem::path& library_dir, catalog_open how) {
     const std::filesystem::path file = library_dir / "catalog.sqlite";
     std::error_code ec;
     if (how != catalog_open::create_if_missing && !std::filesystem::exists(file, ec))
-        throw error("no library at " + library_dir.string() + " (sonavec index DIR creates one)");
+        throw error(error_kind::not_found, "no library at " + library_dir.string() + " (sonavec index DIR creates one)");
     if (how == catalog_open::read_only) {
         impl_ = std::make_unique<impl>(library_dir, sqlite_open::read_only);
         return;
