@@ -2,6 +2,8 @@
 embed_audio of a file's samples (decoded by ffmpeg) gives the bits of embed_file, for files made by sox
 and ffmpeg at test time."""
 import json
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -98,3 +100,29 @@ def test_embed_files_equals_the_cli_and_reports_a_bad_file(engine, cli, model_di
     assert [f["path"] for f in result["failures"]] == [str(broken)]
     assert result["failures"][0]["error"]
     assert result["unreadable"] == []
+
+
+def test_other_python_threads_run_while_the_engine_computes(engine, clips):
+    # A thread that needs the GIL between short sleeps: it can tick during the call only if the GIL is free.
+    ticks = [0]
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks[0] += 1
+            time.sleep(0.0005)
+
+    thread = threading.Thread(target=tick)
+    thread.start()
+    try:
+        time.sleep(0.01)
+        before = ticks[0]
+        t0 = time.perf_counter()
+        engine.embed_file(clips[0], windows="full", window=2.0, hop=0.5)
+        elapsed = time.perf_counter() - t0
+        during = ticks[0] - before
+    finally:
+        stop.set()
+        thread.join()
+    assert elapsed > 0.05, "the call was too short to tell"
+    assert during >= 10, f"{during} ticks in {elapsed:.3f} s"
