@@ -439,8 +439,11 @@ private:
 
 // --- Log messages to a Python function ---
 
+// The library calls the callback holding its log lock, and the callback takes the GIL: the lock is only
+// ever taken here without the GIL, or the two could deadlock.
 void set_python_log_callback(const py::object& fn) {
     if (fn.is_none()) {
+        py::gil_scoped_release unlocked;
         set_log_callback({});
         return;
     }
@@ -449,14 +452,16 @@ void set_python_log_callback(const py::object& fn) {
         py::gil_scoped_acquire locked;
         delete o;
     });
-    set_log_callback([target](log_level level, const std::string& message) {
+    log_callback callback = [target](log_level level, const std::string& message) {
         py::gil_scoped_acquire locked;
         try {
             (*target)(level == log_level::note ? "note" : "warning", message);
         } catch (py::error_already_set& e) {
             e.discard_as_unraisable("sonavec log callback");
         }
-    });
+    };
+    py::gil_scoped_release unlocked;
+    set_log_callback(std::move(callback));
 }
 
 }  // namespace
@@ -650,5 +655,5 @@ called after each file with an IndexProgress; if it raises, the run stops after 
     m.def("set_log_callback", &set_python_log_callback, py::arg("callback"),
           "callback(level, message) receives the library's notes and warnings (None: back to stderr)");
     // A Python log callback must not outlive the interpreter.
-    py::module_::import("atexit").attr("register")(py::cpp_function([] { set_log_callback({}); }));
+    py::module_::import("atexit").attr("register")(py::cpp_function([] { set_python_log_callback(py::none()); }));
 }

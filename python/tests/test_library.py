@@ -79,7 +79,7 @@ def test_vectors_are_the_index_runs_bits_and_match_the_cli_export(indexed, music
     ids, matrix = lib.vectors()
     assert ids.dtype == np.int64 and ids.shape == (len(files),)
     assert matrix.dtype == np.float32 and matrix.shape == (len(files), engine.dim)
-    assert matrix.flags["C_CONTIGUOUS"]
+    assert matrix.flags["C_CONTIGUOUS"] and not matrix.flags["OWNDATA"]  # a view of the library's own buffer
     paths = [lib.find(int(i))["path"] for i in ids]
     for row, path in zip(matrix, paths):
         assert row.tobytes() == engine.embed_file(path).tobytes(), path
@@ -124,3 +124,18 @@ def test_a_missing_library_opened_as_existing_is_not_found(scratch):
         sonavec.Library(scratch / "no-such-library", mode="existing")
     with pytest.raises(sonavec.InvalidInput, match="mode"):
         sonavec.Library(scratch / "x", mode="sometimes")
+
+
+def test_library_warnings_reach_the_log_callback(indexed, engine, scratch, monkeypatch):
+    lib, _, _ = indexed
+    blocker = scratch / "a-file-not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker / "cache"))  # the text cache cannot be made there
+    messages = []
+    sonavec.set_log_callback(lambda level, message: messages.append((level, message)))
+    try:
+        results = lib.search("a rising sine sweep", k=2, engine=engine)
+    finally:
+        sonavec.set_log_callback(None)
+    assert len(results) == 2
+    assert any(level == "warning" and "text cache off" in message for level, message in messages), messages
