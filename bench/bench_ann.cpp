@@ -28,7 +28,7 @@
 #include "library/vector_index.h"
 #include "nn/ops.h"
 #include "nn/thread_pool.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;

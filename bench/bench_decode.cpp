@@ -24,7 +24,7 @@
 
 #include "audio/audio_decoder.h"
 #include "sonavec/window_plan.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;
@@ -51,7 +51,7 @@ double median_ms(int reps, F&& run) {
 }
 
 void shell(const std::string& command) {
-    if (std::system(command.c_str()) != 0) throw error("command failed: " + command);
+    if (std::system(command.c_str()) != 0) throw error(error_kind::io, "command failed: " + command);
 }
 
 void make_mp3(const fs::path& out, int seconds) {
@@ -92,7 +92,8 @@ int main(int argc, char** argv) try {
     const int reps = std::stoi(arg(argc, argv, "--reps", "5"));
     const std::string precision = arg(argc, argv, "--precision", "fp32");
     if (!fs::exists(fs::path(model) / "config.json"))
-        throw error(model + " holds no model: run `sonavec bench` once to make the full-size random model");
+        throw error(error_kind::not_found,
+                    model + " holds no model: run `sonavec bench` once to make the full-size random model");
 
     const fs::path dir = fs::temp_directory_path() / ("sonavec_bench_decode_" + std::to_string(getpid()));
     struct cleanup {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;
@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 
 void shell(const std::string& command) {
-    if (std::system(command.c_str()) != 0) throw error("command failed: " + command);
+    if (std::system(command.c_str()) != 0) throw error(error_kind::io, "command failed: " + command);
 }
 
 std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
@@ -48,7 +48,8 @@ nlohmann::json timed_index(const std::string& command, const fs::path& out, doub
     std::stringstream text;
     text << in.rdbuf();
     const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
-    if (status != 0 || j.is_discarded()) throw error("sonavec index failed: " + command + "\n" + text.str());
+    if (status != 0 || j.is_discarded())
+        throw error(error_kind::io, "sonavec index failed: " + command + "\n" + text.str());
     return j;
 }
 
@@ -61,7 +62,7 @@ int main(int argc, char** argv) try {
         arg(argc, argv, "--model", (self.parent_path().parent_path() / "tests/data/golden/model").string());
     const int files = std::stoi(arg(argc, argv, "--files", "1000"));
     const int reps = std::stoi(arg(argc, argv, "--reps", "5"));
-    if (files < 1 || reps < 1) throw error("--files and --reps must be at least 1");
+    if (files < 1 || reps < 1) throw error(error_kind::invalid_input, "--files and --reps must be at least 1");
 
     const fs::path dir = fs::temp_directory_path() / ("sonavec_bench_reindex_" + std::to_string(getpid()));
     fs::remove_all(dir);
@@ -81,14 +82,14 @@ int main(int argc, char** argv) try {
                                 shell_word(library) + " " + shell_word(music);
     double first = 0;
     const nlohmann::json first_summary = timed_index(command, dir / "summary.json", first);
-    if (first_summary.value("found", 0) != files) throw error("the first run did not find every file");
+    if (first_summary.value("found", 0) != files) throw error(error_kind::io, "the first run did not find every file");
 
     std::vector<double> each;
     for (int r = 0; r < reps; r++) {
         double seconds = 0;
         const nlohmann::json j = timed_index(command, dir / "summary.json", seconds);
         if (j.value("unchanged", 0) != files || j.value("embedded", -1) != 0 || j.value("reused", -1) != 0)
-            throw error("a re-run embedded something: " + j.dump());
+            throw error(error_kind::io, "a re-run embedded something: " + j.dump());
         each.push_back(seconds);
     }
     std::vector<double> sorted = each;

@@ -16,7 +16,7 @@
 #include "models/roberta.h"
 #include "nn/ops.h"
 #include "nn/safetensors_writer.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
 
     try {
         std::ifstream in(argv[1]);
-        if (!in) throw error(std::string("cannot read ") + argv[1]);
+        if (!in) throw error(error_kind::io, std::string("cannot read ") + argv[1]);
         const auto hp = roberta_hparams::from_json(nlohmann::json::parse(in).at("text_config"));
 
         const auto path = std::filesystem::temp_directory_path() /

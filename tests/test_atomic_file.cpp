@@ -3,7 +3,7 @@
 
 #include "cli_run.h"
 #include "sonavec/atomic_file.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;

@@ -11,7 +11,7 @@
 #include "models/bpe_pretokenizer.h"
 #include "models/bpe_text.h"
 #include "models/bpe_tokenizer.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "test_data.h"
 
 using namespace sonavec;

@@ -8,7 +8,7 @@
 
 #include "catalog_compare.h"
 #include "library/catalog.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;

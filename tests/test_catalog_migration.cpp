@@ -22,7 +22,7 @@
 #include "library/catalog.h"
 #include "library/catalog_schema.h"
 #include "test_data.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;

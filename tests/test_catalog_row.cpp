@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "library/catalog_row.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 

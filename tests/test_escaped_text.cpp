@@ -9,7 +9,7 @@
 
 #include "cli_run.h"
 #include "util/base64.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 #include "util/utf8.h"
 

@@ -16,7 +16,7 @@
 #include "test_data.h"
 #include "library_fixtures.h"
 #include "util/base64.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 using nlohmann::json;

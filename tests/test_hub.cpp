@@ -14,7 +14,7 @@
 #include "sonavec/hub.h"
 #include "hub/hub_url.h"
 #include "sonavec/model.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "util/sha256.h"
 #include "cli_run.h"
 #include "hub_server.h"

@@ -18,7 +18,7 @@
 #include "features/fft.h"
 #include "features/log_mel.h"
 #include "features/mel_filterbank.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "test_data.h"
 
 using namespace sonavec;

@@ -4,7 +4,7 @@
 
 #include "nn/pytorch_checkpoint.h"
 #include "nn/safetensors.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "test_data.h"
 
 using namespace sonavec;

@@ -10,7 +10,7 @@
 #include "models/projection.h"
 #include "models/roberta.h"
 #include "nn/ops.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "test_data.h"
 
 using namespace sonavec;

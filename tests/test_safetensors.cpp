@@ -2,7 +2,7 @@
 
 #include "nn/safetensors.h"
 #include "nn/weights.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "test_data.h"
 
 using namespace sonavec;

@@ -11,7 +11,7 @@
 
 #include "memory_file.h"
 #include "test_data.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "view_bounds_check.h"
 
 using namespace sonavec;

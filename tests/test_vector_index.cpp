@@ -16,7 +16,7 @@
 #include "library/vector_index.h"
 #include "nn/ops.h"
 #include "test_data.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;

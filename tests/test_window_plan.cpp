@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "sonavec/window_plan.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 using namespace sonavec;
 

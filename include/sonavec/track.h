@@ -60,7 +60,9 @@ struct track_embed_params {
 // error_kind::invalid_input naming the bad parameter.
 void validate_track_params(track_embed_params& params, const engine& eng);
 
-// Throws sonavec::error with the reason when the file cannot be decoded or holds no audio.
+// Throws sonavec::error with the reason when the file cannot be decoded or holds no audio: not_found,
+// corrupt_file (damaged, not audio), unsupported (a codec, channel count or rate), io, or invalid_input
+// for a bad plan.
 track_embedding embed_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params);
 
 // The same for samples in memory: mono float PCM at sample_rate (8 kHz to 384 kHz), resampled to the

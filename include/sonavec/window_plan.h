@@ -33,7 +33,7 @@ struct window_plan_params {
     double max_window_seconds = 10;        // the audio tower's input length; longer windows would be cut
     double min_tail_seconds = 1;           // full: a final partial window shorter than this is dropped
 
-    // Throws sonavec::error naming the first bad parameter and its bounds.
+    // Throws sonavec::error (invalid_input) naming the first bad parameter and its bounds.
     void validate() const;
     double effective_window_seconds() const;
     double effective_hop_seconds() const;
@@ -50,8 +50,8 @@ std::string window_plan_kind_name(window_plan_kind kind);
 
 // The windows of a track of duration_seconds (> 0), in time order. A track (or its analysed part)
 // no longer than one window gives a single window holding all of it: the feature extractor
-// repeat-pads it to the tower's input length. Throws sonavec::error when the plan would have more than
-// max_plan_windows windows.
+// repeat-pads it to the tower's input length. Throws sonavec::error (invalid_input) when the plan would
+// have more than max_plan_windows windows, corrupt_file when the duration is not positive.
 std::vector<analysis_window> plan_windows(const window_plan_params& params, double duration_seconds);
 
 }  // namespace sonavec

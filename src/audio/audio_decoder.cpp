@@ -23,7 +23,7 @@ extern "C" {
 #include "audio/ffmpeg_error.h"
 #include "audio/resample.h"
 #include "audio/riff_declared_size.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "util/text_case.h"
 
 namespace sonavec {
@@ -68,19 +68,22 @@ using frame_ptr = std::unique_ptr<AVFrame, frame_freer>;
 void check_readable_file(const std::filesystem::path& path) {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(status)) throw error(path.string() + ": no such file");
-    if (std::filesystem::is_directory(status)) throw error(path.string() + ": is a directory, not an audio file");
+    if (ec || !std::filesystem::exists(status)) throw error(error_kind::not_found, path.string() + ": no such file");
+    if (std::filesystem::is_directory(status))
+        throw error(error_kind::invalid_input, path.string() + ": is a directory, not an audio file");
     // A FIFO or device would block or never end.
-    if (!std::filesystem::is_regular_file(status)) throw error(path.string() + ": not a regular file");
+    if (!std::filesystem::is_regular_file(status))
+        throw error(error_kind::unsupported, path.string() + ": not a regular file");
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         const int err = errno;
-        if (err == EACCES || err == EPERM) throw error(path.string() + ": permission denied (cannot read the file)");
-        throw error(path.string() + ": cannot open: " + std::strerror(err));
+        if (err == EACCES || err == EPERM)
+            throw error(error_kind::io, path.string() + ": permission denied (cannot read the file)");
+        throw error(error_kind::io, path.string() + ": cannot open: " + std::strerror(err));
     }
     ::close(fd);
     const auto size = std::filesystem::file_size(path, ec);
-    if (!ec && size == 0) throw error(path.string() + ": empty file (0 bytes)");
+    if (!ec && size == 0) throw error(error_kind::corrupt_file, path.string() + ": empty file (0 bytes)");
 }
 
 // Every demuxer this FFmpeg has except the refused ones, as libavformat's format_whitelist wants it.
@@ -111,11 +114,14 @@ void collect_tags(const AVDictionary* metadata, std::map<std::string, std::strin
 void check_frame(const AVFrame* f, const std::string& path) {
     const int channels = f->ch_layout.nb_channels;
     if (channels < 1 || channels > max_channels)
-        throw error(path + ": unsupported channel count " + std::to_string(channels) + " (1 to " +
-                    std::to_string(max_channels) + ")");
+        throw error(error_kind::unsupported,
+                    path + ": unsupported channel count " + std::to_string(channels) + " (1 to " +
+                        std::to_string(max_channels) + ")");
     if (f->sample_rate < min_sample_rate || f->sample_rate > max_sample_rate)
-        throw error(path + ": unsupported sample rate " + std::to_string(f->sample_rate) + " Hz");
-    if (f->format < 0 || f->format >= AV_SAMPLE_FMT_NB) throw error(path + ": decoded audio has no sample format");
+        throw error(error_kind::unsupported,
+                    path + ": unsupported sample rate " + std::to_string(f->sample_rate) + " Hz");
+    if (f->format < 0 || f->format >= AV_SAMPLE_FMT_NB)
+        throw error(error_kind::corrupt_file, path + ": decoded audio has no sample format");
 }
 
 // The frame's samples from `first` on.
@@ -183,16 +189,19 @@ void audio_decoder::state::open() {
     options.reset(raw_options);
     if (r < 0) {
         if (r == AVERROR_INVALIDDATA || r == AVERROR(EINVAL))
-            throw error(path + ": not a recognised audio file (" + ffmpeg_error_text(r) + ")");
-        throw error(path + ": cannot open: " + ffmpeg_error_text(r));
+            throw error(error_kind::corrupt_file, path + ": not a recognised audio file (" + ffmpeg_error_text(r) + ")");
+        // The file opened a moment ago (check_readable_file): unless the system says otherwise, what fails
+        // now is its content (AVERROR_EOF: it ends before its header does).
+        const bool system = r == AVERROR(EIO) || r == AVERROR(EACCES) || r == AVERROR(EPERM) || r == AVERROR(ENOMEM);
+        throw error(system ? error_kind::io : error_kind::corrupt_file, path + ": cannot open: " + ffmpeg_error_text(r));
     }
     format.reset(raw_format);
     if ((r = avformat_find_stream_info(format.get(), nullptr)) < 0)
-        throw error(path + ": corrupt or unreadable file (" + ffmpeg_error_text(r) + ")");
+        throw error(error_kind::corrupt_file, path + ": corrupt or unreadable file (" + ffmpeg_error_text(r) + ")");
 
     const AVCodec* decoder = nullptr;
     r = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &decoder, 0);
-    if (r == AVERROR_STREAM_NOT_FOUND) throw error(path + ": no audio stream");
+    if (r == AVERROR_STREAM_NOT_FOUND) throw error(error_kind::corrupt_file, path + ": no audio stream");
     if (r == AVERROR_DECODER_NOT_FOUND || (r >= 0 && decoder == nullptr)) {
         int audio = -1;
         for (unsigned i = 0; i < format->nb_streams; ++i)
@@ -204,38 +213,42 @@ void audio_decoder::state::open() {
             std::snprintf(tag, sizeof tag, "unknown, tag 0x%x", p->codec_tag);
             what = tag;
         }
-        throw error(path + ": unsupported audio codec (" + what + ")");
+        throw error(error_kind::unsupported, path + ": unsupported audio codec (" + what + ")");
     }
-    if (r < 0) throw error(path + ": cannot select an audio stream: " + ffmpeg_error_text(r));
+    if (r < 0) throw error(error_kind::corrupt_file, path + ": cannot select an audio stream: " + ffmpeg_error_text(r));
     stream_index = r;
     AVStream* stream = format->streams[stream_index];
     time_base = stream->time_base;
-    if (time_base.num <= 0 || time_base.den <= 0) throw error(path + ": corrupt stream time base");
+    if (time_base.num <= 0 || time_base.den <= 0)
+        throw error(error_kind::corrupt_file, path + ": corrupt stream time base");
     // Tell the demuxer the other streams (cover art, video) are not wanted.
     for (unsigned i = 0; i < format->nb_streams; ++i)
         if (static_cast<int>(i) != stream_index) format->streams[i]->discard = AVDISCARD_ALL;
 
     codec.reset(avcodec_alloc_context3(decoder));
-    if (!codec) throw error(path + ": out of memory allocating the decoder");
+    if (!codec) throw error(error_kind::io, path + ": out of memory allocating the decoder");
     if ((r = avcodec_parameters_to_context(codec.get(), stream->codecpar)) < 0)
-        throw error(path + ": bad codec parameters: " + ffmpeg_error_text(r));
+        throw error(error_kind::corrupt_file, path + ": bad codec parameters: " + ffmpeg_error_text(r));
     codec->pkt_timebase = time_base;
     codec->thread_count = 1;  // callers run one decoder per thread already
     if ((r = avcodec_open2(codec.get(), decoder, nullptr)) < 0)
-        throw error(path + ": cannot open the " + avcodec_get_name(stream->codecpar->codec_id) +
-                    " decoder (" + ffmpeg_error_text(r) + ")");
+        throw error(error_kind::corrupt_file,
+                    path + ": cannot open the " + avcodec_get_name(stream->codecpar->codec_id) + " decoder (" +
+                        ffmpeg_error_text(r) + ")");
     first_pos = 0;
     start_pass();
 }
 
 void audio_decoder::state::note_bad(int code) {
     last_error = code;
-    if (code == AVERROR(ENOMEM)) throw error(path + ": out of memory while decoding");
+    if (code == AVERROR(ENOMEM)) throw error(error_kind::io, path + ": out of memory while decoding");
     if (code == AVERROR_PATCHWELCOME || code == AVERROR(ENOSYS))
-        throw error(path + ": uses a codec feature FFmpeg does not support (" + ffmpeg_error_text(code) + ")");
+        throw error(error_kind::unsupported,
+                    path + ": uses a codec feature FFmpeg does not support (" + ffmpeg_error_text(code) + ")");
     if (++bad_packets > max_bad_packets)
-        throw error(path + ": corrupt audio data (" + std::to_string(bad_packets) +
-                    " undecodable packets; last: " + ffmpeg_error_text(code) + ")");
+        throw error(error_kind::corrupt_file,
+                    path + ": corrupt audio data (" + std::to_string(bad_packets) +
+                        " undecodable packets; last: " + ffmpeg_error_text(code) + ")");
 }
 
 // The next decoded frame with samples into `frame`; false at the end of the stream.
@@ -272,8 +285,9 @@ bool audio_decoder::state::next_frame() {
             continue;
         }
         if (++packets_without_audio > max_packets_without_audio)
-            throw error(path + ": corrupt audio data (" + std::to_string(max_packets_without_audio) +
-                        " packets in a row without a sample)");
+            throw error(error_kind::corrupt_file,
+                        path + ": corrupt audio data (" + std::to_string(max_packets_without_audio) +
+                            " packets in a row without a sample)");
         r = avcodec_send_packet(codec.get(), packet.get());
         av_packet_unref(packet.get());
         if (r < 0 && r != AVERROR(EAGAIN)) note_bad(r);
@@ -312,7 +326,7 @@ void audio_decoder::state::scan_duration(double declared_end, bool declared_trus
             char text[128];
             std::snprintf(text, sizeof text, "truncated (audio ends at %.2f s, the file declares %.2f s)", scanned_end,
                           declared_end);
-            throw error(path + ": " + text);
+            throw error(error_kind::corrupt_file, path + ": " + text);
         }
         info.duration_seconds = scanned_end > declared_end + tolerance ? scanned_end : declared_end;
     } else {
@@ -381,9 +395,10 @@ audio_decoder::audio_decoder(const std::filesystem::path& path, int target_rate)
     state& s = *state_;
     s.path = path.string();
     if (target_rate < 8000 || target_rate > 384000)
-        throw error("audio_decoder: target rate " + std::to_string(target_rate) + " Hz is out of range");
+        throw error(error_kind::invalid_input,
+                    "audio_decoder: target rate " + std::to_string(target_rate) + " Hz is out of range");
     s.target_rate = target_rate;
-    if (!s.packet || !s.frame) throw error("audio_decoder: out of memory");
+    if (!s.packet || !s.frame) throw error(error_kind::io, "audio_decoder: out of memory");
     check_readable_file(path);
     // FFmpeg logs to stderr from every decoding thread; our errors carry the reasons instead.
     // SONAVEC_FFMPEG_LOG=1 keeps its log for debugging.
@@ -393,8 +408,9 @@ audio_decoder::audio_decoder(const std::filesystem::path& path, int target_rate)
         std::error_code ec;
         const uint64_t size = std::filesystem::file_size(path, ec);
         if (!ec && *declared > size + 1)
-            throw error(s.path + ": truncated (the WAV header declares " + std::to_string(*declared) +
-                        " bytes, the file has " + std::to_string(size) + ")");
+            throw error(error_kind::corrupt_file,
+                        s.path + ": truncated (the WAV header declares " + std::to_string(*declared) +
+                            " bytes, the file has " + std::to_string(size) + ")");
     }
 
     const AVStream* stream = s.format->streams[s.stream_index];
@@ -412,8 +428,9 @@ audio_decoder::audio_decoder(const std::filesystem::path& path, int target_rate)
     // The first decoded frame fixes time zero (after encoder priming is dropped) and the real format.
     if (!s.next_frame()) {
         if (s.bad_packets > 0 || s.last_error != 0)
-            throw error(s.path + ": corrupt audio data, nothing decodes (" + ffmpeg_error_text(s.last_error) + ")");
-        throw error(s.path + ": no audio samples (zero-length audio)");
+            throw error(error_kind::corrupt_file,
+                        s.path + ": corrupt audio data, nothing decodes (" + ffmpeg_error_text(s.last_error) + ")");
+        throw error(error_kind::corrupt_file, s.path + ": no audio samples (zero-length audio)");
     }
     s.origin_pts = s.frame->best_effort_timestamp != AV_NOPTS_VALUE ? s.frame->best_effort_timestamp : 0;
     s.info.sample_rate = s.frame->sample_rate;
@@ -430,7 +447,8 @@ audio_decoder::audio_decoder(const std::filesystem::path& path, int target_rate)
     const bool plausible = std::isfinite(declared_end) && declared_end > 0 && declared_end <= max_plausible_duration;
     const bool trusted = plausible && s.format->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE;
     s.scan_duration(plausible ? declared_end : -1, trusted);
-    if (s.info.duration_seconds <= 0) throw error(s.path + ": no audio samples (zero-length audio)");
+    if (s.info.duration_seconds <= 0)
+        throw error(error_kind::corrupt_file, s.path + ": no audio samples (zero-length audio)");
 }
 
 audio_decoder::~audio_decoder() = default;
@@ -441,7 +459,7 @@ int audio_decoder::target_rate() const { return state_->target_rate; }
 
 std::vector<float> audio_decoder::read(double start_seconds, double length_seconds) {
     if (!std::isfinite(start_seconds) || !std::isfinite(length_seconds))
-        throw error(state_->path + ": read window is not finite");
+        throw error(error_kind::invalid_input, state_->path + ": read window is not finite");
     if (start_seconds < 0) {
         length_seconds += start_seconds;
         start_seconds = 0;
@@ -453,7 +471,7 @@ std::vector<float> audio_decoder::read(double start_seconds, double length_secon
 }
 
 std::vector<float> audio_decoder::read_all(double max_seconds) {
-    if (std::isnan(max_seconds)) throw error(state_->path + ": read length is not a number");
+    if (std::isnan(max_seconds)) throw error(error_kind::invalid_input, state_->path + ": read length is not a number");
     return read(0, std::min(max_seconds, max_read_seconds));
 }
 

@@ -10,7 +10,7 @@
 #include <span>
 #include <thread>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 

@@ -12,7 +12,7 @@ extern "C" {
 #include <numeric>
 
 #include "audio/ffmpeg_error.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 namespace {
@@ -36,11 +36,11 @@ SwrContext* make_resampler(const pcm_layout& in, int target_rate, const std::str
     av_channel_layout_uninit(&in_layout);
     if (r < 0) {
         swr_free(&raw);
-        throw error(context + ": cannot set up the resampler: " + ffmpeg_error_text(r));
+        throw error(error_kind::io, context + ": cannot set up the resampler: " + ffmpeg_error_text(r));
     }
     auto fail = [&](const char* what, int code) {
         swr_free(&raw);
-        throw error(context + ": " + what + ": " + ffmpeg_error_text(code));
+        throw error(error_kind::io, context + ": " + what + ": " + ffmpeg_error_text(code));
     };
     if ((r = av_opt_set_int(raw, "resampler", SWR_ENGINE_SOXR, 0)) < 0 ||
         (r = av_opt_set_double(raw, "precision", 20, 0)) < 0)
@@ -104,12 +104,12 @@ std::vector<float> mono_resampler::take() {
 
 int mono_resampler::convert(const uint8_t* const* in, int count) {
     const int capacity = swr_get_out_samples(swr_.get(), count) + 64;
-    if (capacity <= 0) throw error(context_ + ": resampler failure");
+    if (capacity <= 0) throw error(error_kind::corrupt_file, context_ + ": resampler failure");
     buffer_.resize(static_cast<size_t>(capacity));
     uint8_t* out = reinterpret_cast<uint8_t*>(buffer_.data());
     // FFmpeg 5 declares the input planes non-const; swr_convert only reads them.
     const int n = swr_convert(swr_.get(), &out, capacity, const_cast<const uint8_t**>(in), count);
-    if (n < 0) throw error(context_ + ": resampling failed: " + ffmpeg_error_text(n));
+    if (n < 0) throw error(error_kind::corrupt_file, context_ + ": resampling failed: " + ffmpeg_error_text(n));
     const int64_t from = std::min<int64_t>(skip_, n);
     skip_ -= from;
     const int64_t room = keep_ - static_cast<int64_t>(out_.size());

@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <span>
 
 #include "audio/embed_pipeline.h"
 #include "audio/resample.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -23,7 +24,8 @@ std::vector<float> unit_direction(const std::vector<double>& sum) {
     double norm = 0;
     for (double v : sum) norm += v * v;
     norm = std::sqrt(norm);
-    if (!std::isfinite(norm) || norm <= 0) throw error("the window embeddings average to no direction");
+    if (!std::isfinite(norm) || norm <= 0)
+        throw error(error_kind::corrupt_file, "the window embeddings average to no direction");
     std::vector<float> out(sum.size());
     for (size_t i = 0; i < out.size(); i++) out[i] = static_cast<float>(sum[i] / norm);
     return out;
@@ -64,15 +66,31 @@ track_embedding embed_one(const engine& eng, const track_embed_params& params,
                           const std::function<prepared_track()>& prepare) {
     track_embedding out;
     std::string failure;
+    // The pipeline reports a failure as text; the reader's own error is kept to rethrow it with its kind.
+    std::exception_ptr read_failure;
     embed_pipeline_params pp;
     pp.keep_window_vectors = params.keep_window_vectors;
     run_embed_pipeline(
-        eng, 1, pp, [&](size_t) { return std::optional(prepare()); },
+        eng, 1, pp,
+        [&](size_t) {
+            prepared_track track = prepare();
+            track.read = [&read_failure, read = std::move(track.read)](size_t batch) {
+                try {
+                    return read(batch);
+                } catch (...) {
+                    read_failure = std::current_exception();
+                    throw;
+                }
+            };
+            return std::optional(std::move(track));
+        },
         [&](size_t, track_embedding* t, const std::string& reason) {
             if (t) out = std::move(*t);
             else failure = reason;
         });
-    if (!failure.empty()) throw error(failure);
+    if (read_failure) std::rethrow_exception(read_failure);
+    // What is left fails after decoding: no window held audio, or the model gave no usable vector.
+    if (!failure.empty()) throw error(error_kind::corrupt_file, failure);
     return out;
 }
 
@@ -80,11 +98,7 @@ track_embedding embed_one(const engine& eng, const track_embed_params& params,
 
 void validate_track_params(track_embed_params& params, const engine& eng) {
     params.plan.max_window_seconds = engine_window_seconds(eng);
-    try {
-        params.plan.validate();
-    } catch (const error& e) {
-        throw error(error_kind::invalid_input, e.what());
-    }
+    params.plan.validate();
 }
 
 double engine_window_seconds(const engine& eng) {
@@ -97,7 +111,8 @@ track_mean::track_mean(int64_t dim, bool keep_window_vectors)
 void track_mean::add(std::vector<window_embedding> windows, const float* vectors) {
     const int64_t rows = static_cast<int64_t>(windows.size());
     for (int64_t i = 0; i < rows * dim_; i++)
-        if (!std::isfinite(vectors[i])) throw error("the model produced a non-finite embedding");
+        if (!std::isfinite(vectors[i]))
+            throw error(error_kind::corrupt_file, "the model produced a non-finite embedding");
     // Row by row, in window order: the same bits as averaging all windows at once.
     for (int64_t r = 0; r < rows; r++)
         for (int64_t i = 0; i < dim_; i++) sum_[static_cast<size_t>(i)] += vectors[r * dim_ + i];
@@ -109,7 +124,7 @@ void track_mean::add(std::vector<window_embedding> windows, const float* vectors
 }
 
 void track_mean::finish(track_embedding& track) {
-    if (windows_.empty()) throw error("no audio could be decoded");
+    if (windows_.empty()) throw error(error_kind::corrupt_file, "no audio could be decoded");
     track.vector = unit_direction(sum_);
     track.windows = std::move(windows_);
     windows_.clear();

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sonavec/error.h"
 #include "util/enum_names.h"
-#include "util/error.h"
 
 namespace sonavec {
 
@@ -46,30 +46,37 @@ double window_plan_params::effective_hop_seconds() const {
 
 void window_plan_params::validate() const {
     if (!positive_finite(max_window_seconds))
-        throw error("the model's window length must be positive, got " + seconds_text(max_window_seconds));
+        throw error(error_kind::invalid_input,
+                    "the model's window length must be positive, got " + seconds_text(max_window_seconds));
     if (window_seconds && !(std::isfinite(*window_seconds) && *window_seconds >= min_window_seconds))
-        throw error("the window length must be at least " + seconds_text(min_window_seconds) + ", got " +
-                    seconds_text(*window_seconds));
+        throw error(error_kind::invalid_input,
+                    "the window length must be at least " + seconds_text(min_window_seconds) + ", got " +
+                        seconds_text(*window_seconds));
     const double window = effective_window_seconds();
     // A tiny tolerance so that 10 s is accepted however the tower's length was computed.
     if (window > max_window_seconds * (1 + 1e-9))
-        throw error("the window length " + seconds_text(window) + " exceeds the audio tower's input of " +
-                    seconds_text(max_window_seconds));
+        throw error(error_kind::invalid_input,
+                    "the window length " + seconds_text(window) + " exceeds the audio tower's input of " +
+                        seconds_text(max_window_seconds));
     if (hop_seconds && !(*hop_seconds >= min_hop_seconds && *hop_seconds <= max_hop_seconds))
-        throw error("the hop must be from " + seconds_text(min_hop_seconds) + " to " + seconds_text(max_hop_seconds) +
-                    ", got " + seconds_text(*hop_seconds));
+        throw error(error_kind::invalid_input,
+                    "the hop must be from " + seconds_text(min_hop_seconds) + " to " + seconds_text(max_hop_seconds) +
+                        ", got " + seconds_text(*hop_seconds));
     if (hop_seconds && kind != window_plan_kind::full)
-        throw error("a hop applies only to the full window plan");
+        throw error(error_kind::invalid_input, "a hop applies only to the full window plan");
     if (!(positive_finite(max_seconds) && max_seconds <= max_analysed_seconds))
-        throw error("the analysed length (max seconds) must be positive and at most " +
-                    seconds_text(max_analysed_seconds) + " (a week), got " + seconds_text(max_seconds));
-    if (!(min_tail_seconds >= 0)) throw error("the shortest tail window must not be negative");
+        throw error(error_kind::invalid_input,
+                    "the analysed length (max seconds) must be positive and at most " +
+                        seconds_text(max_analysed_seconds) + " (a week), got " + seconds_text(max_seconds));
+    if (!(min_tail_seconds >= 0))
+        throw error(error_kind::invalid_input, "the shortest tail window must not be negative");
 }
 
 std::vector<analysis_window> plan_windows(const window_plan_params& params, double duration_seconds) {
     params.validate();
-    if (!positive_finite(duration_seconds)) throw error("the track holds no audio (duration " +
-                                                        seconds_text(duration_seconds) + ")");
+    if (!positive_finite(duration_seconds))
+        throw error(error_kind::corrupt_file,
+                    "the track holds no audio (duration " + seconds_text(duration_seconds) + ")");
     const double analysed = std::min(duration_seconds, params.max_seconds);
     const double window = params.effective_window_seconds();
     if (analysed <= window) return {{0.0, analysed}};
@@ -87,9 +94,10 @@ std::vector<analysis_window> plan_windows(const window_plan_params& params, doub
             const double hop = params.effective_hop_seconds();
             const double windows = std::floor(analysed / hop) + 1;
             if (windows > static_cast<double>(max_plan_windows))
-                throw error("the full plan gives " + std::to_string(static_cast<long long>(windows)) +
-                            " windows for " + seconds_text(analysed) + " of audio, more than " +
-                            std::to_string(max_plan_windows) + ": use a longer hop or a lower max seconds");
+                throw error(error_kind::invalid_input,
+                            "the full plan gives " + std::to_string(static_cast<long long>(windows)) + " windows for " +
+                                seconds_text(analysed) + " of audio, more than " + std::to_string(max_plan_windows) +
+                                ": use a longer hop or a lower max seconds");
             // Starts are computed as k * hop, not summed, so that no rounding drifts over a long track.
             for (long k = 0;; k++) {
                 const double start = static_cast<double>(k) * hop;

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/config_json.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -23,7 +23,7 @@ bool is_power_of_two(int v) { return v > 0 && (v & (v - 1)) == 0; }
 int small_int(const config_reader& c, const std::string& key, int fallback) {
     const int64_t v = c.integer(key, fallback);
     if (v < -(int64_t{1} << 30) || v > (int64_t{1} << 30))
-        throw error(c.where(key) + " is out of range: " + std::to_string(v));
+        throw error(error_kind::corrupt_file, c.where(key) + " is out of range: " + std::to_string(v));
     return static_cast<int>(v);
 }
 
@@ -36,7 +36,8 @@ feature_params feature_params::from_json(const nlohmann::json& config) {
 
     std::string type = c.string("feature_extractor_type", "ClapFeatureExtractor");
     if (type != "ClapFeatureExtractor")
-        throw error(where("feature_extractor_type") + " is '" + type + "', expected 'ClapFeatureExtractor'");
+        throw error(error_kind::unsupported,
+                    where("feature_extractor_type") + " is '" + type + "', expected 'ClapFeatureExtractor'");
 
     feature_params p;
     p.n_mels      = small_int(c, "feature_size", 64);
@@ -52,26 +53,30 @@ feature_params feature_params::from_json(const nlohmann::json& config) {
     double max_length_s = c.number("max_length_s", 10.0);
     double samples      = max_length_s * p.sample_rate;
     if (!(samples >= 1.0 && samples <= static_cast<double>(max_window_count)) || samples != std::floor(samples))
-        throw error(where("max_length_s") + " x sampling_rate must be a whole number of samples in [1, " +
-                    std::to_string(max_window_count) + "], got " + std::to_string(samples));
+        throw error(error_kind::corrupt_file,
+                    where("max_length_s") + " x sampling_rate must be a whole number of samples in [1, " +
+                        std::to_string(max_window_count) + "], got " + std::to_string(samples));
     p.max_samples = static_cast<int64_t>(samples);
     if (config.contains("nb_max_samples") && c.integer("nb_max_samples", 0) != p.max_samples)
-        throw error(where("nb_max_samples") + " disagrees with max_length_s x sampling_rate (" +
-                    std::to_string(p.max_samples) + ")");
+        throw error(error_kind::corrupt_file,
+                    where("nb_max_samples") + " disagrees with max_length_s x sampling_rate (" +
+                        std::to_string(p.max_samples) + ")");
 
     auto top_db = config.find("top_db");
     if (top_db != config.end() && !top_db->is_null())
-        throw error(where("top_db") + " must be null: dynamic-range clipping is not supported");
+        throw error(error_kind::unsupported,
+                    where("top_db") + " must be null: dynamic-range clipping is not supported");
 
     p.validate();
 
     if (config.contains("nb_frequency_bins") && small_int(c, "nb_frequency_bins", 0) != p.n_bins())
-        throw error(where("nb_frequency_bins") + " must be fft_window_size / 2 + 1 = " + std::to_string(p.n_bins()));
+        throw error(error_kind::corrupt_file,
+                    where("nb_frequency_bins") + " must be fft_window_size / 2 + 1 = " + std::to_string(p.n_bins()));
     return p;
 }
 
 void feature_params::validate() const {
-    auto fail = [](const std::string& msg) { throw error("feature parameters: " + msg); };
+    auto fail = [](const std::string& msg) { throw error(error_kind::corrupt_file, "feature parameters: " + msg); };
 
     if (sample_rate <= 0 || sample_rate > max_sample_rate)
         fail("sample_rate must be in [1, " + std::to_string(max_sample_rate) + "], got " + std::to_string(sample_rate));
@@ -91,8 +96,10 @@ void feature_params::validate() const {
     if (padding != "repeatpad" && padding != "repeat" && padding != "pad")
         fail("padding must be 'repeatpad', 'repeat' or 'pad', got '" + padding + "'");
     if (truncation != "rand_trunc")
-        fail("truncation must be 'rand_trunc' (the 'fusion' branch uses other filters and stacks four crops), got '" +
-             truncation + "'");
+        throw error(error_kind::unsupported,
+                    "feature parameters: truncation must be 'rand_trunc' (the 'fusion' branch uses other filters and "
+                    "stacks four crops), got '" +
+                        truncation + "'");
     if (power != 1.0 && power != 2.0) fail("power must be 1 (magnitude) or 2 (power), got " + std::to_string(power));
     if (!(log_floor > 0) || !std::isfinite(log_floor)) fail("log_floor must be a positive number");
 }

@@ -4,7 +4,7 @@
 #include <numbers>
 #include <string>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -24,7 +24,8 @@ std::complex<double> unit_root(int k, int n) {
 }  // namespace
 
 real_fft::real_fft(int n) : n_(n), half_(n / 2) {
-    if (n < 2 || (n & (n - 1)) != 0) throw error("real_fft: size must be a power of two >= 2, got " + std::to_string(n));
+    if (n < 2 || (n & (n - 1)) != 0)
+        throw error(error_kind::invalid_input, "real_fft: size must be a power of two >= 2, got " + std::to_string(n));
 
     int bits = 0;
     while ((1 << bits) < half_) ++bits;

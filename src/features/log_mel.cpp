@@ -5,7 +5,7 @@
 #include <complex>
 #include <numbers>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -63,8 +63,8 @@ tensor log_mel_extractor::compute(const float* samples, size_t n) const {
 }
 
 void log_mel_extractor::compute_into(const float* samples, size_t n, float* out) const {
-    if (samples == nullptr || n == 0) throw error("log-mel: need at least one audio sample");
-    if (out == nullptr) throw error("log-mel: no output buffer");
+    if (samples == nullptr || n == 0) throw error(error_kind::invalid_input, "log-mel: need at least one audio sample");
+    if (out == nullptr) throw error(error_kind::invalid_input, "log-mel: no output buffer");
 
     const std::vector<float> wave = fit_to_window(samples, n);
     const int64_t length = static_cast<int64_t>(wave.size());

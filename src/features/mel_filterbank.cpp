@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -45,9 +45,10 @@ mel_filterbank::mel_filterbank(int n_fft, int sample_rate, int n_mels, double f_
                                mel_scale_kind scale, mel_norm_kind norm)
     : n_mels_(n_mels), n_bins_(n_fft / 2 + 1) {
     if (n_fft < 2 || n_mels < 1 || sample_rate < 1 || !(f_min >= 0) || !(f_min < f_max) || f_max > sample_rate / 2.0)
-        throw error("mel_filterbank: invalid settings (n_fft " + std::to_string(n_fft) + ", n_mels " +
-                    std::to_string(n_mels) + ", f_min " + std::to_string(f_min) + ", f_max " + std::to_string(f_max) +
-                    ", sample_rate " + std::to_string(sample_rate) + ")");
+        throw error(error_kind::invalid_input,
+                    "mel_filterbank: invalid settings (n_fft " + std::to_string(n_fft) + ", n_mels " +
+                        std::to_string(n_mels) + ", f_min " + std::to_string(f_min) + ", f_max " +
+                        std::to_string(f_max) + ", sample_rate " + std::to_string(sample_rate) + ")");
 
     // ref: audio_utils.py get_mel_filter_banks (all_freqs uses the integer sample_rate // 2)
     bin_hz_  = linspace(0.0, static_cast<double>(sample_rate / 2), n_bins_);
@@ -76,8 +77,9 @@ mel_filterbank::mel_filterbank(int n_fft, int sample_rate, int n_mels, double f_
             }
         }
         if (end == 0)
-            throw error("mel_filterbank: filter " + std::to_string(m) + " (" + std::to_string(lower) + "-" +
-                        std::to_string(upper) + " Hz) covers no FFT bin; use fewer mels or a larger n_fft");
+            throw error(error_kind::invalid_input,
+                        "mel_filterbank: filter " + std::to_string(m) + " (" + std::to_string(lower) + "-" +
+                            std::to_string(upper) + " Hz) covers no FFT bin; use fewer mels or a larger n_fft");
         first_bin_[static_cast<size_t>(m)] = first;
         end_bin_[static_cast<size_t>(m)]   = end;
     }

@@ -11,7 +11,7 @@
 #include "library/catalog_row.h"
 #include "library/catalog_schema.h"
 #include "library/sqlite_db.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -35,22 +35,22 @@ std::string tags_json(const std::map<std::string, std::string>& tags) {
 
 void check_vector(const std::vector<float>& v, size_t dim, const std::string& what) {
     if (v.size() != dim)
-        throw error(what + " has " + std::to_string(v.size()) + " floats, expected " + std::to_string(dim));
+        throw error(error_kind::invalid_input, what + " has " + std::to_string(v.size()) + " floats, expected " + std::to_string(dim));
     for (float x : v)
-        if (!std::isfinite(x)) throw error(what + " holds a non-finite value");
+        if (!std::isfinite(x)) throw error(error_kind::invalid_input, what + " holds a non-finite value");
 }
 
 void check_for_put(const catalog_entry& e) {
     const std::string what = "catalog entry '" + e.path + "'";
-    if (e.path.empty()) throw error("catalog entry without a path");
+    if (e.path.empty()) throw error(error_kind::invalid_input, "catalog entry without a path");
     if (e.size_bytes > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-        throw error(what + ": size out of range");
+        throw error(error_kind::invalid_input, what + ": size out of range");
     if (e.status == entry_status::failed) {
-        if (!e.vector.empty() || !e.windows.empty()) throw error(what + ": a failed entry has no vectors");
+        if (!e.vector.empty() || !e.windows.empty()) throw error(error_kind::invalid_input, what + ": a failed entry has no vectors");
         return;
     }
     if (e.vector.empty() || static_cast<int64_t>(e.vector.size()) > catalog_max_dim)
-        throw error(what + ": vector of " + std::to_string(e.vector.size()) + " floats");
+        throw error(error_kind::invalid_input, what + ": vector of " + std::to_string(e.vector.size()) + " floats");
     check_vector(e.vector, e.vector.size(), what + ": vector");
     for (const auto& w : e.windows) check_vector(w.vector, e.vector.size(), what + ": window vector");
 }
@@ -63,7 +63,7 @@ std::filesystem::path catalog::default_library_dir() {
     const char* data = std::getenv("XDG_DATA_HOME");
     if (data && data[0] == '/') return std::filesystem::path(data) / "sonavec" / "library";
     const char* home = std::getenv("HOME");
-    if (!home || !home[0]) throw error("neither XDG_DATA_HOME nor HOME is set: give the library with --library PATH");
+    if (!home || !home[0]) throw error(error_kind::invalid_input, "neither XDG_DATA_HOME nor HOME is set: give the library with --library PATH");
     return std::filesystem::path(home) / ".local" / "share" / "sonavec" / "library";
 }
 
@@ -84,7 +84,7 @@ struct catalog::impl {
         // A reader leaves the file's journal mode as the writer set it.
         if (how != sqlite_open::read_only) {
             if (db.query_text("PRAGMA journal_mode = WAL").value_or("") != "wal")
-                throw error(db.path().string() + ": cannot use write-ahead logging on this file system");
+                throw error(error_kind::unsupported, db.path().string() + ": cannot use write-ahead logging on this file system");
             db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
         }
         prepare_statements();
@@ -236,7 +236,7 @@ catalog::catalog(const std::filesystem::path& library_dir, catalog_open how) {
         return;
     }
     std::filesystem::create_directories(library_dir, ec);
-    if (ec) throw error(library_dir.string() + ": cannot create the library folder: " + ec.message());
+    if (ec) throw error(error_kind::io, library_dir.string() + ": cannot create the library folder: " + ec.message());
     impl_ = std::make_unique<impl>(library_dir, how == catalog_open::create_if_missing ? sqlite_open::create
                                                                                       : sqlite_open::read_write);
 }
@@ -403,7 +403,7 @@ catalog_vectors catalog::vectors(const std::optional<std::string>& model_id) con
         impl_->decode.dim(dim, path);
         if (out.dim == 0) out.dim = dim;
         if (dim != out.dim)
-            throw error(file().string() + ": vectors of " + std::to_string(out.dim) + " and " + std::to_string(dim) +
+            throw error(error_kind::invalid_input, file().string() + ": vectors of " + std::to_string(out.dim) + " and " + std::to_string(dim) +
                         " floats: the library holds several models' vectors (choose one)");
         const std::vector<float> v = impl_->decode.floats(impl::read_blob(s, 3), dim, path);
         out.ids.push_back(s.column_int64(0));
@@ -419,7 +419,7 @@ catalog_stats catalog::stats(size_t max_failures) const {
     st.files = db.query_int64("SELECT count(*) FROM files");
     st.ok = db.query_int64("SELECT count(*) FROM files WHERE status = 'ok'");
     st.failed = db.query_int64("SELECT count(*) FROM files WHERE status = 'failed'");
-    if (st.ok + st.failed != st.files) throw error(db.path().string() + ": damaged: rows with an unknown status");
+    if (st.ok + st.failed != st.files) throw error(error_kind::corrupt_file, db.path().string() + ": damaged: rows with an unknown status");
     st.windows = db.query_int64("SELECT count(*) FROM windows");
     sqlite_statement models = db.prepare("SELECT model_id, count(*) FROM files WHERE status = 'ok' GROUP BY model_id");
     while (models.step()) st.by_model[models.column_text(0)] = models.column_int64(1);

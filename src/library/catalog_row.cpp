@@ -4,7 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -78,7 +78,7 @@ std::vector<float> catalog_row_decoder::floats(catalog_blob blob, int64_t dim, c
 }
 
 void catalog_row_decoder::bad_row(const std::string& path, const std::string& why) const {
-    throw error(file_ + ": damaged row for '" + path.substr(0, 300) + "': " + why);
+    throw error(error_kind::corrupt_file, file_ + ": damaged row for '" + path.substr(0, 300) + "': " + why);
 }
 
 std::map<std::string, std::string> catalog_row_decoder::tags(const std::string& text, const std::string& path) const {
@@ -86,7 +86,7 @@ std::map<std::string, std::string> catalog_row_decoder::tags(const std::string& 
     try {
         // Depth 1 at most: a tag set is a flat object, and deep nesting is refused before it is built.
         const auto j = nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-            if (depth > 1) throw error("nested");
+            if (depth > 1) throw error(error_kind::corrupt_file, "nested");
             return true;
         });
         if (!j.is_object()) bad_row(path, "tags are not a JSON object");

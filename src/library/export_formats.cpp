@@ -9,8 +9,8 @@
 #include "library/name_uuid.h"
 #include "library/npy_format.h"
 #include "util/base64.h"
+#include "sonavec/error.h"
 #include "util/enum_names.h"
-#include "util/error.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/float_text.h"
 #include "util/utf8.h"
@@ -57,13 +57,15 @@ std::vector<record> collect(const std::vector<catalog_entry>& entries, bool wind
     std::vector<record> out;
     dim = 0;
     auto take = [&](const catalog_entry& e, int window, const std::vector<float>& v) {
-        if (v.empty()) throw error(e.path + ": has no vector to export");
+        if (v.empty()) throw error(error_kind::corrupt_file, e.path + ": has no vector to export");
         if (dim == 0) dim = static_cast<int64_t>(v.size());
         if (static_cast<int64_t>(v.size()) != dim)
-            throw error(e.path + ": vector of " + std::to_string(v.size()) + " values, the others have " +
-                        std::to_string(dim));
+            throw error(
+                error_kind::corrupt_file,
+                e.path + ": vector of " + std::to_string(v.size()) + " values, the others have " + std::to_string(dim));
         for (float x : v)
-            if (!std::isfinite(x)) throw error(e.path + ": vector holds a value that is not finite");
+            if (!std::isfinite(x))
+                throw error(error_kind::corrupt_file, e.path + ": vector holds a value that is not finite");
         record r;
         r.entry = &e;
         r.window = window;
@@ -73,13 +75,14 @@ std::vector<record> collect(const std::vector<catalog_entry>& entries, bool wind
         out.push_back(std::move(r));
     };
     for (const auto& e : entries) {
-        if (e.status != entry_status::ok) throw error(e.path + ": failed when indexed, it has no vector to export");
+        if (e.status != entry_status::ok)
+            throw error(error_kind::not_found, e.path + ": failed when indexed, it has no vector to export");
         if (!windows) {
             take(e, -1, e.vector);
             continue;
         }
         if (e.windows.empty() || e.windows.front().vector.empty())
-            throw error(e.path + ": the library holds no per-window vectors for this track");
+            throw error(error_kind::not_found, e.path + ": the library holds no per-window vectors for this track");
         for (size_t w = 0; w < e.windows.size(); w++) take(e, static_cast<int>(w), e.windows[w].vector);
     }
     return out;
@@ -406,10 +409,11 @@ void write_desktop_json(std::ostream& out, const std::vector<named_vector>& trac
 }
 
 export_report write_export(std::ostream& out, const std::vector<catalog_entry>& entries, const export_options& options) {
-    if (options.format == export_format::npy) throw error("npy is binary: use write_npy");
+    if (options.format == export_format::npy) throw error(error_kind::invalid_input, "npy is binary: use write_npy");
     if (options.windows && options.format == export_format::json)
-        throw error("the json format holds one vector per track; use jsonl, npy, csv or a database format for windows");
-    if (options.batch < 0) throw error("a batch size cannot be negative");
+        throw error(error_kind::invalid_input,
+                    "the json format holds one vector per track; use jsonl, npy, csv or a database format for windows");
+    if (options.batch < 0) throw error(error_kind::invalid_input, "a batch size cannot be negative");
     export_report report;
     // jsonl keeps a line per track and lists its windows inside it.
     const bool window_records = options.windows && options.format != export_format::jsonl;

@@ -7,7 +7,8 @@
 #include <unordered_map>
 
 #include "util/base64.h"
-#include "util/error.h"
+#include "sonavec/error.h"
+#include "util/file_error_kind.h"
 #include "util/text_case.h"
 
 namespace sonavec {
@@ -41,10 +42,12 @@ public:
     void check(int depth, json::parse_event_t event) {
         using ev = json::parse_event_t;
         if ((event == ev::object_start || event == ev::array_start) && depth > record_depth_ + max_record_depth)
-            throw error(file_ + ": " + where + ": nested deeper than a vectors record can be");
+            throw error(error_kind::corrupt_file,
+                        file_ + ": " + where + ": nested deeper than a vectors record can be");
         if ((event == ev::value || event == ev::key) && ++values_ > max_record_values)
-            throw error(file_ + ": " + where + ": more than " + std::to_string(max_record_values) +
-                        " values in one record");
+            throw error(
+                error_kind::corrupt_file,
+                file_ + ": " + where + ": more than " + std::to_string(max_record_values) + " values in one record");
     }
 
 private:
@@ -89,12 +92,14 @@ public:
     }
 
     import_result finish() {
-        if (result_.entries.empty()) throw error(file_ + ": holds no vectors");
+        if (result_.entries.empty()) throw error(error_kind::corrupt_file, file_ + ": holds no vectors");
         return std::move(result_);
     }
 
 private:
-    [[noreturn]] void fail(const std::string& what) const { throw error(file_ + ": " + where_ + ": " + what); }
+    [[noreturn]] void fail(const std::string& what) const {
+        throw error(error_kind::corrupt_file, file_ + ": " + where_ + ": " + what);
+    }
 
     std::string text(const json& rec, const char* key, size_t max_bytes, bool required) const {
         auto it = rec.find(key);
@@ -233,7 +238,8 @@ void read_array(std::istream& in, const std::string& file, record_reader& reader
                 reader.add(parsed, guard.where);
                 return false;  // done with it: the array never holds more than one record
             } else if (event == ev::value || event == ev::array_start) {
-                throw error(file + ": element " + std::to_string(element + 1) + ": expected a JSON object");
+                throw error(error_kind::corrupt_file,
+                            file + ": element " + std::to_string(element + 1) + ": expected a JSON object");
             }
         }
         if (depth >= 1) guard.check(depth, event);
@@ -243,7 +249,8 @@ void read_array(std::istream& in, const std::string& file, record_reader& reader
         const json emptied = json::parse(in, callback);  // the records went to the reader as they ended
     } catch (const json::exception& e) {
         const std::string in_element = element > 0 ? " (in element " + std::to_string(element) + ")" : "";
-        throw error(file + ": not valid JSON" + in_element + ": " + parse_message(e.what(), false));
+        throw error(error_kind::corrupt_file,
+                    file + ": not valid JSON" + in_element + ": " + parse_message(e.what(), false));
     }
 }
 
@@ -256,7 +263,7 @@ bool read_line(std::istream& in, std::string& line, size_t max_bytes, const std:
         if (c == std::char_traits<char>::eof()) return !line.empty();
         if (c == '\n') return true;
         if (line.size() >= max_bytes)
-            throw error(where + " is longer than " + std::to_string(max_bytes) + " bytes");
+            throw error(error_kind::corrupt_file, where + " is longer than " + std::to_string(max_bytes) + " bytes");
         line.push_back(static_cast<char>(c));
     }
 }
@@ -279,8 +286,9 @@ void read_lines(std::istream& in, const std::string& file, int64_t first_line, c
         try {
             rec = json::parse(line, callback);
         } catch (const json::exception& e) {
-            throw error(file + ": " + guard.where + ": not valid JSON (JSON Lines needs one whole object per line): " +
-                        parse_message(e.what(), true));
+            throw error(error_kind::corrupt_file,
+                        file + ": " + guard.where + ": not valid JSON (JSON Lines needs one whole object per line): " +
+                            parse_message(e.what(), true));
         }
         reader.add(rec, guard.where);
     }
@@ -294,7 +302,7 @@ import_result read_vectors(std::istream& in, const std::string& name, const impo
     if (sb->sgetc() == 0xEF) {
         char bom[3];
         if (sb->sgetn(bom, 3) != 3 || bom[1] != '\xBB' || bom[2] != '\xBF')
-            throw error(name + ": neither a JSON array nor JSON Lines");
+            throw error(error_kind::corrupt_file, name + ": neither a JSON array nor JSON Lines");
     }
     int64_t line = 1;
     int c = sb->sgetc();
@@ -308,9 +316,10 @@ import_result read_vectors(std::istream& in, const std::string& name, const impo
     } else if (c == '{') {
         read_lines(in, name, line, options, reader);
     } else if (c == std::char_traits<char>::eof()) {
-        throw error(name + ": is empty");
+        throw error(error_kind::corrupt_file, name + ": is empty");
     } else {
-        throw error(name + ": neither a JSON array nor JSON Lines (it should start with '[' or '{')");
+        throw error(error_kind::corrupt_file,
+                    name + ": neither a JSON array nor JSON Lines (it should start with '[' or '{')");
     }
     return reader.finish();
 }
@@ -318,12 +327,13 @@ import_result read_vectors(std::istream& in, const std::string& name, const impo
 import_result read_vectors_file(const std::filesystem::path& file, const import_options& options) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(file, ec);
-    if (ec) throw error(file.string() + ": cannot read: " + ec.message());
+    if (ec) throw error(file_error_kind(ec), file.string() + ": cannot read: " + ec.message());
     if (size > options.max_file_bytes)
-        throw error(file.string() + ": " + std::to_string(size) + " bytes, more than the " +
-                    std::to_string(options.max_file_bytes) + " an import reads");
+        throw error(error_kind::unsupported,
+                    file.string() + ": " + std::to_string(size) + " bytes, more than the " +
+                        std::to_string(options.max_file_bytes) + " an import reads");
     std::ifstream in(file, std::ios::binary);
-    if (!in) throw error(file.string() + ": cannot open");
+    if (!in) throw error(error_kind::io, file.string() + ": cannot open");
     return read_vectors(in, file.string(), options);
 }
 

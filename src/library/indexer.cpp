@@ -17,7 +17,9 @@
 
 #include "audio/audio_files.h"
 #include "audio/embed_pipeline.h"
-#include "util/error.h"
+#include "audio/audio_files.h"
+#include "sonavec/error.h"
+#include "util/file_error_kind.h"
 #include "util/sha256.h"
 #include "util/text_case.h"
 
@@ -35,7 +37,10 @@ struct file_stat {
 // Throws sonavec::error with the reason when the file cannot be stat'ed.
 file_stat stat_file(const std::string& path) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw error(std::strerror(errno));
+    if (::stat(path.c_str(), &st) != 0) {
+        const int err = errno;
+        throw error(file_error_kind(err), std::strerror(err));
+    }
     return {static_cast<uint64_t>(st.st_size), int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
 }
 
@@ -88,7 +93,8 @@ index_root resolve_root(const std::filesystem::path& root, index_plan& plan) {
     std::error_code ec;
     r.real = fs::canonical(r.given, ec);
     if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory)
-        throw error(root.string() + ": no such file or folder (nothing was indexed, and nothing removed)");
+        throw error(error_kind::not_found,
+                    root.string() + ": no such file or folder (nothing was indexed, and nothing removed)");
     if (ec) {
         plan.unreadable.emplace_back(r.given.string(), ec.message());
         r.real.clear();

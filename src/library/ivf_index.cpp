@@ -14,7 +14,7 @@
 
 #include "nn/ops.h"
 #include "nn/thread_pool.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -99,7 +99,7 @@ struct counting_selector : faiss::IDSelector {
 };
 
 error faiss_error(const std::string& what, const faiss::FaissException& e) {
-    return error("FAISS " + what + " failed: " + e.what());
+    return error(error_kind::io, "FAISS " + what + " failed: " + e.what());
 }
 
 }  // namespace
@@ -116,7 +116,9 @@ int64_t ivf_index::list_count(int64_t n) {
 }
 
 std::vector<float> ivf_index::train_centroids(const float* rows, int64_t n, int64_t dim, int64_t nlist) {
-    if (nlist < 1 || n < nlist) throw error("cannot train " + std::to_string(nlist) + " lists on " + std::to_string(n) + " vectors");
+    if (nlist < 1 || n < nlist)
+        throw error(error_kind::invalid_input,
+                    "cannot train " + std::to_string(nlist) + " lists on " + std::to_string(n) + " vectors");
     if (nlist == 1) {
         // One list holds everything; its centre only has to be finite.
         std::vector<float> mean(static_cast<size_t>(dim), 0.0f);
@@ -139,7 +141,7 @@ std::vector<float> ivf_index::train_centroids(const float* rows, int64_t n, int6
         throw faiss_error("k-means", e);
     }
     for (float c : kmeans.centroids)
-        if (!std::isfinite(c)) throw error("k-means produced a non-finite centroid");
+        if (!std::isfinite(c)) throw error(error_kind::io, "k-means produced a non-finite centroid");
     return kmeans.centroids;
 }
 
@@ -162,14 +164,18 @@ std::vector<int64_t> ivf_index::assign_lists(const float* centroids, int64_t nli
 ivf_index::ivf_index(const float* rows, int64_t n, int64_t dim, std::vector<float> centroids,
                      std::vector<int64_t> offsets, int64_t nprobe)
     : rows_(rows), n_(n), dim_(dim), nprobe_(1), centroids_(std::move(centroids)), offsets_(std::move(offsets)) {
-    if (dim_ < 1 || n_ < 0) throw error("IVF index: bad shape");
-    if (offsets_.size() < 2) throw error("IVF index: no lists");
+    if (dim_ < 1 || n_ < 0) throw error(error_kind::invalid_input, "IVF index: bad shape");
+    if (offsets_.size() < 2) throw error(error_kind::invalid_input, "IVF index: no lists");
     const int64_t nl = nlist();
     if (static_cast<int64_t>(centroids_.size()) / dim_ != nl || static_cast<int64_t>(centroids_.size()) % dim_ != 0)
-        throw error("IVF index: " + std::to_string(centroids_.size()) + " centroid values for " + std::to_string(nl) + " lists");
-    if (offsets_.front() != 0 || offsets_.back() != n_) throw error("IVF index: lists do not cover the rows");
+        throw error(error_kind::invalid_input,
+                    "IVF index: " + std::to_string(centroids_.size()) + " centroid values for " + std::to_string(nl) +
+                        " lists");
+    if (offsets_.front() != 0 || offsets_.back() != n_)
+        throw error(error_kind::invalid_input, "IVF index: lists do not cover the rows");
     for (int64_t l = 0; l < nl; l++)
-        if (offsets_[l] > offsets_[l + 1]) throw error("IVF index: list offsets go backwards");
+        if (offsets_[l] > offsets_[l + 1])
+            throw error(error_kind::invalid_input, "IVF index: list offsets go backwards");
     positions_.resize(static_cast<size_t>(n_));
     for (int64_t r = 0; r < n_; r++) positions_[r] = r;
     set_nprobe(nprobe);

@@ -1,10 +1,9 @@
 #include "library/library_index.h"
 
 #include <unistd.h>
-#include <cstdio>
 
 #include "nn/ops.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 
 namespace sonavec {
@@ -58,8 +57,8 @@ vector_index open_library_index(const catalog& cat, index_choice choice, const s
     try {
         idx.save(library_index_file(cat), fingerprint);
     } catch (const error& e) {
-        std::fprintf(stderr, "sonavec: note: the index could not be saved (%s); it will be rebuilt next time\n",
-                     for_terminal(e.what()).c_str());
+        log_message(log_level::note,
+                    std::string("the index could not be saved (") + e.what() + "); it will be rebuilt next time");
     }
     return idx;
 }

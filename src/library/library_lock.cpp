@@ -32,15 +32,17 @@ std::filesystem::path library_lock::file(const std::filesystem::path& library_di
 library_lock::library_lock(const std::filesystem::path& library_dir, const std::string& what) {
     std::error_code ec;
     std::filesystem::create_directories(library_dir, ec);
-    if (ec) throw error(library_dir.string() + ": cannot create the library folder: " + ec.message());
+    if (ec) throw error(error_kind::io, library_dir.string() + ": cannot create the library folder: " + ec.message());
     const std::filesystem::path path = file(library_dir);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw error(path.string() + ": cannot open the library's lock: " + std::strerror(errno));
+    if (fd_ < 0)
+        throw error(error_kind::io, path.string() + ": cannot open the library's lock: " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         const int err = errno;
         const std::string holder = err == EWOULDBLOCK ? holder_of(fd_) : "";
         ::close(fd_);
-        if (err != EWOULDBLOCK) throw error(path.string() + ": cannot lock the library: " + std::strerror(err));
+        if (err != EWOULDBLOCK)
+            throw error(error_kind::io, path.string() + ": cannot lock the library: " + std::strerror(err));
         const size_t space = holder.find(' ');
         const std::string who = holder.empty() ? "another run" : "another " + holder.substr(space + 1) +
                                                                      " run (pid " + holder.substr(0, space) + ")";
@@ -52,7 +54,7 @@ library_lock::library_lock(const std::filesystem::path& library_dir, const std::
     if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, line.data(), line.size(), 0) != static_cast<ssize_t>(line.size())) {
         const int err = errno;
         ::close(fd_);
-        throw error(path.string() + ": cannot write the library's lock: " + std::strerror(err));
+        throw error(error_kind::io, path.string() + ": cannot write the library's lock: " + std::strerror(err));
     }
 }
 

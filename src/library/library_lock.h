@@ -4,17 +4,17 @@
 // when its holder dies, kill -9 included, so a lock left by a killed run is simply taken: the pid
 // still in the file means nothing until someone holds the lock again.
 //
-//   const library_lock lock(library_dir, "index");   // throws sonavec::error when another run holds it
+//   const library_lock lock(library_dir, "index");   // throws library_busy when another run holds it
 //   catalog cat(library_dir);
 #pragma once
 #include <filesystem>
 #include <string>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
-// Another writer holds the lock (a run to refuse, not a file to skip).
+// Another writer holds the lock (a run to refuse, not a file to skip): always error_kind::busy.
 struct library_busy : error {
     explicit library_busy(const std::string& message) : error(error_kind::busy, message) {}
 };
@@ -22,7 +22,7 @@ struct library_busy : error {
 class library_lock {
 public:
     // Creates library_dir when missing. what: the command, as the refusal names it ("index"). Throws
-    // library_busy when another writer holds the lock, sonavec::error when it cannot be taken.
+    // library_busy when another writer holds the lock, sonavec::error (I/O) when it cannot be taken.
     library_lock(const std::filesystem::path& library_dir, const std::string& what);
     ~library_lock();
     library_lock(const library_lock&) = delete;

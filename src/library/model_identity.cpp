@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -10,7 +11,8 @@
 
 #include "sonavec/model.h"  // model_weight_files, default_cache_root
 #include "sonavec/atomic_file.h"
-#include "util/error.h"
+#include "sonavec/error.h"
+#include "util/file_error_kind.h"
 #include "util/sha256.h"
 
 namespace sonavec {
@@ -108,7 +110,10 @@ std::string model_identity(const std::filesystem::path& model_dir) {
     for (const std::string& name : names) {
         const std::filesystem::path file = dir / name;
         struct stat st {};
-        if (::stat(file.c_str(), &st) != 0) throw error(file.string() + ": cannot read the model file");
+        if (::stat(file.c_str(), &st) != 0) {
+            const int err = errno;
+            throw error(file_error_kind(err), file.string() + ": cannot read the model file");
+        }
         std::error_code ec;
         const std::string path = std::filesystem::weakly_canonical(file, ec).string();
         const std::string key = stat_key(st);

@@ -2,12 +2,12 @@
 
 #include <cstring>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
 std::string npy_float32_header(int64_t rows, int64_t cols) {
-    if (rows < 0 || cols < 0) throw error("a matrix cannot have a negative shape");
+    if (rows < 0 || cols < 0) throw error(error_kind::invalid_input, "a matrix cannot have a negative shape");
     std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
                        std::to_string(cols) + "), }";
     const size_t preamble = 10;  // magic (6) + version (2) + header length (2)
@@ -15,7 +15,7 @@ std::string npy_float32_header(int64_t rows, int64_t cols) {
     total = (total + 63) / 64 * 64;
     dict.append(total - preamble - dict.size() - 1, ' ');
     dict += '\n';
-    if (dict.size() > 65535) throw error("npy header too long");
+    if (dict.size() > 65535) throw error(error_kind::invalid_input, "npy header too long");
     std::string out = "\x93NUMPY";
     out += '\x01';
     out += '\x00';

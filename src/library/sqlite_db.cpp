@@ -5,7 +5,7 @@
 #include <cctype>
 #include <utility>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -60,7 +60,7 @@ sqlite_db::sqlite_db(const std::filesystem::path& path, sqlite_open how, int max
         const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);
         db_ = nullptr;
-        throw error(path.string() + ": cannot open: " + why);
+        throw error(error_kind::io, path.string() + ": cannot open: " + why);
     }
     // The file is outside data: no schema-defined functions with side effects, no writes to the
     // schema itself, every cell's size checked as it is read, and no value larger than we expect.
@@ -77,13 +77,17 @@ void sqlite_db::fail(int code, const std::string& what) const {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
     switch (primary(code)) {
         case SQLITE_NOTADB:
-            throw error(path_.string() + ": not an SQLite database (" + message + ")");
+            throw error(error_kind::corrupt_file, path_.string() + ": not an SQLite database (" + message + ")");
         case SQLITE_CORRUPT:
-            throw error(path_.string() + ": the database is damaged (" + message + ")");
+            throw error(error_kind::corrupt_file, path_.string() + ": the database is damaged (" + message + ")");
         case SQLITE_TOOBIG:
-            throw error(path_.string() + ": a value is larger than any sonavec writes (" + message + ")");
+            throw error(error_kind::corrupt_file,
+                        path_.string() + ": a value is larger than any sonavec writes (" + message + ")");
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            throw error(error_kind::busy, path_.string() + ": " + what + ": " + message);
         default:
-            throw error(path_.string() + ": " + what + ": " + message);
+            throw error(error_kind::io, path_.string() + ": " + what + ": " + message);
     }
 }
 

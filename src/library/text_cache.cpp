@@ -9,7 +9,7 @@
 #include "sonavec/model.h"
 #include "library/model_identity.h"
 #include "library/sqlite_db.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "util/sha256.h"
 
 namespace sonavec {

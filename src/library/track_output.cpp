@@ -6,7 +6,7 @@
 #include "library/npy_format.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/float_text.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 

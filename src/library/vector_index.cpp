@@ -7,7 +7,7 @@
 #include "library/exact_search.h"
 #include "library/vector_index_impl.h"
 #include "util/enum_names.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -31,11 +31,14 @@ namespace {
 
 void check_vectors(const float* rows, const int64_t* ids, int64_t n, int64_t dim) {
     for (int64_t i = 0; i < n * dim; i++)
-        if (!std::isfinite(rows[i])) throw error("vector index: vector " + std::to_string(i / dim) + " has a non-finite value");
+        if (!std::isfinite(rows[i]))
+            throw error(error_kind::invalid_input,
+                        "vector index: vector " + std::to_string(i / dim) + " has a non-finite value");
     std::vector<int64_t> sorted(ids, ids + n);
     std::sort(sorted.begin(), sorted.end());
     const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
-    if (twice != sorted.end()) throw error("vector index: id " + std::to_string(*twice) + " appears twice");
+    if (twice != sorted.end())
+        throw error(error_kind::invalid_input, "vector index: id " + std::to_string(*twice) + " appears twice");
 }
 
 // Groups the rows by list into `rows` and `row_ids` (each list keeps the input order) and builds the IVF
@@ -88,10 +91,11 @@ std::vector<scored_row> approximate_search(const ivf_index& ivf, const float* ro
 void vector_index::impl::check_rows() const { check_vectors(rows, ids.data(), n, dim); }
 
 vector_index vector_index::build(const float* vectors, const int64_t* ids, int64_t n, int64_t dim, index_choice choice) {
-    if (n < 0) throw error("vector index: negative vector count");
+    if (n < 0) throw error(error_kind::invalid_input, "vector index: negative vector count");
     // An empty library may not know its dimension yet.
-    if (dim < (n > 0 ? 1 : 0) || dim > max_vector_dim) throw error("vector index: dimension " + std::to_string(dim) + " out of range");
-    if (n > 0 && (!vectors || !ids)) throw error("vector index: no vectors given");
+    if (dim < (n > 0 ? 1 : 0) || dim > max_vector_dim)
+        throw error(error_kind::invalid_input, "vector index: dimension " + std::to_string(dim) + " out of range");
+    if (n > 0 && (!vectors || !ids)) throw error(error_kind::invalid_input, "vector index: no vectors given");
     check_vectors(vectors, ids, n, dim);
     auto ix = std::make_unique<impl>();
     ix->n = n;
@@ -119,9 +123,10 @@ std::vector<search_hit> vector_index::search(const float* query, int64_t k,
                                              const std::function<bool(int64_t)>& accept) const {
     if (!impl_ || impl_->n == 0 || k <= 0) return {};
     const impl& ix = *impl_;
-    if (!query) throw error("vector index: no query vector");
+    if (!query) throw error(error_kind::invalid_input, "vector index: no query vector");
     for (int64_t j = 0; j < ix.dim; j++)
-        if (!std::isfinite(query[j])) throw error("vector index: the query has a non-finite value");
+        if (!std::isfinite(query[j]))
+            throw error(error_kind::invalid_input, "vector index: the query has a non-finite value");
     const std::vector<scored_row> rows = ix.ivf ? approximate_search(*ix.ivf, ix.rows, ix.ids.data(), ix.n, ix.dim, query, k, accept)
                                                 : exact_top_rows(ix.rows, ix.ids.data(), ix.n, ix.dim, query, k, accept);
     std::vector<search_hit> hits;

@@ -19,7 +19,7 @@
 #include "library/vector_index_impl.h"
 #include "sonavec/atomic_file.h"
 #include "util/checksum.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "util/mapped_file.h"
 
 namespace sonavec {
@@ -71,7 +71,7 @@ std::string_view bytes_of(const void* p, size_t size) { return {static_cast<cons
 }  // namespace
 
 void vector_index::save(const std::filesystem::path& file, const std::string& fingerprint) const {
-    if (!impl_) throw error(file.string() + ": cannot save an empty vector_index object");
+    if (!impl_) throw error(error_kind::invalid_input, file.string() + ": cannot save an empty vector_index object");
     const impl& ix = *impl_;
     file_header h{};
     std::memcpy(h.magic, magic, sizeof magic);
@@ -80,7 +80,8 @@ void vector_index::save(const std::filesystem::path& file, const std::string& fi
     h.n = static_cast<uint64_t>(ix.n);
     h.dim = static_cast<uint64_t>(ix.dim);
     h.fingerprint_bytes = fingerprint.size();
-    if (h.fingerprint_bytes > max_fingerprint_bytes) throw error(file.string() + ": fingerprint too long");
+    if (h.fingerprint_bytes > max_fingerprint_bytes)
+        throw error(error_kind::invalid_input, file.string() + ": fingerprint too long");
     if (ix.ivf) {
         h.nlist = static_cast<uint64_t>(ix.ivf->nlist());
         h.nprobe = static_cast<uint64_t>(ix.ivf->nprobe());
@@ -117,17 +118,23 @@ void vector_index::save(const std::filesystem::path& file, const std::string& fi
 
 vector_index vector_index::load(const std::filesystem::path& file, const std::string& fingerprint) {
     std::error_code ec;
-    if (!std::filesystem::exists(file, ec)) throw error(file.string() + ": no vector index file");
+    if (!std::filesystem::exists(file, ec))
+        throw error(error_kind::not_found, file.string() + ": no vector index file");
     auto map = std::make_unique<mapped_file>(file);
-    auto bad = [&](const std::string& why) { return error(file.string() + ": not a usable vector index: " + why); };
+    auto bad = [&](const std::string& why, error_kind kind = error_kind::corrupt_file) {
+        return error(kind, file.string() + ": not a usable vector index: " + why);
+    };
 
     file_header h{};
     if (map->size() < sizeof h) throw bad("shorter than its header");
     std::memcpy(&h, map->data(), sizeof h);
     if (std::memcmp(h.magic, magic, sizeof magic) != 0) throw bad("not a sonavec index file");
-    if (h.version != format_version) throw bad("format version " + std::to_string(h.version) + ", expected " + std::to_string(format_version));
+    if (h.version != format_version)
+        throw bad("format version " + std::to_string(h.version) + ", expected " + std::to_string(format_version),
+                  error_kind::unsupported);
     if (h.kind != kind_exact && h.kind != kind_ivf_flat) throw bad("unknown index kind " + std::to_string(h.kind));
-    if (h.fingerprint_bytes > max_fingerprint_bytes) throw bad("fingerprint of " + std::to_string(h.fingerprint_bytes) + " bytes");
+    if (h.fingerprint_bytes > max_fingerprint_bytes)
+        throw bad("fingerprint of " + std::to_string(h.fingerprint_bytes) + " bytes");
     // Each vector takes at least one byte, so n is bounded by the file size, and no size below can overflow.
     if (h.n > map->size()) throw bad("declares " + std::to_string(h.n) + " vectors in " + std::to_string(map->size()) + " bytes");
     if (h.dim < (h.n > 0 ? 1u : 0u) || h.dim > static_cast<uint64_t>(max_vector_dim))
@@ -141,7 +148,8 @@ vector_index vector_index::load(const std::filesystem::path& file, const std::st
 
     const char* base = reinterpret_cast<const char*>(map->data());
     if (std::string_view(base + l.fingerprint, h.fingerprint_bytes) != fingerprint)
-        throw error(file.string() + ": the vector index is stale (built for another state of the catalog)");
+        throw error(error_kind::corrupt_file,
+                    file.string() + ": the vector index is stale (built for another state of the catalog)");
     checksum64 sum;
     sum.update(&h, checked_header_bytes);
     sum.update(base + sizeof h, map->size() - sizeof h);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "models/bpe_text.h"
-#include "util/error.h"
+#include "util/file_error_kind.h"
 
 namespace sonavec {
 
@@ -18,15 +18,16 @@ constexpr uintmax_t max_tokenizer_file_bytes = 64ull << 20;
 std::string read_small_file(const std::filesystem::path& path) {
     std::error_code ec;
     const uintmax_t size = std::filesystem::file_size(path, ec);
-    if (ec) throw error(path.string() + ": cannot read: " + ec.message());
+    if (ec) throw error(file_error_kind(ec), path.string() + ": cannot read: " + ec.message());
     if (size > max_tokenizer_file_bytes)
-        throw error(path.string() + ": " + std::to_string(size) + " bytes is too large for a tokenizer file (limit " +
-                    std::to_string(max_tokenizer_file_bytes) + ")");
+        throw error(error_kind::corrupt_file,
+                    path.string() + ": " + std::to_string(size) + " bytes is too large for a tokenizer file (limit " +
+                        std::to_string(max_tokenizer_file_bytes) + ")");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw error(path.string() + ": cannot open");
+    if (!in) throw error(error_kind::io, path.string() + ": cannot open");
     std::string text(static_cast<size_t>(size), '\0');
     in.read(text.data(), static_cast<std::streamsize>(size));
-    if (in.gcount() != static_cast<std::streamsize>(size)) throw error(path.string() + ": short read");
+    if (in.gcount() != static_cast<std::streamsize>(size)) throw error(error_kind::io, path.string() + ": short read");
     return text;
 }
 
@@ -100,20 +101,23 @@ bpe_vocabulary read_bpe_vocabulary(const std::filesystem::path& vocab_json) {
         reader.problem = std::string("malformed JSON (") + ex.what() + ")";
     }
     if (!ok || !reader.problem.empty())
-        throw error(vocab_json.string() + ": not a usable vocabulary: " +
-                    (reader.problem.empty() ? "malformed JSON" : reader.problem));
+        throw error(error_kind::corrupt_file,
+                    vocab_json.string() +
+                        ": not a usable vocabulary: " + (reader.problem.empty() ? "malformed JSON" : reader.problem));
     bpe_vocabulary vocab = std::move(reader.vocab);
-    if (vocab.empty()) throw error(vocab_json.string() + ": the vocabulary is empty");
+    if (vocab.empty()) throw error(error_kind::corrupt_file, vocab_json.string() + ": the vocabulary is empty");
 
     // Ids must be a permutation of 0..n-1: then every id the tokenizer emits is a row of the embedding table.
     std::vector<const std::string*> token_of(vocab.size(), nullptr);
     for (const auto& [token, id] : vocab) {
         if (static_cast<size_t>(id) >= vocab.size())
-            throw error(vocab_json.string() + ": token " + quoted_for_error(token) + " has id " + std::to_string(id) +
-                        ", past the " + std::to_string(vocab.size()) + " entries of the vocabulary");
+            throw error(error_kind::corrupt_file,
+                        vocab_json.string() + ": token " + quoted_for_error(token) + " has id " + std::to_string(id) +
+                            ", past the " + std::to_string(vocab.size()) + " entries of the vocabulary");
         if (token_of[id])
-            throw error(vocab_json.string() + ": tokens " + quoted_for_error(*token_of[id]) + " and " +
-                        quoted_for_error(token) + " share id " + std::to_string(id));
+            throw error(error_kind::corrupt_file,
+                        vocab_json.string() + ": tokens " + quoted_for_error(*token_of[id]) + " and " +
+                            quoted_for_error(token) + " share id " + std::to_string(id));
         token_of[id] = &token;
     }
     return vocab;
@@ -127,7 +131,8 @@ bpe_merge_table read_bpe_merges(const std::filesystem::path& merges_txt, const b
     const auto id_of = [&](const std::string& token, size_t line_number) {
         auto it = vocab.find(token);
         if (it == vocab.end())
-            throw error(where(line_number) + "token " + quoted_for_error(token) + " is not in the vocabulary");
+            throw error(error_kind::corrupt_file,
+                        where(line_number) + "token " + quoted_for_error(token) + " is not in the vocabulary");
         return it->second;
     };
 
@@ -148,7 +153,8 @@ bpe_merge_table read_bpe_merges(const std::filesystem::path& merges_txt, const b
             if (!blank_line) blank_line = line_number;
             continue;
         }
-        if (blank_line) throw error(where(blank_line) + "blank line in the middle of the merges");
+        if (blank_line)
+            throw error(error_kind::corrupt_file, where(blank_line) + "blank line in the middle of the merges");
 
         std::vector<std::string> parts;
         for (size_t i = 0; i < line.size();) {
@@ -158,9 +164,11 @@ bpe_merge_table read_bpe_merges(const std::filesystem::path& merges_txt, const b
             if (i > start) parts.emplace_back(line.substr(start, i - start));
         }
         if (parts.size() != 2)
-            throw error(where(line_number) + "expected two tokens separated by a space, found " +
-                        std::to_string(parts.size()) + " in " + quoted_for_error(line));
-        if (rank == std::numeric_limits<int32_t>::max()) throw error(where(line_number) + "too many merges");
+            throw error(error_kind::corrupt_file,
+                        where(line_number) + "expected two tokens separated by a space, found " +
+                            std::to_string(parts.size()) + " in " + quoted_for_error(line));
+        if (rank == std::numeric_limits<int32_t>::max())
+            throw error(error_kind::corrupt_file, where(line_number) + "too many merges");
 
         const int32_t left = id_of(parts[0], line_number);
         const int32_t right = id_of(parts[1], line_number);
@@ -168,7 +176,7 @@ bpe_merge_table read_bpe_merges(const std::filesystem::path& merges_txt, const b
         // A repeated pair takes its later rank, as dict(zip(bpe_merges, range(...))) does in the reference.
         merges[bpe_pair_key(left, right)] = bpe_merge{rank++, merged};
     }
-    if (merges.empty()) throw error(merges_txt.string() + ": no merges found");
+    if (merges.empty()) throw error(error_kind::corrupt_file, merges_txt.string() + ": no merges found");
     return merges;
 }
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -36,8 +36,9 @@ gpt2_pretokenizer::gpt2_pretokenizer() {
     pcre2_code* compiled = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(),
                                          PCRE2_UTF | PCRE2_UCP, &code, &offset, nullptr);
     if (!compiled) {
-        throw error("tokenizer: PCRE2 cannot compile the pre-tokenisation pattern at offset " +
-                    std::to_string(offset) + ": " + pcre2_message(code));
+        throw error(error_kind::unsupported,
+                    "tokenizer: PCRE2 cannot compile the pre-tokenisation pattern at offset " + std::to_string(offset) +
+                        ": " + pcre2_message(code));
     }
     // JIT is only a speed-up: if this PCRE2 has none, the interpreter gives the same matches.
     pcre2_jit_compile(compiled, PCRE2_JIT_COMPLETE);
@@ -50,7 +51,7 @@ gpt2_pretokenizer::cursor::cursor(const gpt2_pretokenizer& pretokenizer, std::st
     : code_(pretokenizer.code_.get()),
       match_(pcre2_match_data_create_from_pattern(code_, nullptr), pcre2_match_data_free),
       text_(text) {
-    if (!match_) throw error("tokenizer: out of memory for PCRE2 match data");
+    if (!match_) throw error(error_kind::io, "tokenizer: out of memory for PCRE2 match data");
 }
 
 bool gpt2_pretokenizer::cursor::next(std::string_view& piece) {
@@ -62,11 +63,11 @@ bool gpt2_pretokenizer::cursor::next(std::string_view& piece) {
         offset_ = text_.size();
         return false;
     }
-    if (rc < 0) throw error("tokenizer: pre-tokenisation failed: " + pcre2_message(rc));
+    if (rc < 0) throw error(error_kind::io, "tokenizer: pre-tokenisation failed: " + pcre2_message(rc));
     const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match_.get());
     // Every alternative consumes at least one character, so an empty match would be a PCRE2 fault.
     if (ovector[1] <= ovector[0] || ovector[1] > text_.size())
-        throw error("tokenizer: pre-tokenisation returned an empty match");
+        throw error(error_kind::io, "tokenizer: pre-tokenisation returned an empty match");
     piece = text_.substr(ovector[0], ovector[1] - ovector[0]);
     offset_ = ovector[1];
     return true;

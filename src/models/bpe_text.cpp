@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -72,19 +72,27 @@ void check_utf8(std::string_view text) {
         } else if ((c & 0xF8) == 0xF0) {
             len = 4, cp = c & 0x07, min_cp = 0x10000;
         } else {
-            throw error("text is not valid UTF-8: unexpected byte " + hex_byte(c) + " at byte " + std::to_string(i));
+            throw error(error_kind::invalid_input,
+                        "text is not valid UTF-8: unexpected byte " + hex_byte(c) + " at byte " + std::to_string(i));
         }
-        if (n - i < len) throw error("text is not valid UTF-8: truncated sequence at byte " + std::to_string(i));
+        if (n - i < len)
+            throw error(error_kind::invalid_input,
+                        "text is not valid UTF-8: truncated sequence at byte " + std::to_string(i));
         for (size_t k = 1; k < len; k++) {
             if ((s[i + k] & 0xC0) != 0x80)
-                throw error("text is not valid UTF-8: bad continuation byte at byte " + std::to_string(i + k));
+                throw error(error_kind::invalid_input,
+                            "text is not valid UTF-8: bad continuation byte at byte " + std::to_string(i + k));
             cp = (cp << 6) | (s[i + k] & 0x3F);
         }
-        if (cp < min_cp) throw error("text is not valid UTF-8: overlong sequence at byte " + std::to_string(i));
+        if (cp < min_cp)
+            throw error(error_kind::invalid_input,
+                        "text is not valid UTF-8: overlong sequence at byte " + std::to_string(i));
         if (cp >= 0xD800 && cp <= 0xDFFF)
-            throw error("text is not valid UTF-8: encoded surrogate at byte " + std::to_string(i));
+            throw error(error_kind::invalid_input,
+                        "text is not valid UTF-8: encoded surrogate at byte " + std::to_string(i));
         if (cp > 0x10FFFF)
-            throw error("text is not valid UTF-8: code point past U+10FFFF at byte " + std::to_string(i));
+            throw error(error_kind::invalid_input,
+                        "text is not valid UTF-8: code point past U+10FFFF at byte " + std::to_string(i));
         i += len;
     }
 }

@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "models/bpe_text.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -30,7 +30,8 @@ namespace {
 
 void check_max_length(size_t max_length) {
     if (max_length < 2)
-        throw error("tokenizer: max_length " + std::to_string(max_length) + " leaves no room for <s> and </s>");
+        throw error(error_kind::invalid_input,
+                    "tokenizer: max_length " + std::to_string(max_length) + " leaves no room for <s> and </s>");
 }
 
 struct text_segment {
@@ -51,15 +52,17 @@ bpe_tokenizer bpe_tokenizer::from_files(const std::filesystem::path& vocab_json,
     for (size_t b = 0; b < 256; b++) {
         auto it = vocab.find(alphabet[b]);
         if (it == vocab.end())
-            throw error(vocab_json.string() + ": lacks the symbol " + quoted_for_error(alphabet[b]) + " for byte " +
-                        std::to_string(b) + "; not a byte-level BPE vocabulary");
+            throw error(error_kind::corrupt_file,
+                        vocab_json.string() + ": lacks the symbol " + quoted_for_error(alphabet[b]) + " for byte " +
+                            std::to_string(b) + "; not a byte-level BPE vocabulary");
         tok.byte_ids_[b] = it->second;
     }
 
     // Special ids come from the file, never from RoBERTa's usual numbering.
     const auto required = [&](const std::string& token) -> int64_t {
         auto it = vocab.find(token);
-        if (it == vocab.end()) throw error(vocab_json.string() + ": lacks the special token " + token);
+        if (it == vocab.end())
+            throw error(error_kind::corrupt_file, vocab_json.string() + ": lacks the special token " + token);
         return it->second;
     };
     tok.bos_id_ = required("<s>");
@@ -82,7 +85,8 @@ bpe_tokenizer bpe_tokenizer::from_files(const std::filesystem::path& vocab_json,
 void bpe_tokenizer::append_piece_ids(std::string_view piece, merge_scratch& scratch, std::vector<int64_t>& out) const {
     // Symbol positions are int32 to keep the merge heap small; only a hostile text has a longer word.
     if (piece.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-        throw error("tokenizer: a run of " + std::to_string(piece.size()) + " bytes without a break is too long");
+        throw error(error_kind::invalid_input,
+                    "tokenizer: a run of " + std::to_string(piece.size()) + " bytes without a break is too long");
     const auto* bytes = reinterpret_cast<const unsigned char*>(piece.data());
     const auto n = static_cast<int32_t>(piece.size());
     if (n == 1) {

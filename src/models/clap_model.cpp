@@ -7,7 +7,7 @@
 
 #include "nn/ops.h"
 #include "sonavec/model.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -15,9 +15,14 @@ namespace {
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw error("cannot read " + path.string());
+    if (!in) {
+        std::error_code ec;
+        throw error(std::filesystem::exists(path, ec) ? error_kind::io : error_kind::not_found,
+                    "cannot read " + path.string());
+    }
     nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw error(path.string() + " is not a JSON object");
+    if (j.is_discarded() || !j.is_object())
+        throw error(error_kind::corrupt_file, path.string() + " is not a JSON object");
     return j;
 }
 
@@ -64,20 +69,21 @@ clap_config clap_config::from_model_dir(const std::filesystem::path& dir) {
     try {
         c.projection_dim = cfg.value("projection_dim", int64_t{512});
         if (c.projection_dim < 1 || c.projection_dim > 65536)
-            throw error("projection_dim " + std::to_string(c.projection_dim) + " out of range");
+            throw error(error_kind::corrupt_file,
+                        "projection_dim " + std::to_string(c.projection_dim) + " out of range");
         c.audio = htsat_hparams::from_json(cfg.value("audio_config", nlohmann::json::object()));
         c.text = roberta_hparams::from_json(cfg.value("text_config", nlohmann::json::object()));
     } catch (const nlohmann::json::exception& e) {
-        throw error((dir / "config.json").string() + ": " + e.what());
+        throw error(error_kind::corrupt_file, (dir / "config.json").string() + ": " + e.what());
     } catch (const error& e) {
-        throw error((dir / "config.json").string() + ": " + e.what());
+        throw error(e.kind(), (dir / "config.json").string() + ": " + e.what());
     }
     const auto pre = dir / "preprocessor_config.json";
     try {
         c.features = feature_params::from_json(std::filesystem::exists(pre) ? read_json_file(pre)
                                                                             : nlohmann::json::object());
     } catch (const nlohmann::json::exception& e) {
-        throw error(pre.string() + ": " + e.what());
+        throw error(error_kind::corrupt_file, pre.string() + ": " + e.what());
     }
     return c;
 }
@@ -137,7 +143,7 @@ std::vector<float> clap_model::audio_features(const std::vector<std::span<const 
     const int64_t per = config_.features.frames() * config_.features.n_mels;
     std::vector<float> features(static_cast<size_t>(n * per));
     for (int64_t i = 0; i < n; i++) {
-        if (windows[i].empty()) throw error("cannot embed an empty audio window");
+        if (windows[i].empty()) throw error(error_kind::invalid_input, "cannot embed an empty audio window");
         mel_.compute_into(windows[i].data(), windows[i].size(), features.data() + i * per);
     }
     return features;

@@ -9,7 +9,7 @@
 #include "nn/thread_pool.h"
 #include "nn/ops.h"
 #include "util/config_json.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -30,7 +30,7 @@ constexpr int64_t mlp_block_rows = 256;
 constexpr int64_t mlp_min_block_rows = 64;
 
 void require(bool ok, const std::string& what) {
-    if (!ok) throw error("htsat config: " + what);
+    if (!ok) throw error(error_kind::corrupt_file, "htsat config: " + what);
 }
 
 // patch_size / patch_stride: an int or an [h, w] pair, as the reference accepts both.
@@ -377,12 +377,14 @@ tensor htsat_encoder::forward(const tensor& features, htsat_trace* trace) const 
     const auto& shape = features.shape;
     const bool rank4 = shape.size() == 4;
     if (!(shape.size() == 3 || (rank4 && shape[1] == 1)))
-        throw error("htsat: features must be [batch, time, mel] or [batch, 1, time, mel], got " + shape_string(shape));
+        throw error(error_kind::invalid_input,
+                    "htsat: features must be [batch, time, mel] or [batch, 1, time, mel], got " + shape_string(shape));
     const int64_t batch = shape[0], frames = shape[rank4 ? 2 : 1], mel = shape[rank4 ? 3 : 2];
     if (batch < 1 || mel != hp_.num_mel_bins || frames < 1 || frames > hp_.spec_width() ||
         features.numel() != tensor::count(shape))
-        throw error("htsat: features " + shape_string(shape) + " do not fit [batch, 1.." +
-                    std::to_string(hp_.spec_width()) + ", " + std::to_string(hp_.num_mel_bins) + "]");
+        throw error(error_kind::invalid_input,
+                    "htsat: features " + shape_string(shape) + " do not fit [batch, 1.." +
+                        std::to_string(hp_.spec_width()) + ", " + std::to_string(hp_.num_mel_bins) + "]");
 
     // ref: modeling_clap.py ClapAudioEncoder.forward (batch_norm over mel bins via transpose(1, 3))
     tensor normalized({batch, frames, mel});

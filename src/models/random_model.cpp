@@ -4,7 +4,7 @@
 
 #include "models/clap_model.h"
 #include "nn/safetensors_writer.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 

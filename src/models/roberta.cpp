@@ -7,7 +7,7 @@
 
 #include "nn/ops.h"
 #include "util/config_json.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -15,8 +15,9 @@ namespace {
 
 void check_range(const char* what, int64_t value, int64_t lo, int64_t hi) {
     if (value < lo || value > hi)
-        throw error(std::string("text_config.") + what + " = " + std::to_string(value) + " is outside [" +
-                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+        throw error(error_kind::corrupt_file,
+                    std::string("text_config.") + what + " = " + std::to_string(value) + " is outside [" +
+                        std::to_string(lo) + ", " + std::to_string(hi) + "]");
 }
 
 }  // namespace
@@ -27,15 +28,17 @@ void roberta_hparams::validate() const {
     check_range("num_hidden_layers", num_hidden_layers, 1, 256);
     check_range("num_attention_heads", num_attention_heads, 1, hidden_size);
     if (hidden_size % num_attention_heads != 0)
-        throw error("text_config.hidden_size " + std::to_string(hidden_size) +
-                    " is not a multiple of num_attention_heads " + std::to_string(num_attention_heads));
+        throw error(error_kind::corrupt_file,
+                    "text_config.hidden_size " + std::to_string(hidden_size) +
+                        " is not a multiple of num_attention_heads " + std::to_string(num_attention_heads));
     check_range("intermediate_size", intermediate_size, 1, int64_t{1} << 18);
     check_range("type_vocab_size", type_vocab_size, 1, int64_t{1} << 16);
     check_range("pad_token_id", pad_token_id, 0, vocab_size - 1);
     // At least one real token must get a position row after the padding offset.
     check_range("max_position_embeddings", max_position_embeddings, pad_token_id + 2, int64_t{1} << 20);
     if (!std::isfinite(layer_norm_eps) || layer_norm_eps <= 0 || layer_norm_eps >= 1)
-        throw error("text_config.layer_norm_eps = " + std::to_string(layer_norm_eps) + " is outside (0, 1)");
+        throw error(error_kind::corrupt_file,
+                    "text_config.layer_norm_eps = " + std::to_string(layer_norm_eps) + " is outside (0, 1)");
 }
 
 roberta_hparams roberta_hparams::from_json(const nlohmann::json& text_config) {
@@ -55,11 +58,14 @@ roberta_hparams roberta_hparams::from_json(const nlohmann::json& text_config) {
 
     // Variants the reference supports but this code does not: refuse rather than compute something else.
     const std::string act = c.string("hidden_act", "gelu");
-    if (act != "gelu") throw error("text_config.hidden_act '" + act + "' is not supported (only \"gelu\")");
+    if (act != "gelu")
+        throw error(error_kind::unsupported, "text_config.hidden_act '" + act + "' is not supported (only \"gelu\")");
     const std::string pos = c.string("position_embedding_type", "absolute");
     if (pos != "absolute")
-        throw error("text_config.position_embedding_type '" + pos + "' is not supported (only \"absolute\")");
-    if (c.boolean("is_decoder", false)) throw error("text_config.is_decoder: only encoders are supported");
+        throw error(error_kind::unsupported,
+                    "text_config.position_embedding_type '" + pos + "' is not supported (only \"absolute\")");
+    if (c.boolean("is_decoder", false))
+        throw error(error_kind::unsupported, "text_config.is_decoder: only encoders are supported");
 
     hp.validate();
     return hp;
@@ -97,22 +103,27 @@ roberta_encoder::roberta_encoder(const roberta_hparams& hp, weight_store& weight
 tensor roberta_encoder::forward(const std::vector<int64_t>& ids, const std::vector<int64_t>& attention_mask,
                                 int64_t batch, int64_t seq, roberta_trace* trace) const {
     // Inputs come from the tokenizer or a caller: check everything before indexing tables with it.
-    if (batch < 1 || seq < 1) throw error("roberta: batch and seq must be positive");
+    if (batch < 1 || seq < 1) throw error(error_kind::invalid_input, "roberta: batch and seq must be positive");
     if (seq > hp_.max_sequence_length())
-        throw error("roberta: sequence of " + std::to_string(seq) + " tokens exceeds the model's " +
-                    std::to_string(hp_.max_sequence_length()));
+        throw error(error_kind::invalid_input,
+                    "roberta: sequence of " + std::to_string(seq) + " tokens exceeds the model's " +
+                        std::to_string(hp_.max_sequence_length()));
     if (static_cast<uint64_t>(batch) > ids.size() || ids.size() != static_cast<uint64_t>(batch * seq))
-        throw error("roberta: " + std::to_string(ids.size()) + " ids for batch " + std::to_string(batch) +
-                    " x seq " + std::to_string(seq));
+        throw error(error_kind::invalid_input,
+                    "roberta: " + std::to_string(ids.size()) + " ids for batch " + std::to_string(batch) + " x seq " +
+                        std::to_string(seq));
     if (attention_mask.size() != ids.size())
-        throw error("roberta: attention_mask has " + std::to_string(attention_mask.size()) + " values, ids " +
-                    std::to_string(ids.size()));
+        throw error(error_kind::invalid_input,
+                    "roberta: attention_mask has " + std::to_string(attention_mask.size()) + " values, ids " +
+                        std::to_string(ids.size()));
     for (size_t i = 0; i < ids.size(); i++) {
         if (ids[i] < 0 || ids[i] >= hp_.vocab_size)
-            throw error("roberta: token id " + std::to_string(ids[i]) + " at " + std::to_string(i) +
-                        " is outside the vocabulary [0, " + std::to_string(hp_.vocab_size) + ")");
+            throw error(error_kind::invalid_input,
+                        "roberta: token id " + std::to_string(ids[i]) + " at " + std::to_string(i) +
+                            " is outside the vocabulary [0, " + std::to_string(hp_.vocab_size) + ")");
         if (attention_mask[i] != 0 && attention_mask[i] != 1)
-            throw error("roberta: attention_mask value " + std::to_string(attention_mask[i]) + " is not 0 or 1");
+            throw error(error_kind::invalid_input,
+                        "roberta: attention_mask value " + std::to_string(attention_mask[i]) + " is not 0 or 1");
     }
 
     const int64_t H = hp_.hidden_size, I = hp_.intermediate_size, S = seq, B = batch;

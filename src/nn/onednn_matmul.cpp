@@ -8,7 +8,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -122,8 +122,9 @@ compiled_matmul compile(const matmul_shape& key) {
 
 void onednn_matmul(const matmul_shape& key, const void* a, const void* b, const float* bias, float* c) {
     if ((key.bias || key.gelu) && key.type == matmul_type::u8s8)
-        throw error("onednn_matmul: int8 products take no bias or GELU");
-    if (key.gelu && key.accumulate) throw error("onednn_matmul: GELU after accumulating is not supported");
+        throw error(error_kind::invalid_input, "onednn_matmul: int8 products take no bias or GELU");
+    if (key.gelu && key.accumulate)
+        throw error(error_kind::unsupported, "onednn_matmul: GELU after accumulating is not supported");
     one_omp_thread serial;
     onednn_state& s = state();
     compiled_matmul kernel;

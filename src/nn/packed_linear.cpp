@@ -13,7 +13,7 @@
 #include "nn/onednn_matmul.h"
 #include "nn/ops.h"
 #include "nn/thread_pool.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -100,7 +100,7 @@ constexpr size_t arena_chunk = size_t{32} << 20;
 
 std::shared_ptr<std::byte> huge_page_chunk(size_t bytes) {
     auto* p = static_cast<std::byte*>(std::aligned_alloc(huge_page, bytes));
-    if (!p) throw error("out of memory packing weights (" + std::to_string(bytes) + " bytes)");
+    if (!p) throw error(error_kind::io, "out of memory packing weights (" + std::to_string(bytes) + " bytes)");
     ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without THP the chunk is ordinary memory
     return std::shared_ptr<std::byte>(p, std::free);
 }
@@ -128,11 +128,11 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
     : in_(in), precision_(p), gelu_(gelu) {
     bool any_bias = false;
     for (const part& pt : parts) {
-        if (pt.out < 1 || !pt.weight) throw error("packed_linear: empty layer");
+        if (pt.out < 1 || !pt.weight) throw error(error_kind::invalid_input, "packed_linear: empty layer");
         out_ += pt.out;
         any_bias = any_bias || pt.bias;
     }
-    if (in_ < 1 || out_ < 1) throw error("packed_linear: empty layer");
+    if (in_ < 1 || out_ < 1) throw error(error_kind::invalid_input, "packed_linear: empty layer");
     // W's rows in output order across the parts, and the bias.
     std::vector<const float*> row(static_cast<size_t>(out_));
     if (any_bias) bias_.assign(static_cast<size_t>(out_), 0.0f);
@@ -148,8 +148,9 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
         packed_ = arena_bytes(packed_matmul_weights_size(type, out_, in_));
         block_cols_ = packed_matmul_column_block(type, out_, in_, block_bytes_);
     } catch (const dnnl::error& e) {
-        throw error(std::string("precision ") + precision_name(p) + " is not available on this CPU (oneDNN: " +
-                    e.what() + ")");
+        throw error(
+            error_kind::unsupported,
+            std::string("precision ") + precision_name(p) + " is not available on this CPU (oneDNN: " + e.what() + ")");
     }
 
     // One range of whole blocks per thread; a range must itself pack as the narrower matrix it is.
@@ -306,7 +307,8 @@ void packed_linear::run_columns(const void* x, const float* row_range, int64_t r
 
 void packed_linear::apply_serial(const float* x, int64_t rows, float* y, int64_t ldy, bool accumulate) const {
     if (rows <= 0) return;
-    if (accumulate && gelu_) throw error("packed_linear: a GELU layer cannot accumulate into its output");
+    if (accumulate && gelu_)
+        throw error(error_kind::invalid_input, "packed_linear: a GELU layer cannot accumulate into its output");
     thread_local std::vector<std::byte> buffer;
     thread_local std::vector<float> row_range;
     const void* xc = convert(x, rows, buffer, row_range);
@@ -330,7 +332,8 @@ void packed_linear::apply_serial(const float* x, int64_t rows, float* y, int64_t
 
 void packed_linear::apply(const float* x, int64_t rows, float* y, int64_t ldy, bool accumulate) const {
     if (rows <= 0) return;
-    if (accumulate && gelu_) throw error("packed_linear: a GELU layer cannot accumulate into its output");
+    if (accumulate && gelu_)
+        throw error(error_kind::invalid_input, "packed_linear: a GELU layer cannot accumulate into its output");
     thread_pool& pool = compute_pool();
     if (pool.size() == 1 || rows * out_ * in_ < parallel_min_work) {
         apply_serial(x, rows, y, ldy, accumulate);

@@ -1,5 +1,6 @@
 #include "sonavec/precision.h"
 
+#include "sonavec/error.h"
 #include "util/enum_names.h"
 
 namespace sonavec {

@@ -4,7 +4,7 @@
 
 #include "nn/state_dict_pickle.h"
 #include "nn/zip_archive.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -23,8 +23,10 @@ std::string archive_prefix(const zip_archive& zip, const std::string& where) {
         prefix = head;
         found++;
     }
-    if (found == 0) throw error(where + ": zip archive has no <archive>/data.pkl: not a PyTorch checkpoint");
-    if (found > 1) throw error(where + ": zip archive holds more than one data.pkl");
+    if (found == 0)
+        throw error(error_kind::corrupt_file,
+                    where + ": zip archive has no <archive>/data.pkl: not a PyTorch checkpoint");
+    if (found > 1) throw error(error_kind::corrupt_file, where + ": zip archive holds more than one data.pkl");
     return prefix;
 }
 
@@ -45,7 +47,8 @@ pytorch_checkpoint::pytorch_checkpoint(std::unique_ptr<mapped_file> file) {
     if (zip.find(prefix + "/byteorder")) {
         const byte_span order = zip.contents(prefix + "/byteorder");
         if (std::string_view(reinterpret_cast<const char*>(order.data), order.size) != "little")
-            throw error(where + ": checkpoint was written big-endian; only little-endian is supported");
+            throw error(error_kind::unsupported,
+                        where + ": checkpoint was written big-endian; only little-endian is supported");
     }
 
     const byte_span pickle = zip.contents(prefix + "/data.pkl");
@@ -59,35 +62,40 @@ pytorch_checkpoint::pytorch_checkpoint(std::unique_ptr<mapped_file> file) {
         if (it == storages.end()) {
             const byte_span bytes = zip.contents(prefix + "/data/" + record.storage_key);
             if (static_cast<uint64_t>(record.storage_numel) != bytes.size / item || bytes.size % item != 0)
-                throw error(what + ": storage '" + record.storage_key + "' holds " + std::to_string(bytes.size) +
-                            " bytes, not " + std::to_string(record.storage_numel) + " " + dtype_name(record.type) +
-                            " elements");
+                throw error(error_kind::corrupt_file,
+                            what + ": storage '" + record.storage_key + "' holds " + std::to_string(bytes.size) +
+                                " bytes, not " + std::to_string(record.storage_numel) + " " + dtype_name(record.type) +
+                                " elements");
             it = storages.emplace(record.storage_key, storage_entry{bytes, record.type}).first;
         } else if (it->second.type != record.type) {
-            throw error(what + ": storage '" + record.storage_key + "' is read as both " +
-                        dtype_name(it->second.type) + " and " + dtype_name(record.type));
+            throw error(error_kind::corrupt_file,
+                        what + ": storage '" + record.storage_key + "' is read as both " + dtype_name(it->second.type) +
+                            " and " + dtype_name(record.type));
         }
         const storage_entry& storage = it->second;
         const int64_t storage_numel = static_cast<int64_t>(storage.bytes.size / item);
         if (record.storage_numel != storage_numel)
-            throw error(what + ": storage '" + record.storage_key + "' is given " +
-                        std::to_string(record.storage_numel) + " elements here and " +
-                        std::to_string(storage_numel) + " elsewhere");
+            throw error(error_kind::corrupt_file,
+                        what + ": storage '" + record.storage_key + "' is given " +
+                            std::to_string(record.storage_numel) + " elements here and " +
+                            std::to_string(storage_numel) + " elsewhere");
 
         const int64_t numel = checked_numel(record.shape, what);
         // Views are used in place, so the layout must be plain row-major (size-1 dims may have any stride).
         int64_t expected_stride = 1;
         for (size_t i = record.shape.size(); i-- > 0;) {
             if (numel != 0 && record.shape[i] != 1 && record.stride[i] != expected_stride)
-                throw error(what + ": stride " + shape_string(record.stride) + " of shape " +
-                            shape_string(record.shape) + " is not contiguous row-major");
+                throw error(error_kind::unsupported,
+                            what + ": stride " + shape_string(record.stride) + " of shape " +
+                                shape_string(record.shape) + " is not contiguous row-major");
             expected_stride *= record.shape[i];
         }
         if (record.storage_offset < 0 || record.storage_offset > storage_numel ||
             numel > storage_numel - record.storage_offset)
-            throw error(what + ": " + std::to_string(numel) + " elements at offset " +
-                        std::to_string(record.storage_offset) + " run past the " + std::to_string(storage_numel) +
-                        "-element storage '" + record.storage_key + "'");
+            throw error(error_kind::corrupt_file,
+                        what + ": " + std::to_string(numel) + " elements at offset " +
+                            std::to_string(record.storage_offset) + " run past the " + std::to_string(storage_numel) +
+                            "-element storage '" + record.storage_key + "'");
 
         tensor_view view;
         view.type = record.type;
@@ -95,7 +103,7 @@ pytorch_checkpoint::pytorch_checkpoint(std::unique_ptr<mapped_file> file) {
         view.data = storage.bytes.data + static_cast<size_t>(record.storage_offset) * item;
         view.nbytes = static_cast<size_t>(numel) * item;
         if (!tensors_.emplace(name, std::move(view)).second)
-            throw error(where + ": tensor '" + name + "' appears twice in the state dict");
+            throw error(error_kind::corrupt_file, where + ": tensor '" + name + "' appears twice in the state dict");
     }
 }
 

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/tensor_file.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -22,7 +22,7 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<tens
     const auto tmp = path.string() + ".part";
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw error("cannot write " + tmp);
+        if (!out) throw error(error_kind::io, "cannot write " + tmp);
         const uint64_t len = text.size();
         out.write(reinterpret_cast<const char*>(&len), 8);
         out.write(text.data(), static_cast<std::streamsize>(text.size()));
@@ -32,7 +32,7 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<tens
             fill(i, buf.data());
             out.write(reinterpret_cast<const char*>(buf.data()), static_cast<std::streamsize>(buf.size() * 4));
         }
-        if (!out.flush()) throw error("write failed: " + tmp);
+        if (!out.flush()) throw error(error_kind::io, "write failed: " + tmp);
     }
     std::filesystem::rename(tmp, path);
 }

@@ -5,7 +5,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -83,8 +83,8 @@ private:
     std::vector<size_t> marks_;
     std::unordered_map<uint64_t, object*> memo_;
 
-    [[noreturn]] void fail(const std::string& message) const {
-        throw error(where_ + ": data.pkl at byte " + std::to_string(op_offset_) + ": " + message);
+    [[noreturn]] void fail(const std::string& message, error_kind kind = error_kind::corrupt_file) const {
+        throw error(kind, where_ + ": data.pkl at byte " + std::to_string(op_offset_) + ": " + message);
     }
 
     const std::byte* take(uint64_t n) {
@@ -202,7 +202,8 @@ object* unpickler::resolve_global(const std::string& module, const std::string& 
             }
         }
     }
-    fail("refusing global '" + module + "." + name + "': a state dict needs only tensors and OrderedDict");
+    fail("refusing global '" + module + "." + name + "': a state dict needs only tensors and OrderedDict",
+         error_kind::unsupported);
 }
 
 // torch/serialization.py persistent_id: ('storage', storage_type, key, location, numel).
@@ -283,7 +284,7 @@ object* unpickler::run() {
         switch (op) {
             case 0x80: {  // PROTO
                 const uint64_t v = take_le(1);
-                if (v < 2 || v > 5) fail("unsupported pickle protocol " + std::to_string(v));
+                if (v < 2 || v > 5) fail("unsupported pickle protocol " + std::to_string(v), error_kind::unsupported);
                 break;
             }
             case 0x95: take(8); break;  // FRAME: a length hint only
@@ -325,7 +326,8 @@ object* unpickler::run() {
             case 'M': push(make_integer(static_cast<int64_t>(take_le(2)))); break;  // BININT2
             case 0x8a: {  // LONG1: little-endian two's complement of n bytes
                 const uint64_t n = take_le(1);
-                if (n > 8) fail("integer of " + std::to_string(n) + " bytes does not fit in 64 bits");
+                if (n > 8)
+                    fail("integer of " + std::to_string(n) + " bytes does not fit in 64 bits", error_kind::unsupported);
                 uint64_t v = n ? take_le(static_cast<size_t>(n)) : 0;
                 if (n > 0 && n < 8 && (v >> (8 * n - 1)) & 1) v |= ~uint64_t{0} << (8 * n);
                 push(make_integer(static_cast<int64_t>(v)));
@@ -389,7 +391,8 @@ object* unpickler::run() {
             }
             default: {
                 static const char hex[] = "0123456789abcdef";
-                fail(std::string("unsupported pickle opcode 0x") + hex[op >> 4] + hex[op & 15]);
+                fail(std::string("unsupported pickle opcode 0x") + hex[op >> 4] + hex[op & 15],
+                     error_kind::unsupported);
             }
         }
     }
@@ -402,15 +405,18 @@ std::vector<std::pair<std::string, pickled_tensor>> read_state_dict_pickle(const
     unpickler u(data, size, where);
     const object* result = u.run();
     if (result->kind != object_kind::dict)
-        throw error(where + ": data.pkl holds a " + kind_name(result->kind) + ", not a state dict");
+        throw error(error_kind::corrupt_file,
+                    where + ": data.pkl holds a " + kind_name(result->kind) + ", not a state dict");
     std::vector<std::pair<std::string, pickled_tensor>> tensors;
     tensors.reserve(result->entries.size());
     for (const auto& [key, value] : result->entries) {
         if (key->kind != object_kind::string)
-            throw error(where + ": state dict key is a " + kind_name(key->kind) + ", not a string");
+            throw error(error_kind::corrupt_file,
+                        where + ": state dict key is a " + kind_name(key->kind) + ", not a string");
         if (value->kind != object_kind::tensor)
-            throw error(where + ": state dict entry '" + key->text + "' is a " + kind_name(value->kind) +
-                        ", not a tensor");
+            throw error(
+                error_kind::corrupt_file,
+                where + ": state dict entry '" + key->text + "' is a " + kind_name(value->kind) + ", not a tensor");
         tensors.emplace_back(key->text, value->tensor);
     }
     return tensors;

@@ -5,7 +5,7 @@
 
 #include "nn/pytorch_checkpoint.h"
 #include "nn/safetensors.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -51,12 +51,13 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 }
 
 int64_t checked_numel(const std::vector<int64_t>& shape, const std::string& what) {
-    if (shape.size() > 8) throw error(what + ": too many dimensions (" + std::to_string(shape.size()) + ")");
+    if (shape.size() > 8)
+        throw error(error_kind::unsupported, what + ": too many dimensions (" + std::to_string(shape.size()) + ")");
     int64_t n = 1;
     for (int64_t d : shape) {
-        if (d < 0) throw error(what + ": negative dimension in shape " + shape_string(shape));
+        if (d < 0) throw error(error_kind::corrupt_file, what + ": negative dimension in shape " + shape_string(shape));
         if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
-            throw error(what + ": shape " + shape_string(shape) + " overflows");
+            throw error(error_kind::corrupt_file, what + ": shape " + shape_string(shape) + " overflows");
         n *= d;
     }
     return n;

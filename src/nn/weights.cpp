@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "sonavec/error.h"
 #include "sonavec/model.h"
-#include "util/error.h"
 
 namespace sonavec {
 
@@ -43,7 +43,8 @@ std::unique_ptr<weight_store> weight_store::open_model_dir(const std::filesystem
         auto p = dir / name;
         if (std::filesystem::exists(p)) return std::make_unique<weight_store>(tensor_file::open(p));
     }
-    throw error("no weights in " + dir.string() + ": expected model.safetensors or pytorch_model.bin");
+    throw error(error_kind::not_found,
+                "no weights in " + dir.string() + ": expected model.safetensors or pytorch_model.bin");
 }
 
 std::unique_ptr<weight_store> weight_store::recorder() { return std::make_unique<weight_store>(nullptr); }
@@ -55,16 +56,19 @@ const float* weight_store::f32(const std::string& name, const std::vector<int64_
         // calloc: zero pages cost no memory until touched, so recording a 600 MB model is cheap.
         const size_t n = static_cast<size_t>(std::max<int64_t>(1, checked_numel(shape, name)));
         auto* p = static_cast<float*>(std::calloc(n, sizeof(float)));
-        if (!p) throw error("out of memory recording tensor '" + name + "'");
+        if (!p) throw error(error_kind::io, "out of memory recording tensor '" + name + "'");
         zeros_.emplace_back(p, std::free);
         return p;
     }
     const tensor_view* v = file_->find(name);
-    if (!v) throw error("weights " + file_->path().string() + ": missing tensor '" + name + "' (expected shape " +
+    if (!v)
+        throw error(error_kind::corrupt_file,
+                    "weights " + file_->path().string() + ": missing tensor '" + name + "' (expected shape " +
                         shape_string(shape) + ")");
     if (v->shape != shape)
-        throw error("weights " + file_->path().string() + ": tensor '" + name + "' has shape " +
-                    shape_string(v->shape) + ", expected " + shape_string(shape));
+        throw error(error_kind::corrupt_file,
+                    "weights " + file_->path().string() + ": tensor '" + name + "' has shape " +
+                        shape_string(v->shape) + ", expected " + shape_string(shape));
     std::lock_guard<std::mutex> lock(mutex_);
     used_.insert(name);
     const bool aligned = reinterpret_cast<uintptr_t>(v->data) % alignof(float) == 0;
@@ -85,8 +89,9 @@ const float* weight_store::f32(const std::string& name, const std::vector<int64_
             }
             case dtype::f64: { double d; std::memcpy(&d, p, 8); out[i] = static_cast<float>(d); break; }
             default:
-                throw error("weights: tensor '" + name + "' has dtype " + dtype_name(v->type) +
-                            ", expected a floating-point type");
+                throw error(error_kind::unsupported,
+                            "weights: tensor '" + name + "' has dtype " + dtype_name(v->type) +
+                                ", expected a floating-point type");
         }
     }
     return converted_.emplace(name, std::move(out)).first->second.data();

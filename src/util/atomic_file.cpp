@@ -6,7 +6,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "util/error.h"
+#include "util/file_error_kind.h"
 
 namespace sonavec {
 
@@ -20,7 +20,10 @@ atomic_file_writer::atomic_file_writer(const std::filesystem::path& path)
     // The pid keeps two processes writing the same target from sharing a temporary file.
     : path_(path), tmp_(path.string() + ".tmp-" + std::to_string(getpid())) {
     out_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!out_) throw error(path_.string() + ": cannot write: " + std::strerror(errno));
+    if (!out_) {
+        const int err = errno;
+        throw error(file_error_kind(err), path_.string() + ": cannot write: " + std::strerror(err));
+    }
 }
 
 atomic_file_writer::~atomic_file_writer() {
@@ -44,7 +47,8 @@ void atomic_file_writer::commit() {
         std::error_code ignored;
         std::filesystem::remove(tmp_, ignored);
         committed_ = true;  // nothing left to clean up
-        throw error(path_.string() + ": write failed: " + std::strerror(!written ? write_errno : sync_errno));
+        throw error(error_kind::io,
+                    path_.string() + ": write failed: " + std::strerror(!written ? write_errno : sync_errno));
     }
     std::error_code ec;
     std::filesystem::rename(tmp_, path_, ec);
@@ -52,7 +56,7 @@ void atomic_file_writer::commit() {
     if (ec) {
         std::error_code ignored;
         std::filesystem::remove(tmp_, ignored);
-        throw error(path_.string() + ": cannot replace: " + ec.message());
+        throw error(error_kind::io, path_.string() + ": cannot replace: " + ec.message());
     }
 }
 

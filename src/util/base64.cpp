@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
@@ -37,7 +37,8 @@ std::string base64_encoded(std::string_view bytes) {
 
 std::string base64_decoded(std::string_view text) {
     if (text.size() % 4 != 0)
-        throw error("base64 text of " + std::to_string(text.size()) + " characters, not a multiple of 4");
+        throw error(error_kind::corrupt_file,
+                    "base64 text of " + std::to_string(text.size()) + " characters, not a multiple of 4");
     std::string out;
     out.reserve(text.size() / 4 * 3);
     for (size_t at = 0; at < text.size(); at += 4) {
@@ -47,12 +48,14 @@ std::string base64_decoded(std::string_view text) {
         uint32_t group = 0;
         for (size_t i = 0; i < 4; i++) {
             const int v = i < 4 - padding ? sextet(text[at + i]) : 0;
-            if (v < 0) throw error("base64 text holds a character outside its alphabet at " + std::to_string(at + i));
+            if (v < 0)
+                throw error(error_kind::corrupt_file,
+                            "base64 text holds a character outside its alphabet at " + std::to_string(at + i));
             group = group << 6 | static_cast<uint32_t>(v);
         }
         // Canonical only: the bits the padding stands for must be zero, so each byte string has one text.
         if ((padding == 1 && (group & 0xff) != 0) || (padding == 2 && (group & 0xffff) != 0))
-            throw error("base64 text has stray bits before its padding");
+            throw error(error_kind::corrupt_file, "base64 text has stray bits before its padding");
         for (size_t i = 0; i < 3 - padding; i++) out += static_cast<char>((group >> (16 - 8 * i)) & 0xff);
     }
     return out;

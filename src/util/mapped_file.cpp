@@ -8,17 +8,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/error.h"
+#include "util/file_error_kind.h"
 
 namespace sonavec {
 
 mapped_file::mapped_file(const std::filesystem::path& path) : path_(path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw error("cannot open " + path.string() + ": " + std::strerror(errno));
+    if (fd < 0) {
+        const int err = errno;
+        throw error(file_error_kind(err), "cannot open " + path.string() + ": " + std::strerror(err));
+    }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
-        throw error("not a regular file: " + path.string());
+        throw error(error_kind::unsupported, "not a regular file: " + path.string());
     }
     size_ = static_cast<size_t>(st.st_size);
     if (size_ > 0) {
@@ -26,7 +29,7 @@ mapped_file::mapped_file(const std::filesystem::path& path) : path_(path) {
         if (p == MAP_FAILED) {
             int e = errno;
             ::close(fd);
-            throw error("cannot map " + path.string() + ": " + std::strerror(e));
+            throw error(error_kind::io, "cannot map " + path.string() + ": " + std::strerror(e));
         }
         data_ = static_cast<const std::byte*>(p);
     }

@@ -8,14 +8,14 @@
 #include <cstring>
 #include <vector>
 
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace sonavec {
 
 void sha256::context_free::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
 
 sha256::sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) throw error("SHA-256 is not available");
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) throw error(error_kind::unsupported, "SHA-256 is not available");
 }
 
 sha256::~sha256() = default;
@@ -41,7 +41,7 @@ std::string sha256::finish_hex() {
 
 std::string sha256_file_hex(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw error(path.string() + ": cannot read: " + std::strerror(errno));
+    if (fd < 0) throw error(errno == ENOENT ? error_kind::not_found : error_kind::io, path.string() + ": cannot read: " + std::strerror(errno));
     struct closer {
         int fd;
         ~closer() { ::close(fd); }
@@ -54,7 +54,7 @@ std::string sha256_file_hex(const std::filesystem::path& path) {
         if (n == 0) break;
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw error(path.string() + ": read failed: " + std::strerror(errno));
+            throw error(error_kind::io, path.string() + ": read failed: " + std::strerror(errno));
         }
         hash.update(buffer.data(), static_cast<size_t>(n));
     }

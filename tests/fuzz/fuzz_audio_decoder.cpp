@@ -8,7 +8,7 @@
 
 #include "audio/audio_decoder.h"
 #include "memory_file.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include "memory_file.h"
 #include "models/bpe_files.h"
 #include "models/bpe_tokenizer.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "models/bpe_tokenizer.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace {
 

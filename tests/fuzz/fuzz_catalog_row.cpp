@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "library/catalog_row.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "library/import_formats.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace {
 

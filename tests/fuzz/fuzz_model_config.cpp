@@ -13,7 +13,7 @@
 
 #include "memory_file.h"
 #include "models/clap_model.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "nn/state_dict_pickle.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {

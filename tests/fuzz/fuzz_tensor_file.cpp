@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "memory_file.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 #include "view_bounds_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -14,7 +14,7 @@
 #include "library/vector_index.h"
 #include "memory_file.h"
 #include "util/checksum.h"
-#include "util/error.h"
+#include "sonavec/error.h"
 
 namespace {
 
