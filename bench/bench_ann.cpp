@@ -80,7 +80,7 @@ std::vector<float> unit_centres(int centres) {
 std::vector<float> around(const std::vector<float>& centres, int64_t n, float noise, uint64_t seed) {
     const int64_t count = static_cast<int64_t>(centres.size()) / dim;
     std::vector<float> v(static_cast<size_t>(n * dim));
-    compute_pool().parallel_for(n, 1024, [&](int64_t r0, int64_t r1) {
+    parallel_for(n, 1024, [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; r++) {
             row_random rng{seed * 0x100000001b3ULL + static_cast<uint64_t>(r)};
             const float* c = centres.data() + static_cast<int64_t>(rng.next() % static_cast<uint64_t>(count)) * dim;
@@ -98,13 +98,13 @@ struct latency {
 // Each query alone, timed; recall@10 against `truth` (rows) when given.
 latency time_queries(const vector_index& idx, const std::vector<float>& queries, int64_t nq,
                      const std::vector<std::vector<int64_t>>* truth, const std::vector<int64_t>& ids,
-                     const std::function<bool(int64_t)>& accept = nullptr) {
-    for (int64_t q = 0; q < std::min<int64_t>(nq, 20); q++) idx.search(queries.data() + q * dim, 10, accept);  // warm
+                     const index_search_options& options, const std::function<bool(int64_t)>& accept = nullptr) {
+    for (int64_t q = 0; q < std::min<int64_t>(nq, 20); q++) idx.search(queries.data() + q * dim, 10, accept, options);  // warm
     std::vector<double> ms;
     int64_t found = 0, expected = 0;
     for (int64_t q = 0; q < nq; q++) {
         const auto t0 = clock_type::now();
-        const auto hits = idx.search(queries.data() + q * dim, 10, accept);
+        const auto hits = idx.search(queries.data() + q * dim, 10, accept, options);
         ms.push_back(seconds_since(t0) * 1000);
         if (!truth) continue;
         for (int64_t row : (*truth)[q]) {
@@ -145,7 +145,10 @@ int main(int argc, char** argv) try {
             at = comma + 1;
         }
     }
-    set_compute_threads(threads);
+    // The test data and the brute-force truth split over a pool of their own; the index gets the count.
+    thread_pool pool(threads);
+    const pool_scope scope(&pool);
+    const index_search_options on_threads{.threads = threads};
 
     std::fprintf(stderr, "bench_ann: %lld vectors x %lld around %d centres (noise %.2f), %lld queries, %d threads\n",
                  static_cast<long long>(n), static_cast<long long>(dim), centres, noise, static_cast<long long>(nq), threads);
@@ -164,15 +167,15 @@ int main(int argc, char** argv) try {
     // The IVF index over all n.
     const double rss_before = rss_mb("VmRSS:");
     t0 = clock_type::now();
-    auto ann = vector_index::build(vectors.data(), ids.data(), n, dim, index_choice::ann);
+    auto ann = vector_index::build(vectors.data(), ids.data(), n, dim, index_choice::ann, threads);
     const double build_s = seconds_since(t0);
     const double rss_after = rss_mb("VmRSS:");
-    const latency plain = time_queries(ann, queries, nq, &truth, ids);
-    set_compute_threads(1);  // the same queries on one thread, for comparison
-    const latency one_thread = time_queries(ann, queries, nq, nullptr, ids);
-    set_compute_threads(threads);
-    const latency off = time_queries(ann, loose, nq, &loose_truth, ids);
-    const latency filtered = time_queries(ann, queries, nq, nullptr, ids, [](int64_t id) { return id % 10 == 0; });
+    const latency plain = time_queries(ann, queries, nq, &truth, ids, on_threads);
+    // The same queries on one thread, for comparison.
+    const latency one_thread = time_queries(ann, queries, nq, nullptr, ids, index_search_options{.threads = 1});
+    const latency off = time_queries(ann, loose, nq, &loose_truth, ids, on_threads);
+    const latency filtered =
+        time_queries(ann, queries, nq, nullptr, ids, on_threads, [](int64_t id) { return id % 10 == 0; });
     const double peak_after_queries = rss_mb("VmHWM:");
     const fs::path file = fs::temp_directory_path() / ("sonavec_bench_ann_" + std::to_string(getpid()) + ".index");
     t0 = clock_type::now();
@@ -181,12 +184,12 @@ int main(int argc, char** argv) try {
     const auto file_bytes = static_cast<int64_t>(fs::file_size(file));
     const std::string description = ann.description();
     const int64_t index_bytes = ann.memory_bytes();
-    ann = vector_index::build(nullptr, nullptr, 0, dim, index_choice::exact);  // free it before loading
+    ann = vector_index::build(nullptr, nullptr, 0, dim, index_choice::exact, threads);  // free it before loading
     t0 = clock_type::now();
     ann = vector_index::load(file, "bench");
     const double load_s = seconds_since(t0);
     fs::remove(file);
-    ann = vector_index::build(nullptr, nullptr, 0, dim, index_choice::exact);
+    ann = vector_index::build(nullptr, nullptr, 0, dim, index_choice::exact, threads);
 
     // Exact search and the IVF index by size: where the one overtakes the other.
     std::map<int64_t, double> exact_p50, exact_p99, ivf_p50, ivf_recall;
@@ -194,8 +197,8 @@ int main(int argc, char** argv) try {
         const int64_t q = s >= 500000 ? std::min<int64_t>(nq, 100) : std::min<int64_t>(nq, 300);
         const auto sub_truth = s == n ? truth : exact_top_rows_batch(vectors.data(), ids.data(), s, dim, queries.data(), q, 10, nullptr);
         {
-            const auto exact = vector_index::build(vectors.data(), ids.data(), s, dim, index_choice::exact);
-            const latency l = time_queries(exact, queries, q, nullptr, ids);
+            const auto exact = vector_index::build(vectors.data(), ids.data(), s, dim, index_choice::exact, threads);
+            const latency l = time_queries(exact, queries, q, nullptr, ids, on_threads);
             exact_p50[s] = l.p50;
             exact_p99[s] = l.p99;
         }
@@ -204,9 +207,9 @@ int main(int argc, char** argv) try {
             ivf_p50[s] = plain.p50;
             ivf_recall[s] = plain.recall;
         } else {
-            const auto small = vector_index::build(vectors.data(), ids.data(), s, dim, index_choice::ann);
+            const auto small = vector_index::build(vectors.data(), ids.data(), s, dim, index_choice::ann, threads);
             ivf_name = small.description();
-            const latency l = time_queries(small, queries, q, &sub_truth, ids);
+            const latency l = time_queries(small, queries, q, &sub_truth, ids, on_threads);
             ivf_p50[s] = l.p50;
             ivf_recall[s] = l.recall;
         }

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "models/roberta.h"
-#include "nn/ops.h"
+#include "nn/thread_pool.h"
 #include "nn/safetensors_writer.h"
 #include "sonavec/error.h"
 
@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
     }
     const int64_t tokens = argc > 2 ? std::atoll(argv[2]) : 12;
     const int runs = argc > 3 ? std::max(1, std::atoi(argv[3])) : 20;
-    set_compute_threads(argc > 4 ? std::atoi(argv[4]) : 1);
+    thread_pool pool(std::max(1, argc > 4 ? std::atoi(argv[4]) : 1));
+    const pool_scope scope(&pool);
 
     try {
         std::ifstream in(argv[1]);
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
         std::sort(ms.begin(), ms.end());
         std::printf("roberta hidden %lld layers %lld, %lld tokens, %d threads: median %.2f ms, min %.2f ms, max %.2f ms\n",
                     static_cast<long long>(hp.hidden_size), static_cast<long long>(hp.num_hidden_layers),
-                    static_cast<long long>(tokens), compute_threads(), ms[ms.size() / 2], ms.front(), ms.back());
+                    static_cast<long long>(tokens), pool.size(), ms[ms.size() / 2], ms.front(), ms.back());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_roberta: %s\n", e.what());
         return 1;

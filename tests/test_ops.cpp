@@ -3,7 +3,10 @@
 #include <atomic>
 #include <cmath>
 #include <gtest/gtest.h>
+#include <mutex>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "nn/ops.h"
 #include "nn/thread_pool.h"
@@ -36,10 +39,12 @@ void reference_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alp
         }
 }
 
+// Each kernel on a pool of GetParam() threads, the test thread's current pool.
 class ops_threads : public ::testing::TestWithParam<int> {
 protected:
-    void SetUp() override { set_compute_threads(GetParam()); }
-    void TearDown() override { set_compute_threads(1); }
+    ops_threads() : pool_(GetParam()), scope_(&pool_) {}
+    thread_pool pool_;
+    pool_scope scope_;
 };
 
 }  // namespace
@@ -143,4 +148,73 @@ TEST(thread_pool, concurrent_callers_all_complete) {
         });
     for (auto& c : callers) c.join();
     EXPECT_EQ(total.load(), 4 * 50 * 64);
+}
+
+TEST(pool_scope, sets_the_calling_threads_pool_and_puts_the_previous_one_back) {
+    thread_pool two(2), three(3);
+    EXPECT_EQ(current_pool(), nullptr);
+    EXPECT_EQ(current_threads(), 1);
+    {
+        const pool_scope outer(&two);
+        EXPECT_EQ(current_pool(), &two);
+        {
+            const pool_scope inner(&three);
+            EXPECT_EQ(current_threads(), 3);
+            // Another thread keeps its own: none.
+            std::thread([] { EXPECT_EQ(current_pool(), nullptr); }).join();
+        }
+        EXPECT_EQ(current_pool(), &two);
+    }
+    EXPECT_EQ(current_pool(), nullptr);
+}
+
+TEST(pool_scope, parallel_for_runs_on_the_current_pool_or_on_the_calling_thread) {
+    thread_pool pool(2);
+    const auto threads_used = [] {
+        std::mutex m;
+        std::set<std::thread::id> seen;
+        std::atomic<int64_t> covered{0};
+        parallel_for(1 << 16, 1, [&](int64_t b, int64_t e) {
+            covered += e - b;
+            // A chunk's nested loop runs inline, and the pool's own thread sees its pool.
+            EXPECT_EQ(current_threads(), 2);
+            std::lock_guard lock(m);
+            seen.insert(std::this_thread::get_id());
+        });
+        EXPECT_EQ(covered.load(), 1 << 16);
+        return seen;
+    };
+    const auto caller = std::this_thread::get_id();
+    {
+        const pool_scope scope(&pool);
+        const auto seen = threads_used();
+        EXPECT_EQ(seen.size(), 2u);
+        EXPECT_EQ(seen.count(caller), 1u);
+    }
+    std::atomic<int64_t> covered{0};
+    parallel_for(100, 1, [&](int64_t b, int64_t e) {
+        EXPECT_EQ(std::this_thread::get_id(), caller);
+        EXPECT_EQ(b, 0);
+        covered += e - b;
+    });
+    EXPECT_EQ(covered.load(), 100);
+}
+
+TEST(serial_scope, wins_over_pool_scopes_inside_it_unless_one_overrides_it) {
+    thread_pool pool(2);
+    const pool_scope outer(&pool);
+    {
+        const serial_scope serial;
+        EXPECT_EQ(current_pool(), nullptr);
+        {
+            const pool_scope engine_call(&pool);
+            EXPECT_EQ(current_pool(), nullptr);
+        }
+        {
+            const pool_scope loading(&pool, pool_scope::inside_serial::use_pool);
+            EXPECT_EQ(current_pool(), &pool);
+        }
+        EXPECT_EQ(current_pool(), nullptr);
+    }
+    EXPECT_EQ(current_pool(), &pool);
 }

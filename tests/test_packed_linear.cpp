@@ -17,8 +17,8 @@
 
 #include "hub_server.h"  // test::temp_dir
 #include "nn/onednn_matmul.h"
-#include "nn/ops.h"
 #include "nn/packed_linear.h"
+#include "nn/thread_pool.h"
 #include "nn/safetensors_writer.h"
 #include "nn/tensor_file.h"
 #include "nn/weights.h"
@@ -145,9 +145,12 @@ void check_shape(int64_t in, int64_t out, int64_t rows, uint32_t seed) {
     }
 }
 
+// Layers packed and applied on a pool of two threads, the test thread's current pool.
 class packed_linear_test : public ::testing::Test {
 protected:
-    void SetUp() override { set_compute_threads(2); }
+    packed_linear_test() : pool_(2), scope_(&pool_) {}
+    thread_pool pool_;
+    pool_scope scope_;
 };
 
 TEST_F(packed_linear_test, many_rows_split_by_rows) { check_shape(96, 288, 4096, 1); }
@@ -275,12 +278,14 @@ void check_pool_matches_serial(int64_t in, int64_t out, int64_t rows, bool accum
     const layer l(in, out, 60);
     const std::vector<float> x = random_floats(static_cast<size_t>(rows * in), 61);
     const std::vector<float> old = random_floats(static_cast<size_t>(rows * out), 62);
+    ASSERT_EQ(current_threads(), 2);
     for (precision p : all_precisions) {
-        set_compute_threads(1);
-        const packed_linear one = l.pack(p);
         std::vector<float> y1 = old;
-        one.apply(x.data(), rows, y1.data(), out, accumulate);
-        set_compute_threads(2);
+        {
+            const serial_scope one_thread;
+            const packed_linear one = l.pack(p);
+            one.apply(x.data(), rows, y1.data(), out, accumulate);
+        }
         const packed_linear two = l.pack(p);
         std::vector<float> y2 = old, serial = old;
         two.apply(x.data(), rows, y2.data(), out, accumulate);

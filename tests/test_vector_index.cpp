@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "library/exact_search.h"
+#include "library/ivf_index.h"
 #include "library/vector_index.h"
-#include "nn/ops.h"
 #include "test_data.h"
 #include "sonavec/error.h"
 
@@ -112,10 +112,10 @@ class ann_library : public ::testing::Test {
 protected:
     static constexpr int64_t n = 20000, dim = 512;
     static void SetUpTestSuite() {
-        set_compute_threads(2);  // the parallel paths: the pool's chunks and FAISS's split of one query
         vectors_ = new std::vector<float>(clustered(n, dim, 100, 1.0f, 1));
         ids_ = new std::vector<int64_t>(scattered_ids(n));
-        index_ = new vector_index(vector_index::build(vectors_->data(), ids_->data(), n, dim, index_choice::ann));
+        // Built on two threads: k-means split over the build's pool.
+        index_ = new vector_index(vector_index::build(vectors_->data(), ids_->data(), n, dim, index_choice::ann, 2));
         queries_ = new std::vector<float>(clustered(200, dim, 100, 1.0f, 2));
     }
     static void TearDownTestSuite() {
@@ -149,7 +149,7 @@ TEST(vector_index, exact_search_equals_a_brute_force_loop) {
     const int64_t n = 3000, dim = 64;
     const auto v = clustered(n, dim, 20, 1.0f, 3);
     const auto ids = scattered_ids(n);
-    const auto idx = vector_index::build(v.data(), ids.data(), n, dim, index_choice::exact);
+    const auto idx = vector_index::build(v.data(), ids.data(), n, dim, index_choice::exact, 1);
     EXPECT_FALSE(idx.approximate());
     EXPECT_EQ(idx.description(), "exact, 3000 x 64");
     const auto q = clustered(20, dim, 20, 1.0f, 4);
@@ -184,7 +184,7 @@ TEST(vector_index, exact_search_breaks_ties_by_smaller_id) {
     const int64_t dim = 4;
     std::vector<float> v = {1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
     std::vector<int64_t> ids = {30, 10, 20, 5};
-    const auto idx = vector_index::build(v.data(), ids.data(), 4, dim, index_choice::exact);
+    const auto idx = vector_index::build(v.data(), ids.data(), 4, dim, index_choice::exact, 1);
     const float q[4] = {1, 0, 0, 0};
     const auto hits = idx.search(q, 4);
     ASSERT_EQ(hits.size(), 4u);
@@ -239,6 +239,58 @@ TEST_F(ann_library, filter_returns_only_accepted_ids_and_still_k) {
         if (every == 2) {
             EXPECT_GE(recall / 20, 0.95);
         }
+    }
+}
+
+TEST_F(ann_library, nprobe_option_sets_the_lists_probed_first) {
+    const int64_t nlist = ivf_index::list_count(n);
+    ASSERT_NE(index_->description().find("IVF" + std::to_string(nlist) + ","), std::string::npos);
+    double one_list = 0;
+    for (int i = 0; i < 20; i++) {
+        const auto truth = brute_force(*vectors_, *ids_, dim, query(i), 10);
+        // Every list probed: the exact answer.
+        expect_same_hits(index_->search(query(i), 10, nullptr, {.nprobe = nlist}), truth);
+        one_list += recall_at(index_->search(query(i), 10, nullptr, {.nprobe = 1}), truth);
+        // 0 is the tuned value, the default.
+        const auto tuned = index_->search(query(i), 10), zero = index_->search(query(i), 10, nullptr, {.nprobe = 0});
+        ASSERT_EQ(tuned.size(), zero.size());
+        for (size_t j = 0; j < tuned.size(); j++) EXPECT_EQ(tuned[j].id, zero[j].id);
+    }
+    // A query's neighbours lie in several of its cluster's lists: one list misses many of them.
+    EXPECT_LT(one_list / 20, 0.9);
+}
+
+TEST(vector_index, one_and_two_threads_build_the_same_index_and_find_the_same_hits) {
+    // 40,000 rows: an exact scan splits over two threads (16,384+ rows each), and so does an IVF scan of
+    // every list (32,768+ rows).
+    const int64_t n = 40000, dim = 32;
+    const auto v = clustered(n, dim, 50, 1.0f, 11);
+    const auto ids = scattered_ids(n);
+    const auto q = clustered(10, dim, 50, 1.0f, 12);
+    const auto exact = vector_index::build(v.data(), ids.data(), n, dim, index_choice::exact, 2);
+    const auto ann1 = vector_index::build(v.data(), ids.data(), n, dim, index_choice::ann, 1);
+    const auto ann2 = vector_index::build(v.data(), ids.data(), n, dim, index_choice::ann, 2);
+    EXPECT_EQ(ann1.description(), ann2.description());
+    const int64_t every_list = ivf_index::list_count(n);
+    for (int i = 0; i < 10; i++) {
+        const float* query = q.data() + i * dim;
+        const auto truth = brute_force(v, ids, dim, query, 10);
+        const auto e1 = exact.search(query, 10, nullptr, {.threads = 1});
+        const auto e2 = exact.search(query, 10, nullptr, {.threads = 2});
+        expect_same_hits(e1, truth);
+        expect_same_hits(e2, e1);
+        const auto a1 = ann2.search(query, 10, nullptr, {.threads = 1, .nprobe = every_list});
+        const auto a2 = ann2.search(query, 10, nullptr, {.threads = 2, .nprobe = every_list});
+        expect_same_hits(a1, truth);
+        ASSERT_EQ(a1.size(), a2.size());
+        for (size_t j = 0; j < a1.size(); j++) {
+            EXPECT_EQ(a1[j].id, a2[j].id) << "query " << i << " rank " << j;
+            EXPECT_EQ(a1[j].score, a2[j].score) << "query " << i << " rank " << j;
+        }
+        // The index built on one thread gives the same answers at its tuned nprobe.
+        const auto t1 = ann1.search(query, 10), t2 = ann2.search(query, 10, nullptr, {.threads = 2});
+        ASSERT_EQ(t1.size(), t2.size());
+        for (size_t j = 0; j < t1.size(); j++) EXPECT_EQ(t1[j].id, t2[j].id) << "query " << i << " rank " << j;
     }
 }
 
@@ -309,7 +361,7 @@ TEST(vector_index, exact_save_and_load_round_trip) {
     const int64_t n = 500, dim = 32;
     const auto v = clustered(n, dim, 10, 1.0f, 5);
     const auto ids = scattered_ids(n);
-    const auto idx = vector_index::build(v.data(), ids.data(), n, dim, index_choice::automatic);
+    const auto idx = vector_index::build(v.data(), ids.data(), n, dim, index_choice::automatic, 1);
     const fs::path file = temp_path("exact.index");
     idx.save(file, "fp");
     const auto loaded = vector_index::load(file, "fp");
@@ -337,7 +389,7 @@ TEST(vector_index, load_refuses_damaged_files) {
     const auto v = clustered(n, dim, 5, 1.0f, 6);
     const auto ids = scattered_ids(n);
     const fs::path file = temp_path("damaged.index"), bad = temp_path("damaged2.index");
-    vector_index::build(v.data(), ids.data(), n, dim, index_choice::ann).save(file, "fp");
+    vector_index::build(v.data(), ids.data(), n, dim, index_choice::ann, 1).save(file, "fp");
     const std::string good = read_bytes(file);
     EXPECT_NO_THROW(vector_index::load(file, "fp"));
     EXPECT_THROW(vector_index::load(file, ""), error);
@@ -389,10 +441,10 @@ TEST(vector_index, automatic_choice_follows_exact_search_limit) {
     ASSERT_GT(limit, 0);
     const auto v = clustered(limit + 1, dim, 50, 1.0f, 7);
     const auto ids = scattered_ids(limit + 1);
-    EXPECT_FALSE(vector_index::build(v.data(), ids.data(), limit, dim, index_choice::automatic).approximate());
-    EXPECT_TRUE(vector_index::build(v.data(), ids.data(), limit + 1, dim, index_choice::automatic).approximate());
-    EXPECT_FALSE(vector_index::build(v.data(), ids.data(), limit + 1, dim, index_choice::exact).approximate());
-    EXPECT_TRUE(vector_index::build(v.data(), ids.data(), 100, dim, index_choice::ann).approximate());
+    EXPECT_FALSE(vector_index::build(v.data(), ids.data(), limit, dim, index_choice::automatic, 1).approximate());
+    EXPECT_TRUE(vector_index::build(v.data(), ids.data(), limit + 1, dim, index_choice::automatic, 1).approximate());
+    EXPECT_FALSE(vector_index::build(v.data(), ids.data(), limit + 1, dim, index_choice::exact, 1).approximate());
+    EXPECT_TRUE(vector_index::build(v.data(), ids.data(), 100, dim, index_choice::ann, 1).approximate());
 }
 
 TEST(vector_index, automatic_choice_stays_exact_for_vectors_without_clusters) {
@@ -403,10 +455,10 @@ TEST(vector_index, automatic_choice_stays_exact_for_vectors_without_clusters) {
     std::vector<float> v(static_cast<size_t>(n * dim));
     for (float& x : v) x = normal(rng);
     const auto ids = scattered_ids(n);
-    const auto automatic = vector_index::build(v.data(), ids.data(), n, dim, index_choice::automatic);
+    const auto automatic = vector_index::build(v.data(), ids.data(), n, dim, index_choice::automatic, 1);
     EXPECT_FALSE(automatic.approximate()) << automatic.description();
     expect_same_hits(automatic.search(v.data() + 5 * dim, 10), brute_force(v, ids, dim, v.data() + 5 * dim, 10));
-    EXPECT_TRUE(vector_index::build(v.data(), ids.data(), n, dim, index_choice::ann).approximate());
+    EXPECT_TRUE(vector_index::build(v.data(), ids.data(), n, dim, index_choice::ann, 1).approximate());
 }
 
 TEST(vector_index, k_larger_than_n) {
@@ -414,7 +466,7 @@ TEST(vector_index, k_larger_than_n) {
     const auto v = clustered(50, dim, 3, 1.0f, 8);
     const auto ids = scattered_ids(50);
     for (auto choice : {index_choice::exact, index_choice::ann}) {
-        const auto idx = vector_index::build(v.data(), ids.data(), 50, dim, choice);
+        const auto idx = vector_index::build(v.data(), ids.data(), 50, dim, choice, 1);
         const auto got = idx.search(v.data(), 1000);
         expect_same_hits(got, brute_force(v, ids, dim, v.data(), 1000));
         EXPECT_EQ(got.size(), 50u);
@@ -427,14 +479,14 @@ TEST(vector_index, small_ann_index_is_exact) {
     const int64_t dim = 8;
     const auto v = clustered(30, dim, 3, 1.0f, 9);
     const auto ids = scattered_ids(30);
-    const auto idx = vector_index::build(v.data(), ids.data(), 30, dim, index_choice::ann);
+    const auto idx = vector_index::build(v.data(), ids.data(), 30, dim, index_choice::ann, 1);
     EXPECT_TRUE(idx.approximate());
     for (int i = 0; i < 30; i++) expect_same_hits(idx.search(v.data() + i * dim, 5), brute_force(v, ids, dim, v.data() + i * dim, 5));
 }
 
 TEST(vector_index, empty_index) {
     for (auto choice : {index_choice::automatic, index_choice::exact, index_choice::ann}) {
-        const auto idx = vector_index::build(nullptr, nullptr, 0, 512, choice);
+        const auto idx = vector_index::build(nullptr, nullptr, 0, 512, choice, 1);
         EXPECT_EQ(idx.size(), 0);
         EXPECT_EQ(idx.dim(), 512);
         const std::vector<float> q(512, 0.0f);
@@ -447,7 +499,7 @@ TEST(vector_index, empty_index) {
         fs::remove(file);
     }
     // An empty library does not know its dimension yet.
-    const auto unknown = vector_index::build(nullptr, nullptr, 0, 0, index_choice::automatic);
+    const auto unknown = vector_index::build(nullptr, nullptr, 0, 0, index_choice::automatic, 1);
     const fs::path file = temp_path("empty0.index");
     unknown.save(file, "empty");
     EXPECT_EQ(vector_index::load(file, "empty").size(), 0);
@@ -457,13 +509,13 @@ TEST(vector_index, empty_index) {
 TEST(vector_index, build_refuses_bad_input) {
     std::vector<float> v = {1, 0, 0, 1};
     std::vector<int64_t> same = {7, 7}, distinct = {1, 2};
-    EXPECT_THROW(vector_index::build(v.data(), same.data(), 2, 2, index_choice::exact), error);
+    EXPECT_THROW(vector_index::build(v.data(), same.data(), 2, 2, index_choice::exact, 1), error);
     v[1] = NAN;
-    EXPECT_THROW(vector_index::build(v.data(), distinct.data(), 2, 2, index_choice::exact), error);
-    EXPECT_THROW(vector_index::build(v.data(), distinct.data(), 2, 0, index_choice::exact), error);
-    EXPECT_THROW(vector_index::build(v.data(), distinct.data(), -1, 2, index_choice::exact), error);
+    EXPECT_THROW(vector_index::build(v.data(), distinct.data(), 2, 2, index_choice::exact, 1), error);
+    EXPECT_THROW(vector_index::build(v.data(), distinct.data(), 2, 0, index_choice::exact, 1), error);
+    EXPECT_THROW(vector_index::build(v.data(), distinct.data(), -1, 2, index_choice::exact, 1), error);
     v[1] = 0;
-    const auto idx = vector_index::build(v.data(), distinct.data(), 2, 2, index_choice::exact);
+    const auto idx = vector_index::build(v.data(), distinct.data(), 2, 2, index_choice::exact, 1);
     const float nan_query[2] = {NAN, 1};
     EXPECT_THROW(idx.search(nan_query, 1), error);
 }

@@ -10,6 +10,7 @@
 #include <span>
 #include <thread>
 
+#include "nn/thread_pool.h"
 #include "sonavec/error.h"
 
 namespace sonavec {
@@ -137,6 +138,9 @@ void run_embed_pipeline(const engine& eng, size_t count, const embed_pipeline_pa
     };
 
     auto work = [&] {
+        // Every window on this one thread, whatever the engine's thread count: its vector's bits never
+        // depend on how many threads the engine has, and workers do not oversubscribe the cores.
+        const serial_scope one_thread;
         std::unique_lock lock(mutex);
         try {
             for (;;) {

@@ -1,6 +1,7 @@
 // Many tracks through the audio tower on a few threads, one core each (no thread oversubscribes the
-// cores: each worker runs the tower with one compute thread). A worker reads (decodes) the next batch
-// of windows while the others run the tower, and a long track's batches spread over the workers.
+// cores: each worker runs the tower serially, in a serial_scope, whatever the engine's thread count).
+// A worker reads (decodes) the next batch of windows while the others run the tower, and a long
+// track's batches spread over the workers.
 // Memory is bounded whatever the tracks' lengths and plans: a worker holds one batch of samples and
 // features at a time, and at most `workers` tracks are open. Batches hold one track's windows: on one
 // core the tower costs as much per window at batch 8 as at batch 1 (78.6 vs 73.2 ms, `sonavec bench

@@ -62,7 +62,7 @@ void write_output(const embed_options& o, const std::vector<track_embedding>& tr
     write_tracks(out, tracks, o.format, o.track.keep_window_vectors);
     const std::string text = out.str();
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
-        throw error("cannot write to standard output");
+        throw error(error_kind::io, "cannot write to standard output");
 }
 
 int run(const parsed_args& args) {
@@ -73,14 +73,13 @@ int run(const parsed_args& args) {
     for (const auto& u : walk.unreadable)
         std::fprintf(stderr, "sonavec embed: cannot read %s: %s\n", for_terminal(u.path.string()).c_str(),
                      for_terminal(u.reason).c_str());
-    if (files.empty()) throw error("no audio files found in the given folders");
+    if (files.empty()) throw error(error_kind::not_found, "no audio files found in the given folders");
 
-    // Workers of one compute thread each: multi-threaded matrix products round differently with the
-    // thread count, and a file's vector must not depend on how many cores the machine has. Each worker
-    // decodes the next file or runs a batch of one file's windows (sonavec/track.h embed_tracks), so
-    // even one long file keeps every core busy.
+    // embed_tracks runs each window on one compute thread, so a file's vector does not depend on how
+    // many cores the machine has; each worker decodes the next file or runs a batch of one file's
+    // windows, so even one long file keeps every core busy. The engine's own threads load the towers.
     engine_params p = engine_default_params();
-    p.threads = 1;
+    p.threads = o.cores;
     p.products = o.products;
     p.model_dir = resolve_model_dir(args.get("--model"), model_use::audio);
     const auto eng = engine::open(p);

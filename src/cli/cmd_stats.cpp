@@ -32,7 +32,8 @@ std::string stats_text(const library_stats& all) {
     const auto& idx = all.index;
     std::string s;
     s += "library       " + for_terminal(all.dir.string()) + "\n";
-    s += "catalog       " + for_terminal(all.catalog_file.string()) + ", " + megabytes(all.catalog_bytes) + "\n";
+    s += "catalog       " + for_terminal(all.catalog_file.string()) + ", " + megabytes(all.catalog_bytes) + ", schema " +
+         std::to_string(all.schema_version) + "\n";
     s += "files         " + std::to_string(st.files) + " (" + std::to_string(st.ok) + " ok, " +
          std::to_string(st.failed) + " failed), " + std::to_string(st.windows) + " per-window vectors\n";
     s += "models        " + counts_text(st.by_model) + "\n";
@@ -66,6 +67,7 @@ std::string stats_json(const library_stats& all) {
     const nlohmann::json j = {{"library", all.dir.string()},
                               {"catalog", all.catalog_file.string()},
                               {"catalog_bytes", all.catalog_bytes},
+                              {"schema_version", all.schema_version},
                               {"files", st.files},
                               {"ok", st.ok},
                               {"failed", st.failed},

@@ -55,6 +55,11 @@ int main(int argc, char** argv) {
     for (auto& c : all_commands()) {
         if (c.spec.name != name) continue;
         const std::vector<std::string> rest(args.begin() + static_cast<long>(consumed), args.end());
+        // What the library has to say besides errors, as the command's own lines.
+        sonavec::set_log_callback([name](sonavec::log_level level, const std::string& message) {
+            std::fprintf(stderr, "sonavec %s: %s: %s\n", name.c_str(), level == sonavec::log_level::warning ? "warning" : "note",
+                         for_terminal(message).c_str());
+        });
         try {
             parsed_args parsed = parse_args(c.spec, rest);
             if (parsed.help) {

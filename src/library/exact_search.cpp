@@ -48,24 +48,34 @@ constexpr int64_t rows_per_chunk = 4096;
 // busy machine can cost more than the split saves (bench/bench_ann measures both).
 constexpr int64_t min_rows_per_thread = 16384;
 
-// scores[r] = rows[r] . query for every row, the rows split over the compute pool (BLAS is single-threaded).
-void all_scores(const float* rows, int64_t n, int64_t dim, const float* query, float* scores) {
-    compute_pool().parallel_for(n, min_rows_per_thread, [&](int64_t r0, int64_t r1) {
+// scores[r] = rows[r] . query for every row, the rows split over up to `threads` threads (BLAS is
+// single-threaded); a pool is started only for a scan long enough to give each thread its share.
+void all_scores(const float* rows, int64_t n, int64_t dim, const float* query, float* scores, int threads) {
+    single_threaded_blas();
+    const auto scan = [&](int64_t r0, int64_t r1) {
         for (int64_t b = r0; b < r1; b += rows_per_chunk) {
             const int64_t m = std::min(rows_per_chunk, r1 - b);
             cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(dim), 1.0f,
                         rows + b * dim, static_cast<blasint>(dim), query, 1, 0.0f, scores + b, 1);
         }
-    });
+    };
+    const int64_t useful = std::min<int64_t>(threads, n / min_rows_per_thread);
+    if (useful < 2) {
+        scan(0, n);
+        return;
+    }
+    thread_pool pool(static_cast<int>(useful));
+    pool.parallel_for(n, min_rows_per_thread, scan);
 }
 
 }  // namespace
 
 std::vector<scored_row> exact_top_rows(const float* rows, const int64_t* ids, int64_t n, int64_t dim,
-                                       const float* query, int64_t k, const std::function<bool(int64_t)>& accept) {
+                                       const float* query, int64_t k, const std::function<bool(int64_t)>& accept,
+                                       int threads) {
     if (n <= 0 || k <= 0) return {};
     std::vector<float> scores(static_cast<size_t>(n));
-    all_scores(rows, n, dim, query, scores.data());
+    all_scores(rows, n, dim, query, scores.data(), threads);
     best_rows best(std::min(k, n), ids);
     for (int64_t r = 0; r < n; r++) {
         if (!best.would_take(r, scores[r])) continue;
@@ -85,7 +95,7 @@ std::vector<std::vector<int64_t>> exact_top_rows_batch(const float* rows, const 
     for (int64_t b = 0; b < n; b += block) {
         const int64_t m = std::min(block, n - b);
         gemm(false, true, nq, m, dim, 1.0f, queries, dim, rows + b * dim, dim, 0.0f, scores.data(), m);
-        compute_pool().parallel_for(nq, 1, [&](int64_t q0, int64_t q1) {
+        parallel_for(nq, 1, [&](int64_t q0, int64_t q1) {
             for (int64_t q = q0; q < q1; q++) {
                 const float* s = scores.data() + q * m;
                 for (int64_t j = 0; j < m; j++) {

@@ -1,5 +1,6 @@
 // Exact nearest rows by inner product: BLAS matrix-vector (or matrix) products over the rows, split over
-// the compute pool, then a k-best selection. Ties go to the smaller id, so results are deterministic.
+// threads (src/nn/thread_pool.h), then a k-best selection. Ties go to the smaller id, so results are
+// deterministic.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -28,9 +29,11 @@ private:
 };
 
 // rows: n x dim, row-major; ids[row] for ties and for accept. `accept` (may be empty) is called on the
-// calling thread, only for rows good enough to enter the result.
+// calling thread, only for rows good enough to enter the result. A scan of many rows splits over at most
+// `threads` threads (a pool of its own for the call).
 std::vector<scored_row> exact_top_rows(const float* rows, const int64_t* ids, int64_t n, int64_t dim,
-                                       const float* query, int64_t k, const std::function<bool(int64_t)>& accept);
+                                       const float* query, int64_t k, const std::function<bool(int64_t)>& accept,
+                                       int threads);
 
 // The k best rows of each of nq queries (row-major nq x dim), leaving out the row skip[q] when skip is
 // given (a query that is itself a row). Returns nq lists of rows, best first.

@@ -39,13 +39,13 @@ private:
     int saved_;
 };
 
-// A flat inner-product index whose batch searches (k-means assignment) are split over the compute pool,
+// A flat inner-product index whose batch searches (k-means assignment) are split over the current pool,
 // each chunk on one thread with single-threaded BLAS, so FAISS's k-means never starts threads of its own.
 struct pooled_flat_ip : faiss::IndexFlatIP {
     explicit pooled_flat_ip(int64_t dim) : faiss::IndexFlatIP(dim) {}
     void search(faiss_id n, const float* x, faiss_id k, float* distances, faiss_id* labels,
                 const faiss::SearchParameters* params = nullptr) const override {
-        compute_pool().parallel_for(n, 1024, [&](int64_t q0, int64_t q1) {
+        parallel_for(n, 1024, [&](int64_t q0, int64_t q1) {
             omp_threads one(1);
             faiss::IndexFlatIP::search(q1 - q0, x + q0 * d, k, distances + q0 * k, labels + q0 * k, params);
         });
@@ -134,7 +134,7 @@ std::vector<float> ivf_index::train_centroids(const float* rows, int64_t n, int6
     cp.verbose = false;
     faiss::Clustering kmeans(static_cast<int>(dim), static_cast<int>(nlist), cp);
     pooled_flat_ip assigner(dim);
-    omp_threads threads(compute_threads());
+    omp_threads threads(current_threads());
     try {
         kmeans.train(n, rows, assigner);
     } catch (const faiss::FaissException& e) {
@@ -149,7 +149,7 @@ std::vector<int64_t> ivf_index::assign_lists(const float* centroids, int64_t nli
                                              int64_t dim) {
     std::vector<int64_t> lists(static_cast<size_t>(n));
     pooled_flat_ip quantizer(dim);
-    omp_threads threads(compute_threads());
+    omp_threads threads(current_threads());
     try {
         quantizer.add(nlist, centroids);
         quantizer.assign(n, rows, lists.data());
@@ -202,7 +202,7 @@ int64_t ivf_index::memory_bytes() const {
 }
 
 ivf_index::scan_result ivf_index::search(const float* query, int64_t k, int64_t nprobe,
-                                         const std::function<bool(int64_t)>& accept_row) const {
+                                         const std::function<bool(int64_t)>& accept_row, int threads) const {
     scan_result out;
     k = std::min(k, n_);
     if (k <= 0) return out;
@@ -216,11 +216,11 @@ ivf_index::scan_result ivf_index::search(const float* query, int64_t k, int64_t 
     params.nprobe = static_cast<size_t>(nprobe);
     if (accept_row) params.sel = &selector;
     try {
-        omp_threads threads(1);
+        omp_threads team(1);  // the quantizer, and a small scan, on this thread
         faiss_->quantizer.search(1, query, nprobe, list_scores.data(), lists.data());
         for (faiss_id l : lists)
             if (l >= 0 && l < nlist()) out.scanned += offsets_[l + 1] - offsets_[l];
-        if (!accept_row && out.scanned >= parallel_scan_rows) omp_set_num_threads(compute_threads());
+        if (!accept_row && out.scanned >= parallel_scan_rows) omp_set_num_threads(std::max(1, threads));
         faiss_->index->search_preassigned(1, query, k, lists.data(), list_scores.data(), scores.data(), rows.data(),
                                           false, &params);
     } catch (const faiss::FaissException& e) {
@@ -254,7 +254,7 @@ int64_t ivf_index::tune_nprobe(const int64_t* ids, double target) const {
         faiss::SearchParametersIVF params;
         params.nprobe = static_cast<size_t>(p);
         try {
-            omp_threads threads(compute_threads());
+            omp_threads threads(current_threads());
             faiss_->index->search(nq, queries.data(), k + 1, scores.data(), rows.data(), &params);
         } catch (const faiss::FaissException& e) {
             throw faiss_error("search", e);

@@ -1,6 +1,7 @@
 // FAISS's inverted-file index (IndexIVFFlat, inner product) over rows that the caller owns, stored grouped
 // by list: FAISS scans them in place, so a million 512-d vectors are held once (2 GB), not twice.
-// k-means and list assignment run FAISS's code with the products split over the compute pool.
+// k-means, list assignment and tuning run FAISS's code with the products split over the calling thread's
+// current pool (src/nn/thread_pool.h), FAISS's OpenMP team sized to match.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -34,10 +35,11 @@ public:
         int64_t scanned = 0;           // rows in the probed lists
         int64_t accepted = 0;          // of those, rows accept_row took (all of them without it)
     };
-    // The k best rows of the nprobe lists nearest the query. With accept_row (given a row), only rows it
-    // accepts; the scan then runs on the calling thread, the only one to call accept_row.
-    scan_result search(const float* query, int64_t k, int64_t nprobe,
-                       const std::function<bool(int64_t)>& accept_row) const;
+    // The k best rows of the nprobe lists nearest the query. A scan of many rows splits over `threads`
+    // OpenMP threads. With accept_row (given a row), only rows it accepts; the scan then runs on the
+    // calling thread, the only one to call accept_row.
+    scan_result search(const float* query, int64_t k, int64_t nprobe, const std::function<bool(int64_t)>& accept_row,
+                       int threads) const;
 
     // Twice the smallest nprobe whose recall@10 over a sample of the rows, each searched for with itself
     // left out, reaches `target`; at least 8 (capped at nlist). Queries from text lie further from the lists'

@@ -67,6 +67,7 @@ library_stats library_impl::stats(size_t max_failures) const {
     st.catalog_file = c.file();
     st.catalog_bytes = c.disk_bytes();
     st.counts = c.stats(max_failures);
+    st.schema_version = c.schema_version();
     auto& idx = st.index;
     const std::filesystem::path file = library_index_file(c);
     std::error_code ec;

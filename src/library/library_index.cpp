@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include "nn/ops.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 
@@ -17,8 +16,7 @@ bool kind_matches(const vector_index& idx, index_choice choice) {
 
 vector_index build_from(const catalog& cat, index_choice choice, const std::string& model_id, int threads) {
     const catalog_vectors v = cat.vectors(model_id);
-    set_compute_threads(threads);
-    return vector_index::build(v.data.data(), v.ids.data(), static_cast<int64_t>(v.ids.size()), v.dim, choice);
+    return vector_index::build(v.data.data(), v.ids.data(), static_cast<int64_t>(v.ids.size()), v.dim, choice, threads);
 }
 
 }  // namespace

@@ -61,7 +61,10 @@ std::vector<search_match> library_impl::nearest(std::span<const float> query, co
     if (filter.any() || exclude)
         accept = [&](int64_t id) { return (!exclude || id != *exclude) && (!filter.any() || accepted.count(id) > 0); };
     std::vector<search_match> out;
-    for (const search_hit& h : idx.search(query.data(), params.k, accept)) {
+    index_search_options options;
+    options.threads = threads;
+    options.nprobe = params.nprobe;
+    for (const search_hit& h : idx.search(query.data(), params.k, accept, options)) {
         auto e = c.find(h.id);
         if (e) out.push_back({h.score, std::move(*e)});  // a row removed since the index was loaded is skipped
     }

@@ -7,6 +7,8 @@
 #include "library/exact_search.h"
 #include "library/vector_index_impl.h"
 #include "util/enum_names.h"
+#include "nn/ops.h"
+#include "nn/thread_pool.h"
 #include "sonavec/error.h"
 
 namespace sonavec {
@@ -68,19 +70,21 @@ std::unique_ptr<ivf_index> build_ivf(const float* vectors, const int64_t* ids, i
 // a filter that accepts too few rows for that to pay is answered by exact search over what it accepts.
 std::vector<scored_row> approximate_search(const ivf_index& ivf, const float* rows, const int64_t* ids, int64_t n,
                                            int64_t dim, const float* query, int64_t k,
-                                           const std::function<bool(int64_t)>& accept) {
+                                           const std::function<bool(int64_t)>& accept, int64_t first_nprobe,
+                                           int threads) {
     const int64_t want = std::min(k, n);
     std::function<bool(int64_t)> accept_row;
     if (accept) accept_row = [&](int64_t row) { return accept(ids[row]); };
-    int64_t nprobe = ivf.nprobe();
+    int64_t nprobe = std::clamp<int64_t>(first_nprobe, 1, ivf.nlist());
     for (;;) {
-        ivf_index::scan_result r = ivf.search(query, want, nprobe, accept_row);
+        ivf_index::scan_result r = ivf.search(query, want, nprobe, accept_row, threads);
         if (static_cast<int64_t>(r.hits.size()) >= want || nprobe >= ivf.nlist()) return std::move(r.hits);
         // Rows to scan for about 1.5 x want accepted ones, at the rate seen so far.
         const double rate = r.scanned > 0 ? static_cast<double>(r.accepted) / static_cast<double>(r.scanned) : 0.0;
         const double rows_needed = rate > 0 ? 1.5 * static_cast<double>(want) / rate
                                             : 8.0 * static_cast<double>(std::max<int64_t>(r.scanned, 1));
-        if (accept && rows_needed > static_cast<double>(n) / 4) return exact_top_rows(rows, ids, n, dim, query, k, accept);
+        if (accept && rows_needed > static_cast<double>(n) / 4)
+            return exact_top_rows(rows, ids, n, dim, query, k, accept, threads);
         const double grow = rows_needed / static_cast<double>(std::max<int64_t>(r.scanned, 1));
         nprobe = std::min(ivf.nlist(), std::max(2 * nprobe, static_cast<int64_t>(std::ceil(static_cast<double>(nprobe) * grow))));
     }
@@ -90,7 +94,8 @@ std::vector<scored_row> approximate_search(const ivf_index& ivf, const float* ro
 
 void vector_index::impl::check_rows() const { check_vectors(rows, ids.data(), n, dim); }
 
-vector_index vector_index::build(const float* vectors, const int64_t* ids, int64_t n, int64_t dim, index_choice choice) {
+vector_index vector_index::build(const float* vectors, const int64_t* ids, int64_t n, int64_t dim, index_choice choice,
+                                 int threads) {
     if (n < 0) throw error(error_kind::invalid_input, "vector index: negative vector count");
     // An empty library may not know its dimension yet.
     if (dim < (n > 0 ? 1 : 0) || dim > max_vector_dim)
@@ -102,6 +107,11 @@ vector_index vector_index::build(const float* vectors, const int64_t* ids, int64
     ix->dim = dim;
     const bool ann = n > 0 && (choice == index_choice::ann || (choice == index_choice::automatic && n > exact_search_limit()));
     if (ann) {
+        // k-means, list assignment and tuning split over a pool of the threads asked for, whatever the
+        // calling thread's own (an engine's call, a serial scope).
+        single_threaded_blas();
+        thread_pool pool(threads_or_all_cores(threads));
+        pool_scope scope(&pool, pool_scope::inside_serial::use_pool);
         ix->ivf = build_ivf(vectors, ids, n, dim, ix->own_rows, ix->ids);
         // Lists that must mostly be probed to find the neighbours (vectors without clusters at this size)
         // make the IVF index slower than one exact pass: automatic then searches the same rows exactly.
@@ -119,16 +129,18 @@ vector_index::vector_index(vector_index&&) noexcept = default;
 vector_index& vector_index::operator=(vector_index&&) noexcept = default;
 vector_index::~vector_index() = default;
 
-std::vector<search_hit> vector_index::search(const float* query, int64_t k,
-                                             const std::function<bool(int64_t)>& accept) const {
+std::vector<search_hit> vector_index::search(const float* query, int64_t k, const std::function<bool(int64_t)>& accept,
+                                             const index_search_options& options) const {
     if (!impl_ || impl_->n == 0 || k <= 0) return {};
     const impl& ix = *impl_;
     if (!query) throw error(error_kind::invalid_input, "vector index: no query vector");
     for (int64_t j = 0; j < ix.dim; j++)
-        if (!std::isfinite(query[j]))
-            throw error(error_kind::invalid_input, "vector index: the query has a non-finite value");
-    const std::vector<scored_row> rows = ix.ivf ? approximate_search(*ix.ivf, ix.rows, ix.ids.data(), ix.n, ix.dim, query, k, accept)
-                                                : exact_top_rows(ix.rows, ix.ids.data(), ix.n, ix.dim, query, k, accept);
+        if (!std::isfinite(query[j])) throw error(error_kind::invalid_input, "vector index: the query has a non-finite value");
+    const int threads = threads_or_all_cores(options.threads);
+    const std::vector<scored_row> rows =
+        ix.ivf ? approximate_search(*ix.ivf, ix.rows, ix.ids.data(), ix.n, ix.dim, query, k, accept,
+                                    options.nprobe > 0 ? options.nprobe : ix.ivf->nprobe(), threads)
+               : exact_top_rows(ix.rows, ix.ids.data(), ix.n, ix.dim, query, k, accept, threads);
     std::vector<search_hit> hits;
     hits.reserve(rows.size());
     for (const scored_row& r : rows) hits.push_back(search_hit{ix.ids[r.row], r.score});

@@ -1,14 +1,15 @@
 // Nearest neighbours by cosine similarity over a library's unit vectors: exact (one BLAS matrix-vector
 // product) for small libraries, an approximate FAISS index for large ones, chosen by size. The FAISS
 // index is IVF-Flat over the index's own copy of the vectors (scores are exact dot products; about
-// 2 sqrt(n) lists, nprobe tuned at build on the library's own vectors). Building uses the compute threads
-// (src/nn/ops.h; FAISS's OpenMP is set to match); one query stays on one thread unless it scans 32k+
-// vectors. search() may be called from several threads at once.
+// 2 sqrt(n) lists, nprobe tuned at build on the library's own vectors). Building runs on the threads it
+// is given (a pool of its own; FAISS's OpenMP is set to match); one query stays on one thread unless it
+// scans 32k+ vectors, and then uses at most the threads its options give. search() may be called from
+// several threads at once.
 //
-//   vector_index idx = vector_index::build(vectors, ids, n, dim, index_choice::automatic);
+//   vector_index idx = vector_index::build(vectors, ids, n, dim, index_choice::automatic, 0);  // all cores
 //   idx.save(dir / "vectors.index", fingerprint);     // atomically; load() refuses a stale or corrupt file
 //   auto hits = idx.search(query, 10);                // best first; score = cosine = dot product
-//   auto some = idx.search(query, 10, [&](int64_t id) { return wanted(id); });  // filtered
+//   auto some = idx.search(query, 10, [&](int64_t id) { return wanted(id); }, {.threads = 4});  // filtered
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -20,6 +21,12 @@
 #include "sonavec/library.h"
 
 namespace sonavec {
+
+// How one search runs.
+struct index_search_options {
+    int threads = 1;     // the most threads a large scan splits over (0: all cores)
+    int64_t nprobe = 0;  // IVF lists probed first (0: the value tuned at build); a filter may widen it
+};
 
 struct search_hit {
     int64_t id = 0;      // the id given to build()
@@ -36,8 +43,10 @@ public:
 
     // vectors: n rows of dim floats, unit length; ids: n distinct ids. Copies what it needs. Throws
     // sonavec::error on a repeated id or a non-finite value. An empty index (n = 0, where dim may be 0)
-    // is always exact. Building the ANN index runs k-means: about a minute for 1,000,000 x 512 on 2 cores.
-    static vector_index build(const float* vectors, const int64_t* ids, int64_t n, int64_t dim, index_choice choice);
+    // is always exact. Building the ANN index runs k-means on `threads` threads (0: all cores): about a
+    // minute for 1,000,000 x 512 on 2 cores.
+    static vector_index build(const float* vectors, const int64_t* ids, int64_t n, int64_t dim, index_choice choice,
+                              int threads);
 
     // Reads an index written by save(). `fingerprint` must equal the one given to save (the catalog's
     // state when the index was built); a different one, a missing file or a damaged one throws
@@ -56,8 +65,8 @@ public:
     // back to exact search over the accepted vectors, until it has them. `accept` is called on the calling
     // thread only, for candidates rather than for every id; an exception from it reaches the caller.
     // Throws sonavec::error on a query with a non-finite value.
-    std::vector<search_hit> search(const float* query, int64_t k,
-                                   const std::function<bool(int64_t)>& accept = nullptr) const;
+    std::vector<search_hit> search(const float* query, int64_t k, const std::function<bool(int64_t)>& accept = nullptr,
+                                   const index_search_options& options = {}) const;
 
     int64_t size() const;
     int64_t dim() const;

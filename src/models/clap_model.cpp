@@ -3,7 +3,6 @@
 #include <malloc.h>
 
 #include <fstream>
-#include <thread>
 
 #include "nn/ops.h"
 #include "sonavec/model.h"
@@ -90,14 +89,12 @@ clap_config clap_config::from_model_dir(const std::filesystem::path& dir) {
 
 clap_model::clap_model(const engine_params& params)
     : params_(params),
+      pool_(std::make_unique<thread_pool>(threads_or_all_cores(params.threads))),
       dir_(params.model_dir),
       config_(clap_config::from_model_dir(params.model_dir)),
       products_(params.products),
       mel_(config_.features),
-      weights_(weight_store::open_model_dir(params.model_dir)) {
-    const int threads = params.threads > 0 ? params.threads : static_cast<int>(std::thread::hardware_concurrency());
-    set_compute_threads(threads);
-}
+      weights_(weight_store::open_model_dir(params.model_dir)) {}
 
 const std::string& clap_model::model_id() const {
     std::call_once(model_id_once_, [&] { model_id_ = model_identity(dir_); });
@@ -112,12 +109,19 @@ clap_model::text_tower::text_tower(const clap_config& c, weight_store& w, precis
       projection(w, "text_projection", c.text.hidden_size, c.projection_dim) {}
 
 const clap_model::audio_tower& clap_model::audio() const {
-    std::call_once(audio_once_, [&] { audio_ = std::make_unique<audio_tower>(config_, *weights_, products_); });
+    std::call_once(audio_once_, [&] {
+        // Packed for the engine's thread count, on its threads, even for a caller that runs serially.
+        pool_scope scope(pool_.get(), pool_scope::inside_serial::use_pool);
+        audio_ = std::make_unique<audio_tower>(config_, *weights_, products_);
+    });
     return *audio_;
 }
 
 const clap_model::text_tower& clap_model::text() const {
-    std::call_once(text_once_, [&] { text_ = std::make_unique<text_tower>(config_, *weights_, products_); });
+    std::call_once(text_once_, [&] {
+        pool_scope scope(pool_.get(), pool_scope::inside_serial::use_pool);
+        text_ = std::make_unique<text_tower>(config_, *weights_, products_);
+    });
     return *text_;
 }
 
@@ -130,6 +134,7 @@ const bpe_tokenizer& clap_model::tokenizer() const {
 
 std::vector<float> clap_model::embed_audio_features(const float* features, int64_t n) const {
     const auto& tower = audio();
+    pool_scope scope(pool_.get());
     const int64_t frames = config_.features.frames(), mels = config_.features.n_mels;
     tensor x({n, frames, mels});
     std::copy(features, features + x.numel(), x.ptr());
@@ -158,6 +163,7 @@ std::vector<float> clap_model::embed_audio_windows(const std::vector<std::span<c
 std::vector<float> clap_model::embed_token_ids(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask,
                                                int64_t rows, int64_t cols) const {
     const auto& tower = text();
+    pool_scope scope(pool_.get());
     tensor y = tower.projection.forward(tower.encoder.forward(ids, mask, rows, cols));
     normalize_rows(y, dim());
     return std::move(y.data);

@@ -10,6 +10,7 @@
 #include "models/htsat.h"
 #include "models/projection.h"
 #include "models/roberta.h"
+#include "nn/thread_pool.h"
 #include "nn/weights.h"
 #include "sonavec/engine.h"
 
@@ -64,6 +65,8 @@ private:
     const bpe_tokenizer& tokenizer() const;  // loaded apart: embedding token ids needs no vocabulary
 
     engine_params params_;
+    // params.threads of compute threads: every call runs its kernels on them (a pool_scope).
+    std::unique_ptr<thread_pool> pool_;
     std::filesystem::path dir_;
     clap_config config_;
     precision products_;

@@ -280,7 +280,7 @@ void htsat_encoder::window_attention(const swin_stage& stage, const swin_block& 
     const int64_t map_windows = (stage.padded_height / ws) * (stage.padded_width / ws);
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
     // Windows are independent: each thread takes a run of them.
-    compute_pool().parallel_for(num_windows, 1, [&](int64_t first, int64_t end) {
+    parallel_for(num_windows, 1, [&](int64_t first, int64_t end) {
         for (int64_t w = first; w < end; w++) {
             const float* mask = nullptr;
             if (block.shift > 0 && stage.window_has_mask[w % map_windows])
@@ -316,7 +316,7 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
     };
 
     // ref: ClapAudioLayer.forward (layernorm_before, maybe_pad, torch.roll, window_partition)
-    compute_pool().parallel_for(window_rows, 64, [&](int64_t first, int64_t end) {
+    parallel_for(window_rows, 64, [&](int64_t first, int64_t end) {
         for (int64_t row = first; row < end; row++) {
             float* dst = sc.windows.data() + row * c;
             const int64_t src = source_token(row);
@@ -333,7 +333,7 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
     // ref: ClapAudioSelfOutput.forward, then window_reverse, reverse roll, crop and the residual add
     block.attn_out.apply(sc.context.data(), window_rows, sc.windows.data(), c);
     // Each window row maps to a distinct token, so the rows can be added back in parallel.
-    compute_pool().parallel_for(window_rows, 64, [&](int64_t first, int64_t end) {
+    parallel_for(window_rows, 64, [&](int64_t first, int64_t end) {
         for (int64_t row = first; row < end; row++) {
             const int64_t src = source_token(row);
             if (src >= 0) add_inplace(x + src * c, sc.windows.data() + row * c, c);
@@ -341,7 +341,7 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
     });
 
     // ref: ClapAudioLayer.forward (layernorm_after, ClapAudioIntermediate, ClapAudioOutput, residual)
-    const int64_t mlp = stage.mlp_dim, threads = compute_pool().size();
+    const int64_t mlp = stage.mlp_dim, threads = current_threads();
     const int64_t block_rows = std::min(mlp_block_rows, (tokens + threads - 1) / threads);
     if (threads > 1 && block_rows < mlp_min_block_rows) {
         // Too few tokens to give each thread a block: split each product instead.
@@ -358,7 +358,7 @@ void htsat_encoder::run_block(const swin_stage& stage, const swin_block& block, 
     const int64_t used = std::min(threads, blocks);
     sc.mlp_in.resize(static_cast<size_t>(used * block_rows * c));
     sc.mlp_hidden.resize(static_cast<size_t>(used * block_rows * mlp));
-    compute_pool().parallel_for(used, 1, [&](int64_t t0, int64_t t1) {
+    parallel_for(used, 1, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; t++) {
             float* normed = sc.mlp_in.data() + t * block_rows * c;
             float* hidden = sc.mlp_hidden.data() + t * block_rows * mlp;

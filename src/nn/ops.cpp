@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cblas.h>
 #include <cmath>
+#include <mutex>
 
 #include "nn/fast_math.h"
 #include "nn/onednn_matmul.h"
@@ -34,35 +35,33 @@ void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
         transposed_b_matmul(m, n, k, a, lda, b, ldb, nullptr, beta == 1.0f, c, ldc);
         return;
     }
+    single_threaded_blas();
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
                 static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
                 static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
 }
 
-void set_compute_threads(int n) {
-    // BLAS stays single-threaded: the compute pool splits the work, so no second set of threads spins.
-    openblas_set_num_threads(1);
-    resize_compute_pool(std::max(1, n));
+void single_threaded_blas() {
+    static std::once_flag set;
+    std::call_once(set, [] { openblas_set_num_threads(1); });
 }
-
-int compute_threads() { return compute_pool().size(); }
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-    thread_pool& pool = compute_pool();
-    if (pool.size() == 1 || m * n * k < parallel_gemm_min_work) {
+    thread_pool* pool = current_pool();
+    if (!pool || pool->size() == 1 || m * n * k < parallel_gemm_min_work) {
         gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
     if (m >= n) {
         // Split the rows of C: row i of op(A) starts at a + i*lda, or at a + i when A is transposed.
-        pool.parallel_for(m, 16, [&](int64_t r0, int64_t r1) {
+        parallel_for(m, 16, [&](int64_t r0, int64_t r1) {
             const float* a0 = trans_a ? a + r0 : a + r0 * lda;
             gemm_serial(trans_a, trans_b, r1 - r0, n, k, alpha, a0, lda, b, ldb, beta, c + r0 * ldc, ldc);
         });
     } else {
         // Few rows (a short text query): split the columns of C, so each thread reads its own share of B.
-        pool.parallel_for(n, 16, [&](int64_t c0, int64_t c1) {
+        parallel_for(n, 16, [&](int64_t c0, int64_t c1) {
             const float* b0 = trans_b ? b + c0 * ldb : b + c0;
             gemm_serial(trans_a, trans_b, m, c1 - c0, k, alpha, a, lda, b0, ldb, beta, c + c0, ldc);
         });
@@ -75,16 +74,16 @@ void linear(const float* x, int64_t rows, int64_t in, const float* w, const floa
         transposed_b_matmul(r1 - r0, c1 - c0, in, x + r0 * in, in, w + c0 * in, in, bias ? bias + c0 : nullptr, false,
                             y + r0 * out + c0, out);
     };
-    thread_pool& pool = compute_pool();
+    thread_pool* pool = current_pool();
     if (rows <= 0 || out <= 0) return;
-    if (pool.size() == 1 || rows * out * in < parallel_gemm_min_work) part(0, rows, 0, out);
-    else if (rows >= out) pool.parallel_for(rows, 16, [&](int64_t r0, int64_t r1) { part(r0, r1, 0, out); });
-    else pool.parallel_for(out, 16, [&](int64_t c0, int64_t c1) { part(0, rows, c0, c1); });
+    if (!pool || pool->size() == 1 || rows * out * in < parallel_gemm_min_work) part(0, rows, 0, out);
+    else if (rows >= out) parallel_for(rows, 16, [&](int64_t r0, int64_t r1) { part(r0, r1, 0, out); });
+    else parallel_for(out, 16, [&](int64_t c0, int64_t c1) { part(0, rows, c0, c1); });
 }
 
 void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, const float* beta, float eps,
                 float* y) {
-    compute_pool().parallel_for(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, dim)), [&](int64_t r0, int64_t r1) {
+    parallel_for(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, dim)), [&](int64_t r0, int64_t r1) {
         layer_norm_rows(x, r0, r1, dim, gamma, beta, eps, y);
     });
 }

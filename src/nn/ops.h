@@ -6,9 +6,12 @@
 
 namespace sonavec {
 
-// Threads used by BLAS-backed kernels (the process-wide pool).
-void set_compute_threads(int n);
-int compute_threads();
+// Kernels split their work over the calling thread's current pool (src/nn/thread_pool.h); without one
+// they run on the calling thread.
+
+// BLAS runs single-threaded from the first call on (once per process): the pools split the work, so no
+// second set of threads spins. Called before each BLAS product.
+void single_threaded_blas();
 
 // C[M,N] = alpha * op(A) * op(B) + beta * C, with op = transpose when the flag is set.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,

@@ -11,7 +11,6 @@
 
 #include "nn/fast_math.h"
 #include "nn/onednn_matmul.h"
-#include "nn/ops.h"
 #include "nn/thread_pool.h"
 #include "sonavec/error.h"
 
@@ -154,7 +153,7 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
     }
 
     // One range of whole blocks per thread; a range must itself pack as the narrower matrix it is.
-    const int64_t threads = std::max(1, compute_threads());
+    const int64_t threads = current_threads();
     if (block_cols_ > 0 && threads > 1) {
         const int64_t blocks = (out_ + block_cols_ - 1) / block_cols_;
         for (int64_t t = 0; t < std::min(threads, blocks); t++) {
@@ -185,7 +184,7 @@ packed_linear::packed_linear(const std::vector<part>& parts, int64_t in, precisi
         scale_.resize(static_cast<size_t>(out_));
         weight_sums_.resize(static_cast<size_t>(out_));
     }
-    compute_pool().parallel_for(out_, 64, [&](int64_t j0, int64_t j1) {
+    parallel_for(out_, 64, [&](int64_t j0, int64_t j1) {
         for (int64_t j = j0; j < j1; j++) {
             const float* w = row[static_cast<size_t>(j)];
             std::byte* dst = plain + static_cast<size_t>(j * in_) * esize;
@@ -214,7 +213,7 @@ void packed_linear::pack(const void* plain) {
     }
     // Each thread's columns pack on their own, in parallel (a packed column range is a matrix of its own).
     const size_t row_bytes = static_cast<size_t>(in_) * element_size(precision_);
-    compute_pool().parallel_for(static_cast<int64_t>(thread_columns_.size()), 1, [&](int64_t t0, int64_t t1) {
+    parallel_for(static_cast<int64_t>(thread_columns_.size()), 1, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; t++) {
             const column_range& c = thread_columns_[static_cast<size_t>(t)];
             pack_matmul_weights(type, c.cols, in_, static_cast<const std::byte*>(plain) + c.first * row_bytes,
@@ -332,13 +331,11 @@ void packed_linear::apply_serial(const float* x, int64_t rows, float* y, int64_t
 
 void packed_linear::apply(const float* x, int64_t rows, float* y, int64_t ldy, bool accumulate) const {
     if (rows <= 0) return;
-    if (accumulate && gelu_)
-        throw error(error_kind::invalid_input, "packed_linear: a GELU layer cannot accumulate into its output");
-    thread_pool& pool = compute_pool();
-    if (pool.size() == 1 || rows * out_ * in_ < parallel_min_work) {
+    if (accumulate && gelu_) throw error(error_kind::invalid_input, "packed_linear: a GELU layer cannot accumulate into its output");
+    if (current_threads() == 1 || rows * out_ * in_ < parallel_min_work) {
         apply_serial(x, rows, y, ldy, accumulate);
     } else if (rows >= out_ || thread_columns_.size() < 2) {
-        pool.parallel_for(rows, 16, [&](int64_t r0, int64_t r1) {
+        parallel_for(rows, 16, [&](int64_t r0, int64_t r1) {
             apply_serial(x + r0 * in_, r1 - r0, y + r0 * ldy, ldy, accumulate);
         });
     } else {
@@ -346,7 +343,7 @@ void packed_linear::apply(const float* x, int64_t rows, float* y, int64_t ldy, b
         std::vector<std::byte> buffer;
         std::vector<float> row_range;
         const void* xc = convert(x, rows, buffer, row_range);
-        pool.parallel_for(static_cast<int64_t>(thread_columns_.size()), 1, [&](int64_t t0, int64_t t1) {
+        parallel_for(static_cast<int64_t>(thread_columns_.size()), 1, [&](int64_t t0, int64_t t1) {
             for (int64_t t = t0; t < t1; t++)
                 run_columns(xc, row_range.data(), rows, thread_columns_[static_cast<size_t>(t)], y, ldy, accumulate);
         });

@@ -1,7 +1,7 @@
 #include "nn/thread_pool.h"
 
 #include <algorithm>
-#include <memory>
+#include <atomic>
 
 namespace sonavec {
 
@@ -10,8 +10,12 @@ namespace {
 // True on a thread while it runs a chunk: nested parallel_for calls then run inline.
 thread_local bool inside_chunk = false;
 
-std::mutex pool_mutex;
-std::unique_ptr<thread_pool> pool;
+// The calling thread's pool (its scope's, or the pool a worker belongs to), and whether a serial_scope
+// holds it to one thread.
+thread_local thread_pool* scoped_pool = nullptr;
+thread_local bool serial_only = false;
+
+std::atomic<parallel_for_observer> observer{nullptr};
 
 }  // namespace
 
@@ -41,6 +45,7 @@ void thread_pool::run_chunk(int index) {
 }
 
 void thread_pool::worker_loop(int index) {
+    scoped_pool = this;
     uint64_t seen = 0;
     for (;;) {
         {
@@ -84,15 +89,39 @@ void thread_pool::parallel_for(int64_t n, int64_t min_chunk, const std::function
     if (error_) std::rethrow_exception(error_);
 }
 
-thread_pool& compute_pool() {
-    std::lock_guard<std::mutex> lock(pool_mutex);
-    if (!pool) pool = std::make_unique<thread_pool>(1);
-    return *pool;
+int threads_or_all_cores(int threads) {
+    if (threads > 0) return threads;
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
-void resize_compute_pool(int threads) {
-    std::lock_guard<std::mutex> lock(pool_mutex);
-    if (!pool || pool->size() != threads) pool = std::make_unique<thread_pool>(threads);
+thread_pool* current_pool() { return serial_only ? nullptr : scoped_pool; }
+
+int current_threads() {
+    const thread_pool* pool = current_pool();
+    return pool ? pool->size() : 1;
 }
+
+void parallel_for(int64_t n, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& fn) {
+    thread_pool* pool = current_pool();
+    if (const parallel_for_observer seen = observer.load(std::memory_order_relaxed)) seen(pool);
+    if (pool) pool->parallel_for(n, min_chunk, fn);
+    else if (n > 0) fn(0, n);
+}
+
+pool_scope::pool_scope(thread_pool* pool, inside_serial mode) : saved_pool_(scoped_pool), saved_serial_(serial_only) {
+    scoped_pool = pool;
+    if (mode == inside_serial::use_pool) serial_only = false;
+}
+
+pool_scope::~pool_scope() {
+    scoped_pool = saved_pool_;
+    serial_only = saved_serial_;
+}
+
+serial_scope::serial_scope() : saved_serial_(serial_only) { serial_only = true; }
+
+serial_scope::~serial_scope() { serial_only = saved_serial_; }
+
+void set_parallel_for_observer(parallel_for_observer f) { observer.store(f, std::memory_order_relaxed); }
 
 }  // namespace sonavec
