@@ -16,7 +16,9 @@ packages=(
   libfaiss-dev               # approximate nearest-neighbour index for large libraries
   libgtest-dev               # unit tests
   python3                    # test-time HTTP server for the download client
-  python3-numpy              # tests load the npy export back
+  python3-numpy              # tests load the npy export back; the Python module's arrays
+  python3-dev pybind11-dev python3-pybind11  # the Python module (python/)
+  python3-pytest             # its tests
   postgresql                 # tests load the pgvector SQL export into a real server
 )
 need=()

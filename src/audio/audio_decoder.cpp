@@ -1,13 +1,11 @@
-// audio_decoder: libavformat probes and demuxes, libavcodec decodes, libswresample (soxr engine) averages
-// the channels to mono and resamples. The only file in sonavec that includes FFmpeg's headers.
+// audio_decoder: libavformat probes and demuxes, libavcodec decodes, and the frames go through the
+// resampler every sample sonavec embeds goes through (resample.h: soxr, channels averaged to mono).
 #include "audio/audio_decoder.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
-#include <libavutil/opt.h>
-#include <libswresample/swresample.h>
 }
 
 #include <fcntl.h>
@@ -20,9 +18,10 @@ extern "C" {
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <numeric>
 #include <system_error>
 
+#include "audio/ffmpeg_error.h"
+#include "audio/resample.h"
 #include "audio/riff_declared_size.h"
 #include "sonavec/error.h"
 #include "util/text_case.h"
@@ -35,7 +34,6 @@ constexpr int min_sample_rate = 1000;
 constexpr int max_sample_rate = 768000;
 constexpr double max_read_seconds = 3600;    // output bound per call: a tiny hostile file can expand to hours
 constexpr double max_plausible_duration = 7 * 24 * 3600.0;  // a longer container duration is a lie
-constexpr double preroll_seconds = 0.25;     // decoder warm-up after a seek: Vorbis blocks, MP3 reservoir, Opus
 constexpr double tail_scan_seconds = 5;      // how far before the declared end the truncation check starts
 constexpr int max_bad_packets = 64;          // decode errors tolerated per pass before the file counts as corrupt
 constexpr int max_packets_without_audio = 1 << 16;  // a stream that keeps yielding nothing is corrupt, not slow
@@ -45,12 +43,6 @@ constexpr size_t max_tag_bytes = 4096;
 // a hostile "audio file" must not make us read anything but itself.
 constexpr std::array<const char*, 9> refused_demuxers = {
     "hls", "dash", "concat", "sdp", "rtsp", "rtp", "ffmetadata", "image2", "webm_dash_manifest"};
-
-std::string ff_error(int code) {
-    char text[AV_ERROR_MAX_STRING_SIZE] = {};
-    av_strerror(code, text, sizeof text);
-    return text;
-}
 
 struct format_closer {
     void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
@@ -64,9 +56,6 @@ struct packet_freer {
 struct frame_freer {
     void operator()(AVFrame* f) const { av_frame_free(&f); }
 };
-struct resampler_freer {
-    void operator()(SwrContext* s) const { swr_free(&s); }
-};
 struct dictionary_freer {
     void operator()(AVDictionary* d) const { av_dict_free(&d); }
 };
@@ -74,10 +63,6 @@ using format_ptr = std::unique_ptr<AVFormatContext, format_closer>;
 using codec_ptr = std::unique_ptr<AVCodecContext, codec_freer>;
 using packet_ptr = std::unique_ptr<AVPacket, packet_freer>;
 using frame_ptr = std::unique_ptr<AVFrame, frame_freer>;
-using resampler_ptr = std::unique_ptr<SwrContext, resampler_freer>;
-
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
 
 // Reasons a path cannot be decoded that the file system already tells us, before FFmpeg sees it.
 void check_readable_file(const std::filesystem::path& path) {
@@ -139,103 +124,19 @@ void check_frame(const AVFrame* f, const std::string& path) {
         throw error(error_kind::corrupt_file, path + ": decoded audio has no sample format");
 }
 
-// swr with the soxr engine (the resampler librosa uses by default, at its "HQ" precision of 20 bits) and
-// a rematrix that makes mono the plain mean of all input channels: swr's own downmix weights the
-// channels (centre-biased, -3 dB fronts, LFE dropped) and would not be an average.
-resampler_ptr make_resampler(const AVFrame* f, int target_rate, const std::string& path) {
+// The frame's samples from `first` on.
+void feed_frame(mono_resampler& resampler, const AVFrame* f, int first) {
+    const auto format = static_cast<AVSampleFormat>(f->format);
     const int channels = f->ch_layout.nb_channels;
-    AVChannelLayout in_layout{};
-    av_channel_layout_default(&in_layout, channels);  // channel identities do not matter to a plain mean
-    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-    SwrContext* raw = nullptr;
-    int r = swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT, target_rate, &in_layout,
-                                static_cast<AVSampleFormat>(f->format), f->sample_rate, 0, nullptr);
-    av_channel_layout_uninit(&in_layout);
-    resampler_ptr swr(raw);
-    if (r < 0) throw error(error_kind::io, path + ": cannot set up the resampler: " + ff_error(r));
-    if ((r = av_opt_set_int(swr.get(), "resampler", SWR_ENGINE_SOXR, 0)) < 0 ||
-        (r = av_opt_set_double(swr.get(), "precision", 20, 0)) < 0)
-        throw error(error_kind::io, path + ": cannot select the soxr resampler: " + ff_error(r));
-    const std::vector<double> mean(static_cast<size_t>(channels), 1.0 / channels);
-    if ((r = swr_set_matrix(swr.get(), mean.data(), channels)) < 0)
-        throw error(error_kind::io, path + ": cannot set the downmix matrix: " + ff_error(r));
-    if ((r = swr_init(swr.get())) < 0)
-        throw error(error_kind::io, path + ": cannot start the resampler: " + ff_error(r));
-    return swr;
+    const int bytes = av_get_bytes_per_sample(format);
+    std::array<const uint8_t*, max_channels> planes{};
+    if (av_sample_fmt_is_planar(format)) {
+        for (int c = 0; c < channels; ++c) planes[c] = f->extended_data[c] + static_cast<size_t>(first) * bytes;
+    } else {
+        planes[0] = f->extended_data[0] + static_cast<size_t>(first) * bytes * channels;
+    }
+    resampler.feed({f->sample_rate, channels, f->format}, planes.data(), f->nb_samples - first);
 }
-
-// One resampler run: frames in, mono target-rate samples out, dropping the first `skip` output samples
-// and keeping at most `keep`. Recreated per read so no filter state leaks from one read into the next.
-class mono_resampler {
-public:
-    mono_resampler(int target_rate, int64_t skip, int64_t keep, const std::string& path)
-        : target_rate_(target_rate), skip_(skip), keep_(keep), path_(path) {
-        out_.reserve(static_cast<size_t>(std::min<int64_t>(keep, int64_t{1} << 24)));
-    }
-
-    bool full() const { return static_cast<int64_t>(out_.size()) >= keep_; }
-
-    // Feeds the frame's samples from `first` on.
-    void feed(const AVFrame* f, int first) {
-        if (!swr_ || f->sample_rate != in_rate_ || f->format != in_format_ || f->ch_layout.nb_channels != in_channels_) {
-            flush();  // a stream whose parameters change mid-way: finish the old run, start a new one
-            swr_ = make_resampler(f, target_rate_, path_);
-            in_rate_ = f->sample_rate;
-            in_format_ = f->format;
-            in_channels_ = f->ch_layout.nb_channels;
-        }
-        const auto format = static_cast<AVSampleFormat>(f->format);
-        const int bytes = av_get_bytes_per_sample(format);
-        std::array<const uint8_t*, max_channels> planes{};
-        if (av_sample_fmt_is_planar(format)) {
-            for (int c = 0; c < in_channels_; ++c) planes[c] = f->extended_data[c] + static_cast<size_t>(first) * bytes;
-        } else {
-            planes[0] = f->extended_data[0] + static_cast<size_t>(first) * bytes * in_channels_;
-        }
-        convert(planes.data(), f->nb_samples - first);
-    }
-
-    // Drains the filter tail at the end of the input.
-    void flush() {
-        if (!swr_) return;
-        while (!full()) {
-            if (convert(nullptr, 0) == 0) break;
-        }
-        swr_.reset();
-    }
-
-    std::vector<float> take() {
-        if (static_cast<int64_t>(out_.size()) > keep_) out_.resize(static_cast<size_t>(keep_));
-        return std::move(out_);
-    }
-
-private:
-    int convert(const uint8_t** in, int count) {
-        const int capacity = swr_get_out_samples(swr_.get(), count) + 64;
-        if (capacity <= 0) throw error(error_kind::corrupt_file, path_ + ": resampler failure");
-        buffer_.resize(static_cast<size_t>(capacity));
-        uint8_t* out = reinterpret_cast<uint8_t*>(buffer_.data());
-        const int n = swr_convert(swr_.get(), &out, capacity, in, count);
-        if (n < 0) throw error(error_kind::corrupt_file, path_ + ": resampling failed: " + ff_error(n));
-        int64_t from = std::min<int64_t>(skip_, n);
-        skip_ -= from;
-        const int64_t room = keep_ - static_cast<int64_t>(out_.size());
-        const int64_t take = std::min<int64_t>(n - from, std::max<int64_t>(room, 0));
-        out_.insert(out_.end(), buffer_.begin() + from, buffer_.begin() + from + take);
-        return n;
-    }
-
-    int target_rate_;
-    int64_t skip_;
-    int64_t keep_;
-    const std::string& path_;
-    resampler_ptr swr_;
-    int in_rate_ = 0;
-    int in_format_ = -1;
-    int in_channels_ = 0;
-    std::vector<float> buffer_;
-    std::vector<float> out_;
-};
 
 }  // namespace
 
@@ -288,15 +189,15 @@ void audio_decoder::state::open() {
     options.reset(raw_options);
     if (r < 0) {
         if (r == AVERROR_INVALIDDATA || r == AVERROR(EINVAL))
-            throw error(error_kind::corrupt_file, path + ": not a recognised audio file (" + ff_error(r) + ")");
+            throw error(error_kind::corrupt_file, path + ": not a recognised audio file (" + ffmpeg_error_text(r) + ")");
         // The file opened a moment ago (check_readable_file): unless the system says otherwise, what fails
         // now is its content (AVERROR_EOF: it ends before its header does).
         const bool system = r == AVERROR(EIO) || r == AVERROR(EACCES) || r == AVERROR(EPERM) || r == AVERROR(ENOMEM);
-        throw error(system ? error_kind::io : error_kind::corrupt_file, path + ": cannot open: " + ff_error(r));
+        throw error(system ? error_kind::io : error_kind::corrupt_file, path + ": cannot open: " + ffmpeg_error_text(r));
     }
     format.reset(raw_format);
     if ((r = avformat_find_stream_info(format.get(), nullptr)) < 0)
-        throw error(error_kind::corrupt_file, path + ": corrupt or unreadable file (" + ff_error(r) + ")");
+        throw error(error_kind::corrupt_file, path + ": corrupt or unreadable file (" + ffmpeg_error_text(r) + ")");
 
     const AVCodec* decoder = nullptr;
     r = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &decoder, 0);
@@ -314,7 +215,7 @@ void audio_decoder::state::open() {
         }
         throw error(error_kind::unsupported, path + ": unsupported audio codec (" + what + ")");
     }
-    if (r < 0) throw error(error_kind::corrupt_file, path + ": cannot select an audio stream: " + ff_error(r));
+    if (r < 0) throw error(error_kind::corrupt_file, path + ": cannot select an audio stream: " + ffmpeg_error_text(r));
     stream_index = r;
     AVStream* stream = format->streams[stream_index];
     time_base = stream->time_base;
@@ -327,13 +228,13 @@ void audio_decoder::state::open() {
     codec.reset(avcodec_alloc_context3(decoder));
     if (!codec) throw error(error_kind::io, path + ": out of memory allocating the decoder");
     if ((r = avcodec_parameters_to_context(codec.get(), stream->codecpar)) < 0)
-        throw error(error_kind::corrupt_file, path + ": bad codec parameters: " + ff_error(r));
+        throw error(error_kind::corrupt_file, path + ": bad codec parameters: " + ffmpeg_error_text(r));
     codec->pkt_timebase = time_base;
     codec->thread_count = 1;  // callers run one decoder per thread already
     if ((r = avcodec_open2(codec.get(), decoder, nullptr)) < 0)
         throw error(error_kind::corrupt_file,
                     path + ": cannot open the " + avcodec_get_name(stream->codecpar->codec_id) + " decoder (" +
-                        ff_error(r) + ")");
+                        ffmpeg_error_text(r) + ")");
     first_pos = 0;
     start_pass();
 }
@@ -343,11 +244,11 @@ void audio_decoder::state::note_bad(int code) {
     if (code == AVERROR(ENOMEM)) throw error(error_kind::io, path + ": out of memory while decoding");
     if (code == AVERROR_PATCHWELCOME || code == AVERROR(ENOSYS))
         throw error(error_kind::unsupported,
-                    path + ": uses a codec feature FFmpeg does not support (" + ff_error(code) + ")");
+                    path + ": uses a codec feature FFmpeg does not support (" + ffmpeg_error_text(code) + ")");
     if (++bad_packets > max_bad_packets)
         throw error(error_kind::corrupt_file,
                     path + ": corrupt audio data (" + std::to_string(bad_packets) +
-                        " undecodable packets; last: " + ff_error(code) + ")");
+                        " undecodable packets; last: " + ffmpeg_error_text(code) + ")");
 }
 
 // The next decoded frame with samples into `frame`; false at the end of the stream.
@@ -435,15 +336,12 @@ void audio_decoder::state::scan_duration(double declared_end, bool declared_trus
 
 // Mono samples [out_first, out_first + out_count) at target_rate, on the grid where output sample 0 is
 // the file's first sample. The resampler starts at an input sample that lies exactly on that grid (a
-// multiple of in_rate / gcd), a pre-roll ahead of the window, so a read equals the same span of read_all.
+// multiple of in_rate / gcd, resample_start_for), a pre-roll ahead of the window, so a read equals the
+// same span of read_all.
 std::vector<float> audio_decoder::state::read_samples(int64_t out_first, int64_t out_count) {
     const int in_rate = info.sample_rate;
-    const int64_t g = std::gcd(in_rate, target_rate);
-    const int64_t step_in = in_rate / g, step_out = target_rate / g;
-    const int64_t preroll_in = static_cast<int64_t>(std::ceil(preroll_seconds * in_rate));
-    const int64_t block = std::max<int64_t>(0, floor_div(out_first, step_out) - ceil_div(preroll_in, step_in));
-    const int64_t in_first = block * step_in;
-    const int64_t out_base = block * step_out;
+    const resample_start start = resample_start_for(in_rate, target_rate, out_first);
+    const int64_t in_first = start.in_first;
 
     bool from_start = true;
     if (in_first > 0) {
@@ -458,7 +356,7 @@ std::vector<float> audio_decoder::state::read_samples(int64_t out_first, int64_t
     if (from_start) open();
 
     for (;;) {
-        mono_resampler resampler(target_rate, out_first - out_base, out_count, path);
+        mono_resampler resampler(target_rate, out_first - start.out_base, out_count, path);
         int64_t pos = first_pos;
         bool landed_late = false;
         while (!resampler.full() && next_frame()) {
@@ -480,7 +378,7 @@ std::vector<float> audio_decoder::state::read_samples(int64_t out_first, int64_t
             const int64_t end = pos + length;
             if (end > in_first) {
                 const int64_t skip = pos < in_first ? av_rescale(in_first - pos, rate, in_rate) : 0;
-                if (skip < frame->nb_samples) resampler.feed(frame.get(), static_cast<int>(skip));
+                if (skip < frame->nb_samples) feed_frame(resampler, frame.get(), static_cast<int>(skip));
             }
             pos = end;
         }
@@ -531,7 +429,7 @@ audio_decoder::audio_decoder(const std::filesystem::path& path, int target_rate)
     if (!s.next_frame()) {
         if (s.bad_packets > 0 || s.last_error != 0)
             throw error(error_kind::corrupt_file,
-                        s.path + ": corrupt audio data, nothing decodes (" + ff_error(s.last_error) + ")");
+                        s.path + ": corrupt audio data, nothing decodes (" + ffmpeg_error_text(s.last_error) + ")");
         throw error(error_kind::corrupt_file, s.path + ": no audio samples (zero-length audio)");
     }
     s.origin_pts = s.frame->best_effort_timestamp != AV_NOPTS_VALUE ? s.frame->best_effort_timestamp : 0;
@@ -566,10 +464,10 @@ std::vector<float> audio_decoder::read(double start_seconds, double length_secon
         length_seconds += start_seconds;
         start_seconds = 0;
     }
-    length_seconds = std::min(length_seconds, max_read_seconds);
-    if (length_seconds <= 0 || start_seconds > max_plausible_duration) return {};
-    const double rate = state_->target_rate;
-    return state_->read_samples(std::llround(start_seconds * rate), std::llround(length_seconds * rate));
+    if (start_seconds > max_plausible_duration) return {};
+    const output_span span = output_span_at(start_seconds, std::min(length_seconds, max_read_seconds), state_->target_rate);
+    if (span.count <= 0) return {};
+    return state_->read_samples(span.first, span.count);
 }
 
 std::vector<float> audio_decoder::read_all(double max_seconds) {

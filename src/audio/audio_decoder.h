@@ -1,5 +1,5 @@
 // Decoding any audio file FFmpeg reads into 48 kHz (or any target rate) mono float samples.
-// The only code in sonavec that includes FFmpeg's headers lives in audio_decoder.cpp.
+// Only src/audio/ includes FFmpeg's headers (the decoder, the resampler, their error text).
 //
 //   audio_decoder dec("track.mp3");              // probes: throws sonavec::error with the reason
 //   double d = dec.info().duration_seconds;

@@ -8,11 +8,16 @@
 #include <span>
 
 #include "audio/embed_pipeline.h"
+#include "audio/resample.h"
 #include "sonavec/error.h"
 
 namespace sonavec {
 
 namespace {
+
+// embed_samples' bounds on the caller's rate (sonavec/track.h).
+constexpr int min_samples_rate = 8000;
+constexpr int max_samples_rate = 384000;
 
 // The sum's direction as float32; throws when it has none.
 std::vector<float> unit_direction(const std::vector<double>& sum) {
@@ -23,6 +28,69 @@ std::vector<float> unit_direction(const std::vector<double>& sum) {
         throw error(error_kind::corrupt_file, "the window embeddings average to no direction");
     std::vector<float> out(sum.size());
     for (size_t i = 0; i < out.size(); i++) out[i] = static_cast<float>(sum[i] / norm);
+    return out;
+}
+
+// The track's windows as the plan lays them over info's duration, read a batch at a time by read_window.
+prepared_track planned_track(const engine& eng, const std::filesystem::path& path, const audio_info& info,
+                             const track_embed_params& params,
+                             std::function<std::vector<float>(const analysis_window&)> read_window) {
+    window_plan_params plan = params.plan;
+    plan.max_window_seconds = engine_window_seconds(eng);
+    prepared_track out;
+    out.path = path;
+    out.info = info;
+    auto windows = std::make_shared<const std::vector<analysis_window>>(plan_windows(plan, out.info.duration_seconds));
+    out.batch_count = (windows->size() + track_batch_windows - 1) / track_batch_windows;
+    const double rate = static_cast<double>(eng.sample_rate());
+    out.read = [windows, rate, read_window = std::move(read_window)](size_t batch) {
+        window_batch b;
+        const size_t first = batch * track_batch_windows;
+        const size_t last = std::min(windows->size(), first + track_batch_windows);
+        for (size_t i = first; i < last; i++) {
+            const analysis_window& w = (*windows)[i];
+            std::vector<float> s = read_window(w);
+            // A container may overstate the duration; a window past the real end holds nothing to embed.
+            if (s.empty()) continue;
+            b.windows.push_back({w.start_seconds, static_cast<double>(s.size()) / rate, {}});
+            b.samples.push_back(std::move(s));
+        }
+        return b;
+    };
+    return out;
+}
+
+// One track through the pipeline on one worker: the same batches, and so the same vector, as `embed`
+// and `index`.
+track_embedding embed_one(const engine& eng, const track_embed_params& params,
+                          const std::function<prepared_track()>& prepare) {
+    track_embedding out;
+    std::string failure;
+    // The pipeline reports a failure as text; the reader's own error is kept to rethrow it with its kind.
+    std::exception_ptr read_failure;
+    embed_pipeline_params pp;
+    pp.keep_window_vectors = params.keep_window_vectors;
+    run_embed_pipeline(
+        eng, 1, pp,
+        [&](size_t) {
+            prepared_track track = prepare();
+            track.read = [&read_failure, read = std::move(track.read)](size_t batch) {
+                try {
+                    return read(batch);
+                } catch (...) {
+                    read_failure = std::current_exception();
+                    throw;
+                }
+            };
+            return std::optional(std::move(track));
+        },
+        [&](size_t, track_embedding* t, const std::string& reason) {
+            if (t) out = std::move(*t);
+            else failure = reason;
+        });
+    if (read_failure) std::rethrow_exception(read_failure);
+    // What is left fails after decoding: no window held audio, or the model gave no usable vector.
+    if (!failure.empty()) throw error(error_kind::corrupt_file, failure);
     return out;
 }
 
@@ -63,64 +131,45 @@ void track_mean::finish(track_embedding& track) {
 }
 
 prepared_track prepare_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params) {
-    window_plan_params plan = params.plan;
-    plan.max_window_seconds = engine_window_seconds(eng);
-
     // Shared by the reader, which outlives this call; one batch is read at a time (the caller's rule).
     auto decoder = std::make_shared<audio_decoder>(path, static_cast<int>(eng.sample_rate()));
-    prepared_track out;
-    out.path = path;
-    out.info = decoder->info();
-    auto windows = std::make_shared<const std::vector<analysis_window>>(plan_windows(plan, out.info.duration_seconds));
-    out.batch_count = (windows->size() + track_batch_windows - 1) / track_batch_windows;
-    const double rate = static_cast<double>(eng.sample_rate());
-    out.read = [decoder, windows, rate](size_t batch) {
-        window_batch b;
-        const size_t first = batch * track_batch_windows;
-        const size_t last = std::min(windows->size(), first + track_batch_windows);
-        for (size_t i = first; i < last; i++) {
-            const analysis_window& w = (*windows)[i];
-            std::vector<float> s = decoder->read(w.start_seconds, w.length_seconds);
-            // A container may overstate the duration; a window past the real end holds nothing to embed.
-            if (s.empty()) continue;
-            b.windows.push_back({w.start_seconds, static_cast<double>(s.size()) / rate, {}});
-            b.samples.push_back(std::move(s));
-        }
-        return b;
-    };
-    return out;
+    return planned_track(eng, path, decoder->info(), params,
+                         [decoder](const analysis_window& w) { return decoder->read(w.start_seconds, w.length_seconds); });
 }
 
 track_embedding embed_track(const engine& eng, const std::filesystem::path& path, const track_embed_params& params) {
-    // One worker through the pipeline: the same batches, and so the same vector, as `embed` and `index`.
-    track_embedding out;
-    std::string failure;
-    // The pipeline reports a failure as text; the decoder's own error is kept to rethrow it with its kind.
-    std::exception_ptr read_failure;
-    embed_pipeline_params pp;
-    pp.keep_window_vectors = params.keep_window_vectors;
-    run_embed_pipeline(
-        eng, 1, pp,
-        [&](size_t) {
-            prepared_track track = prepare_track(eng, path, params);
-            track.read = [&read_failure, read = std::move(track.read)](size_t batch) {
-                try {
-                    return read(batch);
-                } catch (...) {
-                    read_failure = std::current_exception();
-                    throw;
-                }
-            };
-            return std::optional(std::move(track));
-        },
-        [&](size_t, track_embedding* t, const std::string& reason) {
-            if (t) out = std::move(*t);
-            else failure = reason;
+    return embed_one(eng, params, [&] { return prepare_track(eng, path, params); });
+}
+
+track_embedding embed_samples(const engine& eng, std::span<const float> samples, int sample_rate,
+                              const track_embed_params& params) {
+    if (sample_rate < min_samples_rate || sample_rate > max_samples_rate)
+        throw error(error_kind::invalid_input, "sample rate " + std::to_string(sample_rate) + " Hz is out of range (" +
+                                                   std::to_string(min_samples_rate) + " to " +
+                                                   std::to_string(max_samples_rate) + " Hz)");
+    if (samples.empty()) throw error(error_kind::invalid_input, "no audio samples (an empty buffer)");
+    const auto bad = std::find_if(samples.begin(), samples.end(), [](float v) { return !std::isfinite(v); });
+    if (bad != samples.end())
+        throw error(error_kind::invalid_input,
+                    "audio sample " + std::to_string(bad - samples.begin()) + " is not a finite number");
+    const double duration = static_cast<double>(samples.size()) / sample_rate;
+    if (duration > max_analysed_seconds)
+        throw error(error_kind::invalid_input, "audio samples longer than a week (" + std::to_string(duration) + " s)");
+    track_embed_params checked = params;
+    validate_track_params(checked, eng);
+
+    audio_info info;
+    info.duration_seconds = duration;
+    info.sample_rate = sample_rate;
+    info.channels = 1;
+    info.codec = "pcm_f32le";
+    const int out_rate = static_cast<int>(eng.sample_rate());
+    return embed_one(eng, checked, [&] {
+        return planned_track(eng, {}, info, checked, [samples, sample_rate, out_rate](const analysis_window& w) {
+            const output_span span = output_span_at(w.start_seconds, w.length_seconds, out_rate);
+            return resample_mono_span(samples, sample_rate, out_rate, span.first, span.count);
         });
-    if (read_failure) std::rethrow_exception(read_failure);
-    // What is left fails after decoding: no window held audio, or the model gave no usable vector.
-    if (!failure.empty()) throw error(error_kind::corrupt_file, failure);
-    return out;
+    });
 }
 
 void embed_tracks(const engine& eng, const std::vector<std::filesystem::path>& files, const embed_tracks_params& params,

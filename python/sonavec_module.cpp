@@ -1,0 +1,660 @@
+// The `sonavec` Python module: the public API (include/sonavec/) as numpy arrays, dicts and exceptions.
+// The GIL is released while the library computes and taken again for Python callbacks; a callback that
+// raises (KeyboardInterrupt included) cancels the run and its exception is raised from the call.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "sonavec/engine.h"
+#include "sonavec/error.h"
+#include "sonavec/export.h"
+#include "sonavec/library.h"
+#include "sonavec/model.h"
+#include "sonavec/precision.h"
+#include "sonavec/track.h"
+#include "sonavec/version.h"
+#include "sonavec/window_plan.h"
+
+namespace py = pybind11;
+namespace fs = std::filesystem;
+using namespace sonavec;
+
+namespace {
+
+// --- Exceptions: sonavec.Error and one subclass per error_kind, each also a built-in exception where
+// one means the same, so `except FileNotFoundError` catches a missing file. ---
+
+struct error_class {
+    error_kind kind;
+    const char* name;
+    PyObject* builtin;  // a second base, or null
+};
+
+std::map<error_kind, py::handle>& error_classes() {
+    static std::map<error_kind, py::handle> classes;
+    return classes;
+}
+py::handle base_error_class;
+
+void add_error_classes(py::module_& m) {
+    base_error_class = PyErr_NewExceptionWithDoc(
+        "sonavec.Error", "Every error of the sonavec library; .kind names its kind (\"not found\", ...).",
+        PyExc_Exception, nullptr);
+    m.attr("Error") = base_error_class;
+    const error_class kinds[] = {
+        {error_kind::invalid_input, "InvalidInput", PyExc_ValueError},
+        {error_kind::not_found, "NotFound", PyExc_FileNotFoundError},
+        {error_kind::corrupt_file, "CorruptFile", nullptr},
+        {error_kind::io, "IOFailure", PyExc_OSError},
+        {error_kind::unsupported, "Unsupported", PyExc_NotImplementedError},
+        {error_kind::busy, "Busy", PyExc_BlockingIOError},
+        {error_kind::cancelled, "Cancelled", nullptr},
+    };
+    for (const error_class& k : kinds) {
+        py::tuple bases = k.builtin ? py::make_tuple(base_error_class, py::handle(k.builtin))
+                                    : py::make_tuple(base_error_class);
+        const std::string qualified = std::string("sonavec.") + k.name;
+        PyObject* cls = PyErr_NewException(qualified.c_str(), bases.ptr(), nullptr);
+        if (!cls) throw py::error_already_set();
+        error_classes()[k.kind] = cls;
+        m.attr(k.name) = py::handle(cls);
+    }
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const error& e) {
+            const py::handle cls = error_classes().at(e.kind());
+            py::object instance = py::reinterpret_borrow<py::object>(cls)(py::str(e.what()));
+            instance.attr("kind") = error_kind_name(e.kind());
+            PyErr_SetObject(cls.ptr(), instance.ptr());
+        }
+    });
+}
+
+[[noreturn]] void invalid(const std::string& message) { throw error(error_kind::invalid_input, message); }
+
+// A parser of the library's that names the accepted values, its error made invalid_input.
+template <typename F>
+auto parse_argument(const char* argument, F&& parse) {
+    try {
+        return parse();
+    } catch (const error& e) {
+        invalid(std::string(argument) + ": " + e.what());
+    }
+}
+
+// --- Arrays: a vector's storage handed to numpy, not copied ---
+
+template <typename T>
+py::array_t<T> to_array(std::vector<T>&& data, std::vector<py::ssize_t> shape) {
+    auto* owned = new std::vector<T>(std::move(data));
+    py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    return py::array_t<T>(shape, owned->data(), owner);
+}
+
+py::array_t<float> to_matrix(std::vector<float>&& data, int64_t dim) {
+    const auto rows = static_cast<py::ssize_t>(dim > 0 ? static_cast<int64_t>(data.size()) / dim : 0);
+    return to_array(std::move(data), {rows, static_cast<py::ssize_t>(dim)});
+}
+
+// A str or path is one path; pybind11 would take a str for a sequence of one-letter paths.
+std::vector<fs::path> path_list(const py::object& paths) {
+    if (py::isinstance<py::str>(paths) || py::hasattr(paths, "__fspath__")) return {py::cast<fs::path>(paths)};
+    return py::cast<std::vector<fs::path>>(paths);
+}
+
+// --- Track parameters, as `sonavec embed` takes them ---
+
+track_embed_params track_params(const engine& eng, const std::string& windows, std::optional<double> window,
+                                std::optional<double> hop, double max_seconds, bool per_window) {
+    track_embed_params p;
+    p.plan.kind = parse_argument("windows", [&] { return parse_window_plan_kind(windows); });
+    p.plan.window_seconds = window;
+    p.plan.hop_seconds = hop;
+    p.plan.max_seconds = max_seconds;
+    p.keep_window_vectors = per_window;
+    validate_track_params(p, eng);
+    return p;
+}
+
+py::dict track_dict(track_embedding&& t, int64_t dim) {
+    py::dict d;
+    d["path"] = t.path.empty() ? py::object(py::none()) : py::object(py::str(t.path.string()));
+    d["duration_seconds"] = t.info.duration_seconds;
+    d["sample_rate"] = t.info.sample_rate;
+    d["channels"] = t.info.channels;
+    d["codec"] = t.info.codec;
+    d["container"] = t.info.container;
+    d["tags"] = t.info.tags;
+    py::list windows;
+    for (window_embedding& w : t.windows) {
+        py::dict wd;
+        wd["start_seconds"] = w.start_seconds;
+        wd["length_seconds"] = w.length_seconds;
+        if (!w.vector.empty()) wd["vector"] = to_array(std::move(w.vector), {static_cast<py::ssize_t>(dim)});
+        windows.append(wd);
+    }
+    d["windows"] = windows;
+    d["vector"] = to_array(std::move(t.vector), {static_cast<py::ssize_t>(dim)});
+    return d;
+}
+
+std::shared_ptr<engine> open_engine(const std::optional<fs::path>& model, const std::string& products, int threads,
+                                    model_use use) {
+    engine_params p = engine_default_params();
+    p.products = parse_argument("precision", [&] { return parse_precision(products); });
+    if (threads < 0) invalid("threads must be 0 (all cores) or more, got " + std::to_string(threads));
+    p.threads = threads;
+    p.model_dir = resolve_model_dir(model ? model->string() : std::string(), use);
+    py::gil_scoped_release unlocked;
+    return engine::open(p);
+}
+
+// --- Library results as dicts ---
+
+py::dict entry_dict(const catalog_entry& e) {
+    py::dict d;
+    d["id"] = e.id;
+    d["path"] = e.path;
+    d["duration_seconds"] = e.duration_seconds;
+    d["format"] = e.format;
+    d["sample_rate"] = e.sample_rate;
+    d["channels"] = e.channels;
+    d["tags"] = e.tags;
+    d["status"] = entry_status_name(e.status);
+    if (!e.error.empty()) d["error"] = e.error;
+    d["model"] = e.model_id;
+    d["window_plan"] = e.window_plan;
+    d["size_bytes"] = e.size_bytes;
+    d["content_hash"] = e.content_hash;
+    return d;
+}
+
+py::list matches_list(const std::vector<search_match>& matches) {
+    py::list out;
+    for (const search_match& m : matches) {
+        py::dict d = entry_dict(m.track);
+        d["score"] = m.score;
+        out.append(d);
+    }
+    return out;
+}
+
+py::dict report_dict(const index_report& r) {
+    py::list failures, unreadable;
+    for (const auto& f : r.failures)
+        failures.append(py::dict(py::arg("path") = f.path, py::arg("error") = f.error, py::arg("retried") = f.retried));
+    for (const auto& [path, reason] : r.unreadable)
+        unreadable.append(py::dict(py::arg("path") = path, py::arg("error") = reason));
+    py::dict d;
+    d["library"] = r.library.string();
+    d["found"] = r.found;
+    d["embedded"] = r.embedded;
+    d["reused"] = r.reused;
+    d["unchanged"] = r.unchanged;
+    d["removed"] = r.removed;
+    d["other_model"] = r.other_model;
+    d["failures"] = failures;
+    d["unreadable"] = unreadable;
+    d["vector_index"] = r.vector_index;
+    d["index_failure"] = r.index_failure;
+    d["seconds"] = r.seconds;
+    d["complete"] = r.complete();
+    return d;
+}
+
+py::dict stats_dict(const library_stats& s) {
+    py::list failures;
+    for (const auto& [path, reason] : s.counts.failures)
+        failures.append(py::dict(py::arg("path") = path, py::arg("error") = reason));
+    py::dict index;
+    index["present"] = s.index.present;
+    index["current"] = s.index.current;
+    index["file_bytes"] = s.index.file_bytes;
+    index["description"] = s.index.description;
+    index["memory_bytes"] = s.index.memory_bytes;
+    py::dict d;
+    d["dir"] = s.dir.string();
+    d["catalog_file"] = s.catalog_file.string();
+    d["catalog_bytes"] = s.catalog_bytes;
+    d["schema_version"] = s.schema_version;
+    d["files"] = s.counts.files;
+    d["ok"] = s.counts.ok;
+    d["failed"] = s.counts.failed;
+    d["windows"] = s.counts.windows;
+    d["by_model"] = s.counts.by_model;
+    d["by_format"] = s.counts.by_format;
+    d["failures"] = failures;
+    d["index"] = index;
+    return d;
+}
+
+py::dict export_dict(const export_report& r) {
+    py::dict d;
+    d["records"] = r.records;
+    d["dim"] = r.dim;
+    d["model"] = r.model_id;
+    d["warnings"] = r.warnings;
+    return d;
+}
+
+// Search keywords, shared by every search method: k, min_seconds, max_seconds, format, path_glob,
+// tag=(key, value), index ("auto", "exact", "ann"), nprobe, threads, model_id.
+search_params search_params_from(const py::kwargs& kwargs) {
+    search_params p;
+    for (const auto& [key_handle, value] : kwargs) {
+        const std::string key = py::cast<std::string>(key_handle);
+        if (value.is_none()) continue;
+        if (key == "k") p.k = py::cast<int64_t>(value);
+        else if (key == "min_seconds") p.filter.min_seconds = py::cast<double>(value);
+        else if (key == "max_seconds") p.filter.max_seconds = py::cast<double>(value);
+        else if (key == "format") p.filter.format = py::cast<std::string>(value);
+        else if (key == "path_glob") p.filter.path_glob = py::cast<std::string>(value);
+        else if (key == "tag") std::tie(p.filter.tag_key, p.filter.tag_value) = py::cast<std::pair<std::string, std::string>>(value);
+        else if (key == "index") p.index = parse_argument("index", [&] { return parse_index_choice(py::cast<std::string>(value)); });
+        else if (key == "nprobe") p.nprobe = py::cast<int>(value);
+        else if (key == "threads") p.threads = py::cast<int>(value);
+        else if (key == "model_id") p.model_id = py::cast<std::string>(value);
+        else throw py::type_error("unexpected keyword argument '" + key + "'");
+    }
+    if (p.k < 1) invalid("k must be at least 1, got " + std::to_string(p.k));
+    return p;
+}
+
+// --- Library: one library::open, used by one call at a time (Python threads may share it) ---
+
+class py_library {
+    // Runs f without the GIL, one library call at a time (defined first: its return type is deduced).
+    template <typename F>
+    auto locked(F&& f) {
+        py::gil_scoped_release unlocked;
+        std::lock_guard<std::recursive_mutex> one_call(mutex_);
+        return f();
+    }
+
+    // The engine that embeds queries when none is given: opened once per model and kept.
+    std::shared_ptr<engine> query_engine(const std::optional<fs::path>& model) {
+        const std::string key = model ? model->string() : std::string();
+        auto& slot = query_engines_[key];
+        if (!slot) slot = open_engine(model, "fp32", 0, model_use::audio_and_text);
+        return slot;
+    }
+
+public:
+    py_library(const std::optional<fs::path>& dir, const std::string& mode) {
+        library::open_mode m;
+        if (mode == "create") m = library::open_mode::create;
+        else if (mode == "existing") m = library::open_mode::existing;
+        else if (mode == "read_only") m = library::open_mode::read_only;
+        else invalid("mode must be create, existing or read_only, got '" + mode + "'");
+        const fs::path where = dir ? *dir : library::default_dir();
+        py::gil_scoped_release unlocked;
+        lib_ = library::open(where, m);
+    }
+
+    fs::path dir() const { return lib_->dir(); }
+
+    py::dict index(const py::object& roots, const std::optional<fs::path>& model,
+                   std::shared_ptr<engine> eng, const py::object& progress, const std::string& windows,
+                   std::optional<double> window, std::optional<double> hop, double max_seconds, bool per_window,
+                   int threads, bool force, const std::string& products) {
+        const std::vector<fs::path> folders = path_list(roots);
+        if (!eng) eng = open_engine(model, products, 1, model_use::audio);  // workers of one core each, as the CLI
+        index_params p;
+        p.track = track_params(*eng, windows, window, hop, max_seconds, per_window);
+        p.threads = threads;
+        p.force = force;
+        std::atomic<bool> cancel{false};
+        std::optional<py::error_already_set> raised;
+        p.cancel = &cancel;
+        // Called on this thread with the GIL released: take it, let Python see a pending Ctrl-C, call back.
+        p.progress = [&](const index_progress& step) {
+            py::gil_scoped_acquire locked;
+            if (raised) return;
+            try {
+                if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+                if (!progress.is_none()) progress(step);
+            } catch (py::error_already_set& e) {
+                raised = std::move(e);
+                cancel = true;
+            }
+        };
+        std::optional<index_report> report;
+        try {
+            py::gil_scoped_release unlocked;
+            std::lock_guard<std::recursive_mutex> one_call(mutex_);
+            report = lib_->index(folders, *eng, p);
+        } catch (...) {  // the cancellation the callback's exception caused: raise that exception instead
+            if (raised) throw std::move(*raised);
+            throw;
+        }
+        if (raised) throw std::move(*raised);
+        return report_dict(*report);
+    }
+
+    py::list search(const std::string& text, std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
+                    bool use_cache, const py::kwargs& kwargs) {
+        const search_params p = search_params_from(kwargs);
+        if (!eng) eng = query_engine(model);
+        return matches_list(locked([&] { return lib_->search_text(text, *eng, p, use_cache); }));
+    }
+
+    py::list search_vector(const py::array_t<float, py::array::c_style | py::array::forcecast>& query,
+                           const py::kwargs& kwargs) {
+        const search_params p = search_params_from(kwargs);
+        if (query.ndim() != 1) invalid("the query vector must be one-dimensional, got " + std::to_string(query.ndim()) + " dimensions");
+        const std::span<const float> q(query.data(), static_cast<size_t>(query.size()));
+        return matches_list(locked([&] { return lib_->search_vector(q, p); }));
+    }
+
+    py::list search_file(const fs::path& file, std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
+                         const std::string& windows, const py::kwargs& kwargs) {
+        const search_params p = search_params_from(kwargs);
+        if (!eng) eng = query_engine(model);
+        const track_embed_params track = track_params(*eng, windows, std::nullopt, std::nullopt, 300, false);
+        return matches_list(locked([&] { return lib_->search_file(file, eng.get(), p, track); }));
+    }
+
+    py::list similar(int64_t id, const py::kwargs& kwargs) {
+        const search_params p = search_params_from(kwargs);
+        return matches_list(locked([&] { return lib_->similar(id, p); }));
+    }
+
+    py::object find(const py::object& key) {
+        std::optional<catalog_entry> e;
+        if (py::isinstance<py::int_>(key)) {
+            const auto id = py::cast<int64_t>(key);
+            e = locked([&] { return lib_->find(id); });
+        } else {
+            const std::string path = py::cast<fs::path>(key).string();
+            e = locked([&] { return lib_->find(path); });
+        }
+        if (!e) return py::none();
+        return entry_dict(*e);
+    }
+
+    std::map<std::string, int64_t> models() {
+        return locked([&] { return lib_->models(); });
+    }
+
+    py::tuple vectors(const std::optional<std::string>& model_id) {
+        catalog_vectors v = locked([&] { return lib_->vectors(model_id); });
+        const auto rows = static_cast<py::ssize_t>(v.ids.size());
+        return py::make_tuple(to_array(std::move(v.ids), {rows}),
+                              to_array(std::move(v.data), {rows, static_cast<py::ssize_t>(v.dim)}));
+    }
+
+    py::dict stats(size_t max_failures) {
+        return stats_dict(locked([&] { return lib_->stats(max_failures); }));
+    }
+
+    py::dict prune(bool dry_run) {
+        const prune_report r = locked([&] { return lib_->prune(dry_run); });
+        py::dict d;
+        d["removed"] = r.removed;
+        d["bytes_before"] = r.bytes_before;
+        d["bytes_after"] = r.bytes_after;
+        return d;
+    }
+
+    py::dict export_to(const fs::path& file, const std::string& format, bool windows, int64_t batch,
+                       const std::optional<std::string>& model_id) {
+        export_options o;
+        o.format = parse_export_format(format);
+        o.windows = windows;
+        o.batch = batch;
+        return export_dict(locked([&] { return lib_->export_to(file, o, model_id); }));
+    }
+
+    py::dict import_from(const fs::path& file, const std::string& model_id) {
+        import_options o;
+        o.model_id = model_id;
+        const import_report r = locked([&] { return lib_->import_from(file, o); });
+        py::dict d;
+        d["records"] = r.records;
+        d["dim"] = r.dim;
+        d["model"] = r.model_id;
+        d["replaced"] = r.replaced;
+        d["normalised"] = r.normalised;
+        d["renamed"] = r.renamed;
+        return d;
+    }
+
+private:
+    std::unique_ptr<library> lib_;
+    std::recursive_mutex mutex_;  // recursive: a progress callback may query the library it indexes
+    std::map<std::string, std::shared_ptr<engine>> query_engines_;
+};
+
+// --- Log messages to a Python function ---
+
+// The library calls the callback holding its log lock, and the callback takes the GIL: the lock is only
+// ever taken here without the GIL, or the two could deadlock.
+void set_python_log_callback(const py::object& fn) {
+    if (fn.is_none()) {
+        py::gil_scoped_release unlocked;
+        set_log_callback({});
+        return;
+    }
+    // The callback may be copied and dropped on any thread: the Python object is released under the GIL.
+    std::shared_ptr<py::object> target(new py::object(fn), [](py::object* o) {
+        py::gil_scoped_acquire locked;
+        delete o;
+    });
+    log_callback callback = [target](log_level level, const std::string& message) {
+        py::gil_scoped_acquire locked;
+        try {
+            (*target)(level == log_level::note ? "note" : "warning", message);
+        } catch (py::error_already_set& e) {
+            e.discard_as_unraisable("sonavec log callback");
+        }
+    };
+    py::gil_scoped_release unlocked;
+    set_log_callback(std::move(callback));
+}
+
+}  // namespace
+
+PYBIND11_MODULE(sonavec, m) {
+    m.doc() = "sonavec: CLAP audio and text embeddings (numpy arrays) and audio libraries searched by text or sound.";
+    m.attr("__version__") = sonavec::version();
+    add_error_classes(m);
+
+    py::class_<engine, std::shared_ptr<engine>>(m, "Engine", R"(A CLAP model loaded for embedding.
+
+Engine(model=None, precision="fp32", threads=0): model is a model directory (Hugging Face layout); None
+takes $SONAVEC_MODEL, else the cached laion/clap-htsat-unfused (`sonavec model pull`). threads: compute
+threads, 0 = all cores. Vectors are float32 and L2-normalised: cosine similarity is a dot product.)")
+        .def(py::init([](const std::optional<fs::path>& model, const std::string& precision, int threads) {
+                 return open_engine(model, precision, threads, model_use::audio);
+             }),
+             py::arg("model") = py::none(), py::arg("precision") = "fp32", py::arg("threads") = 0)
+        .def_property_readonly("dim", &engine::dim, "size of the shared embedding space (512 for the real model)")
+        .def_property_readonly("model_id", &engine::model_id, "which model makes the vectors: NAME@DIGEST of its files")
+        .def_property_readonly("sample_rate", &engine::sample_rate, "the audio tower's input rate (48000)")
+        .def_property_readonly("window_seconds", &engine_window_seconds, "the audio tower's input length in seconds")
+        .def_property_readonly("model_dir", [](const engine& e) { return e.params().model_dir; })
+        .def_property_readonly("precision", [](const engine& e) { return std::string(precision_name(e.params().products)); })
+        .def_property_readonly("threads", [](const engine& e) { return e.params().threads; })
+        .def(
+            "preload",
+            [](const engine& e, bool audio, bool text) {
+                py::gil_scoped_release unlocked;
+                e.preload(audio, text);
+            },
+            py::kw_only(), py::arg("audio") = true, py::arg("text") = true,
+            "loads the towers now instead of on first use (to time loading apart from embedding)")
+        .def(
+            "embed_text",
+            [](const engine& e, const py::object& texts) {
+                std::vector<std::string> list;
+                if (py::isinstance<py::str>(texts)) list.push_back(py::cast<std::string>(texts));
+                else list = py::cast<std::vector<std::string>>(texts);
+                std::vector<float> out;
+                {
+                    py::gil_scoped_release unlocked;
+                    out = e.embed_texts(list);
+                }
+                return to_matrix(std::move(out), e.dim());
+            },
+            py::arg("texts"), "float32 array (len(texts), dim), one unit row per text (a str is one text)")
+        .def(
+            "embed_file",
+            [](const engine& e, const fs::path& path, const std::string& windows, std::optional<double> window,
+               std::optional<double> hop, double max_seconds, bool details) -> py::object {
+                const track_embed_params p = track_params(e, windows, window, hop, max_seconds, details);
+                track_embedding t;
+                {
+                    py::gil_scoped_release unlocked;
+                    t = embed_track(e, path, p);
+                }
+                if (details) return track_dict(std::move(t), e.dim());
+                return to_array(std::move(t.vector), {static_cast<py::ssize_t>(e.dim())});
+            },
+            py::arg("path"), py::kw_only(), py::arg("windows") = "seed", py::arg("window") = py::none(),
+            py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0, py::arg("details") = false,
+            R"(The file's vector, (dim,) float32: the same window plan and bits as `sonavec embed`.
+
+windows: "seed" (3 x 7 s at 10/45/80 %), "full" (every hop seconds) or "first"; window and hop in seconds
+(None: the plan's default); max_seconds: only the start of a longer track is analysed. details=True
+returns a dict instead: vector, duration_seconds, sample_rate, channels, codec, container, tags and
+windows (start_seconds, length_seconds, vector).)")
+        .def(
+            "embed_files",
+            [](const engine& e, const py::object& inputs, int threads, const std::string& windows,
+               std::optional<double> window, std::optional<double> hop, double max_seconds) {
+                embed_tracks_params p;
+                p.track = track_params(e, windows, window, hop, max_seconds, false);
+                if (threads < 0) invalid("threads must be 0 (all cores) or more, got " + std::to_string(threads));
+                p.workers = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+                const std::vector<fs::path> given = path_list(inputs);
+                std::vector<std::optional<std::vector<float>>> vectors;
+                std::vector<std::string> failures;
+                audio_file_walk walk;
+                {
+                    py::gil_scoped_release unlocked;
+                    walk = find_audio_files(given);
+                    vectors.resize(walk.files.size());
+                    failures.resize(walk.files.size());
+                    embed_tracks(e, walk.files, p, [&](size_t i, const track_embedding* t, const std::string& why) {
+                        if (t) vectors[i] = t->vector;
+                        else failures[i] = why.empty() ? "unknown error" : why;
+                    });
+                }
+                std::vector<float> matrix;
+                py::list paths, failed, unreadable;
+                for (size_t i = 0; i < walk.files.size(); i++) {
+                    if (vectors[i]) {
+                        matrix.insert(matrix.end(), vectors[i]->begin(), vectors[i]->end());
+                        paths.append(walk.files[i].string());
+                    } else {
+                        failed.append(py::dict(py::arg("path") = walk.files[i].string(), py::arg("error") = failures[i]));
+                    }
+                }
+                for (const unreadable_path& u : walk.unreadable)
+                    unreadable.append(py::dict(py::arg("path") = u.path.string(), py::arg("error") = u.reason));
+                py::dict out;
+                out["vectors"] = to_matrix(std::move(matrix), e.dim());
+                out["paths"] = paths;
+                out["failures"] = failed;
+                out["unreadable"] = unreadable;
+                return out;
+            },
+            py::arg("paths"), py::kw_only(), py::arg("threads") = 0, py::arg("windows") = "seed",
+            py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0,
+            R"(Files and folders (searched for audio files) as `sonavec embed` embeds them, on threads workers
+of one core each (0: all cores). Returns a dict: vectors (n, dim) float32 of the files that were embedded,
+paths (their paths, row by row), failures and unreadable ([{path, error}]: a file that fails is reported
+and the others are still embedded).)")
+        .def(
+            "embed_audio",
+            [](const engine& e, const py::array_t<float, py::array::c_style | py::array::forcecast>& samples,
+               int sample_rate, const std::string& windows, std::optional<double> window, std::optional<double> hop,
+               double max_seconds, bool details) -> py::object {
+                if (samples.ndim() != 1)
+                    invalid("samples must be a one-dimensional (mono) array, got " + std::to_string(samples.ndim()) +
+                            " dimensions");
+                const track_embed_params p = track_params(e, windows, window, hop, max_seconds, details);
+                const std::span<const float> s(samples.data(), static_cast<size_t>(samples.size()));
+                track_embedding t;
+                {
+                    py::gil_scoped_release unlocked;
+                    t = embed_samples(e, s, sample_rate, p);
+                }
+                if (details) return track_dict(std::move(t), e.dim());
+                return to_array(std::move(t.vector), {static_cast<py::ssize_t>(e.dim())});
+            },
+            py::arg("samples"), py::arg("sample_rate"), py::kw_only(), py::arg("windows") = "seed",
+            py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0,
+            py::arg("details") = false,
+            R"(The vector of mono samples (a 1-D array, converted to float32) at sample_rate (8000 to 384000 Hz):
+resampled to the engine's rate as a file's audio is, then windowed and averaged as embed_file.)");
+
+    py::class_<index_progress>(m, "IndexProgress", "One file of an index run done: done of total, its path, and why it failed")
+        .def_readonly("done", &index_progress::done)
+        .def_readonly("total", &index_progress::total)
+        .def_readonly("path", &index_progress::path)
+        .def_readonly("error", &index_progress::error)
+        .def("__repr__", [](const index_progress& p) {
+            return "IndexProgress(done=" + std::to_string(p.done) + ", total=" + std::to_string(p.total) + ")";
+        });
+
+    py::class_<py_library>(m, "Library", R"(A library of audio files and their vectors, searched by text or sound.
+
+Library(path=None, mode="create"): path None is the default library ($XDG_DATA_HOME/sonavec/library);
+mode "create" (made when missing), "existing" (NotFound when missing) or "read_only" (writes nothing).
+Search keywords: k=10, min_seconds, max_seconds, format, path_glob, tag=(key, value), index="auto"|
+"exact"|"ann", nprobe, threads, model_id. Results: a list of dicts (score, id, path, duration_seconds,
+format, sample_rate, channels, tags, model, ...), best first.)")
+        .def(py::init<const std::optional<fs::path>&, const std::string&>(), py::arg("path") = py::none(),
+             py::arg("mode") = "create")
+        .def_property_readonly("dir", &py_library::dir)
+        .def("index", &py_library::index, py::arg("roots"), py::kw_only(), py::arg("model") = py::none(),
+             py::arg("engine") = py::none(), py::arg("progress") = py::none(), py::arg("windows") = "seed",
+             py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0,
+             py::arg("per_window") = false, py::arg("threads") = 0, py::arg("force") = false,
+             py::arg("precision") = "fp32",
+             R"(Adds folders and files or brings them up to date (as `sonavec index`) and returns the report as a dict.
+
+engine: an Engine to embed with, else one opened on model (None: the default model). progress(p) is
+called after each file with an IndexProgress; if it raises, the run stops after the files in flight
+(what was committed stays) and the exception is raised from index(). Ctrl-C does the same.)")
+        .def("search", &py_library::search, py::arg("text"), py::kw_only(), py::arg("engine") = py::none(),
+             py::arg("model") = py::none(), py::arg("use_cache") = true, "tracks matching a description")
+        .def("search_vector", &py_library::search_vector, py::arg("vector"), "tracks nearest a vector of the library's model")
+        .def("search_file", &py_library::search_file, py::arg("path"), py::kw_only(), py::arg("engine") = py::none(),
+             py::arg("model") = py::none(), py::arg("windows") = "seed", "tracks that sound like an audio file")
+        .def("similar", &py_library::similar, py::arg("id"), "tracks that sound like the library's track id")
+        .def("find", &py_library::find, py::arg("id_or_path"), "the track's row as a dict, or None")
+        .def("models", &py_library::models, "model id -> files: which models' vectors the library holds")
+        .def("vectors", &py_library::vectors, py::arg("model_id") = py::none(),
+             "(ids int64 (n,), vectors float32 (n, dim)) of one model's tracks, without a copy per row")
+        .def("stats", &py_library::stats, py::arg("max_failures") = 20)
+        .def("prune", &py_library::prune, py::kw_only(), py::arg("dry_run") = false)
+        .def("export", &py_library::export_to, py::arg("path"), py::kw_only(), py::arg("format") = "json",
+             py::arg("windows") = false, py::arg("batch") = 0, py::arg("model_id") = py::none(),
+             "writes the vectors as `sonavec export` does (json, jsonl, npy, csv, qdrant, ...)")
+        .def("import_file", &py_library::import_from, py::arg("path"), py::kw_only(), py::arg("model_id") = "",
+             "adds vectors made elsewhere (as `sonavec import`)");
+
+    m.def("default_library_dir", &library::default_dir);
+    m.def(
+        "resolve_model_dir", [](const std::string& given) { return resolve_model_dir(given); },
+        py::arg("model") = "", "the model directory an Engine would use (NotFound, with how to get it, when incomplete)");
+    m.def("set_log_callback", &set_python_log_callback, py::arg("callback"),
+          "callback(level, message) receives the library's notes and warnings (None: back to stderr)");
+    // A Python log callback must not outlive the interpreter.
+    py::module_::import("atexit").attr("register")(py::cpp_function([] { set_python_log_callback(py::none()); }));
+}
