@@ -181,7 +181,8 @@ int run_similar(const parsed_args& args) {
     if (const auto id = track_id(what)) return print_matches(*lib, lib->similar(*id, request.params), request);
     // A file the library holds uses its stored vector; any other is embedded now, the default way.
     const auto known = lib->find_file(what);
-    if (known)
+    const auto& wanted = request.params.model_id;
+    if (known && (known->status != entry_status::ok || !wanted || known->model_id == *wanted))
         return print_matches(*lib, lib->search_file(what, nullptr, request.params), request);
     if (!known) check_model_chosen(*lib, args);
     engine_params p = engine_default_params();
