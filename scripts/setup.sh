@@ -14,6 +14,9 @@ packages=(
   libsqlite3-dev             # the library's catalog
   libssl-dev                 # SHA-256 of downloads and indexed files (libcrypto)
   libfaiss-dev               # approximate nearest-neighbour index for large libraries
+  libebur128-dev             # EBU R128 loudness, loudness range, true peak
+  libaubio-dev libqm-dsp-dev # tempo and key (aubio, Queen Mary DSP as used by Mixxx)
+  libtag1-dev                # writing tags back into audio files (TagLib)
   libgtest-dev               # unit tests
   python3                    # test-time HTTP server for the download client
   python3-numpy              # tests load the npy export back; the Python module's arrays
