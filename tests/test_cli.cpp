@@ -4,6 +4,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "sonavec/precision.h"
 #include "cli_run.h"
 #include "hub_server.h"
 #include "test_data.h"
@@ -71,6 +72,7 @@ TEST(cli, embed_text_precisions_do_not_share_the_text_cache) {
         EXPECT_EQ(r.code, 0) << options << "\n" << r.err;
         return r.code == 0 ? nlohmann::json::parse(r.out).get<std::vector<float>>() : std::vector<float>{};
     };
+    if (!sonavec::precision_available(sonavec::precision::bf16)) GTEST_SKIP() << "bf16 is not available on this CPU";
     const auto bf16 = vector_of("--precision bf16");  // fills the cache at bf16
     ASSERT_TRUE(fs::exists(tmp.path / "cache/sonavec/text-cache.sqlite"));
     EXPECT_EQ(vector_of("--precision bf16"), bf16);  // and reads it back

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sonavec/precision.h"
 #include "cli_run.h"
 #include "test_data.h"
 
@@ -345,6 +346,11 @@ TEST(embed_cli, reduced_precisions_give_close_but_not_identical_vectors) {
     EXPECT_EQ(explicit_fp32.out, fp32.out);  // fp32 is the default
     for (const char* p : {"bf16", "int8"}) {
         auto r = run(base + "--precision " + p + " " + quoted(mix_wav()));
+        if (!sonavec::precision_available(sonavec::parse_precision(p))) {  // a clear error, exit 1
+            EXPECT_EQ(r.code, 1) << p << "\n" << r.err;
+            EXPECT_NE(r.err.find("is not available on this CPU"), std::string::npos) << r.err;
+            continue;
+        }
         ASSERT_EQ(r.code, 0) << p << "\n" << r.err;
         const auto v = embeddings_by_filename(r.out).at("mix.wav");
         EXPECT_GE(cosine(v, reference), 0.999) << p;

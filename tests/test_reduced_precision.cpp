@@ -10,6 +10,7 @@
 
 #include "nn/tensor_file.h"
 #include "sonavec/engine.h"
+#include "sonavec/error.h"
 #include "test_data.h"
 
 using namespace sonavec;
@@ -87,10 +88,45 @@ void check(const char* what, precision p, const agreement& a) {
 
 }  // namespace
 
-TEST(reduced_precision, bf16_audio_keeps_cosine) { check("audio", precision::bf16, audio_agreement(precision::bf16)); }
-TEST(reduced_precision, int8_audio_keeps_cosine) { check("audio", precision::int8, audio_agreement(precision::int8)); }
-TEST(reduced_precision, bf16_text_keeps_cosine) { check("text", precision::bf16, text_agreement(precision::bf16)); }
-TEST(reduced_precision, int8_text_keeps_cosine) { check("text", precision::int8, text_agreement(precision::int8)); }
+#define SKIP_UNLESS_AVAILABLE(p) \
+    if (!precision_available(p)) GTEST_SKIP() << precision_name(p) << " is not available on this CPU (see unavailable_precision_is_a_clear_error)"
+
+TEST(reduced_precision, bf16_audio_keeps_cosine) {
+    SKIP_UNLESS_AVAILABLE(precision::bf16);
+    check("audio", precision::bf16, audio_agreement(precision::bf16));
+}
+TEST(reduced_precision, int8_audio_keeps_cosine) {
+    SKIP_UNLESS_AVAILABLE(precision::int8);
+    check("audio", precision::int8, audio_agreement(precision::int8));
+}
+TEST(reduced_precision, bf16_text_keeps_cosine) {
+    SKIP_UNLESS_AVAILABLE(precision::bf16);
+    check("text", precision::bf16, text_agreement(precision::bf16));
+}
+TEST(reduced_precision, int8_text_keeps_cosine) {
+    SKIP_UNLESS_AVAILABLE(precision::int8);
+    check("text", precision::int8, text_agreement(precision::int8));
+}
+
+// fp32 runs everywhere; a precision the CPU lacks is an unsupported error naming it, when the engine opens.
+TEST(reduced_precision, unavailable_precision_is_a_clear_error) {
+    EXPECT_TRUE(precision_available(precision::fp32));
+    for (precision p : {precision::bf16, precision::int8}) {
+        if (precision_available(p)) {
+            auto eng = open_engine(p);
+            EXPECT_EQ(eng->embed_texts({"rain"}).size(), static_cast<size_t>(eng->dim())) << precision_name(p);
+            continue;
+        }
+        try {
+            open_engine(p)->embed_texts({"rain"});
+            ADD_FAILURE() << precision_name(p) << " ran although precision_available says it cannot";
+        } catch (const error& e) {
+            EXPECT_EQ(e.kind(), error_kind::unsupported) << e.what();
+            EXPECT_NE(std::string(e.what()).find(std::string("precision ") + precision_name(p) + " is not available on this CPU"),
+                      std::string::npos) << e.what();
+        }
+    }
+}
 
 TEST(reduced_precision, names_round_trip_and_unknown_is_an_error) {
     for (precision p : {precision::fp32, precision::bf16, precision::int8})

@@ -59,9 +59,10 @@ public:
     // One unit vector per window, row-major [windows.size(), dim()]. Each window is mono float
     // samples at sample_rate(); shorter windows are repeat-padded, longer ones truncated.
     virtual std::vector<float> embed_audio_windows(const std::vector<std::span<const float>>& windows) const = 0;
-    // Same, from precomputed log-mel features [n, frames, mels]. With one compute thread a window's
-    // vector does not depend on the batch it is in; with more, it may differ in the last bits
-    // (sonavec/track.h always embeds a window on one thread).
+    // Same, from precomputed log-mel features [n, frames, mels]. With one compute thread on a CPU with
+    // AVX-512 a window's vector does not depend on the batch it is in; with more threads, or oneDNN's
+    // AVX2 kernels, it may differ in the last bits (sonavec/track.h always embeds a window on one
+    // thread).
     virtual std::vector<float> embed_audio_features(const float* features, int64_t n) const = 0;
     // The log-mel features of windows as embed_audio_features takes them: [windows.size(), frames, mels].
     virtual std::vector<float> audio_features(const std::vector<std::span<const float>>& windows) const = 0;

@@ -12,5 +12,8 @@ enum class precision { fp32, bf16, int8 };
 const char* precision_name(precision p);  // "fp32", "bf16", "int8"
 // Throws error_kind::invalid_input naming the accepted values.
 precision parse_precision(const std::string& name);
+// Whether this CPU can run products in p: bf16 and int8 need oneDNN's AVX-512 kernels (an AVX2-only
+// CPU has fp32 alone); an engine asked for one that is not is an error_kind::unsupported.
+bool precision_available(precision p);
 
 }  // namespace sonavec

@@ -126,6 +126,10 @@ int run(const parsed_args& args) {
     // Each reduced precision: speed at batch 8 and the lowest cosine against the fp32 vectors above.
     std::string reduced_json, reduced_text;
     for (precision prec : {precision::bf16, precision::int8}) {
+        if (!precision_available(prec)) {  // an AVX2-only CPU: say so rather than fail the whole bench
+            reduced_text += std::string(precision_name(prec)) + ": not available on this CPU\n";
+            continue;
+        }
         p.products = prec;
         auto reduced = engine::open(p);
         reduced->preload(true, true);

@@ -51,6 +51,10 @@ void normalize_rows(tensor& t, int64_t dim) {
 engine_params engine_default_params() { return engine_params{}; }
 
 std::unique_ptr<engine> engine::open(const engine_params& params) {
+    if (!precision_available(params.products))
+        throw error(error_kind::unsupported, std::string("precision ") + precision_name(params.products) +
+                                                 " is not available on this CPU: bf16 and int8 need oneDNN's AVX-512 "
+                                                 "kernels (use --precision fp32)");
     // The towers' activations are megabytes per call. glibc would map and unmap each one, and every
     // window would pay for page faults on fresh memory (about a third of its time); keeping them in
     // the heap lets each call reuse the last one's pages. Once per process, for any program linking sonavec.

@@ -59,7 +59,10 @@ private:
     void pack(const void* plain);
     // Converts x into this layer's element type; returns a pointer to the converted rows.
     const void* convert(const float* x, int64_t rows, std::vector<std::byte>& buffer, std::vector<float>& row_range) const;
-    const std::byte* columns_at(int64_t first) const { return packed_.get() + static_cast<size_t>(first / block_cols_) * block_bytes_; }
+    // Column 0 is the start of any layout; other starts exist only in one cut into blocks (block_cols_ > 0).
+    const std::byte* columns_at(int64_t first) const {
+        return first == 0 ? packed_.get() : packed_.get() + static_cast<size_t>(first / block_cols_) * block_bytes_;
+    }
 
     int64_t in_ = 0, out_ = 0;
     precision precision_ = precision::fp32;
