@@ -78,6 +78,7 @@ struct catalog::impl {
 
     impl(const std::filesystem::path& d, sqlite_open how) : dir(d), db(d / "catalog.sqlite", how, max_value_bytes) {
         schema_version = catalog_schema::open(db, how != sqlite_open::read_only);
+        db.add_fnmatch_function();  // the --path filter
         // WAL: readers (search) run while an index run writes, and a commit is one append. NORMAL
         // syncs at checkpoints only: a killed process loses nothing committed, and a power cut can
         // lose only the last commits, never consistency (an index run then redoes those files).
@@ -452,12 +453,16 @@ void catalog::vacuum() {
 std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const std::string& model_id) const {
     std::lock_guard lock(impl_->mutex);
     // FFmpeg names some containers by a list ("mov,mp4,m4a,3gp,3g2,mj2"): any of its names matches.
+    // The file is outside data: a duration that is not a number, or tags that are not a JSON object,
+    // match no filter on them (CASE fixes the order, so json_each never sees malformed text).
     sqlite_statement s = impl_->db.prepare(
         "SELECT f.id FROM files f WHERE f.status = 'ok' AND f.model_id = ?1"
-        " AND (?2 IS NULL OR f.duration_seconds >= ?2) AND (?3 IS NULL OR f.duration_seconds <= ?3)"
+        " AND (?2 IS NULL OR (typeof(f.duration_seconds) IN ('real', 'integer') AND f.duration_seconds >= ?2))"
+        " AND (?3 IS NULL OR (typeof(f.duration_seconds) IN ('real', 'integer') AND f.duration_seconds <= ?3))"
         " AND (?4 = '' OR instr(',' || lower(f.format) || ',', ',' || ?4 || ',') > 0)"
-        " AND (?5 = '' OR f.path GLOB ?5)"
-        " AND (?6 = '' OR EXISTS (SELECT 1 FROM json_each(f.tags) t WHERE t.key = ?6 AND instr(lower(t.value), ?7) > 0))"
+        " AND (?5 = '' OR fnmatch(?5, f.path))"
+        " AND (?6 = '' OR CASE WHEN json_valid(f.tags) THEN"
+        "   EXISTS (SELECT 1 FROM json_each(f.tags) t WHERE t.key = ?6 AND instr(lower(t.value), ?7) > 0) ELSE 0 END)"
         " ORDER BY f.id");
     s.bind(1, model_id);
     if (filter.min_seconds) s.bind(2, *filter.min_seconds);

@@ -1,5 +1,6 @@
 #include "library/sqlite_db.h"
 
+#include <fnmatch.h>
 #include <sqlite3.h>
 #include <unistd.h>
 #include <cctype>
@@ -72,6 +73,27 @@ sqlite_db::sqlite_db(const std::filesystem::path& path, sqlite_open how, int max
 }
 
 sqlite_db::~sqlite_db() { sqlite3_close_v2(db_); }
+
+namespace {
+
+// fnmatch(pattern, text): 1 on a match, 0 otherwise or when either is not text (a damaged row matches nothing).
+void sql_fnmatch(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    if (sqlite3_value_type(argv[0]) != SQLITE_TEXT || sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    const auto* pattern = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+    sqlite3_result_int(ctx, pattern && text && ::fnmatch(pattern, text, 0) == 0);
+}
+
+}  // namespace
+
+void sqlite_db::add_fnmatch_function() const {
+    const int rc = sqlite3_create_function(db_, "fnmatch", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                           nullptr, sql_fnmatch, nullptr, nullptr);
+    if (rc != SQLITE_OK) fail(rc, "cannot add the fnmatch function");
+}
 
 void sqlite_db::fail(int code, const std::string& what) const {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(code);

@@ -98,6 +98,10 @@ public:
     std::optional<std::string> query_text(const std::string& sql) const;
     int64_t query_int64(const std::string& sql) const;
 
+    // fnmatch(pattern, text) in SQL: POSIX shell patterns, as the C library matches them ('*' crosses
+    // '/', '[!x]', '[[:digit:]]', backslash escapes), where SQLite's own GLOB differs on all of those.
+    void add_fnmatch_function() const;
+
     // "PATH: what: SQLite's message"; damage and "not a database" are named as such.
     [[noreturn]] void fail(int code, const std::string& what) const;
 
