@@ -325,6 +325,43 @@ TEST_F(public_library_api, an_import_refused_whole_makes_no_library_and_export_r
     EXPECT_EQ(by_path_a, by_path_b);
 }
 
+TEST_F(public_library_api, a_cancel_commits_the_files_in_flight_and_one_after_the_last_cancels_nothing) {
+    const fs::path music = tone_folder("tones-cancel", 8);
+    const auto eng = golden_engine(2);
+    {
+        // Raised when the first file is committed: two workers had two files open, and the other one
+        // still arrives and is committed; no file after those starts.
+        const fs::path dir = test::scratch_dir() / "cancel-in-flight";
+        std::atomic<bool> cancel{false};
+        index_params ip;
+        ip.threads = 2;
+        ip.cancel = &cancel;
+        size_t calls = 0;
+        ip.progress = [&](const index_progress&) {
+            calls++;
+            cancel = true;
+        };
+        EXPECT_THROW(library::open(dir)->index({music}, *eng, ip), error);
+        const size_t kept = library::open(dir, library::open_mode::read_only)->stats().counts.files;
+        EXPECT_EQ(kept, calls);
+        EXPECT_GE(kept, 2u) << "the file in flight when the run was cancelled was dropped";
+        EXPECT_LT(kept, 8u);
+    }
+    {
+        const fs::path dir = test::scratch_dir() / "cancel-after-last";
+        std::atomic<bool> cancel{false};
+        index_params ip;
+        ip.threads = 2;
+        ip.cancel = &cancel;
+        ip.progress = [&](const index_progress& p) {
+            if (p.done == p.total) cancel = true;
+        };
+        const index_report r = library::open(dir)->index({music}, *eng, ip);
+        EXPECT_TRUE(r.complete());
+        EXPECT_EQ(r.embedded, 8u);
+    }
+}
+
 TEST_F(public_library_api, index_reports_progress_and_a_cancelled_run_is_carried_on_by_the_next) {
     const fs::path music = tone_folder("tones", 8);
     const auto eng = golden_engine(2);

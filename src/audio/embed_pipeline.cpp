@@ -144,7 +144,8 @@ void run_embed_pipeline(const engine& eng, size_t count, const embed_pipeline_pa
         std::unique_lock lock(mutex);
         try {
             for (;;) {
-                if (stop || (params.cancel && *params.cancel)) break;
+                if (stop || (params.abort && *params.abort)) break;
+                const bool no_new_items = params.cancel && *params.cancel;
                 // An open track's next batch first, so that few tracks are open and a long track's
                 // batches spread over the workers.
                 const auto readable = std::find_if(open.begin(), open.end(), [](const auto& o) { return o->readable(); });
@@ -152,7 +153,7 @@ void run_embed_pipeline(const engine& eng, size_t count, const embed_pipeline_pa
                     read_and_embed(readable->get(), lock);
                     continue;
                 }
-                if (next_item < count && open.size() + preparing < max_open) {
+                if (!no_new_items && next_item < count && open.size() + preparing < max_open) {
                     const size_t item = next_item++;
                     preparing++;
                     lock.unlock();
@@ -176,7 +177,7 @@ void run_embed_pipeline(const engine& eng, size_t count, const embed_pipeline_pa
                     changed.notify_all();
                     continue;
                 }
-                if (next_item >= count && preparing == 0 && open.empty()) break;  // all done
+                if ((no_new_items || next_item >= count) && preparing == 0 && open.empty()) break;  // all done
                 changed.wait(lock);  // another worker's read or track brings work
             }
         } catch (...) {

@@ -26,7 +26,10 @@ namespace sonavec {
 struct embed_pipeline_params {
     int workers = 1;  // threads in all, each running one batch or one track's decoding at a time
     bool keep_window_vectors = false;
-    const std::atomic<bool>* cancel = nullptr;  // when set, workers stop after what they are doing
+    // When it turns true no new item starts; the tracks already open are finished and reported.
+    const std::atomic<bool>* cancel = nullptr;
+    // When it turns true workers stop after the batch they are running; open tracks are never reported.
+    const std::atomic<bool>* abort = nullptr;
 };
 
 // Called on a worker for item i: the opened track, or nothing when the item needs no tower (the

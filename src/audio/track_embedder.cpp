@@ -177,7 +177,7 @@ void embed_tracks(const engine& eng, const std::vector<std::filesystem::path>& f
     embed_pipeline_params pp;
     pp.workers = params.workers;
     pp.keep_window_vectors = params.track.keep_window_vectors;
-    pp.cancel = params.cancel;
+    pp.abort = params.cancel;  // stop after the batches running: a file not yet reported never is
     // The pipeline reports from several workers at once; the callback is promised one call at a time.
     std::mutex report;
     size_t reported = 0;

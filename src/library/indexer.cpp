@@ -281,15 +281,11 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
     embed_pipeline_params pp;
     pp.workers = std::max(1, settings.workers);
     pp.keep_window_vectors = settings.track.keep_window_vectors;
-    pp.cancel = &stop;
-    std::atomic<bool> cancelled{false};
+    // Cancelling starts no new file; the files in flight still arrive and are committed. `stop` ends
+    // the pipeline at once, on the way out of an error.
+    pp.cancel = settings.cancel;
+    pp.abort = &stop;
     auto prepare = [&](size_t i) -> std::optional<prepared_track> {
-        // A cancelled run starts no new file (what is in flight still arrives and is committed).
-        if (settings.cancel && settings.cancel->load()) {
-            cancelled = true;
-            stop = true;
-            return std::nullopt;
-        }
         started_file s = start_one(cat, plan.to_embed[i], settings, label);
         if (s.done) {
             push(std::move(s.row));
@@ -342,10 +338,6 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
             std::unique_lock lock(mutex);
             // Woken by a finished file, the pipeline's end, or now and then to look at the cancel flag.
             ready_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !ready.empty() || running == 0; });
-            if (settings.cancel && settings.cancel->load() && !stop) {
-                stop = true;  // the pipeline starts nothing new; what is in flight still arrives
-                outcome.cancelled = true;
-            }
             if (ready.empty() && running != 0) continue;
             if (fatal) std::rethrow_exception(fatal);
             if (ready.empty()) break;
@@ -366,7 +358,9 @@ index_outcome embed_planned(catalog& cat, const engine& eng, const index_plan& p
         }
     }
     if (fatal) std::rethrow_exception(fatal);
-    if (cancelled) outcome.cancelled = true;
+    // Cancelled only if some file was left out: a flag raised after the last one cancelled nothing.
+    const size_t done_files = outcome.embedded + outcome.reused + outcome.failures.size();
+    outcome.cancelled = settings.cancel && settings.cancel->load() && done_files < n;
     std::sort(outcome.failures.begin(), outcome.failures.end());
     return outcome;
 }
