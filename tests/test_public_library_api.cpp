@@ -193,6 +193,23 @@ TEST_F(public_library_api, filters_select_exactly_the_records_a_plain_reference_
     for (size_t i = 1; i < five.size(); i++) EXPECT_GE(five[i - 1].score, five[i].score);
 }
 
+TEST_F(public_library_api, reads_never_make_a_library_and_see_one_made_since) {
+    const fs::path dir = test::scratch_dir() / "made-later";
+    fs::remove_all(dir);
+    const auto early = library::open(dir);  // create mode: made by the first write
+    EXPECT_EQ(early->stats().counts.files, 0);
+    EXPECT_TRUE(early->models().empty());
+    EXPECT_FALSE(early->find(1, false));
+    EXPECT_TRUE(early->search_vector(unit(7), search_params{}).empty());
+    EXPECT_FALSE(fs::exists(dir / "catalog.sqlite")) << "a read made the catalog";
+    // Another process (here another object) makes it: the first one's reads see it.
+    import_options o;
+    library::open(dir)->import_from(test::scratch_dir() / "planted.jsonl", o);
+    EXPECT_EQ(early->stats().counts.files, static_cast<int64_t>(records_->size()));
+    EXPECT_EQ(early->models().size(), 1u);
+    EXPECT_FALSE(early->search_vector(unit(7), search_params{}).empty());
+}
+
 TEST_F(public_library_api, damaged_rows_match_no_filter_on_the_damaged_field) {
     // A catalog is outside data: tags that are not JSON must not fail a tag-filtered search. (A duration that is not a
     // number cannot be written: the table is STRICT; the filter checks its type all the same.)

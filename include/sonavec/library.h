@@ -257,6 +257,9 @@ public:
     virtual import_report import_from(const std::filesystem::path& file, const import_options& options) = 0;
 };
 
+// Model ids and their file counts as one line for messages ("M1 (3 files), M2 (1 files)"; "none").
+std::string models_text(const std::map<std::string, int64_t>& models);
+
 // The text cache: a repeated query or prompt list skips the tokenizer and the text tower.
 // $XDG_CACHE_HOME/sonavec/text-cache.sqlite; keyed by the model's files, this build and the precision.
 std::filesystem::path text_cache_file();

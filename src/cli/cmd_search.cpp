@@ -110,14 +110,6 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
     return 0;
 }
 
-std::string models_line(const std::map<std::string, int64_t>& models) {
-    std::string out;
-    for (const auto& [id, n] : models)
-        out += (out.empty() ? "" : ", ") + (id.empty() ? std::string("(imported without a model id)") : id) + " (" +
-               std::to_string(n) + " files)";
-    return out;
-}
-
 // A library of several models asks which one, unless the query's model was chosen (--model,
 // $SONAVEC_MODEL) or --model-id names the vectors.
 void check_model_chosen(const library& lib, const parsed_args& args) {
@@ -125,7 +117,7 @@ void check_model_chosen(const library& lib, const parsed_args& args) {
     const std::map<std::string, int64_t> models = lib.models();
     if (models.size() > 1)
         throw error(error_kind::invalid_input,
-                    "the library holds vectors of " + std::to_string(models.size()) + " models: " + models_line(models) +
+                    "the library holds vectors of " + std::to_string(models.size()) + " models: " + models_text(models) +
                         "; choose one with --model DIR (the query is embedded with it) or --model-id ID");
 }
 

@@ -36,9 +36,14 @@ catalog& library_impl::cat() const {
     return *cat_;
 }
 
-bool library_impl::has_catalog() const {
-    std::lock_guard lock(cat_mutex_);
-    return cat_.has_value();
+const catalog* library_impl::reader() const {
+    {
+        std::lock_guard lock(cat_mutex_);
+        if (cat_) return &*cat_;
+    }
+    std::error_code ec;
+    if (mode_ == open_mode::create && !std::filesystem::exists(dir_ / "catalog.sqlite", ec)) return nullptr;
+    return &cat();
 }
 
 void library_impl::check_writable(const char* what) const {
@@ -48,8 +53,8 @@ void library_impl::check_writable(const char* what) const {
 }
 
 std::map<std::string, int64_t> library_impl::models() const {
-    if (!has_catalog()) return {};
-    return cat().stats(0).by_model;
+    const catalog* c = reader();
+    return c ? c->stats(0).by_model : std::map<std::string, int64_t>{};
 }
 
 std::string models_text(const std::map<std::string, int64_t>& models) {
@@ -61,8 +66,15 @@ std::string models_text(const std::map<std::string, int64_t>& models) {
 }
 
 library_stats library_impl::stats(size_t max_failures) const {
-    const catalog& c = cat();
     library_stats st;
+    const catalog* made = reader();
+    if (!made) {  // a library not made yet: empty
+        st.dir = dir_;
+        st.catalog_file = dir_ / "catalog.sqlite";
+        st.index.description = "none (built by sonavec index or search)";
+        return st;
+    }
+    const catalog& c = *made;
     st.dir = c.dir();
     st.catalog_file = c.file();
     st.catalog_bytes = c.disk_bytes();

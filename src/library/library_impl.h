@@ -28,13 +28,20 @@ public:
                                           const search_params& params, const track_embed_params& track) const override;
     std::vector<search_match> similar(int64_t id, const search_params& params) const override;
 
-    std::optional<catalog_entry> find(int64_t id, bool with_vectors) const override { return cat().find(id, with_vectors); }
+    std::optional<catalog_entry> find(int64_t id, bool with_vectors) const override {
+        const catalog* c = reader();
+        return c ? c->find(id, with_vectors) : std::nullopt;
+    }
     std::optional<catalog_entry> find(const std::string& path, bool with_vectors) const override {
-        return cat().find(path, with_vectors);
+        const catalog* c = reader();
+        return c ? c->find(path, with_vectors) : std::nullopt;
     }
     std::optional<catalog_entry> find_file(const std::filesystem::path& file, bool with_vectors) const override;
     std::map<std::string, int64_t> models() const override;
-    catalog_vectors vectors(const std::optional<std::string>& model_id) const override { return cat().vectors(model_id); }
+    catalog_vectors vectors(const std::optional<std::string>& model_id) const override {
+        const catalog* c = reader();
+        return c ? c->vectors(model_id) : catalog_vectors{};
+    }
     library_stats stats(size_t max_failures) const override;
     prune_report prune(bool dry_run) override;
 
@@ -45,10 +52,13 @@ public:
     import_report import_from(const std::filesystem::path& file, const import_options& options) override;
 
 private:
-    // The catalog, made on first use when the library is opened to be created and has none yet: a
-    // library is made only by a run that writes to it (an import whose file is refused makes none).
+    // The catalog for a write, made on first use when the library is opened to be created and has none
+    // yet: a library is made only by a run that writes to it (an import whose file is refused makes none).
     catalog& cat() const;
-    bool has_catalog() const;
+    // The catalog for a read: opened when its file exists, now or since the library was opened (another
+    // process may have made it); null when there is none yet, and a read finds nothing. Reads never make one.
+    const catalog* reader() const;
+    bool has_catalog() const { return reader() != nullptr; }
     // The write methods of a library opened read_only refuse before touching anything.
     void check_writable(const char* what) const;
     // The model whose vectors a query searches: params.model_id, else `fallback`; it must be one the
@@ -65,7 +75,5 @@ private:
     mutable std::optional<catalog> cat_;
 };
 
-// Model ids and their file counts as one line for messages ("M1 (3 files), M2 (1 files)").
-std::string models_text(const std::map<std::string, int64_t>& models);
 
 }  // namespace sonavec

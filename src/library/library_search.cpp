@@ -40,8 +40,9 @@ std::string library_impl::model_to_search(const search_params& params, const std
 std::vector<search_match> library_impl::nearest(std::span<const float> query, const std::string& model_id,
                                                 const search_params& params) const {
     check_params(params);
-    if (!has_catalog()) return {};  // a library not made yet holds nothing
-    const catalog& c = cat();
+    const catalog* made = reader();
+    if (!made) return {};  // a library not made yet holds nothing
+    const catalog& c = *made;
     const int threads = params.threads > 0 ? params.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     const vector_index idx = open_library_index(c, params.index, model_id, threads);
     if (idx.size() > 0 && static_cast<int64_t>(query.size()) != idx.dim())
@@ -92,7 +93,7 @@ std::vector<search_match> library_impl::search_text(const std::string& text, con
 
 std::vector<search_match> library_impl::similar(int64_t id, const search_params& params) const {
     check_params(params);
-    const auto known = cat().find(id, true);
+    const auto known = find(id, true);
     if (!known) throw error(error_kind::not_found, "no track with id " + std::to_string(id) + " in the library");
     if (known->status != entry_status::ok || known->vector.empty())
         throw error(error_kind::corrupt_file,
@@ -104,12 +105,13 @@ std::vector<search_match> library_impl::similar(int64_t id, const search_params&
 }
 
 std::optional<catalog_entry> library_impl::find_file(const std::filesystem::path& file, bool with_vectors) const {
-    if (!has_catalog()) return std::nullopt;
+    const catalog* c = reader();
+    if (!c) return std::nullopt;
     std::error_code ec;
-    auto known = cat().find(std::filesystem::absolute(file, ec).lexically_normal().string(), with_vectors);
+    auto known = c->find(std::filesystem::absolute(file, ec).lexically_normal().string(), with_vectors);
     if (!known && std::filesystem::exists(file, ec)) {
         const auto canon = std::filesystem::weakly_canonical(file, ec);
-        if (!ec) known = cat().find(canon.string(), with_vectors);
+        if (!ec) known = c->find(canon.string(), with_vectors);
     }
     return known;
 }

@@ -29,7 +29,8 @@ std::vector<catalog_entry> library_impl::exportable(const export_options& option
     std::vector<catalog_entry> out;
     std::set<std::string> models, all_models;
     size_t without_windows = 0;
-    for (auto& e : cat().entries(true)) {
+    const catalog* c = reader();
+    for (auto& e : c ? c->entries(true) : std::vector<catalog_entry>{}) {
         if (e.status != entry_status::ok || e.vector.empty()) continue;
         all_models.insert(e.model_id);
         if (model_id && e.model_id != *model_id) continue;
@@ -91,9 +92,9 @@ import_report library_impl::import_from(const std::filesystem::path& file, const
         // The vector length of each model the file holds and the library already has, from one of its rows.
         for (const auto& [model, count] : this->models()) {
             if (!models.count(model)) continue;
-            const std::vector<int64_t> ids = cat().matching_ids({}, model);
+            const std::vector<int64_t> ids = reader()->matching_ids({}, model);
             if (ids.empty()) continue;
-            if (auto row = cat().find(ids.front(), true); row && !row->vector.empty())
+            if (auto row = reader()->find(ids.front(), true); row && !row->vector.empty())
                 dims[model] = static_cast<int64_t>(row->vector.size());
         }
     }
