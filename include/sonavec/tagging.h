@@ -51,6 +51,9 @@ const taxonomy& builtin_taxonomy(const std::string& name);
 taxonomy parse_taxonomy(std::string_view text, const std::string& name, const std::string& origin = "taxonomy");
 // A taxonomy file (named by its stem): not_found / io when it cannot be read, else as parse_taxonomy.
 taxonomy load_taxonomy(const std::filesystem::path& file);
+// A built-in taxonomy's name, or a taxonomy file: what contains a '/', ends in ".txt" or is an existing
+// file is loaded as a file (load_taxonomy), anything else is looked up (builtin_taxonomy).
+taxonomy find_taxonomy(const std::string& name_or_file);
 // The same labels with other templates (each checked as parse_taxonomy does); "{}" alone uses each label as is.
 taxonomy with_templates(taxonomy t, const std::vector<std::string>& templates);
 

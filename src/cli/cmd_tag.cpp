@@ -18,17 +18,14 @@ namespace {
 
 constexpr const char* default_taxonomies = "genre,mood,instrument,vocals,usecase";
 
-// --taxonomy: comma-separated built-in names and taxonomy files (a name with a '/' or a ".txt", or
-// an existing file). Resolved before the model loads, so a typo costs nothing.
+// --taxonomy: comma-separated built-in names and taxonomy files (find_taxonomy). Resolved before the
+// model loads, so a typo costs nothing.
 std::vector<taxonomy> parse_taxonomies(const parsed_args& args) {
     std::vector<taxonomy> out;
     std::stringstream list(args.get("--taxonomy", default_taxonomies));
     for (std::string item; std::getline(list, item, ',');) {
         if (item.empty()) continue;
-        std::error_code ec;
-        const bool is_file = item.find('/') != std::string::npos || item.ends_with(".txt") ||
-                             std::filesystem::is_regular_file(item, ec);
-        taxonomy t = is_file ? load_taxonomy(item) : builtin_taxonomy(item);
+        taxonomy t = find_taxonomy(item);
         for (const auto& seen : out)
             if (seen.name == t.name) throw usage_error("--taxonomy names '" + t.name + "' twice");
         out.push_back(std::move(t));

@@ -110,6 +110,13 @@ taxonomy load_taxonomy(const std::filesystem::path& file) {
     return parse_taxonomy(text, file.stem().string(), file.string());
 }
 
+taxonomy find_taxonomy(const std::string& name_or_file) {
+    std::error_code ec;
+    const bool is_file = name_or_file.find('/') != std::string::npos || name_or_file.ends_with(".txt") ||
+                         std::filesystem::is_regular_file(name_or_file, ec);
+    return is_file ? load_taxonomy(name_or_file) : builtin_taxonomy(name_or_file);
+}
+
 taxonomy with_templates(taxonomy t, const std::vector<std::string>& templates) {
     if (templates.empty()) throw error(error_kind::invalid_input, "no template given");
     for (const auto& tmpl : templates) check_template(tmpl, "--template");
