@@ -23,6 +23,7 @@
 #include "sonavec/library.h"
 #include "sonavec/model.h"
 #include "sonavec/precision.h"
+#include "sonavec/tagging.h"
 #include "sonavec/track.h"
 #include "sonavec/version.h"
 #include "sonavec/window_plan.h"
@@ -465,6 +466,156 @@ void set_python_log_callback(const py::object& fn) {
     set_log_callback(std::move(callback));
 }
 
+
+// --- Zero-shot tags (sonavec/tagging.h) ---
+
+py::dict taxonomy_dict(const taxonomy& t) {
+    py::dict d;
+    d["name"] = t.name;
+    d["labels"] = t.labels;
+    d["templates"] = t.templates;
+    return d;
+}
+
+// A taxonomy argument: "genre", "genre,mood", a file path, or a list of those.
+std::vector<taxonomy> taxonomy_list(const py::object& given, const std::optional<std::string>& label_template) {
+    std::vector<std::string> items;
+    if (py::isinstance<py::str>(given) || py::hasattr(given, "__fspath__")) {
+        const std::string s = py::isinstance<py::str>(given) ? py::cast<std::string>(given)
+                                                              : py::cast<fs::path>(given).string();
+        for (size_t b = 0, e; b <= s.size(); b = e + 1) {
+            e = std::min(s.find(',', b), s.size());
+            if (e > b) items.push_back(s.substr(b, e - b));
+        }
+    } else {
+        for (const auto& p : py::cast<std::vector<fs::path>>(given)) items.push_back(p.string());
+    }
+    if (items.empty()) invalid("taxonomy names no taxonomy");
+    std::vector<taxonomy> out;
+    for (const auto& item : items) {
+        taxonomy t = find_taxonomy(item);
+        out.push_back(label_template ? with_templates(std::move(t), {*label_template}) : std::move(t));
+    }
+    return out;
+}
+
+py::dict tags_dict(const std::vector<taxonomy_tags>& tags) {
+    py::dict d;
+    for (const auto& t : tags) {
+        py::list list;
+        for (const auto& g : t.tags) list.append(py::dict(py::arg("label") = g.label, py::arg("probability") = g.probability));
+        d[py::str(t.taxonomy)] = list;
+    }
+    return d;
+}
+
+// An array of unit rows [n, dim] (a single (dim,) vector is one row).
+std::pair<std::vector<float>, int64_t> rows_of(const py::array_t<float, py::array::c_style | py::array::forcecast>& a,
+                                                const char* what) {
+    if (a.ndim() != 1 && a.ndim() != 2) invalid(std::string(what) + " must be a (dim,) or (n, dim) array");
+    const int64_t n = a.ndim() == 1 ? 1 : static_cast<int64_t>(a.shape(0));
+    return {std::vector<float>(a.data(), a.data() + a.size()), n};
+}
+
+void add_tagging(py::module_& m) {
+    m.def(
+        "taxonomies", [] {
+            py::dict d;
+            for (const auto& t : builtin_taxonomies()) d[py::str(t.name)] = taxonomy_dict(t);
+            return d;
+        },
+        "the built-in taxonomies: name -> {name, labels, templates}");
+    m.def(
+        "load_taxonomy", [](const fs::path& path) { return taxonomy_dict(load_taxonomy(path)); }, py::arg("path"),
+        "a taxonomy file (one label per line, '# template: ... {} ...' lines) as {name, labels, templates}");
+    m.def(
+        "score",
+        [](const py::array_t<float, py::array::c_style | py::array::forcecast>& vectors,
+           const py::array_t<float, py::array::c_style | py::array::forcecast>& label_vectors, float logit_scale,
+           int threads) {
+            auto [audio, n] = rows_of(vectors, "vectors");
+            auto [labels, nl] = rows_of(label_vectors, "label_vectors");
+            label_set set;
+            set.name = "labels";
+            set.dim = label_vectors.ndim() == 2 ? static_cast<int64_t>(label_vectors.shape(1)) : static_cast<int64_t>(labels.size());
+            set.labels.assign(static_cast<size_t>(nl), std::string());
+            set.vectors = std::move(labels);
+            if (threads < 0) invalid("threads must be 0 (all cores) or more");
+            std::vector<float> p;
+            {
+                py::gil_scoped_release unlocked;
+                p = score_batch(audio, n, set, logit_scale, threads);
+            }
+            return to_matrix(std::move(p), nl);
+        },
+        py::arg("vectors"), py::arg("label_vectors"), py::arg("logit_scale"), py::kw_only(), py::arg("threads") = 0,
+        R"(Zero-shot probabilities from stored vectors alone: (n, labels) float32, each row the softmax over
+labels of logit_scale * cosine(vector, label vector) (Engine.logit_scale, Engine.label_vectors).)");
+
+    auto cls = py::reinterpret_borrow<py::class_<engine, std::shared_ptr<engine>>>(m.attr("Engine"));
+    cls.def_property_readonly("logit_scale", &engine::logit_scale,
+                              "exp(logit_scale_a): the model's factor on cosines before the zero-shot softmax");
+    cls.def(
+        "label_vectors",
+        [](const engine& e, const py::object& taxonomy_arg, std::optional<std::string> label_template, bool cache) {
+            const std::vector<taxonomy> ts = taxonomy_list(taxonomy_arg, label_template);
+            if (ts.size() != 1) invalid("label_vectors takes one taxonomy");
+            label_set set;
+            {
+                py::gil_scoped_release unlocked;
+                set = prepare_labels(e, ts[0], cache);
+            }
+            py::dict d;
+            d["name"] = set.name;
+            d["labels"] = set.labels;
+            d["vectors"] = to_matrix(std::move(set.vectors), set.dim);
+            return d;
+        },
+        py::arg("taxonomy"), py::kw_only(), py::arg("template") = py::none(), py::arg("cache") = true,
+        R"(One taxonomy's label vectors: {name, labels, vectors (labels, dim) float32}, each the normalised mean
+of its prompts' text vectors (through the text cache unless cache=False).)");
+    cls.def(
+        "tag",
+        [](const engine& e, const py::object& input, const py::object& taxonomy_arg, int top, bool multi,
+           std::optional<std::string> label_template, std::optional<int> sample_rate, const std::string& windows,
+           bool cache) {
+            const std::vector<taxonomy> ts = taxonomy_list(taxonomy_arg, label_template);
+            tag_params tp;
+            if (top < 1) invalid("top must be 1 or more, got " + std::to_string(top));
+            tp.top = top;
+            tp.multi = multi;
+            const track_embed_params p = track_params(e, windows, std::nullopt, std::nullopt, 300.0, false);
+            const bool is_path = py::isinstance<py::str>(input) || py::hasattr(input, "__fspath__");
+            if (is_path == sample_rate.has_value())
+                invalid(is_path ? "sample_rate is only for samples" : "samples need sample_rate");
+            std::vector<float> samples;
+            fs::path path;
+            if (is_path) path = py::cast<fs::path>(input);
+            else {
+                const auto a = py::cast<py::array_t<float, py::array::c_style | py::array::forcecast>>(input);
+                if (a.ndim() != 1) invalid("samples must be a one-dimensional (mono) array");
+                samples.assign(a.data(), a.data() + a.size());
+            }
+            std::vector<taxonomy_tags> tags;
+            {
+                py::gil_scoped_release unlocked;
+                std::vector<label_set> sets;
+                for (const auto& t : ts) sets.push_back(prepare_labels(e, t, cache));
+                const track_embedding track =
+                    is_path ? embed_track(e, path, p) : embed_samples(e, samples, *sample_rate, p);
+                tags = tag_vector(track.vector, sets, e.logit_scale(), tp);
+            }
+            return tags_dict(tags);
+        },
+        py::arg("path_or_samples"), py::kw_only(), py::arg("taxonomy") = "genre,mood,instrument,vocals,usecase",
+        py::arg("top") = 3, py::arg("multi") = false, py::arg("template") = py::none(),
+        py::arg("sample_rate") = py::none(), py::arg("windows") = "seed", py::arg("cache") = true,
+        R"(Zero-shot tags of a file (a path) or of mono samples (a 1-D array with sample_rate), as `sonavec tag`:
+{taxonomy: [{label, probability}]}, the top labels, or with multi=True those at least half the best one's
+probability and twice uniform (at most 10). taxonomy: built-in names ("genre,mood"),
+taxonomy files, or a list of them; template replaces their prompts ("{}": each label as is).)");
+}
+
 }  // namespace
 
 PYBIND11_MODULE(sonavec, m) {
@@ -657,4 +808,5 @@ called after each file with an IndexProgress; if it raises, the run stops after 
           "callback(level, message) receives the library's notes and warnings (None: back to stderr)");
     // A Python log callback must not outlive the interpreter.
     py::module_::import("atexit").attr("register")(py::cpp_function([] { set_python_log_callback(py::none()); }));
+    add_tagging(m);
 }

@@ -90,6 +90,8 @@ TEST(engine, zero_shot_logits_match_reference) {
     auto audio = eng->embed_audio_windows(spans);
     auto text = eng->embed_texts(index["texts_for_zero_shot"].get<std::vector<std::string>>());
     const float scale = std::exp(test::floats(*ref->find("logit_scale_a"))[0]);
+    // The engine keeps the checkpoint's scale (exp of logit_scale_a) for zero-shot tags.
+    EXPECT_NEAR(eng->logit_scale(), scale, 1e-5 * scale);
     const int64_t na = static_cast<int64_t>(spans.size()), nt = static_cast<int64_t>(text.size()) / eng->dim();
     std::vector<float> logits(static_cast<size_t>(na * nt));
     for (int64_t a = 0; a < na; a++)
@@ -121,6 +123,9 @@ TEST(engine, audio_only_run_never_needs_text_weights) {
     auto wave = test::floats(*ref->find("waveform"));
     auto emb = eng->embed_audio_windows({std::span<const float>(wave)});
     test::expect_embedding_close(emb.data(), *ref->find("embedding"), "audio-only weights");
+    // No logit_scale_a in these weights: the config's initial value stands in (what ClapModel starts from).
+    const auto cfg = nlohmann::json::parse(std::ifstream(dir / "config.json"));
+    EXPECT_FLOAT_EQ(eng->logit_scale(), cfg["logit_scale_init_value"].get<float>());
     EXPECT_THROW(eng->embed_texts({"a dog barking at night"}), std::runtime_error);
 }
 

@@ -25,6 +25,7 @@ public:
     int64_t dim() const override { return 4; }
     int64_t sample_rate() const override { return 48000; }
     int64_t window_samples() const override { return 480000; }
+    float logit_scale() const override { return 1.0f / 0.07f; }
     std::vector<float> embed_audio_windows(const std::vector<std::span<const float>>&) const override { return {}; }
     std::vector<float> embed_audio_features(const float*, int64_t) const override { return {}; }
     std::vector<float> audio_features(const std::vector<std::span<const float>>&) const override { return {}; }

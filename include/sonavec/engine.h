@@ -55,6 +55,10 @@ public:
     virtual int64_t dim() const = 0;                // shared embedding size (512 for the real model)
     virtual int64_t sample_rate() const = 0;        // audio input rate (48000)
     virtual int64_t window_samples() const = 0;     // the audio tower's input length (480000)
+    // exp(logit_scale_a): the factor the reference multiplies audio-text cosines by before its softmax
+    // (modeling_clap.py ClapModel.forward, logits_per_audio). A checkpoint without the tensor gets
+    // config.json's logit_scale_init_value (CLAP's 1 / 0.07 when absent), what an untrained model holds.
+    virtual float logit_scale() const = 0;
 
     // One unit vector per window, row-major [windows.size(), dim()]. Each window is mono float
     // samples at sample_rate(); shorter windows are repeat-padded, longer ones truncated.

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "nn/ops.h"
@@ -31,7 +32,26 @@ bool is_derived_buffer(const std::string& name) {
         const std::string s = suffix;
         if (name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) return true;
     }
-    return name == "logit_scale_a" || name == "logit_scale_t";  // used only for zero-shot logits
+    // logit_scale_a is read apart (read_logit_scale); logit_scale_t only scales logits_per_text, which
+    // sonavec never computes (in the reference both are trained apart but applied the same way).
+    return name == "logit_scale_a" || name == "logit_scale_t";
+}
+
+// exp(logit_scale_a) (ref: modeling_clap.py ClapModel.forward: logit_scale_audio = self.logit_scale_a.exp()),
+// or the config's initial value where the checkpoint has none. The checkpoint's value is untrusted: a
+// scale outside (0, 1e4] would turn every softmax into NaN or a one-hot, so it is refused.
+float read_logit_scale(weight_store& weights, const clap_config& config, const std::filesystem::path& dir) {
+    const tensor_view* v = weights.recording() ? nullptr : weights.find("logit_scale_a");
+    if (!v) return static_cast<float>(config.logit_scale_init_value);
+    if (v->numel() != 1)
+        throw error(error_kind::corrupt_file, dir.string() + ": logit_scale_a has " + std::to_string(v->numel()) +
+                                                  " values, expected a scalar");
+    const float log_scale = weights.f32("logit_scale_a", v->shape)[0];  // converted from f16/bf16 if need be
+    const double scale = std::exp(static_cast<double>(log_scale));
+    if (!(scale > 0 && scale <= 1e4))
+        throw error(error_kind::corrupt_file, dir.string() + ": logit_scale_a " + std::to_string(log_scale) +
+                                                  " gives a scale out of range");
+    return static_cast<float>(scale);
 }
 
 int64_t count_parameters(const tensor_file& file, const std::vector<std::string>& prefixes) {
@@ -74,6 +94,9 @@ clap_config clap_config::from_model_dir(const std::filesystem::path& dir) {
         if (c.projection_dim < 1 || c.projection_dim > 65536)
             throw error(error_kind::corrupt_file,
                         "projection_dim " + std::to_string(c.projection_dim) + " out of range");
+        c.logit_scale_init_value = cfg.value("logit_scale_init_value", c.logit_scale_init_value);
+        if (!(c.logit_scale_init_value > 0 && c.logit_scale_init_value <= 1e4))
+            throw error(error_kind::corrupt_file, "logit_scale_init_value out of range");
         c.audio = htsat_hparams::from_json(cfg.value("audio_config", nlohmann::json::object()));
         c.text = roberta_hparams::from_json(cfg.value("text_config", nlohmann::json::object()));
     } catch (const nlohmann::json::exception& e) {
@@ -98,7 +121,8 @@ clap_model::clap_model(const engine_params& params)
       config_(clap_config::from_model_dir(params.model_dir)),
       products_(params.products),
       mel_(config_.features),
-      weights_(weight_store::open_model_dir(params.model_dir)) {}
+      weights_(weight_store::open_model_dir(params.model_dir)),
+      logit_scale_(read_logit_scale(*weights_, config_, params.model_dir)) {}
 
 const std::string& clap_model::model_id() const {
     std::call_once(model_id_once_, [&] { model_id_ = model_identity(dir_); });

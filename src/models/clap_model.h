@@ -19,6 +19,7 @@ namespace sonavec {
 // config.json and preprocessor_config.json of a model directory, validated.
 struct clap_config {
     int64_t projection_dim = 512;
+    double logit_scale_init_value = 1.0 / 0.07;  // ref: configuration_clap.py ClapConfig
     htsat_hparams audio;
     roberta_hparams text;
     feature_params features;
@@ -35,6 +36,7 @@ public:
     int64_t dim() const override { return config_.projection_dim; }
     int64_t sample_rate() const override { return config_.features.sample_rate; }
     int64_t window_samples() const override { return config_.features.max_samples; }
+    float logit_scale() const override { return logit_scale_; }
 
     std::vector<float> embed_audio_windows(const std::vector<std::span<const float>>& windows) const override;
     std::vector<float> embed_audio_features(const float* features, int64_t n) const override;
@@ -72,6 +74,7 @@ private:
     precision products_;
     log_mel_extractor mel_;
     std::unique_ptr<weight_store> weights_;
+    float logit_scale_;  // exp(logit_scale_a), read at open: a scalar, no tower needed
     mutable std::once_flag audio_once_, text_once_, tokenizer_once_, model_id_once_;
     mutable std::string model_id_;
     mutable std::unique_ptr<audio_tower> audio_;
