@@ -38,6 +38,7 @@
 
 #include "sonavec/engine.h"
 #include "sonavec/export.h"
+#include "sonavec/tagging.h"
 #include "sonavec/track.h"
 
 namespace sonavec {
@@ -54,6 +55,12 @@ struct catalog_window {
 };
 
 // One audio file of the library (or one imported record).
+// A zero-shot label stored for a track (sonavec/tagging.h, by library::retag).
+struct inferred_tag {
+    std::string taxonomy, label;  // "mood", "melancholic"; a subgenre label is "parent/child"
+    double probability = 0;
+};
+
 struct catalog_entry {
     int64_t id = 0;                   // assigned by the catalog; stable while the path stays
     std::string path;                 // absolute, as found on disk (or as imported)
@@ -72,6 +79,7 @@ struct catalog_entry {
                                       // what was not the default), or "import"
     std::vector<float> vector;        // dim floats, unit length; empty when failed
     std::vector<catalog_window> windows;  // per-window vectors, when they were asked for
+    std::vector<inferred_tag> inferred;   // zero-shot tags, by taxonomy then probability (not the file's own)
 };
 
 struct catalog_stats {
@@ -86,6 +94,24 @@ struct catalog_vectors {
     std::vector<int64_t> ids;
     int64_t dim = 0;
     std::vector<float> data;  // ids.size() x dim
+};
+
+// --- Inferred tags ---
+
+struct retag_params {
+    // The labels stored per track and taxonomy: those multi_label_tags(rule) keeps, or the most
+    // probable one when it keeps none (a flat distribution still names its best guess).
+    multi_label_rule rule;
+    bool use_cache = true;  // the label prompts' text vectors through the text cache
+    int threads = 0;        // 0 = all cores
+    std::function<void(const std::string& taxonomy, size_t done, size_t total)> progress;  // per taxonomy
+};
+
+struct retag_report {
+    std::string model_id;
+    size_t tracks = 0, taxonomies = 0, labels = 0;
+    size_t stored = 0;           // inferred tags written
+    double scoring_seconds = 0;  // the matrix products and softmaxes alone (no text tower, no writing)
 };
 
 // --- Indexing ---
@@ -147,8 +173,13 @@ struct search_filter {
     std::string format;     // a container name ("flac"; FFmpeg's lists such as "mov,mp4,m4a" match any member)
     std::string path_glob;  // a shell pattern over the whole path ('*/drums/*'); '*' crosses '/'
     std::string tag_key, tag_value;  // tag_key's value contains tag_value, ASCII case-insensitive
+    // Inferred tags, each required: (taxonomy, label) with the label as stored or its part after the
+    // last '/' ("indie rock" for "rock/indie rock"), ASCII case-insensitive.
+    std::vector<std::pair<std::string, std::string>> inferred;
 
-    bool any() const { return min_seconds || max_seconds || !format.empty() || !path_glob.empty() || !tag_key.empty(); }
+    bool any() const {
+        return min_seconds || max_seconds || !format.empty() || !path_glob.empty() || !tag_key.empty() || !inferred.empty();
+    }
 };
 
 struct search_params {
@@ -255,6 +286,11 @@ public:
     // Vectors made elsewhere (sonavec/export.h lists the formats). The file is checked whole first: a
     // refused file changes nothing.
     virtual import_report import_from(const std::filesystem::path& file, const import_options& options) = 0;
+
+    // Recomputes the inferred tags of every track of eng's model for these taxonomies from the stored
+    // vectors and the labels' text vectors alone: no audio is decoded or embedded. A taxonomy's old tags
+    // are replaced; other taxonomies' are kept. Holds the writer lock.
+    virtual retag_report retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) = 0;
 };
 
 // Model ids and their file counts as one line for messages ("M1 (3 files), M2 (1 files)"; "none").

@@ -36,6 +36,17 @@ search_filter filter_from(const parsed_args& args) {
         f.tag_key = t.substr(0, eq);
         f.tag_value = t.substr(eq + 1);
     }
+    // --where mood=melancholic,genre=indie rock: inferred tags (sonavec retag), every one required.
+    const std::string where = args.get("--where");
+    for (size_t start = 0; start < where.size();) {
+        const size_t comma = std::min(where.find(',', start), where.size());
+        const std::string item = where.substr(start, comma - start);
+        const size_t eq = item.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+            throw usage_error("--where expects TAXONOMY=LABEL[,TAXONOMY=LABEL...], got '" + item + "'");
+        f.inferred.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+        start = comma + 1;
+    }
     return f;
 }
 
@@ -77,6 +88,25 @@ std::string tags_text(const std::map<std::string, std::string>& tags) {
     return out;
 }
 
+// "mood: melancholic 0.31, calm 0.22 | genre: jazz 0.40", the inferred tags by taxonomy.
+std::string inferred_text(const std::vector<inferred_tag>& tags) {
+    std::string out, taxonomy;
+    for (const auto& g : tags) {
+        char p[32];
+        std::snprintf(p, sizeof p, " %.2f", g.probability);
+        out += g.taxonomy == taxonomy ? ", " : (out.empty() ? "" : " | ") + g.taxonomy + ": ";
+        out += g.label + p;
+        taxonomy = g.taxonomy;
+    }
+    return out;
+}
+
+nlohmann::json inferred_json(const std::vector<inferred_tag>& tags) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& g : tags) j[g.taxonomy].push_back({{"label", g.label}, {"probability", g.probability}});
+    return j;
+}
+
 // Paths and tags are not always valid UTF-8: bad bytes become U+FFFD rather than an exception.
 std::string json_text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
@@ -89,7 +119,7 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
             out += (i ? ",\n " : "") + std::string("{\"score\": ") + format_float(matches[i].score) +
                    ", \"id\": " + std::to_string(e.id) + ", \"path\": " + json_text(e.path) +
                    ", \"duration_seconds\": " + format_float(static_cast<float>(e.duration_seconds)) +
-                   ", \"tags\": " + json_text(tags) + "}";
+                   ", \"tags\": " + json_text(tags) + ", \"inferred\": " + json_text(inferred_json(e.inferred)) + "}";
         }
         std::printf("%s]\n", out.c_str());
         return 0;
@@ -102,7 +132,8 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
     }
     std::printf("%7s  %7s  %s\n", "score", "length", "path");
     for (const auto& m : matches) {
-        const std::string tags = tags_text(m.track.tags);
+        std::string tags = tags_text(m.track.tags);
+        if (!m.track.inferred.empty()) tags += (tags.empty() ? "" : "\n                  ") + inferred_text(m.track.inferred);
         std::printf("%7.4f  %7s  %s%s%s\n", m.score, duration_text(m.track.duration_seconds).c_str(),
                     for_terminal(m.track.path).c_str(), tags.empty() ? "" : "\n                  ",
                     for_terminal(tags).c_str());
@@ -132,6 +163,8 @@ std::vector<option_spec> search_options() {
             {"--format", "FMT", "only files of this container format: mp3, flac, wav, ogg, m4a, aiff, ..."},
             {"--path", "GLOB", "only paths matching the shell pattern (e.g. '*/drums/*')"},
             {"--tag", "KEY=VALUE", "only tracks whose tag KEY contains VALUE (case-insensitive), e.g. genre=jazz"},
+            {"--where", "T=L,...", "only tracks with these inferred tags (sonavec retag), e.g. mood=melancholic,genre=jazz; "
+                                   "a subgenre matches by its own name"},
             {"--index", "KIND", "auto (default: exact for small libraries, ANN for large), exact or ann"},
             {"--json", "", "print a JSON array of {score, id, path, duration_seconds, tags}, best first"},
             threads_option(),

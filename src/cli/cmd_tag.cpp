@@ -2,7 +2,6 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 #include "commands.h"
 #include "progress_bar.h"
@@ -10,31 +9,12 @@
 #include "sonavec/float_text.h"
 #include "sonavec/model.h"
 #include "sonavec/tagging.h"
+#include "taxonomy_options.h"
 #include "track_options.h"
 
 namespace sonavec::cli {
 
 namespace {
-
-constexpr const char* default_taxonomies = "genre,mood,instrument,vocals,usecase";
-
-// --taxonomy: comma-separated built-in names and taxonomy files (find_taxonomy). Resolved before the
-// model loads, so a typo costs nothing.
-std::vector<taxonomy> parse_taxonomies(const parsed_args& args) {
-    std::vector<taxonomy> out;
-    std::stringstream list(args.get("--taxonomy", default_taxonomies));
-    for (std::string item; std::getline(list, item, ',');) {
-        if (item.empty()) continue;
-        taxonomy t = find_taxonomy(item);
-        for (const auto& seen : out)
-            if (seen.name == t.name) throw usage_error("--taxonomy names '" + t.name + "' twice");
-        out.push_back(std::move(t));
-    }
-    if (out.empty()) throw usage_error("--taxonomy names no taxonomy");
-    if (args.has("--template"))
-        for (auto& t : out) t = with_templates(std::move(t), {args.get("--template")});
-    return out;
-}
 
 tag_params parse_tag_params(const parsed_args& args) {
     tag_params p;
@@ -76,7 +56,7 @@ void print_json(const track_embedding& track, const std::vector<taxonomy_tags>& 
 }
 
 int run(const parsed_args& args) {
-    const std::vector<taxonomy> taxonomies = parse_taxonomies(args);
+    const std::vector<taxonomy> taxonomies = taxonomies_arg(args);
     const tag_params tp = parse_tag_params(args);
     track_embed_params track = parse_track_options(args);
     const int cores = file_threads(args);
@@ -138,10 +118,8 @@ int run(const parsed_args& args) {
 std::vector<option_spec> tag_option_specs() {
     std::vector<option_spec> specs = {
         model_option(),
-        {"--taxonomy", "NAMES|FILE",
-         std::string("comma-separated built-in taxonomies (genre, mood, instrument, vocals, usecase, sfx) and/or "
-                     "taxonomy files; default ") + default_taxonomies},
-        {"--template", "T", "prompt template for every label instead of the taxonomy's own; \"{}\" uses each label as is"},
+        taxonomy_option(),
+        template_option(),
         {"--top", "K", "labels per taxonomy (default 3); with --multi, the most it may keep (default 10)"},
         {"--multi", "", "every label about as likely as the best one (see below) instead of the top K"},
         {"--json", "", "one JSON object per file: {\"path\", \"duration_seconds\", \"tags\": {TAXONOMY: [{label, "

@@ -29,6 +29,7 @@ command search_command();
 command similar_command();
 command stats_command();
 command prune_command();
+command retag_command();
 command tag_command();
 
 // Options most commands share.

@@ -20,7 +20,7 @@ std::vector<command> all_commands() {
     return {embed_command(),      embed_text_command(),   model_pull_command(),
             model_info_command(), model_random_command(), bench_command(),
             index_command(),      search_command(),       similar_command(),
-            stats_command(),      prune_command(),
+            stats_command(),      retag_command(),      prune_command(),
             export_command(),     import_command(),       tag_command()};
 }
 

@@ -12,6 +12,7 @@
 #include "library/catalog_schema.h"
 #include "library/sqlite_db.h"
 #include "sonavec/error.h"
+#include "util/text_case.h"
 
 namespace sonavec {
 
@@ -74,7 +75,7 @@ struct catalog::impl {
     std::mutex mutex;  // one connection: its statements run one at a time
     int schema_version = 0;
     sqlite_statement upsert_file, delete_vector, delete_windows, insert_vector, insert_window, bump_generation,
-        select_by_path, select_by_id, select_windows, delete_file;
+        select_by_path, select_by_id, select_windows, delete_file, delete_inferred, select_inferred;
 
     impl(const std::filesystem::path& d, sqlite_open how) : dir(d), db(d / "catalog.sqlite", how, max_value_bytes) {
         schema_version = catalog_schema::open(db, how != sqlite_open::read_only);
@@ -104,6 +105,11 @@ struct catalog::impl {
             "RETURNING id");
         delete_vector = db.prepare("DELETE FROM vectors WHERE file_id = ?1");
         delete_windows = db.prepare("DELETE FROM windows WHERE file_id = ?1");
+        if (schema_version >= 3) {
+            delete_inferred = db.prepare("DELETE FROM inferred_tags WHERE file_id = ?1");
+            select_inferred = db.prepare(
+                "SELECT taxonomy, label, probability FROM inferred_tags WHERE file_id = ?1 ORDER BY taxonomy, probability DESC");
+        }
         delete_file = db.prepare("DELETE FROM files WHERE id = ?1");
         insert_vector = db.prepare("INSERT INTO vectors (file_id, dim, vector) VALUES (?1, ?2, ?3)");
         insert_window = db.prepare(
@@ -160,7 +166,9 @@ struct catalog::impl {
     std::optional<catalog_entry> find_one(sqlite_statement& s, bool with_vectors) {
         const sqlite_reset done(s);
         if (!s.step()) return std::nullopt;
-        return read_entry(s, with_vectors);
+        catalog_entry e = read_entry(s, with_vectors);
+        e.inferred = read_inferred(e.id);
+        return e;
     }
 
     // Inside a transaction.
@@ -206,12 +214,24 @@ struct catalog::impl {
         return id;
     }
 
+    // A new vector makes the tags inferred from the old one stale: they go with it.
     void drop_vectors(int64_t id) {
-        for (sqlite_statement* s : {&delete_vector, &delete_windows}) {
+        for (sqlite_statement* s : {&delete_vector, &delete_windows, &delete_inferred}) {
+            if (!*s) continue;  // a catalog read before schema 3 has no inferred tags
             s->bind(1, id);
             s->run();
             s->reset();
         }
+    }
+
+    std::vector<inferred_tag> read_inferred(int64_t id) {
+        std::vector<inferred_tag> out;
+        if (!select_inferred) return out;
+        const sqlite_reset done(select_inferred);
+        select_inferred.bind(1, id);
+        while (select_inferred.step())
+            out.push_back({select_inferred.column_text(0), select_inferred.column_text(1), select_inferred.column_double(2)});
+        return out;
     }
 
     void remove_row(int64_t id) {
@@ -450,20 +470,57 @@ void catalog::vacuum() {
     impl_->db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
+void catalog::put_inferred_tags(const std::string& taxonomy,
+                                const std::vector<std::pair<int64_t, std::vector<inferred_tag>>>& tags) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 3)
+        throw error(error_kind::invalid_input, impl_->db.path().string() + ": opened read-only at an older schema");
+    sqlite_transaction t(impl_->db);
+    sqlite_statement drop = impl_->db.prepare("DELETE FROM inferred_tags WHERE file_id = ?1 AND taxonomy = ?2");
+    sqlite_statement add = impl_->db.prepare(
+        "INSERT OR REPLACE INTO inferred_tags (file_id, taxonomy, label, probability) VALUES (?1, ?2, ?3, ?4)");
+    for (const auto& [id, list] : tags) {
+        drop.bind(1, id);
+        drop.bind(2, taxonomy);
+        drop.run();
+        drop.reset();
+        for (const inferred_tag& g : list) {
+            add.bind(1, id);
+            add.bind(2, taxonomy);
+            add.bind(3, g.label);
+            add.bind(4, g.probability);
+            add.run();
+            add.reset();
+        }
+    }
+    t.commit();
+}
+
 std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const std::string& model_id) const {
     std::lock_guard lock(impl_->mutex);
     // FFmpeg names some containers by a list ("mov,mp4,m4a,3gp,3g2,mj2"): any of its names matches.
     // The file is outside data: a duration that is not a number, or tags that are not a JSON object,
     // match no filter on them (CASE fixes the order, so json_each never sees malformed text).
+    // Each inferred (taxonomy, label) required: parameters ?8 on, two per pair.
+    std::string inferred_sql;
+    if (!filter.inferred.empty() && impl_->schema_version < 3) return {};  // no tags inferred yet
+    for (size_t i = 0; i < filter.inferred.size(); i++) {
+        // (appended, not "?" + to_string: GCC 12 warns falsely of -Wrestrict on that)
+        std::string t("?"), l("?");
+        t.append(std::to_string(8 + 2 * i));
+        l.append(std::to_string(9 + 2 * i));
+        inferred_sql += " AND EXISTS (SELECT 1 FROM inferred_tags g WHERE g.file_id = f.id AND lower(g.taxonomy) = " + t +
+                        " AND (lower(g.label) = " + l + " OR substr(lower(g.label), -length(" + l + ") - 1) = '/' || " + l + "))";
+    }
     sqlite_statement s = impl_->db.prepare(
-        "SELECT f.id FROM files f WHERE f.status = 'ok' AND f.model_id = ?1"
+        std::string("SELECT f.id FROM files f WHERE f.status = 'ok' AND f.model_id = ?1")+
         " AND (?2 IS NULL OR (typeof(f.duration_seconds) IN ('real', 'integer') AND f.duration_seconds >= ?2))"
         " AND (?3 IS NULL OR (typeof(f.duration_seconds) IN ('real', 'integer') AND f.duration_seconds <= ?3))"
         " AND (?4 = '' OR instr(',' || lower(f.format) || ',', ',' || ?4 || ',') > 0)"
         " AND (?5 = '' OR fnmatch(?5, f.path))"
         " AND (?6 = '' OR CASE WHEN json_valid(f.tags) THEN"
-        "   EXISTS (SELECT 1 FROM json_each(f.tags) t WHERE t.key = ?6 AND instr(lower(t.value), ?7) > 0) ELSE 0 END)"
-        " ORDER BY f.id");
+        "   EXISTS (SELECT 1 FROM json_each(f.tags) t WHERE t.key = ?6 AND instr(lower(t.value), ?7) > 0) ELSE 0 END)" +
+        inferred_sql + " ORDER BY f.id");
     s.bind(1, model_id);
     if (filter.min_seconds) s.bind(2, *filter.min_seconds);
     else s.bind_null(2);
@@ -473,6 +530,10 @@ std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const st
     s.bind(5, filter.path_glob);
     s.bind(6, filter.tag_key);
     s.bind(7, filter.tag_value);
+    for (size_t i = 0; i < filter.inferred.size(); i++) {
+        s.bind(static_cast<int>(8 + 2 * i), ascii_lower(filter.inferred[i].first));
+        s.bind(static_cast<int>(9 + 2 * i), ascii_lower(filter.inferred[i].second));
+    }
     std::vector<int64_t> ids;
     while (s.step()) ids.push_back(s.column_int64(0));
     return ids;

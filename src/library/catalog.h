@@ -103,6 +103,9 @@ public:
     // filter.format and filter.tag_value must be lower-case.
     std::vector<int64_t> matching_ids(const search_filter& filter, const std::string& model_id) const;
 
+    // Replaces the inferred tags of `taxonomy` for each (id, tags) given, in one transaction.
+    void put_inferred_tags(const std::string& taxonomy, const std::vector<std::pair<int64_t, std::vector<inferred_tag>>>& tags);
+
     catalog_stats stats(size_t max_failures = 20) const;
     // Gives the space of removed rows back to the file system.
     void vacuum();

@@ -58,6 +58,13 @@ constexpr step known_steps[] = {
     // One model's ok rows without a table scan: what search, export and retagging read of a library
     // holding several models' vectors (and the per-model counts of stats, from the index alone).
     {2, "CREATE INDEX files_by_model ON files (model_id, status);"},
+    // Zero-shot tags inferred from the stored vectors (sonavec retag): the labels a track carries under
+    // each taxonomy, kept apart from the file's own tags (files.tags).
+    {3, "CREATE TABLE inferred_tags ("
+        " file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,"
+        " taxonomy TEXT NOT NULL, label TEXT NOT NULL, probability REAL NOT NULL,"
+        " PRIMARY KEY (file_id, taxonomy, label)) STRICT;"
+        "CREATE INDEX inferred_tags_by_label ON inferred_tags (taxonomy, label);"},
 };
 
 using schema_rows = std::set<std::tuple<std::string, std::string, std::string, std::string>>;

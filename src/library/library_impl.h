@@ -50,6 +50,7 @@ public:
     export_report export_to(const std::filesystem::path& file, const export_options& options,
                             const std::optional<std::string>& model_id) const override;
     import_report import_from(const std::filesystem::path& file, const import_options& options) override;
+    retag_report retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) override;
 
 private:
     // The catalog for a write, made on first use when the library is opened to be created and has none

@@ -43,6 +43,8 @@ public:
     // Ready to step again from the start, with the bindings cleared.
     void reset() noexcept;
 
+    explicit operator bool() const { return stmt_ != nullptr; }  // prepared (not default-constructed)
+
     bool column_is_null(int col) const;
     int64_t column_int64(int col) const;
     double column_double(int col) const;

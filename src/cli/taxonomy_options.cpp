@@ -1,0 +1,34 @@
+#include "taxonomy_options.h"
+
+#include <sstream>
+#include <string>
+
+namespace sonavec::cli {
+
+option_spec taxonomy_option() {
+    return {"--taxonomy", "NAMES|FILE",
+            std::string("comma-separated built-in taxonomies (genre, mood, instrument, vocals, usecase, sfx) and/or "
+                        "taxonomy files; default ") + default_taxonomies};
+}
+
+option_spec template_option() {
+    return {"--template", "T", "prompt template for every label instead of the taxonomy's own; \"{}\" uses each label as is"};
+}
+
+std::vector<taxonomy> taxonomies_arg(const parsed_args& args) {
+    std::vector<taxonomy> out;
+    std::stringstream list(args.get("--taxonomy", default_taxonomies));
+    for (std::string item; std::getline(list, item, ',');) {
+        if (item.empty()) continue;
+        taxonomy t = find_taxonomy(item);
+        for (const auto& seen : out)
+            if (seen.name == t.name) throw usage_error("--taxonomy names '" + t.name + "' twice");
+        out.push_back(std::move(t));
+    }
+    if (out.empty()) throw usage_error("--taxonomy names no taxonomy");
+    if (args.has("--template"))
+        for (auto& t : out) t = with_templates(std::move(t), {args.get("--template")});
+    return out;
+}
+
+}  // namespace sonavec::cli

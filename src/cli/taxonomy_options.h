@@ -1,0 +1,18 @@
+// --taxonomy and --template, shared by the commands that score labels (tag, retag).
+#pragma once
+#include <vector>
+
+#include "args.h"
+#include "sonavec/tagging.h"
+
+namespace sonavec::cli {
+
+inline constexpr const char* default_taxonomies = "genre,mood,instrument,vocals,usecase";
+
+option_spec taxonomy_option();  // --taxonomy NAMES|FILE
+option_spec template_option();  // --template T
+// --taxonomy: comma-separated built-in names and taxonomy files (find_taxonomy), with --template applied.
+// Resolved before the model loads, so a typo costs nothing.
+std::vector<taxonomy> taxonomies_arg(const parsed_args& args);
+
+}  // namespace sonavec::cli
