@@ -69,7 +69,16 @@ std::string canonical_tag_field(const std::string& name) {
 }
 
 std::map<std::string, std::vector<std::string>> read_file_tags(const std::filesystem::path& path) {
-    return open_tag_store(path)->properties();
+    const auto store = open_tag_store(path);
+    auto tags = store->properties();
+    // TagLib's neutral names miss some of the fields we write (MP4's MOOD and ReplayGain atoms): add them.
+    const std::pair<const char*, const char*> known[] = {
+        {"bpm", "BPM"}, {"key", "INITIALKEY"}, {"genre", "GENRE"}, {"mood", "MOOD"},
+        {"replaygain_track_gain", "REPLAYGAIN_TRACK_GAIN"}, {"replaygain_track_peak", "REPLAYGAIN_TRACK_PEAK"}};
+    for (const auto& [field, name] : known)
+        if (!tags.count(name))
+            if (std::string v = store->value(field); !v.empty()) tags[name] = {v};
+    return tags;
 }
 
 // Shared by plan_tag_write and apply_tag_write (which plans on the copy it writes).

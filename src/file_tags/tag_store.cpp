@@ -158,8 +158,12 @@ public:
         if (v.empty() && field == "genre" && file_.hasInfoTag()) v = utf8(file_.InfoTag()->genre());
         return v;
     }
+    // TagLib reads the ID3 chunk alone when there is one: the INFO list's tags (title, artist) too.
     std::map<std::string, std::vector<std::string>> properties() const override {
-        return from_property_map(file_.properties());
+        auto out = from_property_map(file_.properties());
+        if (file_.hasInfoTag())
+            for (auto& [key, values] : from_property_map(file_.InfoTag()->properties())) out.emplace(key, values);
+        return out;
     }
     // The ID3 chunk only: the RIFF INFO list (where ffmpeg and most tools put title and artist) is
     // left as it is, byte for byte.
