@@ -20,6 +20,7 @@
 #include "sonavec/engine.h"
 #include "sonavec/error.h"
 #include "sonavec/export.h"
+#include "sonavec/file_tags.h"
 #include "sonavec/library.h"
 #include "sonavec/model.h"
 #include "sonavec/precision.h"
@@ -800,6 +801,38 @@ called after each file with an IndexProgress; if it raises, the run stops after 
         .def("import_file", &py_library::import_from, py::arg("path"), py::kw_only(), py::arg("model_id") = "",
              "adds vectors made elsewhere (as `sonavec import`)");
 
+    // Tags in audio files (sonavec/file_tags.h): a plan is a list of dicts, one per field.
+    m.def("read_tags", [](const std::filesystem::path& path) { return sonavec::read_file_tags(path); }, py::arg("path"),
+          "the file's own tags: NAME -> list of values (TITLE, ARTIST, GENRE, BPM, INITIALKEY, MOOD, ...)");
+    m.def(
+        "write_tags",
+        [](const std::filesystem::path& path, const sonavec::tag_fields& fields, bool apply, const std::vector<std::string>& overwrite) {
+            sonavec::tag_write_options options;
+            options.overwrite = overwrite;
+            const sonavec::tag_plan plan = [&] {
+                py::gil_scoped_release unlocked;
+                return apply ? sonavec::apply_tag_write(path, fields, options) : sonavec::plan_tag_write(path, fields, options);
+            }();
+            py::list changes;
+            for (const auto& c : plan.changes) {
+                py::dict d;
+                d["field"] = c.field;
+                d["tag"] = c.tag;
+                d["old"] = c.old_value;
+                d["new"] = c.new_value;
+                d["action"] = sonavec::tag_action_name(c.action);
+                changes.append(d);
+            }
+            py::dict out;
+            out["path"] = plan.file.string();
+            out["format"] = plan.format;
+            out["written"] = plan.written;
+            out["changes"] = changes;
+            return out;
+        },
+        py::arg("path"), py::arg("fields"), py::kw_only(), py::arg("apply") = false, py::arg("overwrite") = std::vector<std::string>{},
+        "plans (apply=False) or writes fields {bpm, key, genre, mood, replaygain_track_gain, ...: value} into the file; "
+        "existing tags are kept unless overwrite names them. Returns {path, format, written, changes: [{field, tag, old, new, action}]}");
     m.def("default_library_dir", &library::default_dir);
     m.def(
         "resolve_model_dir", [](const std::string& given) { return resolve_model_dir(given); },

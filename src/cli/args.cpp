@@ -53,9 +53,11 @@ parsed_args parse_args(const command_spec& spec, const std::vector<std::string>&
             out.values[name].assign(1, '1');  // a flag (assigning "1" trips a false -Wrestrict in GCC 12)
         } else if (inline_value) {
             out.values[name] = value;
+            out.repeated[name].push_back(value);
         } else {
             if (i + 1 >= args.size()) throw usage_error(name + " needs a value (" + opt->value_name + ")");
             out.values[name] = args[++i];
+            out.repeated[name].push_back(out.values[name]);
         }
     }
     if (out.positional.size() < spec.min_positional) throw usage_error("missing arguments");

@@ -35,6 +35,7 @@ struct command_spec {
 struct parsed_args {
     std::vector<std::string> positional;
     std::map<std::string, std::string> values;  // options with values, and flags (value "1")
+    std::map<std::string, std::vector<std::string>> repeated;  // every value of each option, in order (--set A --set B)
     bool help = false;
 
     bool has(const std::string& name) const { return values.count(name) > 0; }

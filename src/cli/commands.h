@@ -31,6 +31,7 @@ command stats_command();
 command prune_command();
 command retag_command();
 command tag_command();
+command write_tags_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

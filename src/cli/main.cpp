@@ -21,7 +21,8 @@ std::vector<command> all_commands() {
             model_info_command(), model_random_command(), bench_command(),
             index_command(),      search_command(),       similar_command(),
             stats_command(),      retag_command(),      prune_command(),
-            export_command(),     import_command(),       tag_command()};
+            export_command(),     import_command(),     tag_command(),
+            write_tags_command()};
 }
 
 void print_overview() {
