@@ -198,14 +198,14 @@ protected:
 
 }  // namespace
 
-TEST_F(catalog_migration_test, this_build_writes_version_2) {
-    EXPECT_EQ(catalog_schema::current_version(), 2);
+TEST_F(catalog_migration_test, this_build_writes_version_3) {
+    EXPECT_EQ(catalog_schema::current_version(), 3);
     const auto steps = catalog_schema::steps();
     ASSERT_EQ(static_cast<int>(steps.size()), catalog_schema::current_version() - 1);
     for (size_t i = 0; i < steps.size(); i++) EXPECT_EQ(steps[i].to_version, static_cast<int>(i) + 2);
     const fs::path fresh = dir_ / "fresh";
     catalog cat(fresh);
-    EXPECT_EQ(cat.schema_version(), 2);
+    EXPECT_EQ(cat.schema_version(), 3);
 }
 
 TEST_F(catalog_migration_test, a_writable_open_upgrades_version_1_and_keeps_every_row) {
@@ -218,7 +218,7 @@ TEST_F(catalog_migration_test, a_writable_open_upgrades_version_1_and_keeps_ever
     }
     {
         catalog cat(dir_, catalog_open::existing);
-        EXPECT_EQ(cat.schema_version(), 2);
+        EXPECT_EQ(cat.schema_version(), 3);
         expect_same_rows(cat.entries(true), reference_);
         // Nothing the vector index depends on changed: it is not rebuilt for an upgrade.
         EXPECT_EQ(cat.fingerprint(), fingerprint_v1);
@@ -235,7 +235,7 @@ TEST_F(catalog_migration_test, a_writable_open_upgrades_version_1_and_keeps_ever
         EXPECT_EQ(desktop.ids[0], imported->id);
         EXPECT_EQ(desktop.data, imported->vector);
     }
-    EXPECT_EQ(version_on_disk(), "2");
+    EXPECT_EQ(version_on_disk(), "3");
     EXPECT_TRUE(has_model_index());
     {
         // The upgraded file holds exactly the schema of a catalog created by this build.
@@ -245,7 +245,7 @@ TEST_F(catalog_migration_test, a_writable_open_upgrades_version_1_and_keeps_ever
     }
     // Opening again upgrades nothing more, and the upgraded catalog takes writes.
     catalog cat(dir_);
-    EXPECT_EQ(cat.schema_version(), 2);
+    EXPECT_EQ(cat.schema_version(), 3);
     catalog_entry extra = reference_.back();
     extra.path = "/added/after-upgrade.wav";
     const int64_t id = cat.put(extra);
@@ -285,7 +285,7 @@ TEST_F(catalog_migration_test, a_catalog_of_a_newer_version_is_refused_naming_bo
     for (const catalog_open how : {catalog_open::existing, catalog_open::create_if_missing, catalog_open::read_only}) {
         const thrown t = error_of([&] { catalog cat(dir_, how); });
         EXPECT_EQ(t.kind, error_kind::unsupported) << t.message;
-        EXPECT_NE(t.message.find(file().string() + ": made by a newer sonavec (catalog schema 99; this one reads 1 to 2)"),
+        EXPECT_NE(t.message.find(file().string() + ": made by a newer sonavec (catalog schema 99; this one reads 1 to 3)"),
                   std::string::npos)
             << t.message;
     }
@@ -324,14 +324,14 @@ TEST_F(catalog_migration_test, a_version_1_catalog_with_another_schema_is_refuse
             EXPECT_FALSE(has_model_index()) << sql;
         }
     }
-    // And a version-2 file without its step's index is no version 2.
+    // And a current file without its step's index is no version 2.
     restore_fixture();
     { catalog upgrade(dir_); }
     {
         raw_db db(file(), false);
         db.exec("DROP INDEX files_by_model");
     }
-    EXPECT_NE(error_of([&] { catalog cat(dir_); }).message.find("differ from sonavec's schema 2"), std::string::npos);
+    EXPECT_NE(error_of([&] { catalog cat(dir_); }).message.find("differ from sonavec's schema 3"), std::string::npos);
 }
 
 TEST_F(catalog_migration_test, a_failing_step_leaves_the_catalog_at_the_last_version_completed) {
@@ -364,7 +364,7 @@ TEST_F(catalog_migration_test, a_failing_step_leaves_the_catalog_at_the_last_ver
     }
     EXPECT_EQ(version_on_disk(), "2");
     catalog cat(dir_);
-    EXPECT_EQ(cat.schema_version(), 2);
+    EXPECT_EQ(cat.schema_version(), 3);
     expect_same_rows(cat.entries(true), reference_);
 }
 
@@ -435,6 +435,6 @@ TEST_F(catalog_migration_test, an_upgrade_killed_midway_leaves_version_1_usable)
         expect_same_rows(v1.entries(true), reference_);
     }
     catalog cat(dir_);
-    EXPECT_EQ(cat.schema_version(), 2);
+    EXPECT_EQ(cat.schema_version(), 3);
     expect_same_rows(cat.entries(true), reference_);
 }
