@@ -29,6 +29,7 @@
 #include "nn/ops.h"
 #include "nn/thread_pool.h"
 #include "sonavec/error.h"
+#include "bench_args.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;
@@ -36,15 +37,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int64_t dim = 512;
-using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
-
-std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
-    for (int i = 1; i + 1 < argc; i++)
-        if (argv[i] == name) return argv[i + 1];
-    return fallback;
-}
+using bench::arg;
+using bench::clock_type;
+using bench::seconds_since;
 
 double rss_mb(const char* field) {  // VmRSS (now) or VmHWM (peak) from /proc/self/status
     std::ifstream in("/proc/self/status");

@@ -15,21 +15,16 @@
 #include <vector>
 
 #include "sonavec/tagging.h"
+#include "bench_args.h"
 
 using namespace sonavec;
 
 namespace {
 
 constexpr int64_t dim = 512;
-using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
-
-std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
-    for (int i = 1; i + 1 < argc; i++)
-        if (argv[i] == name) return argv[i + 1];
-    return fallback;
-}
+using bench::arg;
+using bench::clock_type;
+using bench::seconds_since;
 
 std::vector<float> random_unit_rows(int64_t n, uint32_t seed) {
     std::mt19937 rng(seed);
