@@ -65,11 +65,17 @@ void check_probabilities(std::span<const float> probabilities, const std::vector
                                                    std::to_string(labels.size()) + " labels");
 }
 
-// Label indices by falling probability; equal ones keep label order.
-std::vector<size_t> ranked(std::span<const float> probabilities) {
-    std::vector<size_t> order(probabilities.size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return probabilities[a] > probabilities[b]; });
+// The indices of at most k labels with probability >= floor, by falling probability; equal ones keep
+// label order. Partial: a retag ranks 100,000 rows of hundreds of labels to keep a few of each.
+std::vector<size_t> ranked(std::span<const float> probabilities, size_t k, float floor = -1.0f) {
+    std::vector<size_t> order;
+    for (size_t i = 0; i < probabilities.size(); i++)
+        if (probabilities[i] >= floor) order.push_back(i);
+    const size_t keep = std::min(k, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), [&](size_t a, size_t b) {
+        return probabilities[a] != probabilities[b] ? probabilities[a] > probabilities[b] : a < b;
+    });
+    order.resize(keep);
     return order;
 }
 
@@ -138,10 +144,8 @@ std::vector<float> zero_shot_probabilities(std::span<const float> audio_vector, 
 std::vector<tag> top_tags(std::span<const float> probabilities, const std::vector<std::string>& labels, int k) {
     check_probabilities(probabilities, labels);
     if (k < 1) throw error(error_kind::invalid_input, "top-k needs k >= 1, got " + std::to_string(k));
-    const std::vector<size_t> order = ranked(probabilities);
     std::vector<tag> out;
-    for (size_t i = 0; i < order.size() && out.size() < static_cast<size_t>(k); i++)
-        out.push_back({labels[order[i]], probabilities[order[i]]});
+    for (size_t i : ranked(probabilities, static_cast<size_t>(k))) out.push_back({labels[i], probabilities[i]});
     return out;
 }
 
@@ -152,13 +156,10 @@ std::vector<tag> multi_label_tags(std::span<const float> probabilities, const st
         throw error(error_kind::invalid_input, "multi-label rule needs 0 < ratio <= 1, above_uniform >= 0, max_labels >= 1");
     std::vector<tag> out;
     if (labels.empty()) return out;
-    const std::vector<size_t> order = ranked(probabilities);
-    const float floor = std::max(rule.ratio * probabilities[order[0]],
-                                 rule.above_uniform / static_cast<float>(labels.size()));
-    for (size_t i : order) {
-        if (probabilities[i] < floor || out.size() == static_cast<size_t>(rule.max_labels)) break;
+    const float best = *std::max_element(probabilities.begin(), probabilities.end());
+    const float floor = std::max(rule.ratio * best, rule.above_uniform / static_cast<float>(labels.size()));
+    for (size_t i : ranked(probabilities, static_cast<size_t>(rule.max_labels), floor))
         out.push_back({labels[i], probabilities[i]});
-    }
     return out;
 }
 
