@@ -29,6 +29,7 @@ command search_command();
 command similar_command();
 command stats_command();
 command prune_command();
+command analyze_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

@@ -21,7 +21,8 @@ std::vector<command> all_commands() {
             model_info_command(), model_random_command(), bench_command(),
             index_command(),      search_command(),       similar_command(),
             stats_command(),      prune_command(),
-            export_command(),     import_command()};
+            export_command(),     import_command(),
+            analyze_command()};
 }
 
 void print_overview() {
