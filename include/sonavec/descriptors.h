@@ -15,8 +15,9 @@
 // - tempo: Queen Mary DSP (complex spectral difference onsets, TempoTrackV2 beat tracking, as Mixxx) or
 //   aubio_tempo; bpm is 60 / the median beat interval. Octaves: a raw tempo outside
 //   [min_bpm, max_bpm) is doubled or halved until inside; bpm_raw keeps the tracker's own value.
-// - key: Queen Mary GetKeyMode (chromagram against Krumhansl-like key profiles) per block; the track's
-//   key is the one most blocks vote for; key_confidence is that share of the blocks.
+// - key: Queen Mary GetKeyMode (chromagram, averaged over 4 blocks of 0.74 s, against its major and
+//   minor key profiles); the track's key has the highest correlation summed over all blocks, and
+//   key_confidence is its mean correlation (0-1).
 // - energy (0-1): 0.5 * loudness term + 0.5 * onset-density term, where the loudness term maps integrated
 //   loudness -40..-6 LUFS linearly onto 0..1 and the onset term maps aubio onsets per second 0..8 onto
 //   0..1 (both clamped). Silence is 0.
@@ -55,7 +56,7 @@ struct track_descriptors {
 
     std::string key;            // "F# minor", "C major"; empty when no key was found
     std::string camelot;        // "11A"; empty with key
-    double key_confidence = 0;  // 0-1: share of analysis blocks that voted for the key
+    double key_confidence = 0;  // 0-1: the key profile's mean correlation with the audio
 
     double loudness_lufs = 0;      // integrated, EBU R128; -infinity for silence
     double loudness_range_lu = 0;  // EBU Tech 3342 loudness range; 0 for silence or too short

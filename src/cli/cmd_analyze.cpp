@@ -151,7 +151,7 @@ command analyze_command() {
              "\n"
              "  bpm       60 / the median beat interval of Queen Mary's beat tracker (or aubio with --tempo aubio),\n"
              "            doubled or halved into --bpm-range (default 60-200); the tracker's own value is shown too\n"
-             "  key       Queen Mary's key detector, the key most blocks of the track vote for; camelot: 8B = C major\n"
+             "  key       Queen Mary's key profiles, the best fit over the whole track (or excerpt); camelot: 8B = C major\n"
              "  loudness  libebur128 on the file's own channels and rate: LUFS, LU, dBTP (-inf for silence)\n"
              "  energy    0.5 x loudness (-40..-6 LUFS -> 0..1) + 0.5 x onset density (0..8 per second -> 0..1)\n"
              "  loop      at most 60 s, still sounding in its last 50 ms, and 1, 2, 4, ... or 64 beats long (3 %)\n"

@@ -1,5 +1,6 @@
 // Key and mode from a mono stream with Queen Mary's GetKeyMode (a chromagram correlated with major and
-// minor key profiles, median-filtered over blocks); the track's key is the one most blocks vote for.
+// minor key profiles): the track's key is the one whose profile correlations, summed over the blocks,
+// are highest (a global key, not GetKeyMode's running median).
 #pragma once
 #include <array>
 #include <cstddef>
@@ -12,7 +13,7 @@ namespace sonavec {
 
 struct key_estimate {
     std::string name;       // "F# minor"; empty: nothing analysed
-    double confidence = 0;  // share of the blocks that voted for it
+    double confidence = 0;  // 0-1: its mean profile correlation over the blocks
 };
 
 class key_detector {
