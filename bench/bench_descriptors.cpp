@@ -256,7 +256,8 @@ void split_key(const std::string& name, int& pitch, bool& minor) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    fs::path peer = fs::path(__FILE__).parent_path() / "descriptors_peer";
+    // __FILE__ is relative to the build folder with some generators; the source folder comes from CMake.
+    fs::path peer = fs::path(SONAVEC_SOURCE_DIR) / "bench" / "descriptors_peer";
     bool quick = false;
     std::string only;
     for (int i = 1; i < argc; ++i) {
