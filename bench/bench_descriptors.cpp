@@ -271,7 +271,7 @@ int main(int argc, char** argv) {
         }
     }
     const bool use_peer = peer != "none" && fs::exists(peer / "node_modules" / "essentia.js");
-    if (!use_peer) std::fprintf(stderr, "bench_descriptors: no essentia.js peer (npm install in %s)\n", peer.c_str());
+    if (!use_peer && peer != "none") std::fprintf(stderr, "bench_descriptors: no essentia.js peer (npm install in %s)\n", peer.c_str());
     const fs::path dir = fs::temp_directory_path() / ("sonavec_bench_descriptors_" + std::to_string(getpid()));
     fs::create_directories(dir);
 
