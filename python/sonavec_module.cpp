@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "sonavec/descriptors.h"
 #include "sonavec/engine.h"
 #include "sonavec/error.h"
 #include "sonavec/export.h"
@@ -619,6 +620,66 @@ taxonomy files, or a list of them; template replaces their prompts ("{}": each l
 
 }  // namespace
 
+// --- Acoustic descriptors (sonavec/descriptors.h): sonavec.analyze_file ---
+
+namespace {
+
+py::object positive_or_none(double v) { return v > 0 ? py::object(py::float_(v)) : py::object(py::none()); }
+py::object text_or_none(const std::string& s) { return s.empty() ? py::object(py::none()) : py::object(py::str(s)); }
+
+// The keys and values of `sonavec analyze --json`, except that a loudness of silence is -inf here.
+py::dict descriptors_dict(const track_descriptors& d) {
+    py::dict out;
+    out["duration_seconds"] = d.duration_seconds;
+    out["sample_rate"] = d.sample_rate;
+    out["channels"] = d.channels;
+    out["bpm"] = positive_or_none(d.bpm);
+    out["bpm_raw"] = positive_or_none(d.bpm_raw);
+    out["bpm_confidence"] = d.bpm_confidence;
+    out["key"] = text_or_none(d.key);
+    out["camelot"] = text_or_none(d.camelot);
+    out["key_confidence"] = d.key_confidence;
+    out["loudness_lufs"] = d.loudness_lufs;
+    out["loudness_range_lu"] = d.loudness_range_lu;
+    out["true_peak_dbtp"] = d.true_peak_dbtp;
+    out["energy"] = d.energy;
+    out["loop"] = d.loop;
+    return out;
+}
+
+void add_descriptors(py::module_& m) {
+    m.def(
+        "analyze_file",
+        [](const fs::path& path, const std::string& tempo, double excerpt_seconds, double min_bpm, double max_bpm,
+           double max_seconds) {
+            descriptor_params p;
+            if (tempo == "qm") p.tempo = tempo_method::qm;
+            else if (tempo == "aubio") p.tempo = tempo_method::aubio;
+            else invalid("tempo must be \"qm\" or \"aubio\", not \"" + tempo + "\"");
+            p.excerpt_seconds = excerpt_seconds;
+            p.min_bpm = min_bpm;
+            p.max_bpm = max_bpm;
+            p.max_seconds = max_seconds;
+            track_descriptors d;
+            {
+                py::gil_scoped_release unlocked;
+                d = analyze_file(path, p);
+            }
+            return descriptors_dict(d);
+        },
+        py::arg("path"), py::kw_only(), py::arg("tempo") = "qm", py::arg("excerpt_seconds") = 0.0,
+        py::arg("min_bpm") = 60.0, py::arg("max_bpm") = 200.0, py::arg("max_seconds") = 3600.0,
+        R"(The file's acoustic descriptors, as `sonavec analyze --json` gives them, in a dict: bpm (None when no
+beat), bpm_raw, bpm_confidence, key ("A minor", None when none), camelot ("8A"), key_confidence,
+loudness_lufs (EBU R128 integrated; -inf for silence), loudness_range_lu, true_peak_dbtp, energy (0-1),
+loop (bool), duration_seconds, sample_rate, channels.
+
+tempo: "qm" or "aubio"; excerpt_seconds: tempo and key from that much around the middle (0: all);
+the tempo is folded by octaves into [min_bpm, max_bpm).)");
+}
+
+}  // namespace
+
 PYBIND11_MODULE(sonavec, m) {
     m.doc() = "sonavec: CLAP audio and text embeddings (numpy arrays) and audio libraries searched by text or sound.";
     m.attr("__version__") = sonavec::version();
@@ -842,4 +903,5 @@ called after each file with an IndexProgress; if it raises, the run stops after 
     // A Python log callback must not outlive the interpreter.
     py::module_::import("atexit").attr("register")(py::cpp_function([] { set_python_log_callback(py::none()); }));
     add_tagging(m);
+    add_descriptors(m);
 }

@@ -297,6 +297,38 @@ bool audio_decoder::state::next_frame() {
 
 // Where the audio really ends, from the packets near the declared end (demuxing only, no decoding):
 // catches truncated files and refines durations the container only estimated.
+// Appends a frame's samples as interleaved floats, whatever FFmpeg's sample format.
+void append_interleaved(const AVFrame* f, std::vector<float>& out) {
+    const auto format = static_cast<AVSampleFormat>(f->format);
+    const int channels = f->ch_layout.nb_channels;
+    const bool planar = av_sample_fmt_is_planar(format);
+    const size_t n = static_cast<size_t>(f->nb_samples);
+    const size_t base = out.size();
+    out.resize(base + n * static_cast<size_t>(channels));
+    for (int c = 0; c < channels; ++c) {
+        const uint8_t* data = planar ? f->extended_data[c] : f->extended_data[0];
+        const size_t stride = planar ? 1 : static_cast<size_t>(channels);
+        const size_t offset = planar ? 0 : static_cast<size_t>(c);
+        float* dst = out.data() + base + static_cast<size_t>(c);
+        for (size_t i = 0; i < n; ++i) {
+            const size_t k = i * stride + offset;
+            float v = 0;
+            switch (av_get_packed_sample_fmt(format)) {
+                case AV_SAMPLE_FMT_U8: v = (static_cast<float>(data[k]) - 128.0f) / 128.0f; break;
+                case AV_SAMPLE_FMT_S16: v = static_cast<float>(reinterpret_cast<const int16_t*>(data)[k]) / 32768.0f; break;
+                case AV_SAMPLE_FMT_S32: v = static_cast<float>(reinterpret_cast<const int32_t*>(data)[k] / 2147483648.0); break;
+                case AV_SAMPLE_FMT_S64:
+                    v = static_cast<float>(static_cast<double>(reinterpret_cast<const int64_t*>(data)[k]) / 9223372036854775808.0);
+                    break;
+                case AV_SAMPLE_FMT_FLT: v = reinterpret_cast<const float*>(data)[k]; break;
+                case AV_SAMPLE_FMT_DBL: v = static_cast<float>(reinterpret_cast<const double*>(data)[k]); break;
+                default: break;
+            }
+            dst[i * static_cast<size_t>(channels)] = std::isfinite(v) ? v : 0.0f;
+        }
+    }
+}
+
 void audio_decoder::state::scan_duration(double declared_end, bool declared_trusted) {
     if (declared_end > tail_scan_seconds) {
         const double from = declared_end - tail_scan_seconds;
@@ -468,6 +500,26 @@ std::vector<float> audio_decoder::read(double start_seconds, double length_secon
     const output_span span = output_span_at(start_seconds, std::min(length_seconds, max_read_seconds), state_->target_rate);
     if (span.count <= 0) return {};
     return state_->read_samples(span.first, span.count);
+}
+
+int64_t audio_decoder::read_native(double max_seconds, const native_sink& sink) {
+    if (std::isnan(max_seconds)) throw error(error_kind::invalid_input, state_->path + ": read length is not a number");
+    state& s = *state_;
+    const double seconds = std::clamp(max_seconds, 0.0, max_plausible_duration);
+    const int64_t max_frames = static_cast<int64_t>(seconds * s.info.sample_rate);
+    const size_t channels = static_cast<size_t>(s.info.channels);
+    std::vector<float> buffer;
+    int64_t delivered = 0;
+    s.open();
+    while (delivered < max_frames && s.next_frame()) {
+        if (s.frame->sample_rate != s.info.sample_rate || s.frame->ch_layout.nb_channels != s.info.channels) break;
+        buffer.clear();
+        append_interleaved(s.frame.get(), buffer);
+        const int64_t frames = std::min<int64_t>(static_cast<int64_t>(buffer.size() / channels), max_frames - delivered);
+        if (frames > 0) sink(buffer.data(), static_cast<size_t>(frames));
+        delivered += frames;
+    }
+    return delivered;
 }
 
 std::vector<float> audio_decoder::read_all(double max_seconds) {

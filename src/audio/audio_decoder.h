@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,6 +38,12 @@ public:
     std::vector<float> read(double start_seconds, double length_seconds);
     // The whole file from the start, up to max_seconds (and at most one hour).
     std::vector<float> read_all(double max_seconds);
+    // The file from the start at its own rate with its own channels, streamed to sink as interleaved
+    // floats (info().channels per frame) a decoded frame at a time, up to max_seconds: what EBU R128
+    // loudness is defined on (per channel, no downmix, no resampling), in bounded memory. Stops early
+    // where the stream changes its rate or channel count. Returns the frames delivered.
+    using native_sink = std::function<void(const float* interleaved, size_t frames)>;
+    int64_t read_native(double max_seconds, const native_sink& sink);
 
 private:
     struct state;

@@ -32,6 +32,7 @@ command prune_command();
 command retag_command();
 command tag_command();
 command write_tags_command();
+command analyze_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

@@ -1,0 +1,177 @@
+// sonavec analyze: the acoustic descriptors of files (tempo, key, loudness, energy, loop), one after
+// another, a failure reported and the batch going on.
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "commands.h"
+#include "progress_bar.h"
+#include "sonavec/descriptors.h"
+#include "sonavec/error.h"
+#include "sonavec/escaped_text.h"
+#include "sonavec/track.h"
+
+namespace sonavec::cli {
+
+namespace {
+
+descriptor_params parse_params(const parsed_args& args) {
+    descriptor_params p;
+    const std::string tempo = args.get("--tempo", "qm");
+    if (tempo == "qm") p.tempo = tempo_method::qm;
+    else if (tempo == "aubio") p.tempo = tempo_method::aubio;
+    else throw usage_error("--tempo must be qm or aubio, not " + for_terminal(tempo));
+    if (args.has("--excerpt")) {
+        const std::string s = args.get("--excerpt");
+        char* end = nullptr;
+        p.excerpt_seconds = std::strtod(s.c_str(), &end);
+        if (s.empty() || *end != '\0' || !(p.excerpt_seconds >= 0) || !std::isfinite(p.excerpt_seconds))
+            throw usage_error("--excerpt takes seconds (0: the whole track), not " + for_terminal(s));
+    }
+    if (args.has("--bpm-range")) {
+        const std::string s = args.get("--bpm-range");
+        double lo = 0, hi = 0;
+        char tail = 0;
+        if (std::sscanf(s.c_str(), "%lf-%lf%c", &lo, &hi, &tail) != 2)
+            throw usage_error("--bpm-range takes MIN-MAX, such as 70-180, not " + for_terminal(s));
+        p.min_bpm = lo;
+        p.max_bpm = hi;
+    }
+    return p;
+}
+
+// A number, or null where it is not finite (the loudness of silence is -infinity).
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+nlohmann::json descriptors_json(const std::string& path, const track_descriptors& d) {
+    nlohmann::json j;
+    j["path"] = path;
+    j["duration_seconds"] = d.duration_seconds;
+    j["sample_rate"] = d.sample_rate;
+    j["channels"] = d.channels;
+    j["bpm"] = d.bpm > 0 ? nlohmann::json(d.bpm) : nlohmann::json(nullptr);
+    j["bpm_raw"] = d.bpm_raw > 0 ? nlohmann::json(d.bpm_raw) : nlohmann::json(nullptr);
+    j["bpm_confidence"] = d.bpm_confidence;
+    j["key"] = d.key.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.key);
+    j["camelot"] = d.camelot.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.camelot);
+    j["key_confidence"] = d.key_confidence;
+    j["loudness_lufs"] = number(d.loudness_lufs);
+    j["loudness_range_lu"] = number(d.loudness_range_lu);
+    j["true_peak_dbtp"] = number(d.true_peak_dbtp);
+    j["energy"] = d.energy;
+    j["loop"] = d.loop;
+    // TODO(tags): the lead adds "tags" here (zero-shot tags, sonavec/tagging.h) unless --no-tags.
+    return j;
+}
+
+std::string level(double v, const char* unit) {
+    if (!std::isfinite(v)) return std::string("-inf ") + unit;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, unit);
+    return buf;
+}
+
+std::string descriptors_text(const std::string& path, const track_descriptors& d) {
+    char buf[512];
+    std::string s = for_terminal(path) + "\n";
+    if (d.bpm > 0)
+        std::snprintf(buf, sizeof buf, "  bpm       %.1f (tracker %.1f, confidence %.2f)\n", d.bpm, d.bpm_raw,
+                      d.bpm_confidence);
+    else
+        std::snprintf(buf, sizeof buf, "  bpm       none (no steady beat)\n");
+    s += buf;
+    if (!d.key.empty())
+        std::snprintf(buf, sizeof buf, "  key       %s (%s, confidence %.2f)\n", d.key.c_str(), d.camelot.c_str(),
+                      d.key_confidence);
+    else
+        std::snprintf(buf, sizeof buf, "  key       none\n");
+    s += buf;
+    s += "  loudness  " + level(d.loudness_lufs, "LUFS") + ", range " + level(d.loudness_range_lu, "LU") +
+         ", true peak " + level(d.true_peak_dbtp, "dBTP") + "\n";
+    std::snprintf(buf, sizeof buf, "  energy    %.2f\n  loop      %s\n", d.energy, d.loop ? "yes" : "no");
+    s += buf;
+    // TODO(tags): the lead prints the zero-shot tags here unless --no-tags.
+    return s;
+}
+
+void write_stdout(const std::string& text) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+        throw error(error_kind::io, "cannot write to standard output");
+}
+
+int run(const parsed_args& args) {
+    const descriptor_params params = parse_params(args);
+    const bool json = args.has("--json");
+    const audio_file_walk walk =
+        find_audio_files(std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()));
+    for (const auto& u : walk.unreadable)
+        std::fprintf(stderr, "sonavec analyze: cannot read %s: %s\n", for_terminal(u.path.string()).c_str(),
+                     for_terminal(u.reason).c_str());
+    const auto& files = walk.files;
+    if (files.empty()) throw error(error_kind::not_found, "no audio files found in the given folders");
+
+    progress_bar progress("analyze", files.size(), args.has("--quiet") || files.size() == 1);
+    nlohmann::json all = nlohmann::json::array();
+    std::string text, summary;
+    size_t failed = 0;
+    for (const auto& file : files) {
+        const std::string path = file.string();
+        try {
+            const track_descriptors d = analyze_file(file, params);
+            if (json) all.push_back(descriptors_json(path, d));
+            else {
+                if (!text.empty()) text += '\n';
+                text += descriptors_text(path, d);
+            }
+            progress.succeeded(path);
+        } catch (const error& e) {
+            if (e.kind() == error_kind::invalid_input) throw;
+            ++failed;
+            progress.failed(path, e.what());
+            summary += "  " + for_terminal(e.what()) + "\n";
+        }
+    }
+    progress.finish();
+    write_stdout(json ? all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n" : text);
+    if (failed == 0) return walk.unreadable.empty() ? 0 : 1;
+    std::fprintf(stderr, "sonavec analyze: %zu of %zu files failed:\n%s", failed, files.size(), summary.c_str());
+    return 1;
+}
+
+}  // namespace
+
+command analyze_command() {
+    return {{"analyze",
+             "[--json] [--no-tags] [--tempo qm|aubio] [--excerpt S] [--bpm-range MIN-MAX] [--quiet] FILE|DIR...",
+             "Acoustic descriptors of audio files: tempo (BPM), key and mode (with Camelot), EBU R128 loudness "
+             "(integrated, range, true peak), energy 0-1 and loop or one-shot. Folders are searched recursively.",
+             "For now analyze prints the descriptors only; zero-shot tags will be added to its output (and\n"
+             "--no-tags will leave them out).\n"
+             "\n"
+             "  bpm       60 / the median beat interval of Queen Mary's beat tracker (or aubio with --tempo aubio),\n"
+             "            doubled or halved into --bpm-range (default 60-200); the tracker's own value is shown too\n"
+             "  key       Queen Mary's key profiles, the best fit over the whole track (or excerpt); camelot: 8B = C major\n"
+             "  loudness  libebur128 on the file's own channels and rate: LUFS, LU, dBTP (-inf for silence)\n"
+             "  energy    0.5 x loudness (-40..-6 LUFS -> 0..1) + 0.5 x onset density (0..8 per second -> 0..1)\n"
+             "  loop      at most 60 s, still sounding in its last 50 ms, and 1, 2, 4, ... or 64 beats long (3 %)\n"
+             "\n"
+             "--json keys: path, duration_seconds, sample_rate, channels, bpm, bpm_raw, bpm_confidence, key, camelot,\n"
+             "key_confidence, loudness_lufs, loudness_range_lu, true_peak_dbtp, energy, loop (null where none).\n"
+             "A file that cannot be read is reported with the reason and the others are still analysed.\n"
+             "exit codes: 0 every file analysed, 1 some file or folder failed, 2 bad usage\n"
+             "\n"
+             "examples:\n"
+             "  sonavec analyze song.flac\n"
+             "  sonavec analyze --json --excerpt 60 ~/Samples > descriptors.json",
+             {{"--json", "", "a JSON array of one object per file"},
+              {"--no-tags", "", "descriptors only, without zero-shot tags (today the only output)"},
+              {"--tempo", "METHOD", "qm (default) or aubio"},
+              {"--excerpt", "S", "tempo and key from S seconds around the middle (default 0: the whole track)"},
+              {"--bpm-range", "MIN-MAX", "fold the tempo by octaves into [MIN, MAX) (default 60-200)"},
+              {"--quiet", "", "no progress; failures are still reported"}},
+             1},
+            run};
+}
+
+}  // namespace sonavec::cli
