@@ -219,7 +219,14 @@ TEST_F(descriptors_test, analyze_command_reports_the_good_file_and_names_the_bad
         test::quoted(folder / "good.wav"));
     fs::rename(random_bytes("bad.wav"), folder / "bad.wav");
 
-    const auto r = test::run_cli("analyze --json --quiet " + test::quoted(folder));
+    const fs::path model = fs::path(SONAVEC_TEST_DATA) / "golden" / "model";
+    const auto descriptors_only = test::run_cli("analyze --json --quiet --no-tags " + test::quoted(folder));
+    EXPECT_EQ(descriptors_only.code, 1) << descriptors_only.err;
+    const nlohmann::json plain = nlohmann::json::parse(descriptors_only.out);
+    ASSERT_EQ(plain.size(), 1u);
+    EXPECT_FALSE(plain[0].contains("tags"));
+    const auto r = test::run_cli("analyze --json --quiet --model " + test::quoted(model) + " --taxonomy mood,sfx " +
+                                 test::quoted(folder));
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_NE(r.err.find("bad.wav"), std::string::npos) << r.err;
     const nlohmann::json j = nlohmann::json::parse(r.out);
@@ -233,6 +240,19 @@ TEST_F(descriptors_test, analyze_command_reports_the_good_file_and_names_the_bad
     const ffmpeg_loudness ff = measure_with_ffmpeg(folder / "good.wav");
     EXPECT_NEAR(g.at("loudness_lufs").get<double>(), ff.integrated, 0.1);
     EXPECT_NEAR(g.at("true_peak_dbtp").get<double>(), ff.true_peak, 0.1);
+    // The tags of `sonavec tag` on the same file.
+    ASSERT_TRUE(g.contains("tags")) << r.out;
+    const auto tagged = test::run_cli("tag --json --quiet --model " + test::quoted(model) + " --taxonomy mood,sfx " +
+                                      test::quoted(folder / "good.wav"));
+    ASSERT_EQ(tagged.code, 0) << tagged.err;
+    const nlohmann::json expected = nlohmann::json::parse(tagged.out).at("tags");
+    for (const char* t : {"mood", "sfx"}) {
+        ASSERT_EQ(g["tags"][t].size(), 3u) << t;
+        for (size_t i = 0; i < 3; i++) {
+            EXPECT_EQ(g["tags"][t][i]["label"], expected[t][i]["label"]) << t << " " << i;
+            EXPECT_NEAR(g["tags"][t][i]["probability"].get<double>(), expected[t][i]["probability"].get<double>(), 1e-6);
+        }
+    }
     const double energy = g.at("energy").get<double>();
     EXPECT_GE(energy, 0);
     EXPECT_LE(energy, 1);

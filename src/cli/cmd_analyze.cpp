@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
 
 #include "commands.h"
@@ -10,7 +11,9 @@
 #include "sonavec/descriptors.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
+#include "sonavec/tagging.h"
 #include "sonavec/track.h"
+#include "taxonomy_options.h"
 
 namespace sonavec::cli {
 
@@ -44,7 +47,8 @@ descriptor_params parse_params(const parsed_args& args) {
 // A number, or null where it is not finite (the loudness of silence is -infinity).
 nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
-nlohmann::json descriptors_json(const std::string& path, const track_descriptors& d) {
+nlohmann::json descriptors_json(const std::string& path, const track_descriptors& d,
+                                const std::vector<taxonomy_tags>* tags) {
     nlohmann::json j;
     j["path"] = path;
     j["duration_seconds"] = d.duration_seconds;
@@ -61,7 +65,15 @@ nlohmann::json descriptors_json(const std::string& path, const track_descriptors
     j["true_peak_dbtp"] = number(d.true_peak_dbtp);
     j["energy"] = d.energy;
     j["loop"] = d.loop;
-    // TODO(tags): the lead adds "tags" here (zero-shot tags, sonavec/tagging.h) unless --no-tags.
+    if (tags) {
+        nlohmann::json by_taxonomy = nlohmann::json::object();
+        for (const auto& t : *tags) {
+            nlohmann::json list = nlohmann::json::array();
+            for (const auto& g : t.tags) list.push_back({{"label", g.label}, {"probability", g.probability}});
+            by_taxonomy[t.taxonomy] = list;
+        }
+        j["tags"] = by_taxonomy;
+    }
     return j;
 }
 
@@ -72,7 +84,8 @@ std::string level(double v, const char* unit) {
     return buf;
 }
 
-std::string descriptors_text(const std::string& path, const track_descriptors& d) {
+std::string descriptors_text(const std::string& path, const track_descriptors& d,
+                             const std::vector<taxonomy_tags>* tags) {
     char buf[512];
     std::string s = for_terminal(path) + "\n";
     if (d.bpm > 0)
@@ -91,7 +104,15 @@ std::string descriptors_text(const std::string& path, const track_descriptors& d
          ", true peak " + level(d.true_peak_dbtp, "dBTP") + "\n";
     std::snprintf(buf, sizeof buf, "  energy    %.2f\n  loop      %s\n", d.energy, d.loop ? "yes" : "no");
     s += buf;
-    // TODO(tags): the lead prints the zero-shot tags here unless --no-tags.
+    for (const auto& t : tags ? *tags : std::vector<taxonomy_tags>{}) {
+        std::string line;
+        for (const auto& g : t.tags) {
+            std::snprintf(buf, sizeof buf, " %.3f", g.probability);
+            line += (line.empty() ? "" : ", ") + g.label + buf;
+        }
+        std::snprintf(buf, sizeof buf, "  %-9s ", t.taxonomy.c_str());
+        s += buf + for_terminal(line) + "\n";
+    }
     return s;
 }
 
@@ -102,7 +123,9 @@ void write_stdout(const std::string& text) {
 
 int run(const parsed_args& args) {
     const descriptor_params params = parse_params(args);
-    const bool json = args.has("--json");
+    const bool json = args.has("--json"), with_tags = !args.has("--no-tags");
+    // Zero-shot tags as `sonavec tag` gives them (top 3 per taxonomy), the model opened once.
+    const std::vector<taxonomy> taxonomies = with_tags ? taxonomies_arg(args) : std::vector<taxonomy>{};
     const audio_file_walk walk =
         find_audio_files(std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()));
     for (const auto& u : walk.unreadable)
@@ -111,6 +134,14 @@ int run(const parsed_args& args) {
     const auto& files = walk.files;
     if (files.empty()) throw error(error_kind::not_found, "no audio files found in the given folders");
 
+    std::unique_ptr<engine> eng;
+    std::vector<label_set> sets;
+    track_embed_params track;
+    if (with_tags) {
+        eng = open_engine(args);
+        validate_track_params(track, *eng);
+        for (const auto& t : taxonomies) sets.push_back(prepare_labels(*eng, t, !args.has("--no-cache")));
+    }
     progress_bar progress("analyze", files.size(), args.has("--quiet") || files.size() == 1);
     nlohmann::json all = nlohmann::json::array();
     std::string text, summary;
@@ -119,10 +150,13 @@ int run(const parsed_args& args) {
         const std::string path = file.string();
         try {
             const track_descriptors d = analyze_file(file, params);
-            if (json) all.push_back(descriptors_json(path, d));
+            std::optional<tagged_track> tagged;
+            if (with_tags) tagged = tag_track(*eng, file, sets, track, tag_params{});
+            const std::vector<taxonomy_tags>* tags = tagged ? &tagged->tags : nullptr;
+            if (json) all.push_back(descriptors_json(path, d, tags));
             else {
                 if (!text.empty()) text += '\n';
-                text += descriptors_text(path, d);
+                text += descriptors_text(path, d, tags);
             }
             progress.succeeded(path);
         } catch (const error& e) {
@@ -143,11 +177,11 @@ int run(const parsed_args& args) {
 
 command analyze_command() {
     return {{"analyze",
-             "[--json] [--no-tags] [--tempo qm|aubio] [--excerpt S] [--bpm-range MIN-MAX] [--quiet] FILE|DIR...",
+             "[--json] [--no-tags] [--taxonomy NAMES|FILE] [--model DIR] [--tempo qm|aubio] [--excerpt S] [--bpm-range MIN-MAX] [--quiet] FILE|DIR...",
              "Acoustic descriptors of audio files: tempo (BPM), key and mode (with Camelot), EBU R128 loudness "
              "(integrated, range, true peak), energy 0-1 and loop or one-shot. Folders are searched recursively.",
-             "For now analyze prints the descriptors only; zero-shot tags will be added to its output (and\n"
-             "--no-tags will leave them out).\n"
+             "Then the zero-shot tags of sonavec tag (top 3 per taxonomy; --taxonomy, --template), unless\n"
+             "--no-tags, which also needs no model.\n"
              "\n"
              "  bpm       60 / the median beat interval of Queen Mary's beat tracker (or aubio with --tempo aubio),\n"
              "            doubled or halved into --bpm-range (default 60-200); the tracker's own value is shown too\n"
@@ -157,7 +191,8 @@ command analyze_command() {
              "  loop      at most 60 s, still sounding in its last 50 ms, and 1, 2, 4, ... or 64 beats long (3 %)\n"
              "\n"
              "--json keys: path, duration_seconds, sample_rate, channels, bpm, bpm_raw, bpm_confidence, key, camelot,\n"
-             "key_confidence, loudness_lufs, loudness_range_lu, true_peak_dbtp, energy, loop (null where none).\n"
+             "key_confidence, loudness_lufs, loudness_range_lu, true_peak_dbtp, energy, loop (null where none), and\n"
+             "tags ({TAXONOMY: [{label, probability}]}).\n"
              "A file that cannot be read is reported with the reason and the others are still analysed.\n"
              "exit codes: 0 every file analysed, 1 some file or folder failed, 2 bad usage\n"
              "\n"
@@ -165,7 +200,12 @@ command analyze_command() {
              "  sonavec analyze song.flac\n"
              "  sonavec analyze --json --excerpt 60 ~/Samples > descriptors.json",
              {{"--json", "", "a JSON array of one object per file"},
-              {"--no-tags", "", "descriptors only, without zero-shot tags (today the only output)"},
+              {"--no-tags", "", "descriptors only, without zero-shot tags (no model needed)"},
+              taxonomy_option(),
+              template_option(),
+              model_option(),
+              precision_option(),
+              no_text_cache_option(),
               {"--tempo", "METHOD", "qm (default) or aubio"},
               {"--excerpt", "S", "tempo and key from S seconds around the middle (default 0: the whole track)"},
               {"--bpm-range", "MIN-MAX", "fold the tempo by octaves into [MIN, MAX) (default 60-200)"},
