@@ -212,7 +212,7 @@ TEST_F(public_library_api, reads_never_make_a_library_and_see_one_made_since) {
 
 TEST_F(public_library_api, damaged_rows_match_no_filter_on_the_damaged_field) {
     // A catalog is outside data: tags that are not JSON must not fail a tag-filtered search. (A duration that is not a
-    // number cannot be written: the table is STRICT; the filter checks its type all the same.)
+    // number cannot be written: the table is STRICT, and the schema is checked at open.)
     const fs::path dir = test::scratch_dir() / "damaged-rows";
     fs::remove_all(dir);
     fs::copy(planted_library(), dir, fs::copy_options::recursive);

@@ -65,15 +65,7 @@ nlohmann::json descriptors_json(const std::string& path, const track_descriptors
     j["true_peak_dbtp"] = number(d.true_peak_dbtp);
     j["energy"] = d.energy;
     j["loop"] = d.loop;
-    if (tags) {
-        nlohmann::json by_taxonomy = nlohmann::json::object();
-        for (const auto& t : *tags) {
-            nlohmann::json list = nlohmann::json::array();
-            for (const auto& g : t.tags) list.push_back({{"label", g.label}, {"probability", g.probability}});
-            by_taxonomy[t.taxonomy] = list;
-        }
-        j["tags"] = by_taxonomy;
-    }
+    if (tags) j["tags"] = nlohmann::json(tags_json(*tags));
     return j;
 }
 
@@ -105,13 +97,8 @@ std::string descriptors_text(const std::string& path, const track_descriptors& d
     std::snprintf(buf, sizeof buf, "  energy    %.2f\n  loop      %s\n", d.energy, d.loop ? "yes" : "no");
     s += buf;
     for (const auto& t : tags ? *tags : std::vector<taxonomy_tags>{}) {
-        std::string line;
-        for (const auto& g : t.tags) {
-            std::snprintf(buf, sizeof buf, " %.3f", g.probability);
-            line += (line.empty() ? "" : ", ") + g.label + buf;
-        }
         std::snprintf(buf, sizeof buf, "  %-9s ", t.taxonomy.c_str());
-        s += buf + for_terminal(line) + "\n";
+        s += buf + for_terminal(tags_line(t.tags)) + "\n";
     }
     return s;
 }

@@ -21,7 +21,7 @@ int run(const parsed_args& args) {
     p.threads = threads_arg(args, 0);
     p.use_cache = !args.has("--no-cache");
     p.progress = [&](const std::string& name, size_t done, size_t total) {
-        if (!quiet && !name.empty())
+        if (!quiet)
             std::fprintf(stderr, "sonavec retag: %zu/%zu %s\n", done + 1, total, for_terminal(name).c_str());
     };
     const retag_report r = lib->retag(*eng, taxonomies, p);

@@ -30,13 +30,7 @@ void print_human(const std::string& path, const std::vector<taxonomy_tags>& tags
     size_t width = 0;
     for (const auto& t : tags) width = std::max(width, t.taxonomy.size());
     for (const auto& t : tags) {
-        std::string line;
-        for (const auto& g : t.tags) {
-            char p[32];
-            std::snprintf(p, sizeof p, " %.3f", g.probability);
-            line += (line.empty() ? "" : ", ") + g.label + p;
-        }
-        if (t.tags.empty()) line = "(nothing stands out)";
+        const std::string line = t.tags.empty() ? "(nothing stands out)" : tags_line(t.tags);
         std::printf("  %-*s  %s\n", static_cast<int>(width), t.taxonomy.c_str(), for_terminal(line).c_str());
     }
 }
@@ -45,13 +39,7 @@ void print_json(const track_embedding& track, const std::vector<taxonomy_tags>& 
     nlohmann::ordered_json j;
     j["path"] = track.path.string();
     j["duration_seconds"] = track.info.duration_seconds;
-    nlohmann::ordered_json by_taxonomy = nlohmann::ordered_json::object();
-    for (const auto& t : tags) {
-        nlohmann::ordered_json list = nlohmann::ordered_json::array();
-        for (const auto& g : t.tags) list.push_back({{"label", g.label}, {"probability", g.probability}});
-        by_taxonomy[t.taxonomy] = list;
-    }
-    j["tags"] = by_taxonomy;
+    j["tags"] = tags_json(tags);
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 

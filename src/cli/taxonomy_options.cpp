@@ -1,5 +1,6 @@
 #include "taxonomy_options.h"
 
+#include <cstdio>
 #include <sstream>
 #include <string>
 
@@ -29,6 +30,26 @@ std::vector<taxonomy> taxonomies_arg(const parsed_args& args) {
     if (args.has("--template"))
         for (auto& t : out) t = with_templates(std::move(t), {args.get("--template")});
     return out;
+}
+
+std::string tags_line(const std::vector<tag>& tags) {
+    std::string line;
+    for (const auto& g : tags) {
+        char p[32];
+        std::snprintf(p, sizeof p, " %.3f", g.probability);
+        line += (line.empty() ? "" : ", ") + g.label + p;
+    }
+    return line;
+}
+
+nlohmann::ordered_json tags_json(const std::vector<taxonomy_tags>& tags) {
+    nlohmann::ordered_json by_taxonomy = nlohmann::ordered_json::object();
+    for (const auto& t : tags) {
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const auto& g : t.tags) list.push_back({{"label", g.label}, {"probability", g.probability}});
+        by_taxonomy[t.taxonomy] = list;
+    }
+    return by_taxonomy;
 }
 
 }  // namespace sonavec::cli

@@ -499,8 +499,9 @@ void catalog::put_inferred_tags(const std::string& taxonomy,
 std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const std::string& model_id) const {
     std::lock_guard lock(impl_->mutex);
     // FFmpeg names some containers by a list ("mov,mp4,m4a,3gp,3g2,mj2"): any of its names matches.
-    // The file is outside data: a duration that is not a number, or tags that are not a JSON object,
-    // match no filter on them (CASE fixes the order, so json_each never sees malformed text).
+    // The file is outside data: tags that are not JSON match no tag filter (CASE fixes the order, so
+    // json_each never sees malformed text). Durations need no such guard: the schema, checked at open,
+    // is STRICT, so they are numbers.
     // Each inferred (taxonomy, label) required: parameters ?8 on, two per pair.
     std::string inferred_sql;
     if (!filter.inferred.empty() && impl_->schema_version < 3) return {};  // no tags inferred yet
@@ -514,8 +515,7 @@ std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const st
     }
     sqlite_statement s = impl_->db.prepare(
         std::string("SELECT f.id FROM files f WHERE f.status = 'ok' AND f.model_id = ?1")+
-        " AND (?2 IS NULL OR (typeof(f.duration_seconds) IN ('real', 'integer') AND f.duration_seconds >= ?2))"
-        " AND (?3 IS NULL OR (typeof(f.duration_seconds) IN ('real', 'integer') AND f.duration_seconds <= ?3))"
+        " AND (?2 IS NULL OR f.duration_seconds >= ?2) AND (?3 IS NULL OR f.duration_seconds <= ?3)"
         " AND (?4 = '' OR instr(',' || lower(f.format) || ',', ',' || ?4 || ',') > 0)"
         " AND (?5 = '' OR fnmatch(?5, f.path))"
         " AND (?6 = '' OR CASE WHEN json_valid(f.tags) THEN"

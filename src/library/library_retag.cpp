@@ -48,7 +48,6 @@ retag_report library_impl::retag(const engine& eng, const std::vector<taxonomy>&
         r.labels += width;
         r.taxonomies++;
     }
-    if (params.progress) params.progress("", taxonomies.size(), taxonomies.size());
     return r;
 }
 
