@@ -65,6 +65,21 @@ constexpr step known_steps[] = {
         " taxonomy TEXT NOT NULL, label TEXT NOT NULL, probability REAL NOT NULL,"
         " PRIMARY KEY (file_id, taxonomy, label)) STRICT;"
         "CREATE INDEX inferred_tags_by_label ON inferred_tags (taxonomy, label);"},
+    // Acoustic descriptors of a track's audio (sonavec/descriptors.h, by library::analyze), valid while
+    // content_hash is the file's (they outlive a new model's vectors, not new bytes); NULL loudness and
+    // true peak are silence's -infinity; camelot is what --key compares, whatever the key's spelling.
+    // Linear probes learned from examples (sonavec learn): a named logistic regression on one model's
+    // vectors, applied like a taxonomy into inferred_tags.
+    {4, "CREATE TABLE descriptors ("
+        " file_id INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE, content_hash TEXT NOT NULL,"
+        " bpm REAL NOT NULL, bpm_confidence REAL NOT NULL, key TEXT NOT NULL, camelot TEXT NOT NULL, key_confidence REAL NOT NULL,"
+        " loudness_lufs REAL, loudness_range_lu REAL NOT NULL, true_peak_dbtp REAL,"
+        " energy REAL NOT NULL, loop INTEGER NOT NULL) STRICT;"
+        "CREATE INDEX descriptors_by_bpm ON descriptors (bpm);"
+        "CREATE TABLE probes ("
+        " name TEXT PRIMARY KEY, model_id TEXT NOT NULL, dim INTEGER NOT NULL, weights BLOB NOT NULL,"
+        " bias REAL NOT NULL, threshold REAL NOT NULL, regularization REAL NOT NULL,"
+        " cv_accuracy REAL NOT NULL, positives INTEGER NOT NULL, negatives INTEGER NOT NULL) STRICT;"},
 };
 
 using schema_rows = std::set<std::tuple<std::string, std::string, std::string, std::string>>;
