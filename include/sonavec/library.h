@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "sonavec/descriptors.h"
 #include "sonavec/engine.h"
 #include "sonavec/export.h"
 #include "sonavec/tagging.h"
@@ -61,6 +62,10 @@ struct inferred_tag {
     double probability = 0;
 };
 
+// {"mood": [{"label": "melancholic", "probability": 0.31}, ...], "genre": [...]}, by taxonomy then
+// probability as stored: what search --json and the exports print.
+std::string inferred_tags_json(const std::vector<inferred_tag>& tags);
+
 struct catalog_entry {
     int64_t id = 0;                   // assigned by the catalog; stable while the path stays
     std::string path;                 // absolute, as found on disk (or as imported)
@@ -80,6 +85,10 @@ struct catalog_entry {
     std::vector<float> vector;        // dim floats, unit length; empty when failed
     std::vector<catalog_window> windows;  // per-window vectors, when they were asked for
     std::vector<inferred_tag> inferred;   // zero-shot tags, by taxonomy then probability (not the file's own)
+    // Tempo, key, loudness, energy, loop (library::analyze), while the file's bytes are those analysed.
+    // Stored: bpm, bpm_confidence, key, camelot, key_confidence, loudness_lufs, loudness_range_lu,
+    // true_peak_dbtp, energy, loop; the rest keeps its defaults (duration and format are the entry's).
+    std::optional<track_descriptors> descriptors;
 };
 
 struct catalog_stats {
@@ -160,6 +169,28 @@ struct index_report {
     bool complete() const { return failures.empty() && unreadable.empty() && index_failure.empty(); }
 };
 
+// --- Acoustic descriptors ---
+
+struct analyze_params {
+    descriptor_params descriptors;
+    // The tracks under these files or folders (absolute or relative, as index takes them); all when empty.
+    std::vector<std::filesystem::path> roots;
+    bool force = false;  // analyse again tracks whose descriptors are current
+    int threads = 0;     // files analysed at once, one core each (0: all cores)
+    // Called on the calling thread after each file (index_progress: done, total, path, error).
+    std::function<void(const index_progress&)> progress;
+    // When it turns true no new file is started; what was analysed is kept (error_kind::cancelled).
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+struct analyze_report {
+    size_t analyzed = 0;  // descriptors computed and stored now
+    size_t current = 0;   // already analysed, the same bytes: left as they are
+    // (path, reason): files that could not be read or analysed, or changed since they were indexed.
+    std::vector<std::pair<std::string, std::string>> failures;
+    double seconds = 0;
+};
+
 // --- Searching ---
 
 enum class index_choice { automatic, exact, ann };
@@ -176,9 +207,15 @@ struct search_filter {
     // Inferred tags, each required: (taxonomy, label) with the label as stored or its part after the
     // last '/' ("indie rock" for "rock/indie rock"), ASCII case-insensitive.
     std::vector<std::pair<std::string, std::string>> inferred;
+    // Descriptors (library::analyze): a tempo range, inclusive, and a key; a track not analysed matches
+    // neither. The key is a name or a Camelot code ("A minor", "Bbm", "8A"), compared by Camelot code
+    // so that spellings agree (parse_key_name).
+    std::optional<double> min_bpm, max_bpm;
+    std::string key;
 
     bool any() const {
-        return min_seconds || max_seconds || !format.empty() || !path_glob.empty() || !tag_key.empty() || !inferred.empty();
+        return min_seconds || max_seconds || !format.empty() || !path_glob.empty() || !tag_key.empty() ||
+               !inferred.empty() || min_bpm || max_bpm || !key.empty();
     }
 };
 
@@ -291,6 +328,12 @@ public:
     // vectors and the labels' text vectors alone: no audio is decoded or embedded. A taxonomy's old tags
     // are replaced; other taxonomies' are kept. Holds the writer lock.
     virtual retag_report retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) = 0;
+
+    // Computes and stores the acoustic descriptors (sonavec/descriptors.h) of the ok tracks under
+    // params.roots that have none for their current bytes, decoding each file again (no model is
+    // needed). A file changed since it was indexed is reported, not analysed: its row would not match.
+    // Imported vectors have no file and are left out.
+    virtual analyze_report analyze(const analyze_params& params) = 0;
 };
 
 // Model ids and their file counts as one line for messages ("M1 (3 files), M2 (1 files)"; "none").

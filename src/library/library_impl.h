@@ -51,6 +51,7 @@ public:
                             const std::optional<std::string>& model_id) const override;
     import_report import_from(const std::filesystem::path& file, const import_options& options) override;
     retag_report retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) override;
+    analyze_report analyze(const analyze_params& params) override;
 
 private:
     // The catalog for a write, made on first use when the library is opened to be created and has none
