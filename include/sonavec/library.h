@@ -39,6 +39,7 @@
 #include "sonavec/descriptors.h"
 #include "sonavec/engine.h"
 #include "sonavec/export.h"
+#include "sonavec/file_tags.h"
 #include "sonavec/tagging.h"
 #include "sonavec/track.h"
 
@@ -168,6 +169,21 @@ struct index_report {
 
     bool complete() const { return failures.empty() && unreadable.empty() && index_failure.empty(); }
 };
+
+// --- Tags for the files (sonavec/file_tags.h writes them) ---
+
+// ReplayGain 2.0's reference loudness: a track's gain is this minus its integrated loudness.
+inline constexpr double replaygain_reference_lufs = -18.0;
+
+// What sonavec computed for a track, as write-tags fields (sonavec/file_tags.h tag_fields):
+//   bpm                    the tempo rounded to a whole number (ID3v2's TBPM is an integer)
+//   key                    ID3v2's TKEY notation, which the other formats follow: "A", "F#", "Dbm"
+//   replaygain_track_gain  -18 LUFS minus the integrated loudness, "%+.2f dB" (ReplayGain 2.0)
+//   replaygain_track_peak  the true peak as a linear amplitude, "%.6f"
+//   genre                  the most probable inferred genre (a subgenre by its own name)
+//   mood                   the inferred moods, at most three, most probable first, joined by "; "
+// Only those it has: none of the first four without descriptors, no genre or mood without tags.
+tag_fields computed_tag_fields(const catalog_entry& e);
 
 // --- Acoustic descriptors ---
 
@@ -306,6 +322,8 @@ public:
     // real path (symlinks resolved).
     virtual std::optional<catalog_entry> find_file(const std::filesystem::path& file, bool with_vectors = false) const = 0;
     // model_id -> ok files: which models' vectors the library holds.
+    // Every row, by id, without vectors (with inferred tags and descriptors): failed rows included.
+    virtual std::vector<catalog_entry> entries() const = 0;
     virtual std::map<std::string, int64_t> models() const = 0;
     // One model's ok vectors (all rows' when not given; their sizes must agree).
     virtual catalog_vectors vectors(const std::optional<std::string>& model_id = std::nullopt) const = 0;

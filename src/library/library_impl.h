@@ -37,6 +37,10 @@ public:
         return c ? c->find(path, with_vectors) : std::nullopt;
     }
     std::optional<catalog_entry> find_file(const std::filesystem::path& file, bool with_vectors) const override;
+    std::vector<catalog_entry> entries() const override {
+        const catalog* c = reader();
+        return c ? c->entries(false) : std::vector<catalog_entry>{};
+    }
     std::map<std::string, int64_t> models() const override;
     catalog_vectors vectors(const std::optional<std::string>& model_id) const override {
         const catalog* c = reader();
