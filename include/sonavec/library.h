@@ -252,6 +252,43 @@ struct search_match {
     catalog_entry track;  // without vectors
 };
 
+// --- Recommendations and paths ---
+
+// Something a recommendation starts from: a library track, an audio file (its stored vector when the
+// library holds it, else embedded now) or a description.
+struct recommend_seed {
+    enum class kind { track, file, text };
+    kind what = kind::track;
+    int64_t id = 0;              // kind::track
+    std::filesystem::path file;  // kind::file
+    std::string text;            // kind::text
+    double weight = 1;           // > 0: how much this seed counts among its side's
+};
+
+struct recommend_params {
+    std::vector<recommend_seed> like, unlike;  // at least one to like
+    search_params search;                      // k, filters, model (the engine's, else the seeds')
+    // The query: the weighted mean of the liked seeds minus unlike_weight x the weighted mean of the
+    // others, normalised (Rocchio's relevance feedback: Manning, Raghavan & Schuetze, "Introduction to
+    // Information Retrieval", section 9.1.1, give 0.75 and 0.15 beside an original query; with seeds
+    // alone the liked side is 1 and the other 0.5 here, so that one negative seed visibly moves the
+    // results. A starting value, not tuned: semantic quality cannot be measured without real weights).
+    double unlike_weight = 0.5;
+    // Maximal marginal relevance (Carbonell & Goldstein, SIGIR 1998): each next result maximises
+    // (1 - diversity) x cos(query, t) - diversity x max cos(t, results so far). 0: plain nearest first.
+    double diversity = 0.3;
+    size_t per_folder = 0;  // at most this many results from one folder (0: no cap)
+    size_t per_artist = 0;  // at most this many with one artist tag (0: no cap; untagged tracks are not capped)
+    track_embed_params track;  // how a file seed outside the library is embedded
+    bool use_cache = true;     // text seeds through the text cache
+};
+
+struct path_params {
+    int64_t from = 0, to = 0;  // library track ids, of one model
+    size_t steps = 10;         // tracks in the path, from and to included (at least 2)
+    search_params search;      // filters for the tracks between (k is not used)
+};
+
 struct library_stats {
     std::filesystem::path dir, catalog_file;
     uint64_t catalog_bytes = 0;
@@ -346,6 +383,16 @@ public:
     // vectors and the labels' text vectors alone: no audio is decoded or embedded. A taxonomy's old tags
     // are replaced; other taxonomies' are kept. Holds the writer lock.
     virtual retag_report retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) = 0;
+
+    // Tracks like the liked seeds and unlike the others (recommend_params), seeds left out, best first;
+    // score is the cosine with the query. eng embeds text seeds and files outside the library (null:
+    // none may be given).
+    virtual std::vector<search_match> recommend(const recommend_params& params, const engine* eng) const = 0;
+
+    // A playlist from one track to another: step i of n is the track nearest the spherical
+    // interpolation slerp(from, to, i / (n - 1)) not already in it, from first and to last; score is
+    // the cosine with that point. Throws invalid_input when the library has too few tracks.
+    virtual std::vector<search_match> path(const path_params& params) const = 0;
 
     // Computes and stores the acoustic descriptors (sonavec/descriptors.h) of the ok tracks under
     // params.roots that have none for their current bytes, decoding each file again (no model is

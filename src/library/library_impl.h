@@ -56,6 +56,8 @@ public:
     import_report import_from(const std::filesystem::path& file, const import_options& options) override;
     retag_report retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) override;
     analyze_report analyze(const analyze_params& params) override;
+    std::vector<search_match> recommend(const recommend_params& params, const engine* eng) const override;
+    std::vector<search_match> path(const path_params& params) const override;
 
 private:
     // The catalog for a write, made on first use when the library is opened to be created and has none
