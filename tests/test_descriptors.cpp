@@ -138,9 +138,8 @@ TEST_F(descriptors_test, click_track_at_120_bpm) {
     const track_descriptors d = analyze_file(f);
     std::printf("click track at 120 BPM: bpm %.2f (tracker %.2f, confidence %.2f)\n", d.bpm, d.bpm_raw,
                 d.bpm_confidence);
-    // Tempo octave errors are a known weakness (BENCHMARKS.md): accept 120 or an octave of it (Acc2 style).
-    const auto near = [&](double t) { return std::abs(d.bpm - t) <= 0.04 * t; };
-    EXPECT_TRUE(near(120) || near(60) || near(240)) << d.bpm;
+    // The octave too: a click on every beat fits 120 (F 1) better than 60 or 240 (F 2/3).
+    EXPECT_NEAR(d.bpm, 120, 0.04 * 120);
     EXPECT_GE(d.bpm, 60);
     EXPECT_LT(d.bpm, 200);
 }

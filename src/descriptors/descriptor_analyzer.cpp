@@ -46,7 +46,8 @@ struct descriptor_analyzer::onset_state {
 descriptor_analyzer::descriptor_analyzer(int channels, int sample_rate, const descriptor_params& params,
                                          int64_t tonal_first, int64_t tonal_end)
     : channels_(channels), rate_(sample_rate), params_(params), tonal_first_(tonal_first), tonal_end_(tonal_end),
-      loudness_(channels, sample_rate), tempo_(params.tempo, sample_rate), key_(sample_rate),
+      loudness_(channels, sample_rate), tempo_(params.tempo, sample_rate),
+      accents_(sample_rate, static_cast<size_t>(std::lround(sample_rate * 0.01161))), key_(sample_rate),
       onsets_(std::make_unique<onset_state>(sample_rate)) {
     tail_.assign(static_cast<size_t>(std::max(1.0, loop_tail_seconds * sample_rate)), 0.0f);
 }
@@ -87,6 +88,7 @@ void descriptor_analyzer::add_mono(const float* mono, size_t count, int64_t firs
     if (to > from) {
         const float* start = mono + (from - first_frame);
         tempo_.add(start, static_cast<size_t>(to - from));
+        accents_.add(start, static_cast<size_t>(to - from));
         key_.add(start, static_cast<size_t>(to - from));
     }
 }
@@ -104,7 +106,8 @@ track_descriptors descriptor_analyzer::finish() {
 
     const tempo_estimate t = tempo_.finish();
     d.bpm_raw = t.bpm;
-    d.bpm = fold_tempo(t.bpm, params_.min_bpm, params_.max_bpm);
+    d.bpm = choose_tempo_octave(accents_.accents(), accents_.frames_per_second(), t.bpm, params_.min_bpm,
+                                params_.max_bpm);
     d.bpm_confidence = t.confidence;
 
     const key_estimate k = key_.finish();

@@ -8,6 +8,7 @@
 
 #include "descriptors/key_detector.h"
 #include "descriptors/loudness_meter.h"
+#include "descriptors/tempo_octave.h"
 #include "descriptors/tempo_tracker.h"
 #include "sonavec/descriptors.h"
 
@@ -38,6 +39,7 @@ private:
 
     loudness_meter loudness_;
     tempo_tracker tempo_;
+    beat_accent_meter accents_;  // for the tempo octave, on the same part as tempo_
     key_detector key_;
 
     // Onsets for energy (aubio's default detector).
