@@ -1,8 +1,8 @@
 // What `index --analyze` costs on top of `index`: N stereo MP3s of S seconds (music-like: a drum
 // pattern, a bass line and chords, made by ffmpeg here) indexed through the public library API, then
 // their descriptors (library::analyze) and the zero-shot tags of five taxonomies (library::retag) timed
-// apart. The peer, in the same run: ffmpeg decoding the same files to nothing (the floor of any pass
-// that reads the audio again).
+// apart. The peer, in the same run: ffmpeg decoding the same files to nothing, as many at once as
+// sonavec's workers (the floor of any pass that reads the audio again).
 // usage: bench_index_analyze --model DIR [--files N] [--seconds S] [--threads T] [--excerpt S]
 //   defaults: 8 files of 180 s, 2 threads, whole tracks; DIR: a full-size model (sonavec model random,
 //   with a vocab.json and merges.txt copied in).
@@ -65,7 +65,9 @@ int main(int argc, char** argv) {
     for (int i = 0; i < files; i++) make_track(music / ("track" + std::to_string(i) + ".mp3"), seconds, 90 + 7 * i, i);
 
     auto t0 = clock_type::now();
-    run_or_die("for f in '" + music.string() + "'/*.mp3; do ffmpeg -nostdin -v error -threads 1 -i \"$f\" -f null - || exit 1; done");
+    // As many files at once as sonavec's workers, one thread each.
+    run_or_die("ls '" + music.string() + "'/*.mp3 | xargs -d '\\n' -P " + std::to_string(threads) +
+               " -I{} ffmpeg -nostdin -v error -threads 1 -i {} -f null -");
     const double ffmpeg_s = seconds_since(t0);
 
     engine_params ep = engine_default_params();

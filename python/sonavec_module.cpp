@@ -435,7 +435,7 @@ public:
     }
 
     py::dict analyze(const py::object& roots, bool force, int threads, const std::string& tempo, double excerpt_seconds,
-                     double min_bpm, double max_bpm, const py::object& progress) {
+                     std::pair<double, double> bpm_range, const py::object& progress) {
         analyze_params p;
         if (!roots.is_none()) p.roots = path_list(roots);
         p.force = force;
@@ -444,8 +444,7 @@ public:
         else if (tempo == "aubio") p.descriptors.tempo = tempo_method::aubio;
         else invalid("tempo must be \"qm\" or \"aubio\", not \"" + tempo + "\"");
         p.descriptors.excerpt_seconds = excerpt_seconds;
-        p.descriptors.min_bpm = min_bpm;
-        p.descriptors.max_bpm = max_bpm;
+        std::tie(p.descriptors.min_bpm, p.descriptors.max_bpm) = bpm_range;
         python_progress calls(progress);
         p.cancel = calls.cancel();
         p.progress = calls.function();
@@ -943,9 +942,10 @@ called after each file with an IndexProgress; if it raises, the run stops after 
         .def("entries", &py_library::entries, "every row as a dict (as find), by id, failed rows included")
         .def("analyze", &py_library::analyze, py::arg("roots") = py::none(), py::kw_only(), py::arg("force") = false,
              py::arg("threads") = 0, py::arg("tempo") = "qm", py::arg("excerpt_seconds") = 0.0,
-             py::arg("min_bpm") = 60.0, py::arg("max_bpm") = 200.0, py::arg("progress") = py::none(),
+             py::arg("bpm_range") = std::pair<double, double>{60.0, 200.0}, py::arg("progress") = py::none(),
              R"(Stores the acoustic descriptors of the library's tracks (as `sonavec index --analyze`), those
-under roots (None: all) that have none for their current bytes (force: all). Returns {analyzed, current,
+under roots (None: all) that have none for their current bytes (force: all); the tempo is folded by
+octaves into bpm_range (as analyze_file's min_bpm, max_bpm). Returns {analyzed, current,
 failures: [(path, reason)], seconds}. progress(p) as for index. The rows' "descriptors" then hold them,
 and search takes min_bpm=, max_bpm=, key="A minor" (or "8A").)")
         .def("retag", &py_library::retag, py::kw_only(), py::arg("engine") = py::none(), py::arg("model") = py::none(),

@@ -13,6 +13,7 @@
 #include "sonavec/engine.h"
 #include "sonavec/error.h"
 #include "sonavec/library.h"
+#include "library/sqlite_db.h"
 
 using namespace sonavec;
 namespace fs = std::filesystem;
@@ -51,10 +52,11 @@ analysed_library make_library(const std::string& name, const engine& eng) {
     click_track(l.music / "clicks90.wav", 90);
     click_track(l.music / "clicks120.wav", 120);
     a_minor_chord(l.music / "a-minor.wav");
+    sox(quoted(l.music / "silence.wav") + " trim 0 6");  // no beat, no key, no loudness
     index_params ip;
     ip.threads = 2;
     const index_report r = library::open(l.dir)->index({l.music}, eng, ip);
-    EXPECT_EQ(r.embedded, 3u);
+    EXPECT_EQ(r.embedded, 4u);
     return l;
 }
 
@@ -98,12 +100,12 @@ TEST(library_analyze, stores_what_analyze_file_computes_and_filters_by_it) {
     size_t calls = 0;
     ap.progress = [&](const index_progress& p) {
         calls++;
-        EXPECT_EQ(p.total, 3u);
+        EXPECT_EQ(p.total, 4u);
         EXPECT_TRUE(p.error.empty()) << p.path << ": " << p.error;
     };
     const analyze_report r = lib->analyze(ap);
-    EXPECT_EQ(r.analyzed, 3u);
-    EXPECT_EQ(calls, 3u);
+    EXPECT_EQ(r.analyzed, 4u);
+    EXPECT_EQ(calls, 4u);
     EXPECT_TRUE(r.failures.empty());
 
     for (const char* name : {"clicks90.wav", "clicks120.wav", "a-minor.wav"}) {
@@ -123,6 +125,10 @@ TEST(library_analyze, stores_what_analyze_file_computes_and_filters_by_it) {
     EXPECT_NEAR(lib->find_file(l.music / "clicks90.wav")->descriptors->bpm, 90, 90 * 0.04);
     EXPECT_NEAR(lib->find_file(l.music / "clicks120.wav")->descriptors->bpm, 120, 120 * 0.04);
     EXPECT_EQ(lib->find_file(l.music / "a-minor.wav")->descriptors->key, "A minor");
+    const track_descriptors silence = *lib->find_file(l.music / "silence.wav")->descriptors;
+    EXPECT_EQ(silence.bpm, 0);
+    EXPECT_TRUE(silence.key.empty());
+    EXPECT_EQ(silence.loudness_lufs, -INFINITY);  // stored as NULL, read back as silence's -infinity
 
     const std::vector<float> query = lib->find_file(l.music / "clicks90.wav", true)->vector;
     search_params sp;
@@ -141,15 +147,34 @@ TEST(library_analyze, stores_what_analyze_file_computes_and_filters_by_it) {
     EXPECT_EQ(names(lib->search_vector(query, sp)), std::vector<std::string>{"a-minor.wav"});
     sp.filter.key = "Am";
     EXPECT_EQ(names(lib->search_vector(query, sp)), std::vector<std::string>{"a-minor.wav"});
-    sp.filter.key = "E minor";
-    for (const auto& m : lib->search_vector(query, sp)) EXPECT_EQ(m.track.descriptors->camelot, "9A") << m.track.path;
+    // Whatever key the 90 BPM clicks read as, its code finds it and only tracks of that code.
+    const std::string clicks_key = lib->find_file(l.music / "clicks90.wav")->descriptors->camelot;
+    ASSERT_FALSE(clicks_key.empty());
+    sp.filter.key = clicks_key;
+    const auto same_key = lib->search_vector(query, sp);
+    const std::vector<std::string> same_names = names(same_key);
+    EXPECT_NE(std::find(same_names.begin(), same_names.end(), "clicks90.wav"), same_names.end());
+    for (const auto& m : same_key) EXPECT_EQ(m.track.descriptors->camelot, clicks_key) << m.track.path;
     sp.filter.key = "X minor";
     EXPECT_THROW(lib->search_vector(query, sp), error);
+    sp.filter = {};
+    sp.filter.min_bpm = 130;
+    sp.filter.max_bpm = 120;  // min above max
+    EXPECT_THROW(lib->search_vector(query, sp), error);
+    sp.filter.min_bpm = std::nan("");
+    sp.filter.max_bpm.reset();
+    EXPECT_THROW(lib->search_vector(query, sp), error);
+
+    // A tempo bound leaves out what has no beat: the silence is in no tempo range, even "below 95".
+    sp.filter = {};
+    sp.filter.max_bpm = 95;
+    const std::vector<std::string> below = names(lib->search_vector(query, sp));
+    EXPECT_EQ(std::find(below.begin(), below.end(), "silence.wav"), below.end());
 
     // A second run finds them current and opens no file.
     const analyze_report again = lib->analyze(ap);
     EXPECT_EQ(again.analyzed, 0u);
-    EXPECT_EQ(again.current, 3u);
+    EXPECT_EQ(again.current, 4u);
 }
 
 TEST(library_analyze, descriptors_belong_to_the_bytes_analysed) {
@@ -195,6 +220,53 @@ TEST(library_analyze, descriptors_belong_to_the_bytes_analysed) {
     ap.descriptors.min_bpm = 150;
     ap.descriptors.max_bpm = 160;
     EXPECT_THROW(lib->analyze(ap), error);
+}
+
+TEST(library_analyze, a_moved_file_keeps_its_descriptors_and_damaged_ones_are_refused) {
+    const auto eng = test::golden_engine();
+    const analysed_library l = make_library("moved", *eng);
+    const auto lib = library::open(l.dir);
+    analyze_params ap;
+    ap.threads = 2;
+    EXPECT_EQ(lib->analyze(ap).analyzed, 4u);
+    const track_descriptors before = *lib->find_file(l.music / "a-minor.wav")->descriptors;
+    fs::rename(l.music / "a-minor.wav", l.music / "moved.wav");
+    index_params ip;
+    ip.threads = 1;
+    const index_report r = lib->index({l.music}, *eng, ip);
+    EXPECT_EQ(r.reused, 1u);
+    EXPECT_EQ(r.removed, 1u);
+    const auto moved = lib->find_file(l.music / "moved.wav");
+    ASSERT_TRUE(moved && moved->descriptors);
+    EXPECT_EQ(moved->descriptors->key, before.key);
+    EXPECT_DOUBLE_EQ(moved->descriptors->bpm, before.bpm);
+    EXPECT_EQ(lib->analyze(ap).analyzed, 0u);  // nothing to decode again
+
+    // Values no analysis makes, written into the file by someone else: refused, naming the row.
+    const int64_t id = moved->id;
+    for (const std::string& tamper : {std::string("key = 'X minor', camelot = ''"), std::string("key = '\xff minor', camelot = ''"),
+                                      std::string("camelot = '1A'"), std::string("loudness_lufs = 1e308"),
+                                      std::string("energy = 2"), std::string("bpm = -1"), std::string("loop = 7")}) {
+        {
+            sqlite_db db(l.dir / "catalog.sqlite", sqlite_open::read_write, 1 << 20);
+            db.exec("SAVEPOINT s");
+            db.exec("UPDATE descriptors SET " + tamper + " WHERE file_id = " + std::to_string(id));
+            db.exec("RELEASE s");
+        }
+        try {
+            lib->find(id);
+            ADD_FAILURE() << tamper << " was accepted";
+        } catch (const error& e) {
+            EXPECT_EQ(e.kind(), error_kind::corrupt_file) << tamper;
+            EXPECT_NE(std::string(e.what()).find("moved.wav"), std::string::npos) << e.what();
+        }
+        // Put the row back as analysis made it.
+        sqlite_db db(l.dir / "catalog.sqlite", sqlite_open::read_write, 1 << 20);
+        db.exec("DELETE FROM descriptors WHERE file_id = " + std::to_string(id));
+        ap.force = true;
+        ap.roots = {l.music / "moved.wav"};
+        EXPECT_EQ(lib->analyze(ap).analyzed, 1u);
+    }
 }
 
 TEST(library_analyze, imported_vectors_have_no_file_to_analyse) {

@@ -65,6 +65,14 @@ TEST(computed_tag_fields, spells_what_the_library_computed_as_file_tags) {
     d.key = "C major";
     e.descriptors = d;
     EXPECT_EQ(computed_tag_fields(e).at("key"), "C");
+    // Opus: R128_TRACK_GAIN in Q7.8 towards -23 LUFS, and no REPLAYGAIN_* (RFC 7845 section 5.2.1).
+    d.loudness_lufs = -14.5;
+    d.true_peak_dbtp = -1.0;
+    e.descriptors = d;
+    e.path = "/music/a.opus";
+    const tag_fields opus = computed_tag_fields(e);
+    EXPECT_EQ(opus.at("r128_track_gain"), "-2176");  // 256 x (-23 + 14.5)
+    EXPECT_EQ(opus.count("replaygain_track_gain") + opus.count("replaygain_track_peak"), 0u);
 }
 
 TEST(write_tags_library, writes_the_analysed_values_and_keeps_the_rest) {

@@ -174,12 +174,16 @@ struct index_report {
 
 // ReplayGain 2.0's reference loudness: a track's gain is this minus its integrated loudness.
 inline constexpr double replaygain_reference_lufs = -18.0;
+// Opus's (RFC 7845 R128_TRACK_GAIN): EBU R128's target level.
+inline constexpr double r128_reference_lufs = -23.0;
 
 // What sonavec computed for a track, as write-tags fields (sonavec/file_tags.h tag_fields):
 //   bpm                    the tempo rounded to a whole number (ID3v2's TBPM is an integer)
 //   key                    ID3v2's TKEY notation, which the other formats follow: "A", "F#", "Dbm"
 //   replaygain_track_gain  -18 LUFS minus the integrated loudness, "%+.2f dB" (ReplayGain 2.0)
 //   replaygain_track_peak  the true peak as a linear amplitude, "%.6f"
+//   r128_track_gain        instead of both for .opus files (RFC 7845 forbids REPLAYGAIN_* there):
+//                          256 x (-23 LUFS minus the loudness), rounded, as Opus's Q7.8 dB
 //   genre                  the most probable inferred genre (a subgenre by its own name)
 //   mood                   the inferred moods, at most three, most probable first, joined by "; "
 // Only those it has: none of the first four without descriptors, no genre or mood without tags.
@@ -225,7 +229,8 @@ struct search_filter {
     std::vector<std::pair<std::string, std::string>> inferred;
     // Descriptors (library::analyze): a tempo range, inclusive, and a key; a track not analysed matches
     // neither. The key is a name or a Camelot code ("A minor", "Bbm", "8A"), compared by Camelot code
-    // so that spellings agree (parse_key_name).
+    // so that spellings agree (key_camelot, sonavec/descriptors.h). A track without a beat has no
+    // tempo: a tempo bound leaves it out.
     std::optional<double> min_bpm, max_bpm;
     std::string key;
 
@@ -359,9 +364,9 @@ public:
     // real path (symlinks resolved).
     virtual std::optional<catalog_entry> find_file(const std::filesystem::path& file, bool with_vectors = false) const = 0;
     // model_id -> ok files: which models' vectors the library holds.
+    virtual std::map<std::string, int64_t> models() const = 0;
     // Every row, by id, without vectors (with inferred tags and descriptors): failed rows included.
     virtual std::vector<catalog_entry> entries() const = 0;
-    virtual std::map<std::string, int64_t> models() const = 0;
     // One model's ok vectors (all rows' when not given; their sizes must agree).
     virtual catalog_vectors vectors(const std::optional<std::string>& model_id = std::nullopt) const = 0;
     virtual library_stats stats(size_t max_failures = 20) const = 0;

@@ -191,7 +191,7 @@ command index_command() {
     std::vector<option_spec> options = {library_option(), model_option()};
     for (auto& o : track_option_specs("also keep each window's vector (files indexed without them are embedded again)"))
         options.push_back(o);
-    options.push_back({"--force", "", "embed every file again, changed or not"});
+    options.push_back({"--force", "", "embed every file again, changed or not (with --analyze: analyse every track again too)"});
     options.push_back(file_threads_option());
     options.push_back(precision_option());
     options.push_back({"--analyze", "", "also store each track's descriptors (tempo, key, loudness, energy, loop) "
@@ -207,7 +207,7 @@ command index_command() {
     return {{"index",
              "[--library PATH] [--model DIR] [--windows seed|full|first] [--window S] [--hop S] [--max-seconds S] "
              "[--per-window] [--force] [--threads N] [--precision fp32|bf16|int8] [--analyze [--taxonomy NAMES|FILE] "
-             "[--excerpt S] [--bpm-range MIN-MAX]] [--json] [--quiet] DIR...",
+             "[--template T] [--tempo qm|aubio] [--excerpt S] [--bpm-range MIN-MAX] [--no-cache]] [--json] [--quiet] DIR...",
              "Add folders of audio files to the library, or bring it up to date: new and changed files are embedded, "
              "deleted ones dropped, unchanged ones skipped without being opened.",
              "A file is embedded again when its size or modification time changed, or when it was embedded with\n"

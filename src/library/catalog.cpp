@@ -77,7 +77,7 @@ struct catalog::impl {
     int schema_version = 0;
     sqlite_statement upsert_file, delete_vector, delete_windows, insert_vector, insert_window, bump_generation,
         select_by_path, select_by_id, select_windows, delete_file, delete_inferred, select_inferred,
-        select_descriptors;
+        select_descriptors, copy_descriptors;
 
     impl(const std::filesystem::path& d, sqlite_open how) : dir(d), db(d / "catalog.sqlite", how, max_value_bytes) {
         schema_version = catalog_schema::open(db, how != sqlite_open::read_only);
@@ -117,6 +117,11 @@ struct catalog::impl {
                 "SELECT d.bpm, d.bpm_confidence, d.key, d.camelot, d.key_confidence, d.loudness_lufs, "
                 "d.loudness_range_lu, d.true_peak_dbtp, d.energy, d.loop FROM descriptors d "
                 "JOIN files f ON f.id = d.file_id WHERE d.file_id = ?1 AND d.content_hash = f.content_hash");
+        if (schema_version >= 4)
+            copy_descriptors = db.prepare(
+                "INSERT OR REPLACE INTO descriptors SELECT ?1, content_hash, bpm, bpm_confidence, key, camelot, "
+                "key_confidence, loudness_lufs, loudness_range_lu, true_peak_dbtp, energy, loop FROM descriptors "
+                "WHERE content_hash = ?2 AND file_id != ?1 LIMIT 1");
         delete_file = db.prepare("DELETE FROM files WHERE id = ?1");
         insert_vector = db.prepare("INSERT INTO vectors (file_id, dim, vector) VALUES (?1, ?2, ?3)");
         insert_window = db.prepare(
@@ -207,6 +212,13 @@ struct catalog::impl {
             id = upsert_file.column_int64(0);
         }
         drop_vectors(id);
+        // Descriptors belong to bytes: a moved or copied file gets those of another row with its bytes.
+        if (copy_descriptors && !e.content_hash.empty()) {
+            copy_descriptors.bind(1, id);
+            copy_descriptors.bind(2, e.content_hash);
+            copy_descriptors.run();
+            copy_descriptors.reset();
+        }
         if (e.status == entry_status::ok) {
             insert_vector.bind(1, id);
             insert_vector.bind(2, static_cast<int64_t>(e.vector.size()));
@@ -268,10 +280,13 @@ struct catalog::impl {
         d.energy = s.column_double(8);
         const int64_t loop = s.column_int64(9);
         const auto unit = [](double x) { return x >= 0 && x <= 1; };
-        const auto finite_or_silent = [](double x) { return std::isfinite(x) || x == -std::numeric_limits<double>::infinity(); };
+        // Levels a real signal can have (dBFS-relative: nothing above +30, silence as -infinity).
+        const auto level = [](double x) { return x == -std::numeric_limits<double>::infinity() || (x >= -200 && x <= 30); };
+        // A key is one the detector names, with its own code; no key has no code.
+        const bool key_ok = d.key.empty() ? d.camelot.empty() : !d.camelot.empty() && camelot_notation(d.key) == d.camelot;
         if (!(d.bpm >= 0 && d.bpm <= 1000) || !unit(d.bpm_confidence) || !unit(d.key_confidence) || !unit(d.energy) ||
-            !finite_or_silent(d.loudness_lufs) || !finite_or_silent(d.true_peak_dbtp) || !std::isfinite(d.loudness_range_lu) ||
-            d.loudness_range_lu < 0 || (loop != 0 && loop != 1) || camelot_notation(d.key) != d.camelot)
+            !level(d.loudness_lufs) || !level(d.true_peak_dbtp) || !(d.loudness_range_lu >= 0 && d.loudness_range_lu <= 200) ||
+            (loop != 0 && loop != 1) || !key_ok)
             decode.bad_row(path, "descriptors out of range");
         d.loop = loop == 1;
         return d;
@@ -583,6 +598,8 @@ std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const st
         hi.append(std::to_string(d0 + 1));
         k.append(std::to_string(d0 + 2));
         inferred_sql += " AND EXISTS (SELECT 1 FROM descriptors d WHERE d.file_id = f.id AND d.content_hash = f.content_hash"
+                        // A track without a beat (bpm 0) has no tempo to be in a range.
+                        " AND ((" + lo + " IS NULL AND " + hi + " IS NULL) OR d.bpm > 0)"
                         " AND (" + lo + " IS NULL OR d.bpm >= " + lo + ") AND (" + hi + " IS NULL OR d.bpm <= " + hi +
                         ") AND (" + k + " = '' OR d.camelot = " + k + "))";
     }

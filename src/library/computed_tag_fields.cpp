@@ -1,6 +1,8 @@
 // The values sonavec computed for a track, as the fields write-tags writes into its file.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "sonavec/library.h"
 
@@ -40,11 +42,17 @@ tag_fields computed_tag_fields(const catalog_entry& e) {
     if (const auto& d = e.descriptors) {
         if (d->bpm > 0) out["bpm"] = std::to_string(std::lround(d->bpm));
         if (const std::string k = short_key(d->key); !k.empty()) out["key"] = k;
-        if (std::isfinite(d->loudness_lufs)) {
+        // Opus files take no REPLAYGAIN_* (RFC 7845, section 5.2.1) but R128_TRACK_GAIN: Q7.8 dB to
+        // reach -23 LUFS on top of the header's output gain, which the measured audio already had.
+        const bool opus = std::filesystem::path(e.path).extension() == ".opus";
+        if (opus && std::isfinite(d->loudness_lufs)) {
+            const long q78 = std::lround(256.0 * (r128_reference_lufs - d->loudness_lufs));
+            out["r128_track_gain"] = std::to_string(std::clamp(q78, -32768L, 32767L));
+        } else if (std::isfinite(d->loudness_lufs)) {
             std::snprintf(buf, sizeof buf, "%+.2f dB", replaygain_reference_lufs - d->loudness_lufs);
             out["replaygain_track_gain"] = buf;
         }
-        if (std::isfinite(d->true_peak_dbtp)) {
+        if (!opus && std::isfinite(d->true_peak_dbtp)) {
             std::snprintf(buf, sizeof buf, "%.6f", std::pow(10.0, d->true_peak_dbtp / 20.0));
             out["replaygain_track_peak"] = buf;
         }

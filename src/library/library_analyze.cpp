@@ -6,7 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
+#include <cerrno>
+#include <system_error>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -24,15 +25,22 @@ namespace {
 constexpr size_t max_batch = 16;  // rows per transaction, as index commits them
 
 // The folders or files the tracks must be under, as real paths and as given (a symlinked root's rows
-// may be stored under either).
-std::vector<std::string> root_prefixes(const std::vector<std::filesystem::path>& roots) {
+// may be stored under either). A root that does not exist is an error; one that cannot be resolved
+// (no permission, an I/O error) is a failure of the run, as index reports it, and its tracks are left.
+std::vector<std::string> root_prefixes(const std::vector<std::filesystem::path>& roots,
+                                       std::vector<std::pair<std::string, std::string>>& unreadable) {
     namespace fs = std::filesystem;
     std::vector<std::string> out;
     for (const fs::path& root : roots) {
         const fs::path given = fs::absolute(root).lexically_normal();
         std::error_code ec;
         const fs::path real = fs::canonical(given, ec);
-        if (ec) throw error(error_kind::not_found, root.string() + ": no such file or folder (nothing was analysed)");
+        if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory)
+            throw error(error_kind::not_found, root.string() + ": no such file or folder (nothing was analysed)");
+        if (ec) {
+            unreadable.emplace_back(given.string(), ec.message());
+            continue;
+        }
         for (const fs::path& p : {given, real}) {
             std::string s = p.string();
             while (s.size() > 1 && s.back() == '/') s.pop_back();
@@ -52,7 +60,7 @@ bool under(const std::string& path, const std::vector<std::string>& prefixes) {
 // Why the file on disk is not the one indexed, or "" when it is (same size and mtime, as index decides).
 std::string changed_since_indexed(const analysis_target& t) {
     struct stat st {};
-    if (::stat(t.path.c_str(), &st) != 0) return std::strerror(errno);
+    if (::stat(t.path.c_str(), &st) != 0) return std::error_code(errno, std::generic_category()).message();  // thread-safe
     const int64_t mtime = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
     if (static_cast<uint64_t>(st.st_size) != t.size_bytes || mtime != t.mtime_ns)
         return "changed since it was indexed (run sonavec index first)";
@@ -73,11 +81,12 @@ analyze_report library_impl::analyze(const analyze_params& params) {
     if (params.threads < 0) throw error(error_kind::invalid_input, "the thread count must not be negative");
     // Checked before any file is opened: a bad range is the caller's error, not every file's.
     check_descriptor_params(params.descriptors);
-    const std::vector<std::string> prefixes = root_prefixes(params.roots);
+    analyze_report r;
+    const std::vector<std::string> prefixes = root_prefixes(params.roots, r.failures);
+    if (!params.roots.empty() && prefixes.empty()) return r;  // no root could be read
     const library_lock writer(dir_, "analyze");
     catalog& c = cat();
 
-    analyze_report r;
     std::vector<analysis_target> todo;
     for (analysis_target& t : c.analysis_targets()) {
         if (!prefixes.empty() && !under(t.path, prefixes)) continue;

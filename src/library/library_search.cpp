@@ -7,6 +7,7 @@
 #include "library/library_impl.h"
 #include "library/library_index.h"
 #include "library/vector_index.h"
+#include "sonavec/descriptors.h"
 #include "sonavec/error.h"
 #include "util/text_case.h"
 
@@ -23,6 +24,12 @@ void check_params(const search_params& p) {
         throw error(error_kind::invalid_input, "a duration bound must be a number of seconds >= 0");
     if (f.tag_key.empty() && !f.tag_value.empty())
         throw error(error_kind::invalid_input, "a tag value to match needs the tag's key");
+    for (const auto& bound : {f.min_bpm, f.max_bpm})
+        if (bound && !(*bound > 0 && *bound <= 1000))
+            throw error(error_kind::invalid_input, "a tempo bound must be a number of BPM above 0 and at most 1000");
+    if (f.min_bpm && f.max_bpm && *f.min_bpm > *f.max_bpm)
+        throw error(error_kind::invalid_input, "the lowest tempo is above the highest");
+    if (!f.key.empty()) key_camelot(f.key);  // throws, with examples, for what is not a key
 }
 
 }  // namespace
