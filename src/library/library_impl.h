@@ -51,6 +51,10 @@ public:
                             const std::optional<std::string>& model_id) const override;
     import_report import_from(const std::filesystem::path& file, const import_options& options) override;
     retag_report retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) override;
+    learn_report learn(const std::string& name, const std::vector<std::string>& positives,
+                       const std::vector<std::string>& negatives, const learn_params& params) override;
+    std::vector<linear_probe> probes() const override;
+    void remove_probe(const std::string& name) override;
 
 private:
     // The catalog for a write, made on first use when the library is opened to be created and has none
@@ -69,6 +73,9 @@ private:
     std::vector<search_match> nearest(std::span<const float> query, const std::string& model_id,
                                       const search_params& params) const;
     std::vector<catalog_entry> exportable(const export_options& options, const std::optional<std::string>& model_id) const;
+
+    // Applies a probe to its model's vectors v and stores it with its tags; returns how many were tagged.
+    size_t store_probe(const linear_probe& probe, const catalog_vectors& v);
 
     std::filesystem::path dir_;
     open_mode mode_;
