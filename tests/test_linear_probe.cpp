@@ -3,6 +3,7 @@
 // cloud split in two must not (chance, 0.5). The optimiser is checked against finite differences of its
 // own objective and against a one-dimensional problem whose optimum is found here by bisection.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -363,4 +364,25 @@ TEST(learn, cli_learns_from_ids_and_folders_and_search_where_finds_the_held_out_
     r = test::run_cli("learn --help");
     EXPECT_EQ(r.code, 0);
     EXPECT_NE(r.out.find("example"), std::string::npos);
+}
+
+TEST(learn, a_damaged_probe_row_is_refused_naming_the_probe) {
+    const planted p = plant("damaged", "planted@0000000000000000");
+    library::open(p.dir, library::open_mode::existing)->learn("fine", {"/nowhere/train/a"}, {"/nowhere/train/b"}, {});
+    // Damage the stored weights behind sonavec's back: a BLOB of the wrong size, then a NaN threshold.
+    const auto damage = [&](const char* sql) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((p.dir / "catalog.sqlite").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    };
+    damage("UPDATE probes SET weights = x'00000000' WHERE name = 'fine'");
+    expect_error(error_kind::corrupt_file, "damaged probe 'fine': weights of the wrong size",
+                 [&] { library::open(p.dir, library::open_mode::read_only)->probes(); });
+    const auto r = test::run_cli("learn --list --library " + test::quoted(p.dir));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("damaged probe 'fine'"), std::string::npos) << r.err;
+    damage("DELETE FROM probes");
+    damage("INSERT INTO probes VALUES ('odd', 'm', 1, x'0000803f', 0.0, 2.0, 1.0, 0.5, 2, 2)");
+    expect_error(error_kind::corrupt_file, "threshold", [&] { library::open(p.dir, library::open_mode::read_only)->probes(); });
 }
