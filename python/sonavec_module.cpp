@@ -182,16 +182,11 @@ py::dict entry_dict(const catalog_entry& e) {
     d["window_plan"] = e.window_plan;
     d["size_bytes"] = e.size_bytes;
     d["content_hash"] = e.content_hash;
-    // taxonomy -> [{label, probability}], most probable first, as the CLI's --json shows them.
-    py::dict inferred;
-    for (const inferred_tag& g : e.inferred) {
-        if (!inferred.contains(g.taxonomy)) inferred[py::str(g.taxonomy)] = py::list();
-        py::dict t;
-        t["label"] = g.label;
-        t["probability"] = g.probability;
-        inferred[py::str(g.taxonomy)].cast<py::list>().append(t);
-    }
-    d["inferred"] = inferred;
+    // As search --json and the exports print them: {taxonomy: [{label, probability}]} and the stored
+    // descriptors (None when the track was not analysed; None inside where there is no value).
+    const py::object loads = py::module_::import("json").attr("loads");
+    d["inferred"] = loads(inferred_tags_json(e.inferred));
+    d["descriptors"] = e.descriptors ? loads(descriptors_json(*e.descriptors)) : py::object(py::none());
     return d;
 }
 
@@ -280,11 +275,12 @@ search_params search_params_from(const py::kwargs& kwargs) {
         else if (key == "nprobe") p.nprobe = py::cast<int>(value);
         else if (key == "threads") p.threads = py::cast<int>(value);
         else if (key == "model_id") p.model_id = py::cast<std::string>(value);
-        else if (key == "where") {  // inferred tags required: {taxonomy: label} or [(taxonomy, label), ...]
-            if (py::isinstance<py::dict>(value))
-                for (const auto& [t, l] : py::cast<py::dict>(value)) p.filter.inferred.emplace_back(py::cast<std::string>(t), py::cast<std::string>(l));
-            else p.filter.inferred = py::cast<std::vector<std::pair<std::string, std::string>>>(value);
-        }
+        else if (key == "min_bpm") p.filter.min_bpm = py::cast<double>(value);
+        else if (key == "max_bpm") p.filter.max_bpm = py::cast<double>(value);
+        else if (key == "key") p.filter.key = py::cast<std::string>(value);
+        else if (key == "where")
+            for (const auto& [taxonomy, label] : py::cast<std::map<std::string, std::string>>(value))
+                p.filter.inferred.emplace_back(taxonomy, label);
         else throw py::type_error("unexpected keyword argument '" + key + "'");
     }
     if (p.k < 1) invalid("k must be at least 1, got " + std::to_string(p.k));
@@ -405,6 +401,75 @@ public:
 
     std::map<std::string, int64_t> models() {
         return locked([&] { return lib_->models(); });
+    }
+
+    py::list entries() {
+        const std::vector<catalog_entry> all = locked([&] { return lib_->entries(); });
+        py::list out;
+        for (const catalog_entry& e : all) out.append(entry_dict(e));
+        return out;
+    }
+
+    py::dict analyze(const py::object& roots, bool force, int threads, const std::string& tempo, double excerpt_seconds,
+                     double min_bpm, double max_bpm, const py::object& progress) {
+        analyze_params p;
+        if (!roots.is_none()) p.roots = path_list(roots);
+        p.force = force;
+        p.threads = threads;
+        if (tempo == "qm") p.descriptors.tempo = tempo_method::qm;
+        else if (tempo == "aubio") p.descriptors.tempo = tempo_method::aubio;
+        else invalid("tempo must be \"qm\" or \"aubio\", not \"" + tempo + "\"");
+        p.descriptors.excerpt_seconds = excerpt_seconds;
+        p.descriptors.min_bpm = min_bpm;
+        p.descriptors.max_bpm = max_bpm;
+        std::atomic<bool> cancel{false};
+        std::optional<py::error_already_set> raised;
+        p.cancel = &cancel;
+        p.progress = [&](const index_progress& step) {  // as index's: the GIL taken, Ctrl-C seen
+            py::gil_scoped_acquire locked_gil;
+            if (raised) return;
+            try {
+                if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+                if (!progress.is_none()) progress(step);
+            } catch (py::error_already_set& e) {
+                raised = std::move(e);
+                cancel = true;
+            }
+        };
+        std::optional<analyze_report> r;
+        try {
+            r = locked([&] { return lib_->analyze(p); });
+        } catch (...) {
+            if (raised) throw std::move(*raised);
+            throw;
+        }
+        if (raised) throw std::move(*raised);
+        py::dict d;
+        d["analyzed"] = r->analyzed;
+        d["current"] = r->current;
+        d["failures"] = r->failures;
+        d["seconds"] = r->seconds;
+        return d;
+    }
+
+    py::dict retag(std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
+                   const std::vector<std::string>& taxonomies, int threads, bool use_cache) {
+        std::vector<taxonomy> chosen;
+        for (const auto& name : taxonomies) chosen.push_back(find_taxonomy(name));
+        if (!eng) eng = query_engine(model);
+        retag_params p;
+        p.threads = threads;
+        p.use_cache = use_cache;
+        const retag_report r = locked([&] { return lib_->retag(*eng, chosen, p); });
+        py::dict d;
+        d["model"] = r.model_id;
+        d["tracks"] = r.tracks;
+        d["taxonomies"] = r.taxonomies;
+        d["labels"] = r.labels;
+        d["stored"] = r.stored;
+        d["probes"] = r.probes;  // learned probes applied again
+        d["scoring_seconds"] = r.scoring_seconds;
+        return d;
     }
 
     py::tuple vectors(const std::optional<std::string>& model_id) {
@@ -901,8 +966,7 @@ resampled to the engine's rate as a file's audio is, then windowed and averaged 
 Library(path=None, mode="create"): path None is the default library ($XDG_DATA_HOME/sonavec/library);
 mode "create" (made when missing), "existing" (NotFound when missing) or "read_only" (writes nothing).
 Search keywords: k=10, min_seconds, max_seconds, format, path_glob, tag=(key, value), where={taxonomy:
-label} (inferred tags, e.g. {"learned": "wedding"}), index="auto"|
-"exact"|"ann", nprobe, threads, model_id. Results: a list of dicts (score, id, path, duration_seconds,
+label} (inferred tags, e.g. {"learned": "wedding"}), min_bpm, max_bpm, key ("A minor", "8A"), index="auto"|"exact"|"ann", nprobe, threads, model_id. Results: a list of dicts (score, id, path, duration_seconds,
 format, sample_rate, channels, tags, model, ...), best first.)")
         .def(py::init<const std::optional<fs::path>&, const std::string&>(), py::arg("path") = py::none(),
              py::arg("mode") = "create")
@@ -925,6 +989,19 @@ called after each file with an IndexProgress; if it raises, the run stops after 
         .def("similar", &py_library::similar, py::arg("id"), "tracks that sound like the library's track id")
         .def("find", &py_library::find, py::arg("id_or_path"), "the track's row as a dict, or None")
         .def("models", &py_library::models, "model id -> files: which models' vectors the library holds")
+        .def("entries", &py_library::entries, "every row as a dict (as find), by id, failed rows included")
+        .def("analyze", &py_library::analyze, py::arg("roots") = py::none(), py::kw_only(), py::arg("force") = false,
+             py::arg("threads") = 0, py::arg("tempo") = "qm", py::arg("excerpt_seconds") = 0.0,
+             py::arg("min_bpm") = 60.0, py::arg("max_bpm") = 200.0, py::arg("progress") = py::none(),
+             R"(Stores the acoustic descriptors of the library's tracks (as `sonavec index --analyze`), those
+under roots (None: all) that have none for their current bytes (force: all). Returns {analyzed, current,
+failures: [(path, reason)], seconds}. progress(p) as for index. The rows' "descriptors" then hold them,
+and search takes min_bpm=, max_bpm=, key="A minor" (or "8A").)")
+        .def("retag", &py_library::retag, py::kw_only(), py::arg("engine") = py::none(), py::arg("model") = py::none(),
+             py::arg("taxonomies") = std::vector<std::string>{"genre", "mood", "instrument", "vocals", "usecase"},
+             py::arg("threads") = 0, py::arg("use_cache") = true,
+             R"(Recomputes the inferred tags from the stored vectors (as `sonavec retag`): taxonomies are built-in
+names or taxonomy files. The rows' "inferred" then hold them, and search takes where={"mood": "calm"}.)")
         .def("vectors", &py_library::vectors, py::arg("model_id") = py::none(),
              "(ids int64 (n,), vectors float32 (n, dim)) of one model's tracks, without a copy per row")
         .def("stats", &py_library::stats, py::arg("max_failures") = 20)

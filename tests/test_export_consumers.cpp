@@ -455,3 +455,153 @@ TEST(ExportConsumers, AnIndexedLibraryExportsWhatEmbedComputes) {
     EXPECT_EQ(n, 3u);
     EXPECT_NE(exported.out.find("A'la \\\"sine\\\""), std::string::npos);
 }
+
+TEST(ExportConsumers, AnAnalysedLibraryCarriesTagsAndDescriptorsIntoEveryFormat) {
+    // Two files indexed with --analyze: a 120 BPM click track and an A minor triad (sox).
+    const fs::path music = test::scratch_dir() / "analysed music";
+    fs::create_directories(music);
+    const std::vector<std::pair<std::string, std::string>> makes = {
+        {"clicks.wav", "synth 0.03 sine 1000 pad 0 0.47 repeat 29"},
+        {"chord.wav", "synth 12 sine 220 sine 261.63 sine 329.63 remix -"}};
+    for (const auto& [name, effects] : makes) {
+        const test::cli_result made = test::run_shell("sox -n -r 44100 " + quoted(music / name) + " " + effects);
+        ASSERT_EQ(made.code, 0) << made.err;
+    }
+    const std::string model = "--model " + quoted(test::golden_dir() / "model");
+    const fs::path lib = test::scratch_dir() / "analysed";
+    const test::cli_result indexed = test::run_cli("index --quiet --analyze --taxonomy mood,vocals " + model +
+                                                   " --library " + quoted(lib) + " " + quoted(music));
+    ASSERT_EQ(indexed.code, 0) << indexed.err;
+
+    // The references: descriptors computed from the files by `analyze`, and the tags the library shows.
+    std::map<std::string, json> descriptors, inferred;
+    const json analysed = json::parse(test::run_cli("analyze --json --no-tags " + quoted(music)).out);
+    for (const auto& a : analysed) {
+        json d = a;
+        for (const char* extra : {"path", "duration_seconds", "sample_rate", "channels", "bpm_raw"}) d.erase(extra);
+        descriptors[a.at("path").get<std::string>()] = d;
+    }
+    ASSERT_EQ(descriptors.size(), 2u);
+    const json hits = json::parse(test::run_cli("search --json " + model + " --library " + quoted(lib) + " x").out);
+    for (const auto& h : hits) inferred[h.at("path").get<std::string>()] = h.at("inferred");
+    ASSERT_EQ(inferred.size(), 2u);
+    for (const auto& [path, tags] : inferred) {
+        ASSERT_TRUE(tags.contains("mood") && tags.contains("vocals")) << path << ": " << tags;
+        EXPECT_EQ(hits.size(), 2u);
+    }
+    const auto labels_of = [&](const std::string& path, const char* taxonomy) {
+        std::vector<std::string> out;
+        for (const auto& g : inferred.at(path).at(taxonomy)) out.push_back(g.at("label"));
+        return out;
+    };
+    const auto export_of = [&](const std::string& format) {
+        const test::cli_result r = test::run_cli("export --library " + quoted(lib) + " --format " + format);
+        EXPECT_EQ(r.code, 0) << format << ": " << r.err;
+        return r.out;
+    };
+    // The descriptors' fields, flat, in a vector database's metadata.
+    const auto expect_flat_descriptors = [&](const json& m, const std::string& path, const std::string& format) {
+        for (const auto& [key, value] : descriptors.at(path).items()) {
+            if (value.is_null()) EXPECT_FALSE(m.contains(key)) << format << " " << key;
+            else EXPECT_EQ(m.at(key), value) << format << " " << path << " " << key;
+        }
+    };
+
+    std::istringstream jsonl(export_of("jsonl"));
+    size_t n = 0;
+    for (std::string line; std::getline(jsonl, line); n++) {
+        const json j = json::parse(line);
+        const std::string path = j.at("path");
+        EXPECT_EQ(j.at("descriptors"), descriptors.at(path)) << path;
+        EXPECT_EQ(j.at("inferred"), inferred.at(path)) << path;
+    }
+    EXPECT_EQ(n, 2u);
+
+    // csv: the descriptor columns after path_bytes_b64, then the inferred tags as JSON.
+    std::istringstream csv(export_of("csv"));
+    std::string header;
+    std::getline(csv, header);
+    EXPECT_NE(header.find(",path_bytes_b64,bpm,bpm_confidence,key,camelot,key_confidence,loudness_lufs,"
+                          "loudness_range_lu,true_peak_dbtp,energy,loop,inferred"),
+              std::string::npos)
+        << header;
+    for (std::string line; std::getline(csv, line);) {
+        const std::string path = line.substr(0, line.find(','));
+        const json& d = descriptors.at(path);
+        const std::string key = d.at("key").is_null() ? "" : d.at("key").get<std::string>();
+        EXPECT_NE(line.find("," + json(d.at("bpm")).dump() + ","), std::string::npos) << line.substr(0, 80);
+        EXPECT_NE(line.find("," + key + "," + d.at("camelot").get<std::string>() + ","), std::string::npos) << path;
+        EXPECT_NE(line.find(labels_of(path, "mood")[0]), std::string::npos) << path;
+    }
+
+    const json qdrant = json::parse(export_of("qdrant"));
+    for (const auto& p : qdrant.at("points")) {
+        const std::string path = p.at("payload").at("path");
+        expect_flat_descriptors(p.at("payload"), path, "qdrant");
+        EXPECT_EQ(p.at("payload").at("inferred").at("mood").get<std::vector<std::string>>(), labels_of(path, "mood"));
+    }
+    const json pinecone = json::parse(export_of("pinecone"));
+    for (const auto& v : pinecone.at("vectors")) {
+        const std::string path = v.at("metadata").at("path");
+        expect_flat_descriptors(v.at("metadata"), path, "pinecone");
+        EXPECT_EQ(v.at("metadata").at("inferred_vocals").get<std::vector<std::string>>(), labels_of(path, "vocals"));
+    }
+    const json chroma = json::parse(export_of("chroma"));
+    for (const auto& m : chroma.at("metadatas")) {
+        const std::string path = m.at("path");
+        expect_flat_descriptors(m, path, "chroma");
+        std::string joined;
+        for (const auto& l : labels_of(path, "mood")) joined += (joined.empty() ? "" : ", ") + l;
+        EXPECT_EQ(m.at("inferred_mood"), joined);  // flat strings only
+    }
+    const json weaviate = json::parse(export_of("weaviate"));
+    for (const auto& o : weaviate.at("objects")) {
+        const std::string path = o.at("properties").at("path");
+        expect_flat_descriptors(o.at("properties"), path, "weaviate");
+        EXPECT_EQ(o.at("properties").at("inferred_mood").get<std::vector<std::string>>(), labels_of(path, "mood"));
+    }
+
+    // npy: a JSON Lines sidecar, a line per row in the matrix's order (that of OUT.paths.txt).
+    const fs::path npy = test::scratch_dir() / "analysed.npy";
+    ASSERT_EQ(test::run_cli("export --library " + quoted(lib) + " --format npy --out " + quoted(npy)).code, 0);
+    std::istringstream paths(test::read_file(npy.string() + ".paths.txt")), sidecar(test::read_file(npy.string() + ".tags.jsonl"));
+    n = 0;
+    for (std::string path, line; std::getline(paths, path) && std::getline(sidecar, line); n++) {
+        const json j = json::parse(line);
+        EXPECT_EQ(j.at("descriptors"), descriptors.at(path)) << path;
+        EXPECT_EQ(j.at("inferred"), inferred.at(path)) << path;
+    }
+    EXPECT_EQ(n, 2u);
+
+    // pgvector: jsonb columns a real PostgreSQL filters on, added to a table made by an older export.
+    postgres_server pg;
+    std::string why_not;
+    if (!pg.start(why_not)) GTEST_SKIP() << "no PostgreSQL to load the export into: " << why_not;
+    if (pg.value("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'") != "1") {
+        const fs::path stand_in = test::scratch_dir() / "vector_stand_in_analysed.sql";
+        test::write_file(stand_in, vector_stand_in_sql);
+        ASSERT_EQ(pg.sql_file(stand_in).code, 0);
+    }
+    ASSERT_EQ(pg.psql("-c " + quoted(fs::path("CREATE TABLE sonavec_tracks (path text NOT NULL, file_name text NOT NULL, "
+                                              "duration_seconds double precision NOT NULL, format text NOT NULL, model text "
+                                              "NOT NULL, tags jsonb NOT NULL, embedding vector(48) NOT NULL)")))
+                  .code,
+              0);
+    const fs::path sql = test::scratch_dir() / "analysed.sql";
+    ASSERT_EQ(test::run_cli("export --library " + quoted(lib) + " --format pgvector --out " + quoted(sql)).code, 0);
+    const test::cli_result loaded = pg.sql_file(sql);
+    ASSERT_EQ(loaded.code, 0) << loaded.err;
+    const std::string chord = (music / "chord.wav").string(), clicks = (music / "clicks.wav").string();
+    EXPECT_EQ(pg.value("SELECT string_agg(path, ',') FROM sonavec_tracks WHERE (descriptors->>'bpm')::float BETWEEN "
+                       "115 AND 125"),
+              descriptors.at(chord).at("bpm").get<double>() >= 115 && descriptors.at(chord).at("bpm").get<double>() <= 125
+                  ? chord + "," + clicks
+                  : clicks);
+    EXPECT_EQ(pg.value("SELECT descriptors->>'camelot' FROM sonavec_tracks WHERE path = '" + chord + "'"), "8A");
+    const std::string mood = labels_of(clicks, "mood")[0];
+    EXPECT_EQ(pg.value("SELECT count(*) FROM sonavec_tracks WHERE path = '" + clicks + "' AND inferred->'mood' @> '[{\"label\": \"" +
+                       mood + "\"}]'"),
+              "1");
+    EXPECT_EQ(json::parse(pg.value("SELECT descriptors FROM sonavec_tracks WHERE path = '" + clicks + "'")),
+              descriptors.at(clicks));
+}

@@ -66,6 +66,9 @@ struct track_descriptors {
     bool loop = false;  // see above
 };
 
+// Throws error_kind::invalid_input, saying why, when the parameters are out of range.
+void check_descriptor_params(const descriptor_params& params);
+
 // Interleaved float samples (channels per frame, 1 to 64; rate 8 kHz to 384 kHz). Throws
 // error_kind::invalid_input on a bad rate, channel count, parameter or a non-finite sample.
 track_descriptors analyze_samples(const float* interleaved, size_t frames, int channels, int sample_rate,
@@ -75,7 +78,17 @@ track_descriptors analyze_samples(const float* interleaved, size_t frames, int c
 // embed_track does: not_found, corrupt_file, unsupported, io; invalid_input for bad parameters.
 track_descriptors analyze_file(const std::filesystem::path& path, const descriptor_params& params = {});
 
+// {"bpm", "bpm_confidence", "key", "camelot", "key_confidence", "loudness_lufs", "loudness_range_lu",
+// "true_peak_dbtp", "energy", "loop"} as one JSON object: null where there is no value (no beat, no
+// key, the -infinity loudness of silence). What analyze --json, search --json and the exports print.
+std::string descriptors_json(const track_descriptors& d);
+
 // "C major" -> "8B", "A minor" -> "8A"; empty for a name it does not know.
 std::string camelot_notation(const std::string& key);
+
+// The Camelot code of a key as people write it: "A minor", "a min", "Am", "Bbm", "F# major", "F#",
+// "8A" or "8a" -> "8A". Enharmonic spellings agree ("A# minor" and "Bb minor" are both "3A").
+// Throws error_kind::invalid_input, with examples, for anything else.
+std::string key_camelot(const std::string& text);
 
 }  // namespace sonavec

@@ -36,8 +36,10 @@
 #include <utility>
 #include <vector>
 
+#include "sonavec/descriptors.h"
 #include "sonavec/engine.h"
 #include "sonavec/export.h"
+#include "sonavec/file_tags.h"
 #include "sonavec/linear_probe.h"
 #include "sonavec/tagging.h"
 #include "sonavec/track.h"
@@ -62,6 +64,10 @@ struct inferred_tag {
     double probability = 0;
 };
 
+// {"mood": [{"label": "melancholic", "probability": 0.31}, ...], "genre": [...]}, by taxonomy then
+// probability as stored: what search --json and the exports print.
+std::string inferred_tags_json(const std::vector<inferred_tag>& tags);
+
 struct catalog_entry {
     int64_t id = 0;                   // assigned by the catalog; stable while the path stays
     std::string path;                 // absolute, as found on disk (or as imported)
@@ -81,6 +87,10 @@ struct catalog_entry {
     std::vector<float> vector;        // dim floats, unit length; empty when failed
     std::vector<catalog_window> windows;  // per-window vectors, when they were asked for
     std::vector<inferred_tag> inferred;   // zero-shot tags, by taxonomy then probability (not the file's own)
+    // Tempo, key, loudness, energy, loop (library::analyze), while the file's bytes are those analysed.
+    // Stored: bpm, bpm_confidence, key, camelot, key_confidence, loudness_lufs, loudness_range_lu,
+    // true_peak_dbtp, energy, loop; the rest keeps its defaults (duration and format are the entry's).
+    std::optional<track_descriptors> descriptors;
 };
 
 struct catalog_stats {
@@ -180,6 +190,43 @@ struct index_report {
     bool complete() const { return failures.empty() && unreadable.empty() && index_failure.empty(); }
 };
 
+// --- Tags for the files (sonavec/file_tags.h writes them) ---
+
+// ReplayGain 2.0's reference loudness: a track's gain is this minus its integrated loudness.
+inline constexpr double replaygain_reference_lufs = -18.0;
+
+// What sonavec computed for a track, as write-tags fields (sonavec/file_tags.h tag_fields):
+//   bpm                    the tempo rounded to a whole number (ID3v2's TBPM is an integer)
+//   key                    ID3v2's TKEY notation, which the other formats follow: "A", "F#", "Dbm"
+//   replaygain_track_gain  -18 LUFS minus the integrated loudness, "%+.2f dB" (ReplayGain 2.0)
+//   replaygain_track_peak  the true peak as a linear amplitude, "%.6f"
+//   genre                  the most probable inferred genre (a subgenre by its own name)
+//   mood                   the inferred moods, at most three, most probable first, joined by "; "
+// Only those it has: none of the first four without descriptors, no genre or mood without tags.
+tag_fields computed_tag_fields(const catalog_entry& e);
+
+// --- Acoustic descriptors ---
+
+struct analyze_params {
+    descriptor_params descriptors;
+    // The tracks under these files or folders (absolute or relative, as index takes them); all when empty.
+    std::vector<std::filesystem::path> roots;
+    bool force = false;  // analyse again tracks whose descriptors are current
+    int threads = 0;     // files analysed at once, one core each (0: all cores)
+    // Called on the calling thread after each file (index_progress: done, total, path, error).
+    std::function<void(const index_progress&)> progress;
+    // When it turns true no new file is started; what was analysed is kept (error_kind::cancelled).
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+struct analyze_report {
+    size_t analyzed = 0;  // descriptors computed and stored now
+    size_t current = 0;   // already analysed, the same bytes: left as they are
+    // (path, reason): files that could not be read or analysed, or changed since they were indexed.
+    std::vector<std::pair<std::string, std::string>> failures;
+    double seconds = 0;
+};
+
 // --- Searching ---
 
 enum class index_choice { automatic, exact, ann };
@@ -196,9 +243,15 @@ struct search_filter {
     // Inferred tags, each required: (taxonomy, label) with the label as stored or its part after the
     // last '/' ("indie rock" for "rock/indie rock"), ASCII case-insensitive.
     std::vector<std::pair<std::string, std::string>> inferred;
+    // Descriptors (library::analyze): a tempo range, inclusive, and a key; a track not analysed matches
+    // neither. The key is a name or a Camelot code ("A minor", "Bbm", "8A"), compared by Camelot code
+    // so that spellings agree (parse_key_name).
+    std::optional<double> min_bpm, max_bpm;
+    std::string key;
 
     bool any() const {
-        return min_seconds || max_seconds || !format.empty() || !path_glob.empty() || !tag_key.empty() || !inferred.empty();
+        return min_seconds || max_seconds || !format.empty() || !path_glob.empty() || !tag_key.empty() ||
+               !inferred.empty() || min_bpm || max_bpm || !key.empty();
     }
 };
 
@@ -289,6 +342,8 @@ public:
     // real path (symlinks resolved).
     virtual std::optional<catalog_entry> find_file(const std::filesystem::path& file, bool with_vectors = false) const = 0;
     // model_id -> ok files: which models' vectors the library holds.
+    // Every row, by id, without vectors (with inferred tags and descriptors): failed rows included.
+    virtual std::vector<catalog_entry> entries() const = 0;
     virtual std::map<std::string, int64_t> models() const = 0;
     // One model's ok vectors (all rows' when not given; their sizes must agree).
     virtual catalog_vectors vectors(const std::optional<std::string>& model_id = std::nullopt) const = 0;
@@ -311,6 +366,12 @@ public:
     // vectors and the labels' text vectors alone: no audio is decoded or embedded. A taxonomy's old tags
     // are replaced; other taxonomies' are kept. Holds the writer lock.
     virtual retag_report retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) = 0;
+
+    // Computes and stores the acoustic descriptors (sonavec/descriptors.h) of the ok tracks under
+    // params.roots that have none for their current bytes, decoding each file again (no model is
+    // needed). A file changed since it was indexed is reported, not analysed: its row would not match.
+    // Imported vectors have no file and are left out.
+    virtual analyze_report analyze(const analyze_params& params) = 0;
 
     // Trains a linear probe NAME (train_probe) on the stored vectors of the examples, stores it (replacing
     // one of that name) and applies it to every track of its model: those at or above its threshold get

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "commands.h"
+#include "descriptor_options.h"
 #include "progress_bar.h"
 #include "sonavec/descriptors.h"
 #include "sonavec/error.h"
@@ -19,52 +20,14 @@ namespace sonavec::cli {
 
 namespace {
 
-descriptor_params parse_params(const parsed_args& args) {
-    descriptor_params p;
-    const std::string tempo = args.get("--tempo", "qm");
-    if (tempo == "qm") p.tempo = tempo_method::qm;
-    else if (tempo == "aubio") p.tempo = tempo_method::aubio;
-    else throw usage_error("--tempo must be qm or aubio, not " + for_terminal(tempo));
-    if (args.has("--excerpt")) {
-        const std::string s = args.get("--excerpt");
-        char* end = nullptr;
-        p.excerpt_seconds = std::strtod(s.c_str(), &end);
-        if (s.empty() || *end != '\0' || !(p.excerpt_seconds >= 0) || !std::isfinite(p.excerpt_seconds))
-            throw usage_error("--excerpt takes seconds (0: the whole track), not " + for_terminal(s));
-    }
-    if (args.has("--bpm-range")) {
-        const std::string s = args.get("--bpm-range");
-        double lo = 0, hi = 0;
-        char tail = 0;
-        if (std::sscanf(s.c_str(), "%lf-%lf%c", &lo, &hi, &tail) != 2)
-            throw usage_error("--bpm-range takes MIN-MAX, such as 70-180, not " + for_terminal(s));
-        p.min_bpm = lo;
-        p.max_bpm = hi;
-    }
-    return p;
-}
-
-// A number, or null where it is not finite (the loudness of silence is -infinity).
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
 nlohmann::json descriptors_json(const std::string& path, const track_descriptors& d,
                                 const std::vector<taxonomy_tags>* tags) {
-    nlohmann::json j;
+    nlohmann::json j = nlohmann::json::parse(sonavec::descriptors_json(d));
     j["path"] = path;
     j["duration_seconds"] = d.duration_seconds;
     j["sample_rate"] = d.sample_rate;
     j["channels"] = d.channels;
-    j["bpm"] = d.bpm > 0 ? nlohmann::json(d.bpm) : nlohmann::json(nullptr);
     j["bpm_raw"] = d.bpm_raw > 0 ? nlohmann::json(d.bpm_raw) : nlohmann::json(nullptr);
-    j["bpm_confidence"] = d.bpm_confidence;
-    j["key"] = d.key.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.key);
-    j["camelot"] = d.camelot.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.camelot);
-    j["key_confidence"] = d.key_confidence;
-    j["loudness_lufs"] = number(d.loudness_lufs);
-    j["loudness_range_lu"] = number(d.loudness_range_lu);
-    j["true_peak_dbtp"] = number(d.true_peak_dbtp);
-    j["energy"] = d.energy;
-    j["loop"] = d.loop;
     if (tags) j["tags"] = nlohmann::json(tags_json(*tags));
     return j;
 }
@@ -109,7 +72,7 @@ void write_stdout(const std::string& text) {
 }
 
 int run(const parsed_args& args) {
-    const descriptor_params params = parse_params(args);
+    const descriptor_params params = descriptor_params_arg(args);
     const bool json = args.has("--json"), with_tags = !args.has("--no-tags");
     // Zero-shot tags as `sonavec tag` gives them (top 3 per taxonomy), the model opened once.
     const std::vector<taxonomy> taxonomies = with_tags ? taxonomies_arg(args) : std::vector<taxonomy>{};
@@ -193,9 +156,9 @@ command analyze_command() {
               model_option(),
               precision_option(),
               no_text_cache_option(),
-              {"--tempo", "METHOD", "qm (default) or aubio"},
-              {"--excerpt", "S", "tempo and key from S seconds around the middle (default 0: the whole track)"},
-              {"--bpm-range", "MIN-MAX", "fold the tempo by octaves into [MIN, MAX) (default 60-200)"},
+              tempo_method_option(),
+              excerpt_option(),
+              bpm_range_option(),
               {"--quiet", "", "no progress; failures are still reported"}},
              1},
             run};

@@ -1,10 +1,13 @@
 #include <memory>
+#include <optional>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "library_option.h"
+#include "descriptor_options.h"
 #include "progress_bar.h"
+#include "taxonomy_options.h"
 #include "track_options.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
@@ -15,12 +18,41 @@ namespace sonavec::cli {
 
 namespace {
 
-std::string summary_json(const index_report& r) {
+// What index --analyze did after indexing.
+struct analysis_outcome {
+    analyze_report descriptors;
+    retag_report tags;
+};
+
+nlohmann::json analysis_json(const analysis_outcome& a) {
+    nlohmann::json failures = nlohmann::json::array();
+    for (const auto& [path, reason] : a.descriptors.failures) failures.push_back({{"path", path}, {"error", reason}});
+    return {{"analyzed", a.descriptors.analyzed},
+            {"current", a.descriptors.current},
+            {"failed", a.descriptors.failures.size()},
+            {"seconds", a.descriptors.seconds},
+            {"tagged_tracks", a.tags.tracks},
+            {"taxonomies", a.tags.taxonomies},
+            {"tags_stored", a.tags.stored},
+            {"failures", failures}};
+}
+
+std::string analysis_text(const analysis_outcome& a) {
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "descriptors: %zu analysed, %zu current, %zu failed (%.2f s); tags: %zu tracks, %zu taxonomies, "
+                  "%zu tags stored\n",
+                  a.descriptors.analyzed, a.descriptors.current, a.descriptors.failures.size(), a.descriptors.seconds,
+                  a.tags.tracks, a.tags.taxonomies, a.tags.stored);
+    return line;
+}
+
+std::string summary_json(const index_report& r, const analysis_outcome* analysed) {
     nlohmann::json failures = nlohmann::json::array();
     for (const auto& f : r.failures) failures.push_back({{"path", f.path}, {"error", f.error}, {"retried", f.retried}});
     nlohmann::json unreadable = nlohmann::json::array();
     for (const auto& [path, reason] : r.unreadable) unreadable.push_back({{"path", path}, {"error", reason}});
-    const nlohmann::json j = {{"library", r.library.string()},
+    nlohmann::json j = {{"library", r.library.string()},
                               {"found", r.found},
                               {"embedded", r.embedded},
                               {"reused", r.reused},
@@ -31,6 +63,7 @@ std::string summary_json(const index_report& r) {
                               {"vector_index", r.vector_index},
                               {"failures", failures},
                               {"unreadable", unreadable}};
+    if (analysed) j["analysis"] = analysis_json(*analysed);
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -54,6 +87,33 @@ void report_failures(const index_report& r) {
     std::fprintf(stderr, "sonavec index: %zu of %zu files failed:\n%s", r.failures.size(), r.found, text.c_str());
 }
 
+// index --analyze: descriptors of the tracks under the roots that have none for their bytes, then the
+// inferred tags of the whole library (retag: one matrix product per taxonomy, from stored vectors).
+analysis_outcome analyze_and_tag(library& lib, const engine& eng, const std::vector<std::filesystem::path>& roots,
+                                 const parsed_args& args, const std::vector<taxonomy>& taxonomies, int threads,
+                                 bool quiet) {
+    analysis_outcome out;
+    analyze_params ap;
+    ap.descriptors = descriptor_params_arg(args);
+    ap.roots = roots;
+    ap.threads = threads;
+    ap.force = args.has("--force");
+    std::unique_ptr<progress_bar> bar;
+    ap.progress = [&](const index_progress& step) {
+        if (!bar) bar = std::make_unique<progress_bar>("analyze", step.total, quiet);
+        if (step.error.empty()) bar->succeeded(step.path);
+        else bar->failed(step.path, step.error);
+        if (step.done == step.total) bar->finish();
+    };
+    out.descriptors = lib.analyze(ap);
+    if (lib.models().count(eng.model_id()) == 0) return out;  // nothing of this model to tag
+    retag_params rp;
+    rp.threads = threads;
+    rp.use_cache = !args.has("--no-cache");
+    out.tags = lib.retag(eng, taxonomies, rp);
+    return out;
+}
+
 void report_unreadable(const index_report& r) {
     for (const auto& [path, reason] : r.unreadable)
         std::fprintf(stderr, "sonavec index: cannot read %s: %s (its files in the library are kept as they are)\n",
@@ -68,6 +128,13 @@ int run(const parsed_args& args) {
     const precision products = products_precision(args);
     const bool quiet = args.has("--quiet");
     const bool json = args.has("--json");
+    const bool analyze = args.has("--analyze");
+    if (!analyze)
+        for (const char* o : {"--taxonomy", "--template", "--tempo", "--excerpt", "--bpm-range"})
+            if (args.has(o)) throw usage_error(std::string(o) + " needs --analyze");
+    // Checked before the model loads, so a typo costs nothing.
+    const std::vector<taxonomy> taxonomies = analyze ? taxonomies_arg(args) : std::vector<taxonomy>{};
+    if (analyze) descriptor_params_arg(args);
     std::vector<std::filesystem::path> roots(args.positional.begin(), args.positional.end());
 
     // Workers of one compute thread each: the library's pipeline keeps a vector independent of the
@@ -98,14 +165,23 @@ int run(const parsed_args& args) {
         if (step.done == step.total) progress->finish();
     };
     const index_report r = lib->index(roots, *eng, params);
+    std::optional<analysis_outcome> analysed;
+    if (analyze) analysed = analyze_and_tag(*lib, *eng, roots, args, taxonomies, params.threads, quiet);
 
-    const std::string out = json ? summary_json(r) : summary_text(r);
+    std::string out = json ? summary_json(r, analysed ? &*analysed : nullptr) : summary_text(r);
+    if (analysed && !json) out += analysis_text(*analysed);
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
         throw error(error_kind::io, "cannot write to standard output");
     report_failures(r);
     report_unreadable(r);
     if (!r.index_failure.empty())
         std::fprintf(stderr, "sonavec index: the vector index: %s\n", for_terminal(r.index_failure).c_str());
+    if (analysed) {
+        for (const auto& [path, reason] : analysed->descriptors.failures)
+            std::fprintf(stderr, "sonavec index: cannot analyse %s: %s\n", for_terminal(path).c_str(),
+                         for_terminal(reason).c_str());
+        if (!analysed->descriptors.failures.empty()) return 1;
+    }
     return r.complete() ? 0 : 1;
 }
 
@@ -118,11 +194,20 @@ command index_command() {
     options.push_back({"--force", "", "embed every file again, changed or not"});
     options.push_back(file_threads_option());
     options.push_back(precision_option());
+    options.push_back({"--analyze", "", "also store each track's descriptors (tempo, key, loudness, energy, loop) "
+                                        "and the library's zero-shot tags (--taxonomy)"});
+    options.push_back(taxonomy_option());
+    options.push_back(template_option());
+    options.push_back(tempo_method_option());
+    options.push_back(excerpt_option());
+    options.push_back(bpm_range_option());
+    options.push_back(no_text_cache_option());
     options.push_back({"--json", "", "print the summary as one JSON object"});
     options.push_back({"--quiet", "", "no progress; the summary and failures are still printed"});
     return {{"index",
              "[--library PATH] [--model DIR] [--windows seed|full|first] [--window S] [--hop S] [--max-seconds S] "
-             "[--per-window] [--force] [--threads N] [--precision fp32|bf16|int8] [--json] [--quiet] DIR...",
+             "[--per-window] [--force] [--threads N] [--precision fp32|bf16|int8] [--analyze [--taxonomy NAMES|FILE] "
+             "[--excerpt S] [--bpm-range MIN-MAX]] [--json] [--quiet] DIR...",
              "Add folders of audio files to the library, or bring it up to date: new and changed files are embedded, "
              "deleted ones dropped, unchanged ones skipped without being opened.",
              "A file is embedded again when its size or modification time changed, or when it was embedded with\n"
@@ -144,15 +229,23 @@ command index_command() {
              "One index, import or prune runs on a library at a time: another one is refused at once (exit 1)\n"
              "naming the running one's pid; search, similar, stats and export are never held up.\n"
              "After indexing, the library's vector index (LIBRARY/vectors.index) is rebuilt when the catalog changed.\n"
+             "--analyze then decodes again each track under the folders that has no descriptors for its bytes and\n"
+             "stores its tempo, key, loudness, energy and loop flag (as sonavec analyze computes them; a file\n"
+             "re-encoded or edited is analysed again, a moved one too), and recomputes the zero-shot tags of the\n"
+             "whole library (as sonavec retag: --taxonomy, default genre,mood,instrument,vocals,usecase). Search\n"
+             "filters by them: --where mood=calm --bpm 118-124 --key \"A minor\"; exports carry them. Decoding\n"
+             "again and the tempo and key trackers cost more than embedding: see BENCHMARKS.md.\n"
              "--json prints one object: library, found, embedded, reused, unchanged, failed, removed, seconds,\n"
-             "vector_index (what it is now), failures (path, error, retried: false when it failed before) and\n"
-             "unreadable (path, error: the folders and files that could not be read).\n"
+             "vector_index (what it is now), failures (path, error, retried: false when it failed before),\n"
+             "unreadable (path, error: the folders and files that could not be read) and with --analyze analysis\n"
+             "(analyzed, current, failed, seconds, tagged_tracks, taxonomies, tags_stored, failures).\n"
              "exit codes: 0 every file is indexed, 1 some file failed (now or before, unchanged since), some folder\n"
-             "could not be read or the vector index could not be built, 2 bad usage\n"
+             "could not be read, the vector index could not be built or a file could not be analysed, 2 bad usage\n"
              "\n"
              "examples:\n"
              "  sonavec index ~/Music\n"
              "  sonavec index --precision int8 ~/Music\n"
+             "  sonavec index --analyze --taxonomy mood,genre ~/Music\n"
              "  sonavec index --library /data/sfx-library --windows full /data/sfx\n"
              "  sonavec index --json --quiet ~/Music ~/Samples > summary.json",
              options, 1},

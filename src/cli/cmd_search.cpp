@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "commands.h"
 #include "library_option.h"
 #include "track_options.h"
+#include "sonavec/descriptors.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/library.h"
@@ -46,6 +48,30 @@ search_filter filter_from(const parsed_args& args) {
             throw usage_error("--where expects TAXONOMY=LABEL[,TAXONOMY=LABEL...], got '" + item + "'");
         f.inferred.emplace_back(item.substr(0, eq), item.substr(eq + 1));
         start = comma + 1;
+    }
+    // --bpm 118-124 (or 118- / -124) and --key "A minor": descriptors (index --analyze).
+    if (args.has("--bpm")) {
+        const std::string b = args.get("--bpm");
+        const size_t dash = b.find('-');
+        const auto bound = [&](const std::string& text) -> std::optional<double> {
+            if (text.empty()) return std::nullopt;
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (*end != '\0' || !(v > 0 && v <= 1000)) throw usage_error("--bpm expects MIN-MAX such as 118-124, got '" + b + "'");
+            return v;
+        };
+        if (dash == std::string::npos || b == "-") throw usage_error("--bpm expects MIN-MAX such as 118-124, got '" + b + "'");
+        f.min_bpm = bound(b.substr(0, dash));
+        f.max_bpm = bound(b.substr(dash + 1));
+        if (f.min_bpm && f.max_bpm && *f.min_bpm > *f.max_bpm) throw usage_error("--bpm: MIN is above MAX in '" + b + "'");
+    }
+    if (args.has("--key")) {
+        f.key = args.get("--key");
+        try {
+            key_camelot(f.key);
+        } catch (const error& e) {
+            throw usage_error(std::string("--key: ") + e.what());
+        }
     }
     return f;
 }
@@ -101,10 +127,19 @@ std::string inferred_text(const std::vector<inferred_tag>& tags) {
     return out;
 }
 
-nlohmann::json inferred_json(const std::vector<inferred_tag>& tags) {
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& g : tags) j[g.taxonomy].push_back({{"label", g.label}, {"probability", g.probability}});
-    return j;
+// "124.0 BPM | A minor (8A) | -9.3 LUFS | energy 0.81 | loop".
+std::string descriptors_text(const track_descriptors& d) {
+    char buf[160];
+    std::string out = d.bpm > 0 ? (std::snprintf(buf, sizeof buf, "%.1f BPM", d.bpm), std::string(buf)) : "no beat";
+    out += d.key.empty() ? std::string(" | no key") : " | " + d.key + " (" + d.camelot + ")";
+    if (std::isfinite(d.loudness_lufs)) {
+        std::snprintf(buf, sizeof buf, " | %.1f LUFS", d.loudness_lufs);
+        out += buf;
+    } else {
+        out += " | silent";
+    }
+    std::snprintf(buf, sizeof buf, " | energy %.2f", d.energy);
+    return out + buf + (d.loop ? " | loop" : "");
 }
 
 // Paths and tags are not always valid UTF-8: bad bytes become U+FFFD rather than an exception.
@@ -119,7 +154,8 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
             out += (i ? ",\n " : "") + std::string("{\"score\": ") + format_float(matches[i].score) +
                    ", \"id\": " + std::to_string(e.id) + ", \"path\": " + json_text(e.path) +
                    ", \"duration_seconds\": " + format_float(static_cast<float>(e.duration_seconds)) +
-                   ", \"tags\": " + json_text(tags) + ", \"inferred\": " + json_text(inferred_json(e.inferred)) + "}";
+                   ", \"tags\": " + json_text(tags) + ", \"inferred\": " + inferred_tags_json(e.inferred) +
+                   ", \"descriptors\": " + (e.descriptors ? descriptors_json(*e.descriptors) : std::string("null")) + "}";
         }
         std::printf("%s]\n", out.c_str());
         return 0;
@@ -132,11 +168,14 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
     }
     std::printf("%7s  %7s  %s\n", "score", "length", "path");
     for (const auto& m : matches) {
-        std::string tags = tags_text(m.track.tags);
-        if (!m.track.inferred.empty()) tags += (tags.empty() ? "" : "\n                  ") + inferred_text(m.track.inferred);
-        std::printf("%7.4f  %7s  %s%s%s\n", m.score, duration_text(m.track.duration_seconds).c_str(),
-                    for_terminal(m.track.path).c_str(), tags.empty() ? "" : "\n                  ",
-                    for_terminal(tags).c_str());
+        // Each line escaped on its own: the line breaks between them are ours.
+        std::string lines;
+        for (const std::string& line : {tags_text(m.track.tags),
+                                        m.track.descriptors ? descriptors_text(*m.track.descriptors) : std::string(),
+                                        inferred_text(m.track.inferred)})
+            if (!line.empty()) lines += "\n                  " + for_terminal(line);
+        std::printf("%7.4f  %7s  %s%s\n", m.score, duration_text(m.track.duration_seconds).c_str(),
+                    for_terminal(m.track.path).c_str(), lines.c_str());
     }
     return 0;
 }
@@ -165,8 +204,12 @@ std::vector<option_spec> search_options() {
             {"--tag", "KEY=VALUE", "only tracks whose tag KEY contains VALUE (case-insensitive), e.g. genre=jazz"},
             {"--where", "T=L,...", "only tracks with these inferred tags (sonavec retag, sonavec learn), e.g. mood=melancholic,genre=jazz or learned=NAME; "
                                    "a subgenre matches by its own name"},
+            {"--bpm", "MIN-MAX", "only analysed tracks (index --analyze) with a tempo in this range, e.g. 118-124 "
+                                 "(118- or -124: one bound)"},
+            {"--key", "KEY", "only analysed tracks in this key: a name or Camelot code (\"A minor\", \"Am\", \"8A\"); "
+                             "enharmonic spellings match (A# = Bb)"},
             {"--index", "KIND", "auto (default: exact for small libraries, ANN for large), exact or ann"},
-            {"--json", "", "print a JSON array of {score, id, path, duration_seconds, tags}, best first"},
+            {"--json", "", "print a JSON array of {score, id, path, duration_seconds, tags, inferred, descriptors}, best first"},
             threads_option(),
             precision_option()};
 }
@@ -230,7 +273,8 @@ command search_command() {
              "examples:\n"
              "  sonavec search \"dark cinematic string ensemble\"\n"
              "  sonavec search -k 20 --max-duration 30 --path '*/sfx/*' rain on a tin roof\n"
-             "  sonavec search --tag genre=jazz --json \"late night saxophone\"\n\n"
+             "  sonavec search --tag genre=jazz --json \"late night saxophone\"\n"
+             "  sonavec search --where mood=melancholic --bpm 118-124 --key \"A minor\" piano\n\n"
              "A repeated TEXT (same model and --precision) comes from the text cache\n"
              "($XDG_CACHE_HOME/sonavec/text-cache.sqlite) without running the text tower; --no-cache skips it.",
              search_text_options(), 1},

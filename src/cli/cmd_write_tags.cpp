@@ -3,15 +3,18 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
 #include "commands.h"
+#include "library_option.h"
 #include "progress_bar.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/file_tags.h"
+#include "sonavec/library.h"
 #include "sonavec/track.h"
 
 namespace sonavec::cli {
@@ -97,7 +100,10 @@ int run(const parsed_args& args) {
         }
     const std::map<std::string, tag_fields> per_file =
         args.has("--from-json") ? values_from_json(args.get("--from-json")) : std::map<std::string, tag_fields>{};
-    if (given.empty() && per_file.empty()) throw usage_error("no values: give --set FIELD=VALUE or --from-json FILE");
+    const bool from_library = args.has("--library");
+    if (given.empty() && per_file.empty() && !from_library)
+        throw usage_error("no values: give --set FIELD=VALUE, --from-json FILE or --library PATH");
+    if (args.positional.empty() && !from_library) throw usage_error("no files: give FILE|DIR... or --library PATH");
     const std::set<std::string> only = selected_fields(args);
     tag_write_options options;
     options.overwrite = split_list(args.get("--overwrite"));
@@ -105,8 +111,20 @@ int run(const parsed_args& args) {
         if (canonical_tag_field(name) == "all" && options.overwrite.size() > 1)
             throw usage_error("--overwrite all stands alone");
 
-    std::vector<std::filesystem::path> inputs(args.positional.begin(), args.positional.end());
-    const audio_file_walk walk = find_audio_files(inputs);
+    // --library: the values index --analyze computed (computed_tag_fields), for the files given or
+    // every file the library holds; a file it does not hold is reported and skipped.
+    std::unique_ptr<library> lib;
+    std::map<std::string, tag_fields> computed;
+    audio_file_walk walk;
+    if (from_library) {
+        lib = library::open(library_dir(args), library::open_mode::read_only);
+        for (const catalog_entry& e : lib->entries())
+            if (e.status == entry_status::ok && !e.content_hash.empty()) computed[e.path] = computed_tag_fields(e);
+        if (args.positional.empty())
+            for (const auto& [path, fields] : computed) walk.files.emplace_back(path);
+    }
+    if (!args.positional.empty())
+        walk = find_audio_files(std::vector<std::filesystem::path>(args.positional.begin(), args.positional.end()));
     for (const auto& u : walk.unreadable)
         std::fprintf(stderr, "sonavec write-tags: %s: cannot read the folder: %s\n", for_terminal(u.path.string()).c_str(),
                      for_terminal(u.reason).c_str());
@@ -114,7 +132,17 @@ int run(const parsed_args& args) {
     progress_bar progress("write-tags", walk.files.size(), walk.files.size() < 10);
     size_t changed = 0, failed = walk.unreadable.size();
     for (const auto& file : walk.files) {
-        tag_fields fields = given;
+        tag_fields fields;
+        if (from_library) {
+            const auto known = computed.find(std::filesystem::weakly_canonical(file).string());
+            if (known == computed.end()) {
+                ++failed;
+                progress.failed(file.string(), "not in the library (sonavec index --analyze it first)");
+                continue;
+            }
+            fields = known->second;
+        }
+        for (const auto& [k, v] : given) fields[k] = v;
         if (auto it = per_file.find(file.string()); it != per_file.end())
             for (const auto& [k, v] : it->second) fields[k] = v;
         if (!only.empty())
@@ -141,7 +169,8 @@ int run(const parsed_args& args) {
 
 command write_tags_command() {
     return {{"write-tags",
-             "[--set FIELD=VALUE]... [--from-json FILE] [--fields LIST] [--overwrite LIST] [--apply] FILE|DIR...",
+             "[--set FIELD=VALUE]... [--from-json FILE] [--library PATH] [--fields LIST] [--overwrite LIST] [--apply] "
+             "FILE|DIR...",
              "Write tags (bpm, key, genre, mood, ReplayGain, free-form) into audio files; a dry run unless --apply.",
              "Fields: bpm, key, genre, mood, replaygain_track_gain, replaygain_track_peak, or any other name\n"
              "(a TXXX frame, Vorbis comment or iTunes freeform atom of that name). Formats: mp3, wav and aiff\n"
@@ -151,17 +180,23 @@ command write_tags_command() {
              "packet for packet against the original, then renamed over it: an interrupted run leaves each\n"
              "file as it was or fully written. A file that fails (read-only, disk full, not audio) is reported\n"
              "and skipped; the exit code is then 1.\n"
+             "--library PATH takes the values sonavec computed (index --analyze): bpm (rounded), key (\"F#m\"),\n"
+             "genre (the most probable), mood (up to three, \"; \"), replaygain_track_gain (-18 LUFS minus the\n"
+             "track's loudness) and replaygain_track_peak (its true peak, linear), for the files given or, with\n"
+             "none, every file the library holds; --set and --from-json values go on top of them.\n"
              "\n"
              "examples:\n"
              "  sonavec write-tags --set bpm=124 --set key=Am --set genre=House track.flac\n"
              "  sonavec write-tags --from-json values.json --fields bpm,replaygain --overwrite bpm --apply Music/\n"
+             "  sonavec write-tags --library ~/.local/share/sonavec/library --fields bpm,key,mood --apply\n"
              "  (values.json: {\"Music/a.mp3\": {\"bpm\": 124, \"mood\": \"dark\"}})",
              {{"--set", "FIELD=VALUE", "a value for every file (repeatable)"},
               {"--from-json", "FILE", "values per file: {\"PATH\": {\"FIELD\": VALUE}}; --set values apply too"},
+              {"--library", "PATH", "the values the library computed (index --analyze) for each file"},
               {"--fields", "LIST", "only these fields of the values given (comma-separated; 'replaygain' = both)"},
               {"--overwrite", "LIST", "fields whose existing value is replaced (comma-separated, or 'all')"},
               {"--apply", "", "write the files (default: print what would change)"}},
-             1},
+             0},
             run};
 }
 

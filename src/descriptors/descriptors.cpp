@@ -2,6 +2,7 @@
 #include "sonavec/descriptors.h"
 
 #include <array>
+#include <cctype>
 #include <cmath>
 
 #include "audio/audio_decoder.h"
@@ -10,9 +11,7 @@
 
 namespace sonavec {
 
-namespace {
-
-void check_params(const descriptor_params& p) {
+void check_descriptor_params(const descriptor_params& p) {
     if (!(p.min_bpm >= 20 && p.min_bpm <= 400) || !(p.max_bpm <= 1000) || !(p.max_bpm >= 2 * p.min_bpm - 1))
         throw error(error_kind::invalid_input,
                     "descriptors: the tempo range [min_bpm, max_bpm) must span an octave within 20-1000 BPM");
@@ -21,6 +20,8 @@ void check_params(const descriptor_params& p) {
     if (!(p.max_seconds > 0))
         throw error(error_kind::invalid_input, "descriptors: max_seconds must be positive");
 }
+
+namespace {
 
 // The frames [first, end) around the middle that tempo and key analyse.
 std::pair<int64_t, int64_t> excerpt_frames(int64_t total, int rate, double excerpt_seconds) {
@@ -59,7 +60,7 @@ std::string camelot_notation(const std::string& key) {
 
 track_descriptors analyze_samples(const float* interleaved, size_t frames, int channels, int sample_rate,
                                   const descriptor_params& params) {
-    check_params(params);
+    check_descriptor_params(params);
     if (channels < 1 || channels > 64)
         throw error(error_kind::invalid_input, "analyze_samples: channels must be 1 to 64, not " + std::to_string(channels));
     if (sample_rate < 8000 || sample_rate > 384000)
@@ -78,7 +79,7 @@ track_descriptors analyze_samples(const float* interleaved, size_t frames, int c
 }
 
 track_descriptors analyze_file(const std::filesystem::path& path, const descriptor_params& params) {
-    check_params(params);
+    check_descriptor_params(params);
     audio_decoder dec(path);
     const audio_info& info = dec.info();
     const double seconds = std::min(info.duration_seconds, params.max_seconds);
@@ -87,6 +88,40 @@ track_descriptors analyze_file(const std::filesystem::path& path, const descript
     descriptor_analyzer a(info.channels, info.sample_rate, params, first, end);
     dec.read_native(params.max_seconds, [&](const float* x, size_t frames) { a.add(x, frames); });
     return a.finish();
+}
+
+std::string key_camelot(const std::string& text) {
+    const auto first = text.find_first_not_of(" \t");
+    const auto last = text.find_last_not_of(" \t");
+    const std::string t = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+    const auto bad = [&]() -> std::string {
+        throw error(error_kind::invalid_input, "'" + text.substr(0, 40) +
+                                                   "' is not a key: give a name such as \"A minor\", \"F# major\", "
+                                                   "\"Bbm\" or a Camelot code such as \"8A\"");
+    };
+    // A Camelot code: 1-12 and A (minor) or B (major).
+    if (t.size() >= 2 && t.size() <= 3 && std::isdigit(static_cast<unsigned char>(t[0]))) {
+        const std::string digits = t.substr(0, t.size() - 1);
+        const char letter = static_cast<char>(std::toupper(static_cast<unsigned char>(t.back())));
+        if (digits.find_first_not_of("0123456789") != std::string::npos || digits[0] == '0' ||
+            std::stoi(digits) > 12 || (letter != 'A' && letter != 'B'))
+            return bad();
+        return digits + letter;
+    }
+    if (t.empty()) return bad();
+    std::string tonic(1, static_cast<char>(std::toupper(static_cast<unsigned char>(t[0]))));
+    size_t i = 1;
+    if (i < t.size() && (t[i] == '#' || t[i] == 'b')) tonic += t[i++];
+    std::string mode;
+    for (; i < t.size(); i++)
+        if (t[i] != ' ') mode += static_cast<char>(std::tolower(static_cast<unsigned char>(t[i])));
+    // "m" alone is minor, as in chord names; "M" would be major, but lower-casing loses it: written out.
+    if (mode == "m" && t.back() == 'M') mode = "major";
+    if (mode.empty() || mode == "maj" || mode == "major") mode = "major";
+    else if (mode == "m" || mode == "min" || mode == "minor") mode = "minor";
+    else return bad();
+    const std::string code = camelot_notation(tonic + " " + mode);
+    return code.empty() ? bad() : code;
 }
 
 }  // namespace sonavec

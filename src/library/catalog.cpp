@@ -76,7 +76,8 @@ struct catalog::impl {
     std::mutex mutex;  // one connection: its statements run one at a time
     int schema_version = 0;
     sqlite_statement upsert_file, delete_vector, delete_windows, insert_vector, insert_window, bump_generation,
-        select_by_path, select_by_id, select_windows, delete_file, delete_inferred, select_inferred;
+        select_by_path, select_by_id, select_windows, delete_file, delete_inferred, select_inferred,
+        select_descriptors;
 
     impl(const std::filesystem::path& d, sqlite_open how) : dir(d), db(d / "catalog.sqlite", how, max_value_bytes) {
         schema_version = catalog_schema::open(db, how != sqlite_open::read_only);
@@ -111,6 +112,11 @@ struct catalog::impl {
             select_inferred = db.prepare(
                 "SELECT taxonomy, label, probability FROM inferred_tags WHERE file_id = ?1 ORDER BY taxonomy, probability DESC");
         }
+        if (schema_version >= 4)
+            select_descriptors = db.prepare(
+                "SELECT d.bpm, d.bpm_confidence, d.key, d.camelot, d.key_confidence, d.loudness_lufs, "
+                "d.loudness_range_lu, d.true_peak_dbtp, d.energy, d.loop FROM descriptors d "
+                "JOIN files f ON f.id = d.file_id WHERE d.file_id = ?1 AND d.content_hash = f.content_hash");
         delete_file = db.prepare("DELETE FROM files WHERE id = ?1");
         insert_vector = db.prepare("INSERT INTO vectors (file_id, dim, vector) VALUES (?1, ?2, ?3)");
         insert_window = db.prepare(
@@ -168,8 +174,14 @@ struct catalog::impl {
         const sqlite_reset done(s);
         if (!s.step()) return std::nullopt;
         catalog_entry e = read_entry(s, with_vectors);
-        e.inferred = read_inferred(e.id);
+        read_derived(e);
         return e;
+    }
+
+    // What was computed from the row's vectors and audio: inferred tags and descriptors.
+    void read_derived(catalog_entry& e) {
+        e.inferred = read_inferred(e.id);
+        e.descriptors = read_descriptors(e.id, e.path);
     }
 
     // Inside a transaction.
@@ -233,6 +245,36 @@ struct catalog::impl {
         while (select_inferred.step())
             out.push_back({select_inferred.column_text(0), select_inferred.column_text(1), select_inferred.column_double(2)});
         return out;
+    }
+
+    // The row's descriptors for its current bytes, checked: a damaged or hostile file's values are refused.
+    std::optional<track_descriptors> read_descriptors(int64_t id, const std::string& path) {
+        if (!select_descriptors) return std::nullopt;
+        const sqlite_reset done(select_descriptors);
+        select_descriptors.bind(1, id);
+        if (!select_descriptors.step()) return std::nullopt;
+        const sqlite_statement& s = select_descriptors;
+        track_descriptors d;
+        d.bpm = s.column_double(0);
+        d.bpm_confidence = s.column_double(1);
+        d.key = s.column_text(2);
+        d.camelot = s.column_text(3);
+        d.key_confidence = s.column_double(4);
+        // NULL is silence's -infinity (SQLite keeps no infinities through every path).
+        const double minus_inf = -std::numeric_limits<double>::infinity();
+        d.loudness_lufs = s.column_is_null(5) ? minus_inf : s.column_double(5);
+        d.loudness_range_lu = s.column_double(6);
+        d.true_peak_dbtp = s.column_is_null(7) ? minus_inf : s.column_double(7);
+        d.energy = s.column_double(8);
+        const int64_t loop = s.column_int64(9);
+        const auto unit = [](double x) { return x >= 0 && x <= 1; };
+        const auto finite_or_silent = [](double x) { return std::isfinite(x) || x == -std::numeric_limits<double>::infinity(); };
+        if (!(d.bpm >= 0 && d.bpm <= 1000) || !unit(d.bpm_confidence) || !unit(d.key_confidence) || !unit(d.energy) ||
+            !finite_or_silent(d.loudness_lufs) || !finite_or_silent(d.true_peak_dbtp) || !std::isfinite(d.loudness_range_lu) ||
+            d.loudness_range_lu < 0 || (loop != 0 && loop != 1) || camelot_notation(d.key) != d.camelot)
+            decode.bad_row(path, "descriptors out of range");
+        d.loop = loop == 1;
+        return d;
     }
 
     void remove_row(int64_t id) {
@@ -346,6 +388,7 @@ std::vector<catalog_entry> catalog::entries(bool with_vectors) const {
         " ORDER BY f.id");
     std::vector<catalog_entry> out;
     while (s.step()) out.push_back(impl_->read_entry(s, with_vectors));
+    for (catalog_entry& e : out) impl_->read_derived(e);
     return out;
 }
 
@@ -503,9 +546,12 @@ std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const st
     // The file is outside data: tags that are not JSON match no tag filter (CASE fixes the order, so
     // json_each never sees malformed text). Durations need no such guard: the schema, checked at open,
     // is STRICT, so they are numbers.
-    // Each inferred (taxonomy, label) required: parameters ?8 on, two per pair.
+    // Each inferred (taxonomy, label) required: parameters ?8 on, two per pair; then the descriptors'.
     std::string inferred_sql;
     if (!filter.inferred.empty() && impl_->schema_version < 3) return {};  // no tags inferred yet
+    const bool by_descriptors = filter.min_bpm || filter.max_bpm || !filter.key.empty();
+    if (by_descriptors && impl_->schema_version < 4) return {};  // nothing analysed yet
+    const std::string camelot = filter.key.empty() ? std::string() : key_camelot(filter.key);
     for (size_t i = 0; i < filter.inferred.size(); i++) {
         // (appended, not "?" + to_string: GCC 12 warns falsely of -Wrestrict on that)
         std::string t("?"), l("?");
@@ -513,6 +559,16 @@ std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const st
         l.append(std::to_string(9 + 2 * i));
         inferred_sql += " AND EXISTS (SELECT 1 FROM inferred_tags g WHERE g.file_id = f.id AND lower(g.taxonomy) = " + t +
                         " AND (lower(g.label) = " + l + " OR substr(lower(g.label), -length(" + l + ") - 1) = '/' || " + l + "))";
+    }
+    const int d0 = 8 + 2 * static_cast<int>(filter.inferred.size());
+    if (by_descriptors) {
+        std::string lo("?"), hi("?"), k("?");
+        lo.append(std::to_string(d0));
+        hi.append(std::to_string(d0 + 1));
+        k.append(std::to_string(d0 + 2));
+        inferred_sql += " AND EXISTS (SELECT 1 FROM descriptors d WHERE d.file_id = f.id AND d.content_hash = f.content_hash"
+                        " AND (" + lo + " IS NULL OR d.bpm >= " + lo + ") AND (" + hi + " IS NULL OR d.bpm <= " + hi +
+                        ") AND (" + k + " = '' OR d.camelot = " + k + "))";
     }
     sqlite_statement s = impl_->db.prepare(
         std::string("SELECT f.id FROM files f WHERE f.status = 'ok' AND f.model_id = ?1")+
@@ -535,9 +591,70 @@ std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const st
         s.bind(static_cast<int>(8 + 2 * i), ascii_lower(filter.inferred[i].first));
         s.bind(static_cast<int>(9 + 2 * i), ascii_lower(filter.inferred[i].second));
     }
+    if (by_descriptors) {
+        if (filter.min_bpm) s.bind(d0, *filter.min_bpm);
+        else s.bind_null(d0);
+        if (filter.max_bpm) s.bind(d0 + 1, *filter.max_bpm);
+        else s.bind_null(d0 + 1);
+        s.bind(d0 + 2, camelot);
+    }
     std::vector<int64_t> ids;
     while (s.step()) ids.push_back(s.column_int64(0));
     return ids;
+}
+
+std::vector<analysis_target> catalog::analysis_targets() const {
+    std::lock_guard lock(impl_->mutex);
+    sqlite_statement s = impl_->db.prepare(
+        std::string("SELECT f.id, f.path, f.content_hash, f.size_bytes, f.mtime_ns, ") +
+        (impl_->schema_version >= 4
+             ? "EXISTS (SELECT 1 FROM descriptors d WHERE d.file_id = f.id AND d.content_hash = f.content_hash)"
+             : "0") +
+        " FROM files f WHERE f.status = 'ok' AND f.content_hash != '' ORDER BY f.path");
+    std::vector<analysis_target> out;
+    while (s.step()) {
+        analysis_target t;
+        t.id = s.column_int64(0);
+        t.path = s.column_text(1);
+        t.content_hash = s.column_text(2);
+        t.size_bytes = impl_->decode.size(s.column_int64(3), t.path);
+        t.mtime_ns = s.column_int64(4);
+        t.current = s.column_int64(5) != 0;
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+void catalog::put_descriptors(const std::vector<std::pair<analysis_target, track_descriptors>>& rows) {
+    if (rows.empty()) return;
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 4)
+        throw error(error_kind::invalid_input, impl_->db.path().string() + ": opened read-only at an older schema");
+    sqlite_transaction t(impl_->db);
+    sqlite_statement put = impl_->db.prepare(
+        "INSERT OR REPLACE INTO descriptors (file_id, content_hash, bpm, bpm_confidence, key, camelot, key_confidence, "
+        "loudness_lufs, loudness_range_lu, true_peak_dbtp, energy, loop) "
+        "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
+        "WHERE EXISTS (SELECT 1 FROM files WHERE id = ?1 AND content_hash = ?2)");
+    for (const auto& [target, d] : rows) {
+        put.bind(1, target.id);
+        put.bind(2, target.content_hash);
+        put.bind(3, d.bpm);
+        put.bind(4, d.bpm_confidence);
+        put.bind(5, d.key);
+        put.bind(6, camelot_notation(d.key));
+        put.bind(7, d.key_confidence);
+        if (std::isfinite(d.loudness_lufs)) put.bind(8, d.loudness_lufs);
+        else put.bind_null(8);
+        put.bind(9, std::isfinite(d.loudness_range_lu) ? d.loudness_range_lu : 0.0);
+        if (std::isfinite(d.true_peak_dbtp)) put.bind(10, d.true_peak_dbtp);
+        else put.bind_null(10);
+        put.bind(11, d.energy);
+        put.bind(12, int64_t{d.loop});
+        put.run();
+        put.reset();
+    }
+    t.commit();
 }
 
 // --- Linear probes ---

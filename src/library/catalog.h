@@ -46,6 +46,15 @@ struct catalog_file_state {
     bool has_windows = false;
 };
 
+// A track library::analyze may analyse: an ok row with a file behind it.
+struct analysis_target {
+    int64_t id = 0;
+    std::string path, content_hash;
+    uint64_t size_bytes = 0;
+    int64_t mtime_ns = 0;
+    bool current = false;  // it has descriptors for these bytes
+};
+
 enum class catalog_open {
     create_if_missing,  // make the folder and an empty catalog (index, import)
     existing,           // throw when there is none (prune, import)
@@ -106,6 +115,12 @@ public:
 
     // Replaces the inferred tags of `taxonomy` for each (id, tags) given, in one transaction.
     void put_inferred_tags(const std::string& taxonomy, const std::vector<std::pair<int64_t, std::vector<inferred_tag>>>& tags);
+
+    // The ok rows with a file behind them (content hash known), by path.
+    std::vector<analysis_target> analysis_targets() const;
+    // Stores each target's descriptors in one transaction, for the bytes it names: a row whose file was
+    // indexed again meanwhile (another content hash) gets none.
+    void put_descriptors(const std::vector<std::pair<analysis_target, track_descriptors>>& rows);
 
     catalog_stats stats(size_t max_failures = 20) const;
     // Gives the space of removed rows back to the file system.

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "audio/audio_files.h"
 #include "library/name_uuid.h"
 #include "library/npy_format.h"
 #include "util/base64.h"
+#include "sonavec/descriptors.h"
 #include "sonavec/error.h"
 #include "util/enum_names.h"
 #include "sonavec/escaped_text.h"
@@ -96,7 +98,28 @@ json tags_object(const catalog_entry& e) {
     return tags;
 }
 
-// The fields every vector database record carries, flat (no nested objects, no nulls: Pinecone's rule).
+// The track's descriptors (sonavec/descriptors.h descriptors_json), or null when it was not analysed.
+json descriptors_object(const catalog_entry& e) {
+    return e.descriptors ? json::parse(descriptors_json(*e.descriptors)) : json(nullptr);
+}
+
+// The inferred labels by taxonomy, most probable first, without their probabilities: what a vector
+// database filters on ("inferred.mood" = "calm").
+std::map<std::string, std::vector<std::string>> inferred_labels(const catalog_entry& e) {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const inferred_tag& g : e.inferred) out[g.taxonomy].push_back(g.label);
+    return out;
+}
+
+// A taxonomy's name as a flat field name ("inferred_mood"): [_A-Za-z0-9] only, as Weaviate requires.
+std::string inferred_field(const std::string& taxonomy) {
+    std::string name = "inferred_";
+    for (unsigned char c : taxonomy) name += std::isalnum(c) && c < 128 ? static_cast<char>(c) : '_';
+    return name;
+}
+
+// The fields every vector database record carries, flat (no nested objects, no nulls: Pinecone's rule),
+// the descriptors among them when the track was analysed.
 json flat_metadata(const record& r) {
     const catalog_entry& e = *r.entry;
     json m = json::object();
@@ -111,6 +134,10 @@ json flat_metadata(const record& r) {
         m["start_seconds"] = w->start_seconds;
         m["length_seconds"] = w->length_seconds;
     }
+    const json d = descriptors_object(*r.entry);
+    if (d.is_object())
+        for (const auto& [key, value] : d.items())
+            if (!value.is_null()) m[key] = value;
     return m;
 }
 
@@ -136,7 +163,8 @@ void write_jsonl(std::ostream& out, const std::vector<record>& records, bool win
             << ",\"duration_seconds\":" << number_text(e.duration_seconds) << ",\"format\":" << json_text(e.format)
             << ",\"sample_rate\":" << e.sample_rate << ",\"channels\":" << e.channels
             << ",\"model\":" << json_text(e.model_id) << ",\"window_plan\":" << json_text(e.window_plan)
-            << ",\"tags\":" << json_text(tags_object(e)) << ",\"embedding\":" << vector_text(e.vector);
+            << ",\"tags\":" << json_text(tags_object(e)) << ",\"inferred\":" << inferred_tags_json(e.inferred)
+            << ",\"descriptors\":" << json_text(descriptors_object(e)) << ",\"embedding\":" << vector_text(e.vector);
         if (windows) {
             out << ",\"windows\":[";
             for (size_t i = 0; i < e.windows.size(); i++) {
@@ -160,12 +188,20 @@ std::string csv_field(const std::string& s) {
     return q + "\"";
 }
 
-// The last column, path_bytes_b64, is empty unless the path is not valid UTF-8 (the path column then
+constexpr const char* csv_descriptor_columns[] = {"bpm", "bpm_confidence", "key", "camelot", "key_confidence",
+                                                  "loudness_lufs", "loudness_range_lu", "true_peak_dbtp", "energy", "loop"};
+constexpr const char* csv_descriptor_header =
+    "bpm,bpm_confidence,key,camelot,key_confidence,loudness_lufs,loudness_range_lu,true_peak_dbtp,energy,loop";
+
+// Then the descriptors' columns (empty when the track was not analysed) and the inferred tags as one
+// JSON object (empty when there are none).
+// The column path_bytes_b64 is empty unless the path is not valid UTF-8 (the path column then
 // shows U+FFFD): it keeps the vector columns where they always were.
 void write_csv(std::ostream& out, const std::vector<record>& records, bool windows, int64_t dim) {
     out << (windows ? "path,start_seconds,length_seconds" : "path,duration_seconds");
     for (int64_t i = 0; i < dim; i++) out << ",v" << i;
-    out << ",path_bytes_b64\n";
+    // Columns added later go after path_bytes_b64, so the vector columns stay where they always were.
+    out << ",path_bytes_b64," << csv_descriptor_header << ",inferred\n";
     for (const auto& r : records) {
         out << csv_field(r.entry->path);
         if (const catalog_window* w = r.win())
@@ -173,7 +209,14 @@ void write_csv(std::ostream& out, const std::vector<record>& records, bool windo
         else
             out << "," << number_text(r.entry->duration_seconds);
         for (float x : *r.vector) out << "," << format_float(x);
-        out << "," << (is_valid_utf8(r.entry->path) ? "" : base64_encoded(r.entry->path)) << "\n";
+        out << "," << (is_valid_utf8(r.entry->path) ? "" : base64_encoded(r.entry->path));
+        const json d = descriptors_object(*r.entry);
+        for (const char* key : csv_descriptor_columns) {
+            out << ",";
+            if (d.is_null() || d[key].is_null()) continue;  // empty: not analysed, or no value (no beat, silence)
+            out << (d[key].is_string() ? csv_field(d[key].get<std::string>()) : d[key].dump());
+        }
+        out << "," << (r.entry->inferred.empty() ? std::string() : csv_field(inferred_tags_json(r.entry->inferred))) << "\n";
     }
 }
 
@@ -184,6 +227,7 @@ void write_qdrant(std::ostream& out, const std::vector<record>& records, int64_t
             const record& r = records[i];
             json payload = flat_metadata(r);
             payload["tags"] = tags_object(*r.entry);  // Qdrant filters nested keys: "tags.artist"
+            payload["inferred"] = inferred_labels(*r.entry);  // "inferred.mood" matches any of its labels
             o << (i > begin ? "," : "") << (i > begin ? sep : "") << "{\"id\":\"" << r.uuid
               << "\",\"vector\":" << vector_text(*r.vector) << ",\"payload\":" << json_text(payload) << "}";
         }
@@ -196,6 +240,7 @@ constexpr size_t pinecone_metadata_bytes = 40 * 1024;
 
 json pinecone_metadata(const record& r, export_report& report) {
     json m = flat_metadata(r);
+    for (const auto& [taxonomy, labels] : inferred_labels(*r.entry)) m[inferred_field(taxonomy)] = labels;  // lists of strings
     size_t size = json_text(m).size();
     for (const auto& [key, value] : r.entry->tags) {
         const std::string name = "tag_" + key;
@@ -228,6 +273,11 @@ void write_pinecone(std::ostream& out, const std::vector<record>& records, int64
 json chroma_metadata(const record& r) {
     json m = flat_metadata(r);
     for (const auto& [key, value] : r.entry->tags) m["tag_" + key] = value;
+    for (const auto& [taxonomy, labels] : inferred_labels(*r.entry)) {
+        std::string joined;  // flat values only: the labels in one string, most probable first
+        for (const auto& l : labels) joined += (joined.empty() ? "" : ", ") + l;
+        m[inferred_field(taxonomy)] = joined;
+    }
     return m;
 }
 
@@ -263,6 +313,7 @@ void write_weaviate(std::ostream& out, const std::vector<record>& records, int64
         for (size_t i = begin; i < end; i++) {
             const record& r = records[i];
             json properties = flat_metadata(r);
+            for (const auto& [taxonomy, labels] : inferred_labels(*r.entry)) properties[inferred_field(taxonomy)] = labels;
             for (const auto& [key, value] : r.entry->tags) {
                 const std::string name = weaviate_property(key);
                 if (!properties.contains(name)) properties[name] = value;
@@ -333,24 +384,30 @@ void write_pgvector(std::ostream& out, const std::vector<record>& records, bool 
         << "    format text NOT NULL,\n"
         << "    model text NOT NULL,\n"
         << "    tags jsonb NOT NULL,\n"
+        << "    inferred jsonb NOT NULL DEFAULT '{}',\n"
+        << "    descriptors jsonb,\n"
         << "    embedding vector(" << dim << ") NOT NULL,\n"
         << "    path_bytes bytea NOT NULL\n"
         << ");\n"
         // A table made by an export older than the column gets it.
         << "ALTER TABLE " << table << " ADD COLUMN IF NOT EXISTS path_bytes bytea;\n"
         << "UPDATE " << table << " SET path_bytes = ''::bytea WHERE path_bytes IS NULL;\n"
+        << "ALTER TABLE " << table << " ADD COLUMN IF NOT EXISTS inferred jsonb NOT NULL DEFAULT '{}';\n"
+        << "ALTER TABLE " << table << " ADD COLUMN IF NOT EXISTS descriptors jsonb;\n"
         // The key: the text alone would let two paths that differ only in bytes that are not UTF-8
         // (both shown with U+FFFD) overwrite each other.
         << "CREATE UNIQUE INDEX IF NOT EXISTS " << table << "_key ON " << table << " ("
         << (windows ? "path, path_bytes, start_seconds" : "path, path_bytes") << ");\n";
     const std::string columns = windows ? "path, path_bytes, window_index, start_seconds, length_seconds, file_name, "
-                                          "duration_seconds, format, model, tags, embedding"
-                                        : "path, path_bytes, file_name, duration_seconds, format, model, tags, embedding";
+                                          "duration_seconds, format, model, tags, inferred, descriptors, embedding"
+                                        : "path, path_bytes, file_name, duration_seconds, format, model, tags, inferred, "
+                                          "descriptors, embedding";
     const std::string updates = std::string(windows ? "window_index = EXCLUDED.window_index, "
                                                       "length_seconds = EXCLUDED.length_seconds, "
                                                     : "") +
                                 "file_name = EXCLUDED.file_name, duration_seconds = EXCLUDED.duration_seconds, "
                                 "format = EXCLUDED.format, model = EXCLUDED.model, tags = EXCLUDED.tags, "
+                                "inferred = EXCLUDED.inferred, descriptors = EXCLUDED.descriptors, "
                                 "embedding = EXCLUDED.embedding";
     const size_t per = batch > 0 ? static_cast<size_t>(batch) : 1000;
     for (size_t begin = 0; begin < records.size(); begin += per) {
@@ -364,7 +421,9 @@ void write_pgvector(std::ostream& out, const std::vector<record>& records, bool 
                 out << r.window << ", " << number_text(w->start_seconds) << ", " << number_text(w->length_seconds) << ", ";
             out << sql_string(file_name(e.path)) << ", " << number_text(e.duration_seconds) << ", "
                 << sql_string(e.format) << ", " << sql_string(e.model_id) << ", "
-                << sql_string(json_text(tags_object(e))) << ", '" << vector_text(*r.vector) << "')"
+                << sql_string(json_text(tags_object(e))) << ", " << sql_string(inferred_tags_json(e.inferred)) << ", "
+                << (e.descriptors ? sql_string(descriptors_json(*e.descriptors)) : std::string("NULL")) << ", '"
+                << vector_text(*r.vector) << "')"
                 << (i + 1 < end ? ",\n" : "\n");
         }
         out << "ON CONFLICT (" << (windows ? "path, path_bytes, start_seconds" : "path, path_bytes") << ") DO UPDATE SET "
@@ -375,6 +434,9 @@ void write_pgvector(std::ostream& out, const std::vector<record>& records, bool 
         << " ORDER BY embedding <=> '[...]' LIMIT 10;\n"
         << "-- For a large table, an approximate index (pgvector 0.5 or later):\n"
         << "--   CREATE INDEX ON " << table << " USING hnsw (embedding vector_cosine_ops);\n"
+        << "-- Inferred tags and descriptors (sonavec index --analyze):\n"
+        << "--   SELECT path FROM " << table << " WHERE inferred->'mood' @> '[{\"label\": \"calm\"}]'\n"
+        << "--     AND (descriptors->>'bpm')::float BETWEEN 118 AND 124 AND descriptors->>'camelot' = '8A';\n"
         << "COMMIT;\n";
 }
 
@@ -457,6 +519,17 @@ std::string npy_paths_text(const std::vector<catalog_entry>& entries, bool windo
     for (const auto& e : entries) {
         const size_t rows = windows ? e.windows.size() : 1;
         for (size_t i = 0; i < rows; i++) s += escaped_line(e.path) + "\n";
+    }
+    return s;
+}
+
+std::string npy_derived_text(const std::vector<catalog_entry>& entries, bool windows) {
+    std::string s;
+    for (const auto& e : entries) {
+        const std::string line = "{\"inferred\":" + inferred_tags_json(e.inferred) +
+                                 ",\"descriptors\":" + json_text(descriptors_object(e)) + "}\n";
+        const size_t rows = windows ? e.windows.size() : 1;
+        for (size_t i = 0; i < rows; i++) s += line;
     }
     return s;
 }

@@ -35,9 +35,11 @@ namespace sonavec {
 export_report write_export(std::ostream& out, const std::vector<catalog_entry>& entries, const export_options& options);
 
 // npy: the matrix, then the sidecars: each row's path, one per line with escaped_line's escapes
-// (OUT.paths.txt), and with windows each row's "start_seconds<TAB>length_seconds" (OUT.windows.txt).
+// (OUT.paths.txt), each row's {"inferred": {...}, "descriptors": {...} or null} as JSON Lines
+// (OUT.tags.jsonl), and with windows each row's "start_seconds<TAB>length_seconds" (OUT.windows.txt).
 export_report write_npy(std::ostream& out, const std::vector<catalog_entry>& entries, bool windows);
 std::string npy_paths_text(const std::vector<catalog_entry>& entries, bool windows);
+std::string npy_derived_text(const std::vector<catalog_entry>& entries, bool windows);
 std::string npy_windows_text(const std::vector<catalog_entry>& entries);
 
 // The desktop apps' array, shared with `sonavec embed --format json`.

@@ -37,6 +37,10 @@ public:
         return c ? c->find(path, with_vectors) : std::nullopt;
     }
     std::optional<catalog_entry> find_file(const std::filesystem::path& file, bool with_vectors) const override;
+    std::vector<catalog_entry> entries() const override {
+        const catalog* c = reader();
+        return c ? c->entries(false) : std::vector<catalog_entry>{};
+    }
     std::map<std::string, int64_t> models() const override;
     catalog_vectors vectors(const std::optional<std::string>& model_id) const override {
         const catalog* c = reader();
@@ -51,6 +55,7 @@ public:
                             const std::optional<std::string>& model_id) const override;
     import_report import_from(const std::filesystem::path& file, const import_options& options) override;
     retag_report retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) override;
+    analyze_report analyze(const analyze_params& params) override;
     learn_report learn(const std::string& name, const std::vector<std::string>& positives,
                        const std::vector<std::string>& negatives, const learn_params& params) override;
     std::vector<linear_probe> probes() const override;

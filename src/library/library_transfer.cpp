@@ -74,6 +74,7 @@ export_report library_impl::export_to(const std::filesystem::path& file, const e
         const std::string base = file.string();
         write_file_atomically(base + ".paths.txt", npy_paths_text(entries, options.windows));
         if (options.windows) write_file_atomically(base + ".windows.txt", npy_windows_text(entries));
+        write_file_atomically(base + ".tags.jsonl", npy_derived_text(entries, options.windows));
     }
     report.model_id = entries.front().model_id;
     return report;
