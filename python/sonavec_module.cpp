@@ -287,6 +287,49 @@ search_params search_params_from(const py::kwargs& kwargs) {
     return p;
 }
 
+// A long library call (index, analyze) with a Python progress callback: the callback runs on the
+// calling thread with the GIL released, so it takes the GIL, lets Python see a pending Ctrl-C, and
+// calls back; an exception it raises cancels the run (what was committed stays) and is raised again
+// from the call instead of the cancellation.
+class python_progress {
+public:
+    explicit python_progress(py::object callback) : callback_(std::move(callback)) {}
+
+    const std::atomic<bool>* cancel() const { return &cancel_; }
+    std::function<void(const index_progress&)> function() {
+        return [this](const index_progress& step) {
+            py::gil_scoped_acquire locked;
+            if (raised_) return;
+            try {
+                if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+                if (!callback_.is_none()) callback_(step);
+            } catch (py::error_already_set& e) {
+                raised_ = std::move(e);
+                cancel_ = true;
+            }
+        };
+    }
+    // Runs the call without the GIL; raises the callback's exception in place of what it caused.
+    template <typename F>
+    auto run(F&& call) {
+        std::optional<decltype(call())> result;
+        try {
+            py::gil_scoped_release unlocked;
+            result = call();
+        } catch (...) {
+            if (raised_) throw std::move(*raised_);
+            throw;
+        }
+        if (raised_) throw std::move(*raised_);
+        return std::move(*result);
+    }
+
+private:
+    py::object callback_;
+    std::atomic<bool> cancel_{false};
+    std::optional<py::error_already_set> raised_;
+};
+
 // --- Library: one library::open, used by one call at a time (Python threads may share it) ---
 
 class py_library {
@@ -330,32 +373,13 @@ public:
         p.track = track_params(*eng, windows, window, hop, max_seconds, per_window);
         p.threads = threads;
         p.force = force;
-        std::atomic<bool> cancel{false};
-        std::optional<py::error_already_set> raised;
-        p.cancel = &cancel;
-        // Called on this thread with the GIL released: take it, let Python see a pending Ctrl-C, call back.
-        p.progress = [&](const index_progress& step) {
-            py::gil_scoped_acquire locked;
-            if (raised) return;
-            try {
-                if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-                if (!progress.is_none()) progress(step);
-            } catch (py::error_already_set& e) {
-                raised = std::move(e);
-                cancel = true;
-            }
-        };
-        std::optional<index_report> report;
-        try {
-            py::gil_scoped_release unlocked;
+        python_progress calls(progress);
+        p.cancel = calls.cancel();
+        p.progress = calls.function();
+        return report_dict(calls.run([&] {
             std::lock_guard<std::recursive_mutex> one_call(mutex_);
-            report = lib_->index(folders, *eng, p);
-        } catch (...) {  // the cancellation the callback's exception caused: raise that exception instead
-            if (raised) throw std::move(*raised);
-            throw;
-        }
-        if (raised) throw std::move(*raised);
-        return report_dict(*report);
+            return lib_->index(folders, *eng, p);
+        }));
     }
 
     py::list search(const std::string& text, std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
@@ -422,28 +446,13 @@ public:
         p.descriptors.excerpt_seconds = excerpt_seconds;
         p.descriptors.min_bpm = min_bpm;
         p.descriptors.max_bpm = max_bpm;
-        std::atomic<bool> cancel{false};
-        std::optional<py::error_already_set> raised;
-        p.cancel = &cancel;
-        p.progress = [&](const index_progress& step) {  // as index's: the GIL taken, Ctrl-C seen
-            py::gil_scoped_acquire locked_gil;
-            if (raised) return;
-            try {
-                if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-                if (!progress.is_none()) progress(step);
-            } catch (py::error_already_set& e) {
-                raised = std::move(e);
-                cancel = true;
-            }
-        };
-        std::optional<analyze_report> r;
-        try {
-            r = locked([&] { return lib_->analyze(p); });
-        } catch (...) {
-            if (raised) throw std::move(*raised);
-            throw;
-        }
-        if (raised) throw std::move(*raised);
+        python_progress calls(progress);
+        p.cancel = calls.cancel();
+        p.progress = calls.function();
+        const std::optional<analyze_report> r = calls.run([&] {
+            std::lock_guard<std::recursive_mutex> one_call(mutex_);
+            return lib_->analyze(p);
+        });
         py::dict d;
         d["analyzed"] = r->analyzed;
         d["current"] = r->current;

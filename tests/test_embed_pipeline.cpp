@@ -12,13 +12,6 @@ using namespace sonavec;
 
 namespace {
 
-std::unique_ptr<engine> golden_engine() {
-    engine_params p = engine_default_params();
-    p.model_dir = test::golden_dir() / "model";
-    p.threads = 1;
-    return engine::open(p);
-}
-
 // Track i: i + 1 windows cut from a golden waveform (long tracks span several batches), read a batch
 // at a time as prepare_track's reader does.
 std::vector<std::span<const float>> track_windows(const std::vector<float>& wave, size_t i) {
@@ -75,7 +68,7 @@ std::vector<float> expected_vector(const engine& eng, const std::vector<float>& 
 }  // namespace
 
 TEST(embed_pipeline, vectors_do_not_depend_on_the_workers) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine(1);
     const auto wave = test::floats(*test::open_golden("audio/chirp_10s.safetensors")->find("waveform"));
     const size_t count = 3 * track_batch_windows + 2;  // later tracks span two to four batches
     std::vector<std::vector<float>> expected;
@@ -102,7 +95,7 @@ TEST(embed_pipeline, vectors_do_not_depend_on_the_workers) {
 }
 
 TEST(embed_pipeline, skipped_empty_and_failing_items) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine(1);
     const auto wave = test::floats(*test::open_golden("audio/noise_3s.safetensors")->find("waveform"));
     std::mutex m;
     std::vector<std::string> outcome(6);

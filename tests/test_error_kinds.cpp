@@ -50,13 +50,6 @@ std::pair<error_kind, std::string> failure_of(F f) {
         EXPECT_NE(message_.find(fragment), std::string::npos) << message_;                          \
     } while (0)
 
-std::unique_ptr<engine> golden_engine() {
-    engine_params p = engine_default_params();
-    p.model_dir = test::golden_dir() / "model";
-    p.threads = 1;
-    return engine::open(p);
-}
-
 fs::path scratch(const std::string& name) {
     const fs::path dir = test::scratch_dir() / name;
     fs::remove_all(dir);
@@ -102,7 +95,7 @@ TEST(error_kinds, kind_names) {
 }
 
 TEST(error_kinds, audio_files_through_embed_track) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine(1);
     const fs::path dir = scratch("audio");
     const track_embed_params params;
     EXPECT_KIND(embed_track(*eng, dir / "missing.wav", params), error_kind::not_found, "no such file");
@@ -125,7 +118,7 @@ TEST(error_kinds, audio_files_through_embed_track) {
 }
 
 TEST(error_kinds, bad_window_plans_are_invalid_input) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine(1);
     track_embed_params params;
     params.plan.window_seconds = 0.01;
     EXPECT_KIND(validate_track_params(params, *eng), error_kind::invalid_input, "window length must be at least");

@@ -206,21 +206,25 @@ TEST(ExportFormats, CsvHasAColumnPerDimensionAndQuotesHostilePaths) {
     const auto entries = hostile_entries();
     const auto rows = parse_csv(export_text(entries, export_format::csv));
     ASSERT_EQ(rows.size(), entries.size() + 1);
-    ASSERT_EQ(rows[0].size(), static_cast<size_t>(dim + 3));
+    // path, duration, the vector, path_bytes_b64, then the 10 descriptor columns and inferred (empty here).
+    ASSERT_EQ(rows[0].size(), static_cast<size_t>(dim + 3 + 11));
     EXPECT_EQ(rows[0][0], "path");
     EXPECT_EQ(rows[0][1], "duration_seconds");
     EXPECT_EQ(rows[0][2], "v0");
     EXPECT_EQ(rows[0][dim + 1], "v511");
-    EXPECT_EQ(rows[0].back(), "path_bytes_b64");
+    EXPECT_EQ(rows[0][dim + 2], "path_bytes_b64");
+    EXPECT_EQ(rows[0][dim + 3], "bpm");
+    EXPECT_EQ(rows[0].back(), "inferred");
     for (size_t i = 0; i < entries.size(); i++) {
         const auto& row = rows[i + 1];
         ASSERT_EQ(row.size(), rows[0].size()) << entries[i].path;
         EXPECT_EQ(row[0], entries[i].path);
         EXPECT_EQ(std::stod(row[1]), entries[i].duration_seconds);
         std::vector<float> v;
-        for (size_t c = 2; c < row.size() - 1; c++) v.push_back(std::strtof(row[c].c_str(), nullptr));
+        for (size_t c = 2; c < static_cast<size_t>(dim) + 2; c++) v.push_back(std::strtof(row[c].c_str(), nullptr));
         expect_same_floats(v, entries[i].vector, entries[i].path);
-        EXPECT_EQ(row.back(), "") << "a valid UTF-8 path needs no bytes column";
+        EXPECT_EQ(row[dim + 2], "") << "a valid UTF-8 path needs no bytes column";
+        for (size_t c = dim + 3; c < row.size(); c++) EXPECT_EQ(row[c], "") << "not analysed, no tags: column " << c;
     }
 }
 
@@ -461,7 +465,7 @@ TEST(ExportFormats, PathsThatAreNotUtf8TravelAsTheirExactBytes) {
     ASSERT_EQ(rows.size(), entries.size() + 1);
     for (size_t i = 0; i < entries.size(); i++) {
         EXPECT_EQ(rows[i + 1][0], as_json_text(entries[i].path));
-        EXPECT_EQ(rows[i + 1].back(), utf8(entries[i].path) ? "" : base64_encoded(entries[i].path)) << i;
+        EXPECT_EQ(rows[i + 1][dim + 2], utf8(entries[i].path) ? "" : base64_encoded(entries[i].path)) << i;
     }
 
     // pgvector: a bytea column holds the bytes (empty for UTF-8 paths) and is part of the key; tables of

@@ -21,13 +21,6 @@ using test::quoted;
 
 namespace {
 
-std::unique_ptr<engine> golden_engine() {
-    engine_params p = engine_default_params();
-    p.model_dir = test::golden_dir() / "model";
-    p.threads = 2;
-    return engine::open(p);
-}
-
 void sox(const std::string& args) {
     const test::cli_result r = test::run_shell("sox -n -r 44100 " + args);
     ASSERT_EQ(r.code, 0) << args << "\n" << r.err;
@@ -97,7 +90,7 @@ TEST(key_camelot, names_and_codes_as_people_write_them) {
 }
 
 TEST(library_analyze, stores_what_analyze_file_computes_and_filters_by_it) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine();
     const analysed_library l = make_library("filters", *eng);
     const auto lib = library::open(l.dir);
     analyze_params ap;
@@ -160,7 +153,7 @@ TEST(library_analyze, stores_what_analyze_file_computes_and_filters_by_it) {
 }
 
 TEST(library_analyze, descriptors_belong_to_the_bytes_analysed) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine();
     const analysed_library l = make_library("bytes", *eng);
     const auto lib = library::open(l.dir);
     analyze_params ap;

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "cli_run.h"
+#include "test_data.h"
 #include "sonavec/engine.h"
 #include "sonavec/error.h"
 #include "sonavec/library.h"
@@ -22,13 +23,6 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path golden_model() { return fs::path(SONAVEC_TEST_DATA) / "golden" / "model"; }
-
-std::unique_ptr<engine> golden_engine() {
-    engine_params p = engine_default_params();
-    p.model_dir = golden_model();
-    p.threads = 2;
-    return engine::open(p);
-}
 
 const char* sounds_text = "# template: {}\nrain on a tin roof\na dog barking at night\nsolo piano ballad\n";
 
@@ -90,7 +84,7 @@ std::vector<double> reference_probabilities(const std::vector<float>& v, const l
 }  // namespace
 
 TEST(retag, stores_each_tracks_planted_label_with_the_reference_probability_and_search_filters_on_it) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine();
     const planted_library p = plant(*eng, "planted");
     const auto lib = library::open(p.dir, library::open_mode::existing);
     retag_params rp;
@@ -133,7 +127,7 @@ TEST(retag, stores_each_tracks_planted_label_with_the_reference_probability_and_
 }
 
 TEST(retag, a_second_taxonomy_keeps_the_first_and_a_new_vector_drops_its_stale_tags) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine();
     const planted_library p = plant(*eng, "two-taxonomies");
     const auto lib = library::open(p.dir, library::open_mode::existing);
     retag_params rp;
@@ -159,7 +153,7 @@ TEST(retag, a_second_taxonomy_keeps_the_first_and_a_new_vector_drops_its_stale_t
 }
 
 TEST(retag, refuses_a_read_only_library_and_a_model_that_made_no_vectors) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine();
     const planted_library p = plant(*eng, "refusals");
     try {
         library::open(p.dir, library::open_mode::read_only)->retag(*eng, {parse_taxonomy(sounds_text, "sounds")}, {});
@@ -184,7 +178,7 @@ TEST(retag, refuses_a_read_only_library_and_a_model_that_made_no_vectors) {
 }
 
 TEST(retag, cli_retag_then_search_where) {
-    const auto eng = golden_engine();
+    const auto eng = test::golden_engine();
     const planted_library p = plant(*eng, "cli");
     const fs::path tax = test::scratch_dir() / "sounds.txt";
     test::write_file(tax, sounds_text);

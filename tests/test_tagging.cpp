@@ -18,13 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::unique_ptr<engine> golden_engine() {
-    engine_params p = engine_default_params();
-    p.model_dir = test::golden_dir() / "model";
-    p.threads = 2;
-    return engine::open(p);
-}
-
 // The message of the invalid_input error that parsing `text` throws, or "" when it parses.
 std::string parse_error(const std::string& text) {
     try {
@@ -51,7 +44,7 @@ std::vector<float> random_unit_rows(int64_t n, int64_t dim, uint32_t seed) {
 }  // namespace
 
 TEST(tagging, probabilities_match_the_reference_softmax_of_logits_per_audio) {
-    auto eng = golden_engine();
+    auto eng = test::golden_engine();
     auto ref = test::open_golden("text/zero_shot.safetensors");
     auto index = nlohmann::json::parse(std::ifstream(test::golden_dir() / "index.json"));
     // The golden texts are the labels, used as they are (--template "{}").
@@ -129,7 +122,7 @@ TEST(tagging, batch_scoring_matches_a_plain_loop_at_a_real_models_scale) {
 }
 
 TEST(tagging, a_template_ensemble_is_the_normalised_mean_of_its_prompt_vectors) {
-    auto eng = golden_engine();
+    auto eng = test::golden_engine();
     const taxonomy t = parse_taxonomy("# template: This is a sound of {}.\n"
                                       "# template: A recording of {}, close up.\n"
                                       "rain\nsfx/dog barking\nchurch bells\n",
@@ -273,7 +266,7 @@ TEST(tagging, top_k_and_the_multi_label_rule) {
 }
 
 TEST(tagging, tag_track_embeds_a_file_and_tags_it) {
-    auto eng = golden_engine();
+    auto eng = test::golden_engine();
     const fs::path wav = test::scratch_dir() / "tone.wav";
     const auto made = test::run_shell("ffmpeg -nostdin -loglevel error -y -f lavfi -i 'sine=frequency=440:duration=4' " +
                                       test::quoted(wav));

@@ -127,3 +127,39 @@ TEST(write_tags_library, writes_the_analysed_values_and_keeps_the_rest) {
     // No files and no library is a usage error.
     EXPECT_EQ(test::run_cli("write-tags --set bpm=120").code, 2);
 }
+
+// A full disk: a tmpfs with room for one file's copy but not the other's, mounted in a mount namespace
+// of the command's own (unshare -m), so nothing outlives it. The file that does not fit is reported and
+// left exactly as it was, with no copy left behind; the batch goes on and the other file is written.
+TEST(write_tags_full_disk, a_file_that_does_not_fit_is_reported_and_the_batch_goes_on) {
+    const fs::path src = test::scratch_dir() / "full-src";
+    fs::create_directories(src);
+    // big: about 420 KB of FLAC (noise does not compress); small: about 40 KB of MP3.
+    ASSERT_EQ(test::run_shell("sox -n -r 44100 -c 2 " + quoted(src / "big.flac") + " synth 2.5 whitenoise").code, 0);
+    ASSERT_EQ(test::run_shell("ffmpeg -nostdin -v error -f lavfi -i sine=d=2 -b:a 128k " + quoted(src / "small.mp3")).code, 0);
+    const uintmax_t big = fs::file_size(src / "big.flac"), small = fs::file_size(src / "small.mp3");
+    ASSERT_GT(big, 5 * small);
+    // Room for both files and a copy of the small one, not for a copy of the big one.
+    const uintmax_t size_kb = (big + 3 * small) / 1024 + 64;
+    const fs::path mnt = test::scratch_dir() / "full-disk";
+    fs::create_directories(mnt);
+    const std::string d = quoted(mnt);
+    const std::string script =
+        "mount -t tmpfs -o size=" + std::to_string(size_kb) + "k tmpfs " + d + " || exit 77; cp " +
+        quoted(src / "big.flac") + " " + quoted(src / "small.mp3") + " " + d + " || exit 78; before=$(md5sum < " + d +
+        "/big.flac); " + quoted(test::cli_path()) + " write-tags --set mood=calm --apply " + d + "/big.flac " + d +
+        "/small.mp3; echo \"exit=$?\"; after=$(md5sum < " + d + "/big.flac); [ \"$before\" = \"$after\" ] && echo big-unchanged; "
+        "ls -A " + d + " | grep -c sonavec-tags | sed 's/^/leftovers=/'; " +
+        "ffprobe -v error -show_entries format_tags=mood -of csv=p=0 " + d + "/small.mp3 | sed 's/^/small-mood=/'";
+    const test::cli_result r = test::run_shell("unshare -m sh -c " + quoted(fs::path(script)));
+    if (r.code == 77 || r.err.find("unshare:") != std::string::npos)
+        GTEST_SKIP() << "cannot mount a small tmpfs here (needs root and mount namespaces): " << r.err;
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("exit=1"), std::string::npos) << r.out;        // a failure: exit code 1
+    EXPECT_NE(r.err.find("big.flac: I/O"), std::string::npos) << r.err;  // named, with the reason
+    EXPECT_NE(r.err.find("No space left"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("big-unchanged"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("leftovers=0"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("small-mood=calm"), std::string::npos) << r.out;  // the batch went on
+    EXPECT_NE(r.out.find("wrote 1 of 2 files, 1 failed"), std::string::npos) << r.out;
+}

@@ -463,16 +463,32 @@ catalog_vectors catalog::vectors(const std::optional<std::string>& model_id) con
     if (model_id) s.bind(1, *model_id);
     catalog_vectors out;
     while (s.step()) {
-        const std::string path = s.column_text(1);
         const int64_t dim = s.column_int64(2);
-        impl_->decode.dim(dim, path);
-        if (out.dim == 0) out.dim = dim;
+        const catalog_blob blob = impl::read_blob(s, 3);
+        // Straight into the matrix (a library's vectors are hundreds of MB): the path is read, and the
+        // row decoded the slow way, only to name a damaged row.
+        if (dim < 1 || dim > catalog_max_dim || blob.size != static_cast<size_t>(dim) * sizeof(float)) {
+            impl_->decode.floats(blob, impl_->decode.dim(dim, s.column_text(1)), s.column_text(1));
+        }
+        if (out.dim == 0) {
+            out.dim = dim;
+            // One allocation: the matrix would otherwise be copied each time it grows.
+            sqlite_statement count = impl_->db.prepare(std::string("SELECT count(*) FROM files WHERE status = 'ok'") +
+                                                       (model_id ? " AND model_id = ?1" : ""));
+            if (model_id) count.bind(1, *model_id);
+            const int64_t rows = count.step() ? count.column_int64(0) : 0;
+            out.data.reserve(static_cast<size_t>(std::max<int64_t>(rows, 1)) * static_cast<size_t>(dim));
+            out.ids.reserve(static_cast<size_t>(std::max<int64_t>(rows, 1)));
+        }
         if (dim != out.dim)
             throw error(error_kind::invalid_input, file().string() + ": vectors of " + std::to_string(out.dim) + " and " + std::to_string(dim) +
                         " floats: the library holds several models' vectors (choose one)");
-        const std::vector<float> v = impl_->decode.floats(impl::read_blob(s, 3), dim, path);
+        const size_t at = out.data.size();
+        out.data.resize(at + static_cast<size_t>(dim));
+        std::memcpy(out.data.data() + at, blob.data, blob.size);
+        for (size_t i = at; i < out.data.size(); i++)
+            if (!std::isfinite(out.data[i])) impl_->decode.floats(blob, dim, s.column_text(1));  // throws, naming it
         out.ids.push_back(s.column_int64(0));
-        out.data.insert(out.data.end(), v.begin(), v.end());
     }
     return out;
 }

@@ -75,4 +75,11 @@ void expect_embedding_close(const float* actual, const tensor_view& reference, c
     EXPECT_LE(diff, 1e-4) << what << ": max |diff| " << diff;
 }
 
+std::unique_ptr<engine> golden_engine(int threads) {
+    engine_params p = engine_default_params();
+    p.model_dir = golden_dir() / "model";
+    p.threads = threads;
+    return engine::open(p);
+}
+
 }  // namespace sonavec::test

@@ -6,12 +6,16 @@
 #include <vector>
 
 #include "nn/tensor_file.h"
+#include "sonavec/engine.h"
 
 namespace sonavec::test {
 
 std::filesystem::path data_dir();    // tests/data
 std::filesystem::path golden_dir();  // tests/data/golden (a copy of ../shared/golden)
 std::filesystem::path cli_path();    // the built sonavec binary
+
+// The golden tiny model (tests/data/golden/model), fp32, on `threads` compute threads.
+std::unique_ptr<engine> golden_engine(int threads = 2);
 
 // Opens tests/data/golden/<relative> (a safetensors file).
 std::unique_ptr<tensor_file> open_golden(const std::string& relative);
