@@ -259,7 +259,7 @@ py::dict export_dict(const export_report& r) {
 }
 
 // Search keywords, shared by every search method: k, min_seconds, max_seconds, format, path_glob,
-// tag=(key, value), index ("auto", "exact", "ann"), nprobe, threads, model_id.
+// tag=(key, value), where={taxonomy: label} (inferred tags), index ("auto", "exact", "ann"), nprobe, threads, model_id.
 search_params search_params_from(const py::kwargs& kwargs) {
     search_params p;
     for (const auto& [key_handle, value] : kwargs) {
@@ -475,6 +475,7 @@ public:
         d["taxonomies"] = r.taxonomies;
         d["labels"] = r.labels;
         d["stored"] = r.stored;
+        d["probes"] = r.probes;  // learned probes applied again
         d["scoring_seconds"] = r.scoring_seconds;
         return d;
     }
@@ -520,6 +521,63 @@ public:
         d["normalised"] = r.normalised;
         d["renamed"] = r.renamed;
         return d;
+    }
+
+    // Examples of a probe: a track id, a path (str or os.PathLike), or a list of them.
+    static std::vector<std::string> example_list(const py::object& given) {
+        const auto one = [](const py::handle& item) -> std::string {
+            if (py::isinstance<py::bool_>(item)) throw py::type_error("an example is a track id or a path, not a bool");
+            if (py::isinstance<py::int_>(item)) return std::to_string(py::cast<int64_t>(item));
+            return py::cast<fs::path>(item).string();
+        };
+        if (py::isinstance<py::int_>(given) || py::isinstance<py::str>(given) || py::hasattr(given, "__fspath__"))
+            return {one(given)};
+        std::vector<std::string> out;
+        for (const py::handle item : given) out.push_back(one(item));
+        return out;
+    }
+
+    static py::dict probe_dict(linear_probe p) {
+        py::dict d;
+        d["name"] = p.name;
+        d["model"] = p.model_id;
+        d["dim"] = p.weights.size();
+        d["positives"] = p.positives;
+        d["negatives"] = p.negatives;
+        d["cv_accuracy"] = p.cv_accuracy;
+        d["l2"] = p.regularization;
+        d["threshold"] = p.threshold;
+        d["bias"] = p.bias;
+        const auto dim = static_cast<py::ssize_t>(p.weights.size());
+        d["weights"] = to_array(std::move(p.weights), {dim});
+        return d;
+    }
+
+    py::dict learn(const std::string& name, const py::object& positive, const py::object& negative,
+                   const std::optional<std::string>& model_id, double l2) {
+        const std::vector<std::string> pos = example_list(positive), neg = example_list(negative);
+        learn_params p;
+        p.model_id = model_id;
+        p.probe.l2 = l2;
+        learn_report r = locked([&] { return lib_->learn(name, pos, neg, p); });
+        const int folds = r.probe.folds;
+        py::dict d = probe_dict(std::move(r.probe));
+        d["folds"] = folds;
+        d["tracks"] = r.tracks;
+        d["tagged"] = r.tagged;
+        d["seconds"] = r.seconds;
+        return d;
+    }
+
+    py::list probes() {
+        std::vector<linear_probe> all = locked([&] { return lib_->probes(); });
+        py::list out;
+        for (auto& p : all) out.append(probe_dict(std::move(p)));
+        return out;
+    }
+
+    void remove_probe(const std::string& name) {
+        locked([&] { lib_->remove_probe(name); });
     }
 
 private:
@@ -916,7 +974,7 @@ resampled to the engine's rate as a file's audio is, then windowed and averaged 
 Library(path=None, mode="create"): path None is the default library ($XDG_DATA_HOME/sonavec/library);
 mode "create" (made when missing), "existing" (NotFound when missing) or "read_only" (writes nothing).
 Search keywords: k=10, min_seconds, max_seconds, format, path_glob, tag=(key, value), where={taxonomy:
-label}, min_bpm, max_bpm, key ("A minor", "8A"), index="auto"|"exact"|"ann", nprobe, threads, model_id. Results: a list of dicts (score, id, path, duration_seconds,
+label} (inferred tags, e.g. {"learned": "wedding"}), min_bpm, max_bpm, key ("A minor", "8A"), index="auto"|"exact"|"ann", nprobe, threads, model_id. Results: a list of dicts (score, id, path, duration_seconds,
 format, sample_rate, channels, tags, model, ...), best first.)")
         .def(py::init<const std::optional<fs::path>&, const std::string&>(), py::arg("path") = py::none(),
              py::arg("mode") = "create")
@@ -961,7 +1019,16 @@ names or taxonomy files. The rows' "inferred" then hold them, and search takes w
              py::arg("windows") = false, py::arg("batch") = 0, py::arg("model_id") = py::none(),
              "writes the vectors as `sonavec export` does (json, jsonl, npy, csv, qdrant, ...)")
         .def("import_file", &py_library::import_from, py::arg("path"), py::kw_only(), py::arg("model_id") = "",
-             "adds vectors made elsewhere (as `sonavec import`)");
+             "adds vectors made elsewhere (as `sonavec import`)")
+        .def("learn", &py_library::learn, py::arg("name"), py::arg("positive"), py::arg("negative"), py::kw_only(),
+             py::arg("model_id") = py::none(), py::arg("l2") = 1.0,
+             R"(Learns a tag from examples (as `sonavec learn`): a linear probe on the stored vectors, applied to
+every track of their model as the inferred tag learned=NAME. positive and negative: a track id, a
+file or folder the library holds, or a list of them. Returns the probe as a dict (name, model, dim,
+positives, negatives, cv_accuracy: balanced and cross-validated, l2, threshold, bias, weights, folds,
+tracks, tagged, seconds).)")
+        .def("probes", &py_library::probes, "the stored probes, as learn returns them (without the run's counts)")
+        .def("remove_probe", &py_library::remove_probe, py::arg("name"), "drops a stored probe and its tags");
 
     // Tags in audio files (sonavec/file_tags.h): a plan is a list of dicts, one per field.
     m.def("read_tags", [](const std::filesystem::path& path) { return sonavec::read_file_tags(path); }, py::arg("path"),

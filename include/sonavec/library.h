@@ -40,6 +40,7 @@
 #include "sonavec/engine.h"
 #include "sonavec/export.h"
 #include "sonavec/file_tags.h"
+#include "sonavec/linear_probe.h"
 #include "sonavec/tagging.h"
 #include "sonavec/track.h"
 
@@ -120,8 +121,27 @@ struct retag_params {
 struct retag_report {
     std::string model_id;
     size_t tracks = 0, taxonomies = 0, labels = 0;
-    size_t stored = 0;           // inferred tags written
+    size_t stored = 0;           // inferred tags written (the probes' among them)
+    size_t probes = 0;           // learned probes of the model applied again (library::learn)
     double scoring_seconds = 0;  // the matrix products and softmaxes alone (no text tower, no writing)
+};
+
+// --- Learned probes (sonavec/linear_probe.h) ---
+
+// A probe's tags are inferred tags of this taxonomy, labelled with its name: --where learned=NAME.
+constexpr const char* learned_taxonomy = "learned";
+
+struct learn_params {
+    probe_params probe;
+    // The model whose vectors the examples are; by default the examples' own (they must agree).
+    std::optional<std::string> model_id;
+};
+
+struct learn_report {
+    linear_probe probe;   // as stored, with its name, model, weights and cross-validated accuracy
+    size_t tracks = 0;    // the model's tracks it was applied to
+    size_t tagged = 0;    // of them, those whose probability reached the threshold
+    double seconds = 0;   // training and cross-validation
 };
 
 // --- Indexing ---
@@ -404,6 +424,21 @@ public:
     // needed). A file changed since it was indexed is reported, not analysed: its row would not match.
     // Imported vectors have no file and are left out.
     virtual analyze_report analyze(const analyze_params& params) = 0;
+
+    // Trains a linear probe NAME (train_probe) on the stored vectors of the examples, stores it (replacing
+    // one of that name) and applies it to every track of its model: those at or above its threshold get
+    // the inferred tag (learned_taxonomy, name, probability), in the same transaction. retag applies the
+    // model's probes again (to tracks added since). Each example is a track id in decimal, a file the
+    // library holds, or a folder (its tracks under it, by path, as index resolves roots); one that
+    // matches nothing is error_kind::not_found naming it, a track in both sets or without a vector
+    // error_kind::invalid_input. A name is 1 to 100 bytes without ',', '=', '/' or control characters.
+    // Holds the writer lock.
+    virtual learn_report learn(const std::string& name, const std::vector<std::string>& positives,
+                               const std::vector<std::string>& negatives, const learn_params& params) = 0;
+    // The stored probes, by name.
+    virtual std::vector<linear_probe> probes() const = 0;
+    // Drops a probe and its tags; error_kind::not_found when there is none of that name.
+    virtual void remove_probe(const std::string& name) = 0;
 };
 
 // Model ids and their file counts as one line for messages ("M1 (3 files), M2 (1 files)"; "none").

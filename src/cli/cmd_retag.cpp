@@ -27,12 +27,12 @@ int run(const parsed_args& args) {
     const retag_report r = lib->retag(*eng, taxonomies, p);
     if (json) {
         nlohmann::ordered_json j{{"model_id", r.model_id},   {"tracks", r.tracks},         {"taxonomies", r.taxonomies},
-                                 {"labels", r.labels},       {"stored", r.stored},
+                                 {"labels", r.labels},       {"stored", r.stored},         {"probes", r.probes},
                                  {"scoring_seconds", r.scoring_seconds}};
         std::printf("%s\n", j.dump().c_str());
     } else {
-        std::printf("retagged %zu tracks: %zu taxonomies, %zu labels, %zu tags stored (scoring %.2f s)\n", r.tracks,
-                    r.taxonomies, r.labels, r.stored, r.scoring_seconds);
+        std::printf("retagged %zu tracks: %zu taxonomies, %zu labels, %zu learned probes, %zu tags stored (scoring %.2f s)\n",
+                    r.tracks, r.taxonomies, r.labels, r.probes, r.stored, r.scoring_seconds);
     }
     return 0;
 }
@@ -48,7 +48,7 @@ command retag_command() {
              "(probability at least half the best one's and twice the uniform 1/labels), or its most probable\n"
              "label when none stands out. A taxonomy's old tags are replaced, the others' kept. The model must be\n"
              "the one that made the vectors (see sonavec stats). Search and similar filter on the result with\n"
-             "--where TAXONOMY=LABEL.\n"
+             "--where TAXONOMY=LABEL. The probes of sonavec learn (of this model) are applied again too.\n"
              "\n"
              "examples:\n"
              "  sonavec retag\n"
@@ -57,7 +57,7 @@ command retag_command() {
              {library_option(), taxonomy_option(), template_option(), model_option(), threads_option(),
               precision_option(), no_text_cache_option(),
               {"--quiet", "", "no line per taxonomy on stderr"},
-              {"--json", "", "print one JSON object: model_id, tracks, taxonomies, labels, stored, scoring_seconds"}},
+              {"--json", "", "print one JSON object: model_id, tracks, taxonomies, labels, stored, probes, scoring_seconds"}},
              0,
              0},
             run};

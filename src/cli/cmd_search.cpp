@@ -202,7 +202,7 @@ std::vector<option_spec> search_options() {
             {"--format", "FMT", "only files of this container format: mp3, flac, wav, ogg, m4a, aiff, ..."},
             {"--path", "GLOB", "only paths matching the shell pattern (e.g. '*/drums/*')"},
             {"--tag", "KEY=VALUE", "only tracks whose tag KEY contains VALUE (case-insensitive), e.g. genre=jazz"},
-            {"--where", "T=L,...", "only tracks with these inferred tags (sonavec retag), e.g. mood=melancholic,genre=jazz; "
+            {"--where", "T=L,...", "only tracks with these inferred tags (sonavec retag, sonavec learn), e.g. mood=melancholic,genre=jazz or learned=NAME; "
                                    "a subgenre matches by its own name"},
             {"--bpm", "MIN-MAX", "only analysed tracks (index --analyze) with a tempo in this range, e.g. 118-124 "
                                  "(118- or -124: one bound)"},

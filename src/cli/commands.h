@@ -33,6 +33,7 @@ command retag_command();
 command tag_command();
 command write_tags_command();
 command analyze_command();
+command learn_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

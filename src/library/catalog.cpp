@@ -690,4 +690,102 @@ void catalog::put_descriptors(const std::vector<std::pair<analysis_target, track
     t.commit();
 }
 
+// --- Linear probes ---
+
+void catalog::put_probe(const linear_probe& probe, const std::string& taxonomy,
+                        const std::vector<std::pair<int64_t, double>>& tagged) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 4)
+        throw error(error_kind::invalid_input, impl_->db.path().string() + ": opened read-only at an older schema");
+    if (probe.name.empty() || probe.weights.empty() || static_cast<int64_t>(probe.weights.size()) > catalog_max_dim)
+        throw error(error_kind::invalid_input, "a probe needs a name and weights");
+    check_vector(probe.weights, probe.weights.size(), "probe '" + probe.name + "': weights");
+    sqlite_transaction t(impl_->db);
+    sqlite_statement put = impl_->db.prepare(
+        "INSERT OR REPLACE INTO probes (name, model_id, dim, weights, bias, threshold, regularization, cv_accuracy, "
+        "positives, negatives) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    put.bind(1, probe.name);
+    put.bind(2, probe.model_id);
+    put.bind(3, static_cast<int64_t>(probe.weights.size()));
+    put.bind_blob(4, probe.weights.data(), probe.weights.size() * sizeof(float));
+    put.bind(5, static_cast<double>(probe.bias));
+    put.bind(6, probe.threshold);
+    put.bind(7, probe.regularization);
+    put.bind(8, probe.cv_accuracy);
+    put.bind(9, static_cast<int64_t>(probe.positives));
+    put.bind(10, static_cast<int64_t>(probe.negatives));
+    put.run();
+    sqlite_statement drop = impl_->db.prepare("DELETE FROM inferred_tags WHERE taxonomy = ?1 AND label = ?2");
+    drop.bind(1, taxonomy);
+    drop.bind(2, probe.name);
+    drop.run();
+    sqlite_statement add = impl_->db.prepare(
+        "INSERT OR REPLACE INTO inferred_tags (file_id, taxonomy, label, probability) VALUES (?1, ?2, ?3, ?4)");
+    for (const auto& [id, probability] : tagged) {
+        add.bind(1, id);
+        add.bind(2, taxonomy);
+        add.bind(3, probe.name);
+        add.bind(4, probability);
+        add.run();
+        add.reset();
+    }
+    t.commit();
+}
+
+std::vector<linear_probe> catalog::probes() const {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<linear_probe> out;
+    if (impl_->schema_version < 4) return out;  // read-only at an older schema: none learned yet
+    sqlite_statement s = impl_->db.prepare(
+        "SELECT name, model_id, dim, weights, bias, threshold, regularization, cv_accuracy, positives, negatives "
+        "FROM probes ORDER BY name");
+    while (s.step()) {
+        linear_probe p;
+        p.name = s.column_text(0);
+        p.model_id = s.column_text(1);
+        const auto bad = [&](const std::string& why) {
+            throw error(error_kind::corrupt_file, file().string() + ": damaged probe '" + p.name + "': " + why);
+        };
+        const int64_t dim = s.column_int64(2);
+        if (dim < 1 || dim > catalog_max_dim) bad("dimension " + std::to_string(dim));
+        const catalog_blob blob = impl::read_blob(s, 3);
+        if (!blob.data || blob.size != static_cast<size_t>(dim) * sizeof(float)) bad("weights of the wrong size");
+        p.weights.resize(static_cast<size_t>(dim));
+        std::memcpy(p.weights.data(), blob.data, blob.size);
+        for (float w : p.weights)
+            if (!std::isfinite(w)) bad("a non-finite weight");
+        const double bias = s.column_double(4);
+        p.threshold = s.column_double(5);
+        p.regularization = s.column_double(6);
+        p.cv_accuracy = s.column_double(7);
+        const int64_t positives = s.column_int64(8), negatives = s.column_int64(9);
+        if (!std::isfinite(bias) || std::abs(bias) > std::numeric_limits<float>::max()) bad("a non-finite bias");
+        if (!(p.threshold > 0 && p.threshold < 1)) bad("a threshold outside (0, 1)");
+        if (!(p.regularization > 0) || !std::isfinite(p.regularization)) bad("a penalty that is not positive");
+        if (!(p.cv_accuracy >= 0 && p.cv_accuracy <= 1)) bad("an accuracy outside [0, 1]");
+        if (positives < 0 || negatives < 0) bad("negative example counts");
+        p.bias = static_cast<float>(bias);
+        p.positives = static_cast<size_t>(positives);
+        p.negatives = static_cast<size_t>(negatives);
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+bool catalog::remove_probe(const std::string& name, const std::string& taxonomy) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 4) return false;
+    sqlite_transaction t(impl_->db);
+    sqlite_statement drop = impl_->db.prepare("DELETE FROM probes WHERE name = ?1 RETURNING name");
+    drop.bind(1, name);
+    const bool found = drop.step();
+    drop.reset();
+    sqlite_statement tags = impl_->db.prepare("DELETE FROM inferred_tags WHERE taxonomy = ?1 AND label = ?2");
+    tags.bind(1, taxonomy);
+    tags.bind(2, name);
+    tags.run();
+    t.commit();
+    return found;
+}
+
 }  // namespace sonavec

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "sonavec/library.h"
+#include "sonavec/linear_probe.h"
 
 namespace sonavec {
 
@@ -127,6 +128,16 @@ public:
     // Changes whenever a vector is added, replaced or removed: the vector index stores it and is
     // rebuilt when it no longer matches.
     std::string fingerprint() const;
+
+    // --- Linear probes (sonavec learn; schema 4's probes table) ---
+    // Stores the probe (replacing one of its name) and, in the same transaction, replaces the inferred
+    // tags (taxonomy, probe.name) with `tagged` (id, probability): other labels of taxonomy are kept.
+    void put_probe(const linear_probe& probe, const std::string& taxonomy, const std::vector<std::pair<int64_t, double>>& tagged);
+    // Every stored probe, by name, checked (a damaged row is error_kind::corrupt_file naming it); none
+    // before schema 4.
+    std::vector<linear_probe> probes() const;
+    // Drops the probe and its tags (taxonomy, name); false when there is none of that name.
+    bool remove_probe(const std::string& name, const std::string& taxonomy);
 
 private:
     struct impl;

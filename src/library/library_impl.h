@@ -58,6 +58,10 @@ public:
     analyze_report analyze(const analyze_params& params) override;
     std::vector<search_match> recommend(const recommend_params& params, const engine* eng) const override;
     std::vector<search_match> path(const path_params& params) const override;
+    learn_report learn(const std::string& name, const std::vector<std::string>& positives,
+                       const std::vector<std::string>& negatives, const learn_params& params) override;
+    std::vector<linear_probe> probes() const override;
+    void remove_probe(const std::string& name) override;
 
 private:
     // The catalog for a write, made on first use when the library is opened to be created and has none
@@ -76,6 +80,9 @@ private:
     std::vector<search_match> nearest(std::span<const float> query, const std::string& model_id,
                                       const search_params& params) const;
     std::vector<catalog_entry> exportable(const export_options& options, const std::optional<std::string>& model_id) const;
+
+    // Applies a probe to its model's vectors v and stores it with its tags; returns how many were tagged.
+    size_t store_probe(const linear_probe& probe, const catalog_vectors& v);
 
     std::filesystem::path dir_;
     open_mode mode_;

@@ -48,6 +48,12 @@ retag_report library_impl::retag(const engine& eng, const std::vector<taxonomy>&
         r.labels += width;
         r.taxonomies++;
     }
+    // The model's learned probes, applied again: tracks added since they were learned get their tags.
+    for (const linear_probe& probe : c.probes()) {
+        if (probe.model_id != r.model_id || static_cast<int64_t>(probe.weights.size()) != v.dim) continue;
+        r.stored += store_probe(probe, v);
+        r.probes++;
+    }
     return r;
 }
 
