@@ -460,6 +460,56 @@ public:
         return d;
     }
 
+    // A seed: an int (track id), a path (an audio file), "text:WORDS", or (seed, weight).
+    static recommend_seed seed_from(const py::handle& h) {
+        recommend_seed s;
+        py::object what = py::reinterpret_borrow<py::object>(h);
+        if (py::isinstance<py::tuple>(h)) {
+            const auto t = py::cast<py::tuple>(h);
+            if (t.size() != 2) invalid("a weighted seed is (seed, weight)");
+            what = t[0];
+            s.weight = py::cast<double>(t[1]);
+        }
+        if (py::isinstance<py::int_>(what)) {
+            s.id = py::cast<int64_t>(what);
+        } else if (py::isinstance<py::str>(what) && py::cast<std::string>(what).rfind("text:", 0) == 0) {
+            s.what = recommend_seed::kind::text;
+            s.text = py::cast<std::string>(what).substr(5);
+        } else {
+            s.what = recommend_seed::kind::file;
+            s.file = py::cast<fs::path>(what);
+        }
+        return s;
+    }
+
+    py::list recommend(const py::list& like, const py::list& unlike, std::shared_ptr<engine> eng,
+                       const std::optional<fs::path>& model, double diversity, double unlike_weight, size_t per_folder,
+                       size_t per_artist, const py::kwargs& kwargs) {
+        recommend_params p;
+        for (const auto& h : like) p.like.push_back(seed_from(h));
+        for (const auto& h : unlike) p.unlike.push_back(seed_from(h));
+        p.search = search_params_from(kwargs);
+        if (!kwargs.contains("k")) p.search.k = 20;
+        p.diversity = diversity;
+        p.unlike_weight = unlike_weight;
+        p.per_folder = per_folder;
+        p.per_artist = per_artist;
+        bool needs_model = model.has_value();
+        for (const auto* side : {&p.like, &p.unlike})
+            for (const auto& s : *side) needs_model = needs_model || s.what != recommend_seed::kind::track;
+        if (!eng && needs_model) eng = query_engine(model);
+        return matches_list(locked([&] { return lib_->recommend(p, eng.get()); }));
+    }
+
+    py::list path(int64_t from, int64_t to, size_t steps, const py::kwargs& kwargs) {
+        path_params p;
+        p.from = from;
+        p.to = to;
+        p.steps = steps;
+        p.search = search_params_from(kwargs);
+        return matches_list(locked([&] { return lib_->path(p); }));
+    }
+
     py::dict retag(std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
                    const std::vector<std::string>& taxonomies, int threads, bool use_cache) {
         std::vector<taxonomy> chosen;
@@ -1020,6 +1070,15 @@ names or taxonomy files. The rows' "inferred" then hold them, and search takes w
              "writes the vectors as `sonavec export` does (json, jsonl, npy, csv, qdrant, ...)")
         .def("import_file", &py_library::import_from, py::arg("path"), py::kw_only(), py::arg("model_id") = "",
              "adds vectors made elsewhere (as `sonavec import`)")
+        .def("recommend", &py_library::recommend, py::arg("like"), py::kw_only(), py::arg("unlike") = py::list(),
+             py::arg("engine") = py::none(), py::arg("model") = py::none(), py::arg("diversity") = 0.3,
+             py::arg("unlike_weight") = 0.5, py::arg("per_folder") = 0, py::arg("per_artist") = 0,
+             R"(Tracks like the seeds in like and unlike those in unlike (as `sonavec recommend`), seeds left out,
+best first. A seed is a track id, an audio file, "text:WORDS", or (seed, weight). k=20 and the search
+filters as keywords. diversity: maximal marginal relevance (0: nearest first); per_folder / per_artist:
+caps. Text seeds and files outside the library are embedded with engine (or model).)")
+        .def("path", &py_library::path, py::arg("from_id"), py::arg("to_id"), py::kw_only(), py::arg("steps") = 10,
+             "a playlist of steps tracks from one track id to another along the spherical interpolation (as `sonavec path`)")
         .def("learn", &py_library::learn, py::arg("name"), py::arg("positive"), py::arg("negative"), py::kw_only(),
              py::arg("model_id") = py::none(), py::arg("l2") = 1.0,
              R"(Learns a tag from examples (as `sonavec learn`): a linear probe on the stored vectors, applied to

@@ -34,6 +34,8 @@ command tag_command();
 command write_tags_command();
 command analyze_command();
 command learn_command();
+command recommend_command();
+command path_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

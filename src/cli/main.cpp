@@ -22,7 +22,8 @@ std::vector<command> all_commands() {
             index_command(),      search_command(),       similar_command(),
             stats_command(),      retag_command(),      prune_command(),
             export_command(),     import_command(),     tag_command(),
-            analyze_command(),    write_tags_command(),  learn_command()};
+            analyze_command(),    write_tags_command(),  learn_command(),
+            recommend_command(),  path_command()};
 }
 
 void print_overview() {

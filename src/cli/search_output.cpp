@@ -1,0 +1,194 @@
+#include "search_output.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "sonavec/atomic_file.h"
+#include "sonavec/descriptors.h"
+#include "sonavec/error.h"
+#include "sonavec/escaped_text.h"
+#include "sonavec/float_text.h"
+#include "track_options.h"
+
+namespace sonavec::cli {
+
+std::vector<option_spec> filter_options() {
+    return {
+            {"--min-duration", "S", "only tracks at least S seconds long"},
+            {"--max-duration", "S", "only tracks at most S seconds long"},
+            {"--format", "FMT", "only files of this container format: mp3, flac, wav, ogg, m4a, aiff, ..."},
+            {"--path", "GLOB", "only paths matching the shell pattern (e.g. '*/drums/*')"},
+            {"--tag", "KEY=VALUE", "only tracks whose tag KEY contains VALUE (case-insensitive), e.g. genre=jazz"},
+            {"--where", "T=L,...", "only tracks with these inferred tags (sonavec retag, sonavec learn), e.g. mood=melancholic,genre=jazz or learned=NAME; "
+                                   "a subgenre matches by its own name"},
+            {"--bpm", "MIN-MAX", "only analysed tracks (index --analyze) with a tempo in this range, e.g. 118-124 "
+                                 "(118- or -124: one bound)"},
+            {"--key", "KEY", "only analysed tracks in this key: a name or Camelot code (\"A minor\", \"Am\", \"8A\"); "
+                             "enharmonic spellings match (A# = Bb)"},
+    };
+}
+
+// --min-duration, --max-duration, --format, --path and --tag.
+search_filter filter_from(const parsed_args& args) {
+    search_filter f;
+    f.min_seconds = seconds_option(args, "--min-duration");
+    f.max_seconds = seconds_option(args, "--max-duration");
+    f.format = args.get("--format");
+    f.path_glob = args.get("--path");
+    if (args.has("--tag")) {
+        const std::string t = args.get("--tag");
+        const size_t eq = t.find('=');
+        if (eq == std::string::npos || eq == 0) throw usage_error("--tag expects KEY=VALUE, got '" + t + "'");
+        f.tag_key = t.substr(0, eq);
+        f.tag_value = t.substr(eq + 1);
+    }
+    // --where mood=melancholic,genre=indie rock: inferred tags (sonavec retag), every one required.
+    const std::string where = args.get("--where");
+    for (size_t start = 0; start < where.size();) {
+        const size_t comma = std::min(where.find(',', start), where.size());
+        const std::string item = where.substr(start, comma - start);
+        const size_t eq = item.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+            throw usage_error("--where expects TAXONOMY=LABEL[,TAXONOMY=LABEL...], got '" + item + "'");
+        f.inferred.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+        start = comma + 1;
+    }
+    // --bpm 118-124 (or 118- / -124) and --key "A minor": descriptors (index --analyze).
+    if (args.has("--bpm")) {
+        const std::string b = args.get("--bpm");
+        const size_t dash = b.find('-');
+        const auto bound = [&](const std::string& text) -> std::optional<double> {
+            if (text.empty()) return std::nullopt;
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (*end != '\0' || !(v > 0 && v <= 1000)) throw usage_error("--bpm expects MIN-MAX such as 118-124, got '" + b + "'");
+            return v;
+        };
+        if (dash == std::string::npos || b == "-") throw usage_error("--bpm expects MIN-MAX such as 118-124, got '" + b + "'");
+        f.min_bpm = bound(b.substr(0, dash));
+        f.max_bpm = bound(b.substr(dash + 1));
+        if (f.min_bpm && f.max_bpm && *f.min_bpm > *f.max_bpm) throw usage_error("--bpm: MIN is above MAX in '" + b + "'");
+    }
+    if (args.has("--key")) {
+        f.key = args.get("--key");
+        try {
+            key_camelot(f.key);
+        } catch (const error& e) {
+            throw usage_error(std::string("--key: ") + e.what());
+        }
+    }
+    return f;
+}
+
+namespace {
+
+std::string duration_text(double seconds) {
+    const long s = std::lround(seconds);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
+std::string tags_text(const std::map<std::string, std::string>& tags) {
+    std::string out;
+    for (const char* key : {"artist", "title", "album", "genre", "year"}) {
+        const auto it = tags.find(key);
+        if (it == tags.end() || it->second.empty()) continue;
+        out += (out.empty() ? "" : " | ") + it->second;
+    }
+    return out;
+}
+
+// "mood: melancholic 0.31, calm 0.22 | genre: jazz 0.40", the inferred tags by taxonomy.
+std::string inferred_text(const std::vector<inferred_tag>& tags) {
+    std::string out, taxonomy;
+    for (const auto& g : tags) {
+        char p[32];
+        std::snprintf(p, sizeof p, " %.2f", g.probability);
+        out += g.taxonomy == taxonomy ? ", " : (out.empty() ? "" : " | ") + g.taxonomy + ": ";
+        out += g.label + p;
+        taxonomy = g.taxonomy;
+    }
+    return out;
+}
+
+// "124.0 BPM | A minor (8A) | -9.3 LUFS | energy 0.81 | loop".
+std::string descriptors_text(const track_descriptors& d) {
+    char buf[160];
+    std::string out = d.bpm > 0 ? (std::snprintf(buf, sizeof buf, "%.1f BPM", d.bpm), std::string(buf)) : "no beat";
+    out += d.key.empty() ? std::string(" | no key") : " | " + d.key + " (" + d.camelot + ")";
+    if (std::isfinite(d.loudness_lufs)) {
+        std::snprintf(buf, sizeof buf, " | %.1f LUFS", d.loudness_lufs);
+        out += buf;
+    } else {
+        out += " | silent";
+    }
+    std::snprintf(buf, sizeof buf, " | energy %.2f", d.energy);
+    return out + buf + (d.loop ? " | loop" : "");
+}
+
+// Paths and tags are not always valid UTF-8: bad bytes become U+FFFD rather than an exception.
+std::string json_text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+}  // namespace
+
+int print_matches(const library& lib, const std::vector<search_match>& matches, bool json) {
+    if (json) {
+        std::string out = "[";
+        for (size_t i = 0; i < matches.size(); i++) {
+            const catalog_entry& e = matches[i].track;
+            nlohmann::json tags(e.tags);
+            out += (i ? ",\n " : "") + std::string("{\"score\": ") + format_float(matches[i].score) +
+                   ", \"id\": " + std::to_string(e.id) + ", \"path\": " + json_text(e.path) +
+                   ", \"duration_seconds\": " + format_float(static_cast<float>(e.duration_seconds)) +
+                   ", \"tags\": " + json_text(tags) + ", \"inferred\": " + inferred_tags_json(e.inferred) +
+                   ", \"descriptors\": " + (e.descriptors ? descriptors_json(*e.descriptors) : std::string("null")) + "}";
+        }
+        std::printf("%s]\n", out.c_str());
+        return 0;
+    }
+    if (matches.empty()) {
+        int64_t held = 0;
+        for (const auto& [model, n] : lib.models()) held += n;
+        std::printf("no matching tracks (%lld in the library)\n", static_cast<long long>(held));
+        return 0;
+    }
+    std::printf("%7s  %7s  %s\n", "score", "length", "path");
+    for (const auto& m : matches) {
+        // Each line escaped on its own: the line breaks between them are ours.
+        std::string lines;
+        for (const std::string& line : {tags_text(m.track.tags),
+                                        m.track.descriptors ? descriptors_text(*m.track.descriptors) : std::string(),
+                                        inferred_text(m.track.inferred)})
+            if (!line.empty()) lines += "\n                  " + for_terminal(line);
+        std::printf("%7.4f  %7s  %s%s\n", m.score, duration_text(m.track.duration_seconds).c_str(),
+                    for_terminal(m.track.path).c_str(), lines.c_str());
+    }
+    return 0;
+}
+
+
+void write_m3u(const std::filesystem::path& file, const std::vector<search_match>& matches) {
+    std::string text = "#EXTM3U\n";
+    for (const auto& m : matches) {
+        const auto& tags = m.track.tags;
+        const auto artist = tags.find("artist"), title = tags.find("title");
+        std::string name = std::filesystem::path(m.track.path).stem().string();
+        if (title != tags.end() && !title->second.empty())
+            name = (artist != tags.end() && !artist->second.empty() ? artist->second + " - " : "") + title->second;
+        // A line break in a name or path would end the entry: none goes in.
+        for (char& c : name)
+            if (c == '\n' || c == '\r') c = ' ';
+        const std::string& path = m.track.path;
+        if (path.find_first_of("\r\n") != std::string::npos)
+            throw error(error_kind::invalid_input, for_terminal(path) + ": a path with a line break cannot go in a playlist");
+        text += "#EXTINF:" + std::to_string(std::lround(m.track.duration_seconds)) + "," + name + "\n" + path + "\n";
+    }
+    write_file_atomically(file, text);
+}
+
+}  // namespace sonavec::cli

@@ -1,0 +1,23 @@
+// What search, similar, recommend and path share: the filter options and how matches are printed.
+#pragma once
+#include <filesystem>
+#include <vector>
+
+#include "args.h"
+#include "sonavec/library.h"
+
+namespace sonavec::cli {
+
+// --min-duration, --max-duration, --format, --path, --tag, --where, --bpm and --key.
+std::vector<option_spec> filter_options();
+search_filter filter_from(const parsed_args& args);
+
+// The matches as a table on stdout (score, length, path, then tags, descriptors and inferred tags), or
+// with json a JSON array of {score, id, path, duration_seconds, tags, inferred, descriptors}.
+int print_matches(const library& lib, const std::vector<search_match>& matches, bool json);
+
+// An extended M3U playlist (UTF-8, .m3u8): #EXTINF with the length and "artist - title" (or the file
+// name), then the path; written atomically.
+void write_m3u(const std::filesystem::path& file, const std::vector<search_match>& matches);
+
+}  // namespace sonavec::cli
