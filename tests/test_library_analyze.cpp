@@ -333,6 +333,12 @@ TEST(index_analyze_cli, index_analyze_then_search_by_tempo_key_and_tags) {
     const test::cli_result bad_range = test::run_cli("index --analyze --bpm-range 150-160" + library + model + " " + quoted(music));
     EXPECT_EQ(bad_range.code, 2) << bad_range.err;
 
+    // stats counts them.
+    const json stats = json::parse(test::run_cli("stats --json" + library).out);
+    EXPECT_EQ(stats.at("analysed"), 3);
+    EXPECT_EQ(stats.at("inferred").at("mood"), 3);
+    EXPECT_EQ(stats.at("inferred").at("genre"), 3);
+
     // A second run analyses nothing again.
     const test::cli_result again = test::run_cli("index --quiet --analyze" + library + model + " " + quoted(music));
     ASSERT_EQ(again.code, 0) << again.err;

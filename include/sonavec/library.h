@@ -98,6 +98,8 @@ struct catalog_stats {
     std::map<std::string, int64_t> by_model;   // model_id -> files
     std::map<std::string, int64_t> by_format;  // format -> files
     std::vector<std::pair<std::string, std::string>> failures;  // (path, error), the first by path
+    int64_t analysed = 0;                          // tracks with descriptors for their current bytes
+    std::map<std::string, int64_t> by_taxonomy;    // taxonomy (and "learned") -> tracks with inferred tags
 };
 
 // The ok rows' vectors of one model as one row-major matrix.

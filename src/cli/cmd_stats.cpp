@@ -38,6 +38,9 @@ std::string stats_text(const library_stats& all) {
          std::to_string(st.failed) + " failed), " + std::to_string(st.windows) + " per-window vectors\n";
     s += "models        " + counts_text(st.by_model) + "\n";
     s += "formats       " + counts_text(st.by_format) + "\n";
+    s += "analysed      " + std::to_string(st.analysed) + " tracks with descriptors (index --analyze)\n";
+    s += "tags          " + (st.by_taxonomy.empty() ? std::string("none inferred (retag, index --analyze)")
+                                                   : counts_text(st.by_taxonomy) + " tracks") + "\n";
     s += "vector index  " + for_terminal(idx.description);
     if (idx.present) s += ", file " + megabytes(idx.file_bytes);
     if (idx.current) s += ", " + megabytes(static_cast<uint64_t>(idx.memory_bytes)) + " in memory";
@@ -74,6 +77,8 @@ std::string stats_json(const library_stats& all) {
                               {"windows", st.windows},
                               {"models", st.by_model},
                               {"formats", st.by_format},
+                              {"analysed", st.analysed},
+                              {"inferred", st.by_taxonomy},
                               {"failures", failures},
                               {"vector_index", index}};
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -96,8 +101,9 @@ command stats_command() {
              "What the library holds: files (ok and failed), per-window vectors, models, formats, the first "
              "failures, the vector index and the catalog's size.",
              "--json prints one object: library, catalog, catalog_bytes, files, ok, failed, windows, models and\n"
-             "formats (name -> files), failures (the first 20 by path: path, error) and vector_index (present,\n"
-             "current, description, file_bytes, memory_bytes).\n"
+             "formats (name -> files), analysed (tracks with descriptors), inferred (taxonomy -> tracks tagged;\n"
+             "\"learned\" for sonavec learn's), failures (the first 20 by path: path, error) and vector_index\n"
+             "(present, current, description, file_bytes, memory_bytes).\n"
              "\n"
              "examples:\n"
              "  sonavec stats\n"

@@ -517,6 +517,13 @@ catalog_stats catalog::stats(size_t max_failures) const {
     st.failed = db.query_int64("SELECT count(*) FROM files WHERE status = 'failed'");
     if (st.ok + st.failed != st.files) throw error(error_kind::corrupt_file, db.path().string() + ": damaged: rows with an unknown status");
     st.windows = db.query_int64("SELECT count(*) FROM windows");
+    if (impl_->schema_version >= 4)
+        st.analysed = db.query_int64(
+            "SELECT count(*) FROM descriptors d JOIN files f ON f.id = d.file_id AND d.content_hash = f.content_hash");
+    if (impl_->schema_version >= 3) {
+        sqlite_statement tagged = db.prepare("SELECT taxonomy, count(DISTINCT file_id) FROM inferred_tags GROUP BY taxonomy");
+        while (tagged.step()) st.by_taxonomy[tagged.column_text(0)] = tagged.column_int64(1);
+    }
     sqlite_statement models = db.prepare("SELECT model_id, count(*) FROM files WHERE status = 'ok' GROUP BY model_id");
     while (models.step()) st.by_model[models.column_text(0)] = models.column_int64(1);
     sqlite_statement formats = db.prepare("SELECT format, count(*) FROM files WHERE format != '' GROUP BY format");
