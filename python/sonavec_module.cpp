@@ -470,6 +470,7 @@ public:
             what = t[0];
             s.weight = py::cast<double>(t[1]);
         }
+        if (py::isinstance<py::bool_>(what)) invalid("a seed is a track id, a path or \"text:WORDS\", not a bool");
         if (py::isinstance<py::int_>(what)) {
             s.id = py::cast<int64_t>(what);
         } else if (py::isinstance<py::str>(what) && py::cast<std::string>(what).rfind("text:", 0) == 0) {
@@ -496,7 +497,9 @@ public:
         p.per_artist = per_artist;
         bool needs_model = model.has_value();
         for (const auto* side : {&p.like, &p.unlike})
-            for (const auto& s : *side) needs_model = needs_model || s.what != recommend_seed::kind::track;
+            for (const auto& s : *side)  // as the CLI: text, or a file the library does not hold
+                needs_model = needs_model || s.what == recommend_seed::kind::text ||
+                              (s.what == recommend_seed::kind::file && !locked([&] { return lib_->find_file(s.file); }));
         if (!eng && needs_model) eng = query_engine(model);
         return matches_list(locked([&] { return lib_->recommend(p, eng.get()); }));
     }
@@ -1078,7 +1081,8 @@ best first. A seed is a track id, an audio file, "text:WORDS", or (seed, weight)
 filters as keywords. diversity: maximal marginal relevance (0: nearest first); per_folder / per_artist:
 caps. Text seeds and files outside the library are embedded with engine (or model).)")
         .def("path", &py_library::path, py::arg("from_id"), py::arg("to_id"), py::kw_only(), py::arg("steps") = 10,
-             "a playlist of steps tracks from one track id to another along the spherical interpolation (as `sonavec path`)")
+             "a playlist of steps tracks from one track id to another along the spherical interpolation (as `sonavec path`);\n"
+             "search filters as keywords apply to the tracks between, not to the two ends")
         .def("learn", &py_library::learn, py::arg("name"), py::arg("positive"), py::arg("negative"), py::kw_only(),
              py::arg("model_id") = py::none(), py::arg("l2") = 1.0,
              R"(Learns a tag from examples (as `sonavec learn`): a linear probe on the stored vectors, applied to

@@ -271,6 +271,9 @@ TEST(learn, tags_held_out_tracks_of_the_positive_cluster_and_retag_reapplies_it)
 
     // A second probe keeps the first's tags (the same taxonomy, another label).
     lib->learn("cluster-b", {"/nowhere/train/b"}, {"/nowhere/train/a"}, {});
+    // --where ignores case, so another probe may not differ from one only in case.
+    expect_error(error_kind::invalid_input, "'cluster-b' exists",
+                 [&] { lib->learn("Cluster-B", {"/nowhere/train/b"}, {"/nowhere/train/a"}, {}); });
     EXPECT_GE(held_out_accuracy(*lib, "cluster-a"), 0.95);
 
     // A track imported again loses its stale tags; retag applies the stored probes to it again.
@@ -307,7 +310,9 @@ TEST(learn, refuses_unknown_paths_overlaps_other_models_and_bad_names) {
     expect_error(error_kind::invalid_input, "at least 2 positive",
                  [&] { lib->learn("x", {std::to_string(one->id)}, {"/nowhere/train/b"}, {}); });
     EXPECT_TRUE(lib->probes().empty());  // nothing stored by a refused call
-    expect_error(error_kind::invalid_input, "read", [&] {
+    // A name that is not UTF-8: --where and JSON could not show it.
+    expect_error(error_kind::invalid_input, "UTF-8", [&] { lib->learn("bad\xff", {"/nowhere/train/a"}, {"/nowhere/train/b"}, {}); });
+    expect_error(error_kind::invalid_input, "read-only", [&] {
         library::open(p.dir, library::open_mode::read_only)->learn("x", {"/nowhere/train/a"}, {"/nowhere/train/b"}, {});
     });
 }

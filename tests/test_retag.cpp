@@ -161,6 +161,13 @@ TEST(retag, refuses_a_read_only_library_and_a_model_that_made_no_vectors) {
     } catch (const error& e) {
         EXPECT_EQ(e.kind(), error_kind::invalid_input) << e.what();
     }
+    // A taxonomy may not take the name of sonavec learn's tags, whatever its case.
+    try {
+        library::open(p.dir)->retag(*eng, {parse_taxonomy(sounds_text, "Learned")}, {});
+        ADD_FAILURE() << "a taxonomy named like learn's tags was accepted";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("sonavec learn"), std::string::npos) << e.what();
+    }
     // Vectors imported under another model id: not this model's space.
     const fs::path other = test::scratch_dir() / "other-model";
     fs::remove_all(other);

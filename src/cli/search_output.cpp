@@ -172,21 +172,39 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
 }
 
 
+namespace {
+
+bool is_valid_utf8_text(const std::string& s) {
+    try {
+        (void)nlohmann::json(s).dump();  // strict: throws on bytes that are not UTF-8
+        return true;
+    } catch (const nlohmann::json::exception&) {
+        return false;
+    }
+}
+
+}  // namespace
+
 void write_m3u(const std::filesystem::path& file, const std::vector<search_match>& matches) {
     std::string text = "#EXTM3U\n";
     for (const auto& m : matches) {
+        const std::string& path = m.track.path;
+        // A line break would end the entry; an M3U8 is UTF-8: such paths cannot be written, and are said.
+        if (path.find_first_of("\r\n") != std::string::npos || !is_valid_utf8_text(path)) {
+            std::fprintf(stderr, "sonavec: %s: left out of the playlist (a line break or bytes that are not UTF-8)\n",
+                         for_terminal(path).c_str());
+            continue;
+        }
         const auto& tags = m.track.tags;
         const auto artist = tags.find("artist"), title = tags.find("title");
-        std::string name = std::filesystem::path(m.track.path).stem().string();
+        std::string name = std::filesystem::path(path).stem().string();
         if (title != tags.end() && !title->second.empty())
             name = (artist != tags.end() && !artist->second.empty() ? artist->second + " - " : "") + title->second;
-        // A line break in a name or path would end the entry: none goes in.
         for (char& c : name)
             if (c == '\n' || c == '\r') c = ' ';
-        const std::string& path = m.track.path;
-        if (path.find_first_of("\r\n") != std::string::npos)
-            throw error(error_kind::invalid_input, for_terminal(path) + ": a path with a line break cannot go in a playlist");
-        text += "#EXTINF:" + std::to_string(std::lround(m.track.duration_seconds)) + "," + name + "\n" + path + "\n";
+        // -1: the length is unknown (imported vectors), as the format has it.
+        const long seconds = m.track.duration_seconds > 0 ? std::lround(m.track.duration_seconds) : -1;
+        text += "#EXTINF:" + std::to_string(seconds) + "," + name + "\n" + path + "\n";
     }
     write_file_atomically(file, text);
 }

@@ -16,8 +16,9 @@ search_filter filter_from(const parsed_args& args);
 // with json a JSON array of {score, id, path, duration_seconds, tags, inferred, descriptors}.
 int print_matches(const library& lib, const std::vector<search_match>& matches, bool json);
 
-// An extended M3U playlist (UTF-8, .m3u8): #EXTINF with the length and "artist - title" (or the file
-// name), then the path; written atomically.
+// An extended M3U playlist (UTF-8, .m3u8): #EXTINF with the length (-1 when unknown) and "artist -
+// title" (or the file name), then the path; written atomically. A path with a line break or bytes that
+// are not UTF-8 cannot be written: it is named on stderr and left out.
 void write_m3u(const std::filesystem::path& file, const std::vector<search_match>& matches);
 
 }  // namespace sonavec::cli

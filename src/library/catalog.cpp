@@ -14,6 +14,7 @@
 #include "library/sqlite_db.h"
 #include "sonavec/error.h"
 #include "util/text_case.h"
+#include "util/utf8.h"
 
 namespace sonavec {
 
@@ -753,6 +754,10 @@ std::vector<linear_probe> catalog::probes() const {
         const auto bad = [&](const std::string& why) {
             throw error(error_kind::corrupt_file, file().string() + ": damaged probe '" + p.name + "': " + why);
         };
+        if (!is_valid_utf8(p.name) || p.name.empty()) {
+            p.name = "?";
+            bad("a name that is not UTF-8 text");
+        }
         const int64_t dim = s.column_int64(2);
         if (dim < 1 || dim > catalog_max_dim) bad("dimension " + std::to_string(dim));
         const catalog_blob blob = impl::read_blob(s, 3);

@@ -9,10 +9,16 @@
 #include "library/library_impl.h"
 #include "library/library_lock.h"
 #include "sonavec/error.h"
+#include "util/text_case.h"
+#include "util/utf8.h"
 
 namespace sonavec {
 
 namespace {
+
+// Examples per side at most: the fit holds them as doubles, six times over for the folds (20,000 x 512
+// is 80 MB); a folder larger than that is not "a few examples", and the vectors do the work.
+constexpr size_t max_examples = 20000;
 
 void check_probe_name(const std::string& name) {
     if (name.empty() || name.size() > 100)
@@ -21,10 +27,15 @@ void check_probe_name(const std::string& name) {
         if (ch < 0x20 || ch == 0x7f || ch == ',' || ch == '=' || ch == '/')
             throw error(error_kind::invalid_input, "a probe's name may not hold ',', '=', '/' or control characters (it is "
                                                    "searched as --where learned=NAME): '" + name + "'");
+    if (!is_valid_utf8(name)) throw error(error_kind::invalid_input, "a probe's name must be UTF-8 text");
 }
 
+// Digits that name no file or folder here ("2024" may be a folder, as recommend and path read it).
 bool is_track_id(const std::string& item) {
-    return !item.empty() && item.size() <= 18 && std::all_of(item.begin(), item.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    std::error_code ec;
+    return !item.empty() && item.size() <= 18 &&
+           std::all_of(item.begin(), item.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
+           !std::filesystem::exists(item, ec);
 }
 
 // The ids of the rows one example names: a track id, a file's row, or the rows under a folder, looked up
@@ -84,6 +95,7 @@ example_rows load_examples(const catalog& c, const std::vector<std::string>& ite
             if ((e->status != entry_status::ok || e->vector.empty()) && rows.folder) continue;
             if (e->status != entry_status::ok || e->vector.empty())
                 throw error(error_kind::invalid_input, e->path + ": has no vector to learn from (" + e->error + ")");
+            if (model_id && e->model_id != *model_id && rows.folder) continue;  // a folder of several models' rows
             if (model_id && e->model_id != *model_id)
                 throw error(error_kind::invalid_input, e->path + ": its vector is of model " + e->model_id + ", not " + *model_id);
             if (dim == 0) dim = e->vector.size();
@@ -94,10 +106,14 @@ example_rows load_examples(const catalog& c, const std::vector<std::string>& ite
             out.paths.push_back(e->path);
             out.vectors.insert(out.vectors.end(), e->vector.begin(), e->vector.end());
             out.models.insert(e->model_id);
+            if (out.ids.size() > max_examples)
+                throw error(error_kind::invalid_input, std::string("more than ") + std::to_string(max_examples) + " " + which +
+                                                           " examples: give a smaller folder or a list of tracks");
         }
     }
     if (out.ids.empty())
-        throw error(error_kind::invalid_input, std::string("none of the ") + which + " examples has a vector to learn from");
+        throw error(error_kind::invalid_input, std::string("none of the ") + which + " examples has a vector to learn from" +
+                                                   (model_id ? " of model " + *model_id : std::string()));
     return out;
 }
 
@@ -121,6 +137,11 @@ learn_report library_impl::learn(const std::string& name, const std::vector<std:
     if (!has_catalog()) throw error(error_kind::not_found, "no library at " + dir_.string() + " (sonavec index DIR creates one)");
     const library_lock writer(dir_, "learn");
     catalog& c = cat();
+    // --where compares names case-insensitively: "Wedding" and "wedding" would be one filter, two probes.
+    for (const linear_probe& other : c.probes())
+        if (other.name != name && ascii_lower(other.name) == ascii_lower(name))
+            throw error(error_kind::invalid_input, "a probe named '" + other.name + "' exists: learn it again under that name, "
+                                                   "or remove it first (--where ignores case)");
     const example_rows pos = load_examples(c, positives, "positive", params.model_id);
     const example_rows neg = load_examples(c, negatives, "negative", params.model_id);
     const std::set<int64_t> pos_ids(pos.ids.begin(), pos.ids.end());

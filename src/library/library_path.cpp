@@ -36,6 +36,8 @@ std::vector<search_match> library_impl::path(const path_params& params) const {
     if (from->model_id != to->model_id || from->vector.size() != to->vector.size())
         throw error(error_kind::invalid_input, "the two tracks' vectors come from different models");
     const std::string model_id = model_to_search(params.search, from->model_id);
+    if (dot(from->vector, to->vector) < -1 + 1e-6)
+        throw error(error_kind::invalid_input, "the two tracks point in opposite directions: no single path joins them");
 
     std::vector<search_match> out{{1.0f, *from}};
     out.front().track.vector.clear();

@@ -1,7 +1,9 @@
 // library::recommend: a query made from liked and unliked seeds (Rocchio), then maximal marginal
 // relevance over the nearest candidates, with caps per folder and per artist (library_impl.h).
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -18,7 +20,7 @@ constexpr int64_t max_pool = 2000;  // and at most (10 x k between)
 
 struct seed_vector {
     std::vector<float> vector;
-    std::string model_id;           // "" for a text (the engine's model)
+    std::string model_id;           // the model that made the vector
     std::optional<int64_t> track;   // a library track: left out of the results
 };
 
@@ -28,10 +30,11 @@ std::vector<search_match> library_impl::recommend(const recommend_params& params
     if (params.like.empty()) throw error(error_kind::invalid_input, "a recommendation needs at least one track to start from");
     if (!(params.unlike_weight >= 0) || !(params.diversity >= 0 && params.diversity <= 1))
         throw error(error_kind::invalid_input, "unlike_weight must be >= 0 and diversity between 0 and 1");
-    if (params.search.k < 1) throw error(error_kind::invalid_input, "k must be at least 1");
+    if (params.search.k < 1 || params.search.k > max_pool)
+        throw error(error_kind::invalid_input, "k must be from 1 to " + std::to_string(max_pool));
 
     auto resolve = [&](const recommend_seed& s) {
-        if (!(s.weight > 0)) throw error(error_kind::invalid_input, "a seed's weight must be positive");
+        if (!(s.weight > 0 && std::isfinite(s.weight))) throw error(error_kind::invalid_input, "a seed's weight must be a positive number");
         seed_vector v;
         switch (s.what) {
             case recommend_seed::kind::track: {
@@ -103,9 +106,10 @@ std::vector<search_match> library_impl::recommend(const recommend_params& params
         pool.push_back(std::move(m));
     }
 
-    // Greedy MMR under the caps.
+    // Greedy MMR under the caps. max_sim[i]: candidate i's highest cosine with a pick so far, kept up to
+    // date with each new pick (k x pool dot products in all, not k^2 x pool).
     std::vector<search_match> out;
-    std::vector<size_t> chosen;
+    std::vector<double> max_sim(pool.size(), -std::numeric_limits<double>::infinity());
     std::vector<bool> taken(pool.size(), false);
     std::map<std::string, size_t> per_folder, per_artist;
     const double lambda = 1.0 - params.diversity;
@@ -121,9 +125,7 @@ std::vector<search_match> library_impl::recommend(const recommend_params& params
             if (params.per_artist && artist != t.tags.end() && !artist->second.empty() &&
                 per_artist[artist->second] >= params.per_artist)
                 continue;
-            double redundancy = 0;
-            for (size_t j : chosen) redundancy = std::max(redundancy, dot(vectors[i], vectors[j]));
-            const double value = lambda * pool[i].score - params.diversity * (chosen.empty() ? 0.0 : redundancy);
+            const double value = lambda * pool[i].score - params.diversity * (out.empty() ? 0.0 : max_sim[i]);
             if (best == pool.size() || value > best_value) {
                 best = i;
                 best_value = value;
@@ -131,7 +133,9 @@ std::vector<search_match> library_impl::recommend(const recommend_params& params
         }
         if (best == pool.size()) break;  // the pool is spent, or every candidate left is capped
         taken[best] = true;
-        chosen.push_back(best);
+        if (params.diversity > 0)
+            for (size_t i = 0; i < pool.size(); i++)
+                if (!taken[i]) max_sim[i] = std::max(max_sim[i], dot(vectors[i], vectors[best]));
         const catalog_entry& t = pool[best].track;
         per_folder[std::filesystem::path(t.path).parent_path().string()]++;
         if (const auto artist = t.tags.find("artist"); artist != t.tags.end() && !artist->second.empty()) per_artist[artist->second]++;

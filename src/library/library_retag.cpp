@@ -7,12 +7,16 @@
 #include "library/library_impl.h"
 #include "library/library_lock.h"
 #include "sonavec/error.h"
+#include "util/text_case.h"
 
 namespace sonavec {
 
 retag_report library_impl::retag(const engine& eng, const std::vector<taxonomy>& taxonomies, const retag_params& params) {
     check_writable("retag");
     if (taxonomies.empty()) throw error(error_kind::invalid_input, "retag needs at least one taxonomy");
+    for (const taxonomy& t : taxonomies)
+        if (ascii_lower(t.name) == learned_taxonomy)
+            throw error(error_kind::invalid_input, "'" + t.name + "' is the name of sonavec learn's tags: rename the taxonomy (its file)");
     const library_lock writer(dir_, "retag");
     catalog& c = cat();
     retag_report r;
@@ -26,6 +30,7 @@ retag_report library_impl::retag(const engine& eng, const std::vector<taxonomy>&
         throw error(error_kind::invalid_input, "the library's vectors have " + std::to_string(v.dim) +
                                                    " dimensions and the model's " + std::to_string(eng.dim()));
     const int64_t n = static_cast<int64_t>(v.ids.size());
+    const std::vector<linear_probe> probes = c.probes();
     for (size_t t = 0; t < taxonomies.size(); t++) {
         const taxonomy& tax = taxonomies[t];
         if (params.progress) params.progress(tax.name, t, taxonomies.size());
@@ -49,7 +54,8 @@ retag_report library_impl::retag(const engine& eng, const std::vector<taxonomy>&
         r.taxonomies++;
     }
     // The model's learned probes, applied again: tracks added since they were learned get their tags.
-    for (const linear_probe& probe : c.probes()) {
+    // (Read before any tag is written, so that a damaged probe row fails the run before it changes anything.)
+    for (const linear_probe& probe : probes) {
         if (probe.model_id != r.model_id || static_cast<int64_t>(probe.weights.size()) != v.dim) continue;
         r.stored += store_probe(probe, v);
         r.probes++;
