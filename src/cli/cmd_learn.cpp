@@ -57,7 +57,7 @@ int list(const library& lib, bool json) {
     if (json) {
         nlohmann::ordered_json a = nlohmann::ordered_json::array();
         for (const auto& p : probes) a.push_back(probe_json(p));
-        std::printf("%s\n", a.dump().c_str());
+        std::printf("%s\n", a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return 0;
     }
     if (probes.empty()) std::printf("no probes learned (sonavec learn NAME --positive DIR --negative DIR)\n");
@@ -71,16 +71,18 @@ int list(const library& lib, bool json) {
 int run(const parsed_args& args) {
     const bool json = args.has("--json");
     if (args.has("--list")) {
-        if (!args.positional.empty() || args.has("--remove") || args.has("--positive") || args.has("--negative"))
-            throw usage_error("--list takes no NAME and no examples");
+        if (!args.positional.empty() || args.has("--remove") || args.has("--positive") || args.has("--negative") ||
+            args.has("--l2") || args.has("--model-id"))
+            throw usage_error("--list takes no NAME, no examples, no --l2 and no --model-id");
         return list(*library::open(library_dir(args), library::open_mode::read_only), json);
     }
     if (args.has("--remove")) {
-        if (!args.positional.empty() || args.has("--positive") || args.has("--negative"))
-            throw usage_error("--remove NAME takes no other NAME and no examples");
+        if (!args.positional.empty() || args.has("--positive") || args.has("--negative") || args.has("--l2") ||
+            args.has("--model-id"))
+            throw usage_error("--remove NAME takes no other NAME, no examples, no --l2 and no --model-id");
         const std::string name = args.get("--remove");
         library::open(library_dir(args), library::open_mode::existing)->remove_probe(name);
-        if (json) std::printf("%s\n", nlohmann::ordered_json{{"removed", name}}.dump().c_str());
+        if (json) std::printf("%s\n", nlohmann::ordered_json{{"removed", name}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         else std::printf("removed probe '%s' and its tags\n", for_terminal(name).c_str());
         return 0;
     }
@@ -103,7 +105,7 @@ int run(const parsed_args& args) {
         j["tracks"] = r.tracks;
         j["tagged"] = r.tagged;
         j["seconds"] = r.seconds;
-        std::printf("%s\n", j.dump().c_str());
+        std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
         std::printf("learned '%s': %zu positive, %zu negative, %d-fold accuracy %.1f %%; tagged %s of %s tracks\n",
                     for_terminal(r.probe.name).c_str(), r.probe.positives, r.probe.negatives, r.probe.folds,
