@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and fuzzes each parser of outside data for N seconds:
 #   scripts/fuzz.sh [seconds per run, default 120] [build dir, default build-fuzz]
-#   FUZZ_RUNS="pytorch pickle" picks runs (default all eleven); FUZZ_JOBS sets make's -j.
+#   FUZZ_RUNS="pytorch pickle" picks runs (default all fourteen); FUZZ_JOBS sets make's -j.
 #   FUZZ_EXECS=1000000 stops each run after exactly that many executions instead (the seconds are then ignored).
 # Needs clang and ffmpeg (Debian: apt-get install clang); CI does not fuzz, so scripts/setup.sh omits clang.
 # Runs: the zip checkpoint reader, the safetensors reader (both through fuzz_tensor_file, seeded with
@@ -11,7 +11,9 @@
 # Lines reader (import: fuzz_import_formats), config.json + preprocessor_config.json (config:
 # fuzz_model_config), vocab.json + merges.txt (bpe_files: fuzz_bpe_files), the tokenizer's text
 # (tokenizer: fuzz_bpe_tokenizer), the catalog's row decoding (catalog: fuzz_catalog_row) and the model
-# digest cache (digests: fuzz_model_digests). FUZZING.md
+# digest cache (digests: fuzz_model_digests), taxonomy files and --template values (taxonomy:
+# fuzz_taxonomy), --key names (key_name: fuzz_key_name) and an audio file's tags through TagLib
+# (file_tags: fuzz_file_tags, seeded with tiny tagged files in every format it writes). FUZZING.md
 # records the last runs. Crash inputs land in <build dir>/crashes/<run>/; turn each into a fixture under
 # tests/data/corrupt/ and fix the reader.
 set -euo pipefail
@@ -23,14 +25,16 @@ jobs=${FUZZ_JOBS:-1}
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSONAVEC_FUZZ=ON \
   -DSONAVEC_TESTS=OFF >/dev/null
 make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle fuzz_audio_decoder fuzz_vector_index \
-  fuzz_import_formats fuzz_model_config fuzz_bpe_files fuzz_bpe_tokenizer fuzz_catalog_row fuzz_model_digests >/dev/null
+  fuzz_import_formats fuzz_model_config fuzz_bpe_files fuzz_bpe_tokenizer fuzz_catalog_row fuzz_model_digests \
+  fuzz_taxonomy fuzz_key_name fuzz_file_tags >/dev/null
 
 # Seed corpora: the committed fixtures, small safetensors files cut from the golden model's header,
 # every data.pkl (the golden one included) for the unpickler, and small generated files for the rest.
 corpus=$build/corpus
 rm -rf "$corpus"
 mkdir -p "$corpus/pytorch" "$corpus/safetensors" "$corpus/pickle" "$corpus/audio" "$corpus/index" \
-  "$corpus/import" "$corpus/config" "$corpus/bpe_files" "$corpus/tokenizer" "$corpus/catalog" "$corpus/digests"
+  "$corpus/import" "$corpus/config" "$corpus/bpe_files" "$corpus/tokenizer" "$corpus/catalog" "$corpus/digests" \
+  "$corpus/taxonomy" "$corpus/key_name" "$corpus/file_tags"
 cp "$root"/tests/data/pytorch/*.bin "$root"/tests/data/corrupt/*.bin "$corpus/pytorch/"
 rm "$corpus"/pytorch/deep_*.bin  # 100k+ nested opcodes: slow to execute, and fuzz_state_dict_pickle covers nesting
 cp "$root"/tests/data/corrupt/*.safetensors "$corpus/safetensors/"
@@ -43,6 +47,19 @@ for spec in wav:pcm_s16le f32.wav:pcm_f32le aiff:pcm_s24be flac:flac mp3:libmp3l
             ogg:libvorbis opus:libopus; do
   ffmpeg -v error -y -f lavfi -i "sine=f=440:r=22050:d=0.25" -ac 2 -c:a "${spec#*:}" -b:a 32k \
     "$corpus/audio/seed.${spec%%:*}"
+done
+# file_tags: a tenth of a second in each format fuzz_file_tags reads, with tags sonavec writes already set
+# (an ID3 chunk in AIFF, ID3v2.3 and 2.4 in MP3, iTunes atoms and QuickTime mdta keys in MP4), plus the
+# corrupt audio fixtures.
+cp "$root"/tests/data/corrupt/audio/*.* "$corpus/file_tags/"
+rm "$corpus"/file_tags/*.py "$corpus"/file_tags/*.md
+for spec in mp3:libmp3lame:-id3v2_version:4 mp3v23.mp3:libmp3lame:-id3v2_version:3 flac:flac:-compression_level:0 \
+            ogg:libvorbis:-q:0 opus:libopus:-b:a:16k m4a:aac:-movflags:+faststart mdta.m4a:aac:-movflags:use_metadata_tags \
+            wav:pcm_u8:-rf64:never aiff:pcm_s16be:-write_id3v2:1; do
+  IFS=: read -r ext codec flag value <<<"$spec"
+  ffmpeg -v error -y -f lavfi -i "sine=f=440:r=8000:d=0.1" -c:a "$codec" "$flag" "$value" -metadata title=Night \
+    -metadata artist=Band -metadata genre=Rock -metadata TBPM=98 -metadata BPM=98 -metadata mood=calm \
+    -metadata initialkey=8A -metadata replaygain_track_gain="-3.10 dB" "$corpus/file_tags/seed.$ext"
 done
 python3 - "$root" "$corpus" <<'PY'
 import json, struct, sys, zipfile, glob, os
@@ -131,6 +148,19 @@ seed("catalog", "failed.bin", row(10, 0, 0, 0, 0, 0, texts[:3] + ["{}", "failed"
 entry = {"stat": "2049:131:12:1700000000.5:1700000000.5", "sha256": "0123456789abcdef" * 4}
 seed("digests", "ok.json", json.dumps({"/models/clap/config.json": entry, "/models/clap/model.safetensors": entry}, indent=1))
 seed("digests", "bad.json", '{"/a": {"stat": 1, "sha256": "zz"}, "/b": [[[]]], "/c": {"stat": "x"}}')
+
+# taxonomy: the built-in taxonomies, and small ones with a byte-order mark, CRLF, parents, templates and
+# (after a NUL) --template values separated by NULs.
+for p in glob.glob(os.path.join(root, "data/taxonomies/*.txt")):
+    seed("taxonomy", os.path.basename(p), open(p, "rb").read())
+seed("taxonomy", "crlf.txt", b"\xef\xbb\xbf# genres\r\nrock\r\nrock/indie rock\r\n  jazz  \r\n\r\n# template: Music like {}.\r\n")
+seed("taxonomy", "templates.txt", "# template: {}\n# template: A song of {} \u00e9t\u00e9.\nrain\nwind/strong wind\n\u65e5\u672c\n")
+seed("taxonomy", "with_templates.bin", b"rain\nthunder\n\0This is {}.\0{}\0A {} sound")
+seed("taxonomy", "refused_with_template.bin", b"rain\nrain\n\0{} music")
+
+# key_name: what --key and write-tags take.
+for i, key in enumerate(["A minor", "a min", "Am", "Bbm", "F# major", "F#", "8A", "8a", "12B", " C maj ", "10b"]):
+    seed("key_name", "key%d.txt" % i, key)
 PY
 
 run() {  # run <name> <binary> <corpus dir>
@@ -145,7 +175,8 @@ run() {  # run <name> <binary> <corpus dir>
     grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+[[:space:]]+DONE)|ERROR|SUMMARY|Test unit written" || true
   ls "$build/crashes/$name"
 }
-for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bpe_files tokenizer catalog digests}; do
+for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bpe_files tokenizer catalog digests \
+              taxonomy key_name file_tags}; do
   case $name in
     pytorch) run pytorch fuzz_tensor_file "$corpus/pytorch" ;;
     safetensors) run safetensors fuzz_tensor_file "$corpus/safetensors" ;;
@@ -158,6 +189,9 @@ for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bp
     tokenizer) run tokenizer fuzz_bpe_tokenizer "$corpus/tokenizer" ;;
     catalog) run catalog fuzz_catalog_row "$corpus/catalog" ;;
     digests) run digests fuzz_model_digests "$corpus/digests" ;;
+    taxonomy) run taxonomy fuzz_taxonomy "$corpus/taxonomy" ;;
+    key_name) run key_name fuzz_key_name "$corpus/key_name" ;;
+    file_tags) run file_tags fuzz_file_tags "$corpus/file_tags" ;;
     *) echo "unknown run '$name'" >&2; exit 2 ;;
   esac
 done

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <sstream>
 #include <gtest/gtest.h>
 
 #include "cli_run.h"
@@ -193,6 +194,40 @@ TEST(tagging, label_text_and_prompts) {
     EXPECT_EQ(with_templates(t, {"{}"}).templates, std::vector<std::string>{"{}"});
     EXPECT_THROW(with_templates(t, {"no label"}), error);
     EXPECT_THROW(with_templates(t, {}), error);
+}
+
+// --template values get the checks a template line of a taxonomy file gets. The fixture is what
+// fuzz_taxonomy found: a taxonomy, a NUL, then --template values separated by NULs, the last one of
+// several lines with a byte that is not UTF-8; with_templates used to take it as is.
+TEST(tagging, templates_given_apart_are_checked_as_in_a_file) {
+    const std::string input = test::read_file(test::data_dir() / "corrupt" / "taxonomy" / "template_of_many_lines.bin");
+    const size_t nul = input.find('\0');
+    ASSERT_NE(nul, std::string::npos);
+    std::vector<std::string> templates;
+    std::stringstream rest(input.substr(nul + 1));
+    for (std::string part; std::getline(rest, part, '\0');) templates.push_back(part);
+    ASSERT_EQ(templates.size(), 3u);
+    const taxonomy t = parse_taxonomy(input.substr(0, nul), "usecase");
+    EXPECT_EQ(with_templates(t, {templates[0], templates[1]}).templates,
+              (std::vector<std::string>{"This is {}.", "{}"}));
+    const auto refused = [&](const std::vector<std::string>& given) {
+        try {
+            with_templates(t, given);
+        } catch (const error& e) {
+            EXPECT_EQ(e.kind(), error_kind::invalid_input) << e.what();
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(refused(templates).find("--template: not one line of UTF-8 text"), std::string::npos);
+    EXPECT_NE(refused({"A {} sound\nsecond line"}).find("not one line"), std::string::npos);
+    EXPECT_NE(refused({"A {} sound \xff"}).find("not one line"), std::string::npos);
+    EXPECT_NE(refused({"A {}\x01 sound"}).find("not one line"), std::string::npos);
+    EXPECT_NE(refused({"{}" + std::string(999, 'x')}).find("1001 bytes, more than 1000"), std::string::npos);
+    EXPECT_NE(refused(std::vector<std::string>(101, "{}")).find("more than 100 templates"), std::string::npos);
+    // What a file may hold is still taken: a tab, UTF-8 text, 1000 bytes, 100 templates.
+    EXPECT_EQ(refused({"A\t{} \u00e9t\u00e9", "{}" + std::string(998, 'x')}), "");
+    EXPECT_EQ(refused(std::vector<std::string>(100, "{}")), "");
 }
 
 TEST(tagging, hostile_taxonomy_text_gives_clear_errors) {

@@ -119,7 +119,18 @@ taxonomy find_taxonomy(const std::string& name_or_file) {
 
 taxonomy with_templates(taxonomy t, const std::vector<std::string>& templates) {
     if (templates.empty()) throw error(error_kind::invalid_input, "no template given");
-    for (const auto& tmpl : templates) check_template(tmpl, "--template");
+    if (templates.size() > max_templates) throw error(error_kind::invalid_input, "--template: more than 100 templates");
+    // What a taxonomy file could not hold (binary bytes, a line break, a line over 1000 bytes) is refused
+    // here too: found by fuzz_taxonomy, a --template of several lines and a stray byte was taken as is.
+    for (const auto& tmpl : templates) {
+        if (tmpl.size() > max_line_bytes)
+            throw error(error_kind::invalid_input,
+                        "--template: " + std::to_string(tmpl.size()) + " bytes, more than 1000");
+        if (!is_valid_utf8(tmpl) || has_control_characters(tmpl) || tmpl.find('\n') != std::string::npos)
+            throw error(error_kind::invalid_input, "--template: not one line of UTF-8 text (a line break, a control "
+                                                   "character or bytes that are not UTF-8)");
+        check_template(tmpl, "--template");
+    }
     t.templates = templates;
     return t;
 }
