@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "cli_run.h"
 #include "music_signal.h"
@@ -101,6 +102,24 @@ TEST_F(fingerprint_test, other_recordings_and_a_pitch_shift_do_not_match) {
     EXPECT_LT(p.similarity, same_recording_similarity);
 }
 
+TEST_F(fingerprint_test, a_long_file_decoded_in_pieces_gives_the_hashes_of_its_samples) {
+    // 70 s at Chromaprint's own 11025 Hz: fingerprint_file decodes it in 30 s pieces; a gap or overlap
+    // where they join would shift every later hash. The samples themselves, as the WAV holds them.
+    const int rate = 11025;
+    std::vector<float> x = test::music_signal(41, 70, rate);
+    for (float& v : x) v = static_cast<float>(std::lrint(v * 32767.0f)) / 32767.0f;
+    const fs::path f = dir_ / "long.wav";
+    test::write_stereo_wav(f, x, rate);
+    const audio_fingerprint from_file = fingerprint_file(f);
+    const audio_fingerprint from_samples = fingerprint_samples(x.data(), x.size() / 2, 2, rate);
+    EXPECT_NEAR(from_file.duration_seconds, 70, 1e-3);
+    ASSERT_EQ(from_file.hashes.size(), from_samples.hashes.size());
+    const fingerprint_match m = compare_fingerprints(from_file, from_samples, 0);
+    EXPECT_GE(m.similarity, 0.999);
+    // Only the first 40 s when asked.
+    EXPECT_NEAR(fingerprint_file(f, 40).duration_seconds, 40, 1e-3);
+}
+
 TEST(fingerprint_compare, offset_overlap_and_bit_errors_on_planted_hashes) {
     // b is a[5..] with every hash's lowest 4 bits flipped: offset 5, 28 of 32 bits agree.
     audio_fingerprint a, b;
@@ -127,6 +146,12 @@ TEST(fingerprint_compare, offset_overlap_and_bit_errors_on_planted_hashes) {
     m = compare_fingerprints(c, d, 20);
     EXPECT_NE(m.offset, 150);
     EXPECT_LT(m.similarity, 0.6);
+    // A step so small that 10 s would be more hashes than there are: the whole shorter one must overlap.
+    audio_fingerprint f = a, g = b;
+    f.seconds_per_hash = g.seconds_per_hash = 1e-300;
+    m = compare_fingerprints(f, g);
+    EXPECT_EQ(m.offset, 5);
+    EXPECT_DOUBLE_EQ(m.similarity, 28.0 / 32.0);
     // Nothing to compare.
     EXPECT_EQ(compare_fingerprints(a, audio_fingerprint{}).similarity, 0.0);
     // Different steps or a bad range are the caller's error.

@@ -50,9 +50,9 @@ fingerprint_match compare_fingerprints(const audio_fingerprint& a, const audio_f
 // offset. It is AcoustID's own rule for merging a fingerprint into a track (acoustid-server const.py,
 // TRACK_MERGE_THRESHOLD = 0.7 on pg_acoustid's score 1 - 2 x bit error rate), and it sits in the gap we
 // measure on the planted library (BENCHMARKS.md, "Fingerprints (issue 13, tier 2)"): copies of the
-// same recording (mp3, aac, flac, +-6 dB, 44.1 kHz, trims) score 0.98 and more, other recordings from
-// the same generator and a 1-semitone pitch shift 0.6 and less (unrelated audio agrees on about half
-// the bits).
+// same recording (mp3, aac, flac, +-6 dB, 44.1 kHz, trims) score 0.93 and more (the lowest: a trim
+// that falls between two hashes), other recordings from the same generator 0.59 at most and a
+// 1-semitone pitch shift 0.61 at most (unrelated audio agrees on about half the bits).
 inline constexpr double same_recording_similarity = 0.85;
 
 }  // namespace sonavec

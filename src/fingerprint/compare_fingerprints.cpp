@@ -14,16 +14,18 @@ fingerprint_match compare_fingerprints(const audio_fingerprint& a, const audio_f
         throw error(error_kind::invalid_input, "the largest fingerprint offset must be 0-3600 seconds");
     fingerprint_match best;
     if (a.hashes.empty() || b.hashes.empty()) return best;
-    if (!(a.seconds_per_hash > 0) || std::abs(a.seconds_per_hash - b.seconds_per_hash) > 1e-9)
+    if (!(a.seconds_per_hash > 0) || !(b.seconds_per_hash > 0) || std::abs(a.seconds_per_hash - b.seconds_per_hash) > 1e-9)
         throw error(error_kind::invalid_input, "fingerprints with different steps cannot be compared");
     const double step = a.seconds_per_hash;
     const int64_t na = static_cast<int64_t>(a.hashes.size());
     const int64_t nb = static_cast<int64_t>(b.hashes.size());
     const int64_t shorter = std::min(na, nb);
     // The overlap needed: half the shorter, and 10 s (or all of the shorter where it is under 10 s).
-    const int64_t ten_seconds = static_cast<int64_t>(std::ceil(10.0 / step));
+    const int64_t ten_seconds = static_cast<int64_t>(std::min(std::ceil(10.0 / step), static_cast<double>(shorter)));
     const int64_t min_overlap = std::max((shorter + 1) / 2, std::min(shorter, ten_seconds));
-    const int64_t max_offset = static_cast<int64_t>(std::lround(max_offset_seconds / step));
+    // No offset beyond the longer one matters (and a tiny step cannot overflow the count).
+    const int64_t max_offset =
+        static_cast<int64_t>(std::min(std::round(max_offset_seconds / step), static_cast<double>(std::max(na, nb))));
     const uint32_t* pa = a.hashes.data();
     const uint32_t* pb = b.hashes.data();
     int64_t best_errors = 0, best_overlap = 0;
