@@ -6,8 +6,8 @@
 //   sonavec::fingerprint_match m = sonavec::compare_fingerprints(a, b);
 //   if (m.similarity >= sonavec::same_recording_similarity) ...            // the same recording
 //
-// A fingerprint is Chromaprint's raw one: a 32-bit hash per 0.124 s step (4096/3 samples at 11025 Hz),
-// each bit the sign of one filter over a 16-step window of 12-band chroma. Pitch shifting moves the
+// A fingerprint is Chromaprint's raw one: a 32-bit hash per 0.124 s step (1365 samples at 11025 Hz, a
+// third of its 4096-sample frame), 16 filters over a 16-step window of 12-band chroma, 2 bits each. Pitch shifting moves the
 // chroma and time stretching the steps, so such variants do not match: they are not "the same".
 #pragma once
 #include <cstddef>
@@ -23,13 +23,15 @@ struct audio_fingerprint {
     double duration_seconds = 0;   // of the audio fingerprinted (at most max_seconds)
 };
 
-// Decodes up to max_seconds (0 < max_seconds <= 3600) from the start of the file at its own rate, mixes
-// it to mono and fingerprints it. 120 s is what fpcalc and AcoustID use. A file shorter than about
+// Decodes up to max_seconds (0 < max_seconds <= 3600) from the start of the file straight to Chromaprint's
+// 11025 Hz mono (sonavec's resampler, channels averaged; as fpcalc does with FFmpeg's), 30 s at a time,
+// and fingerprints it. 120 s is what fpcalc and AcoustID use. A file shorter than about
 // 3 s has no hashes. Throws sonavec::error: not_found, corrupt_file, unsupported or io for the file as
 // the decoder finds it, invalid_input for max_seconds, corrupt_file when Chromaprint rejects the audio.
 audio_fingerprint fingerprint_file(const std::filesystem::path& path, double max_seconds = 120);
 
-// The fingerprint of interleaved float samples (-1..1) at their own rate and channel count.
+// The fingerprint of interleaved float samples (-1..1) at their own rate and channel count: mixed to
+// mono, Chromaprint resamples them itself.
 audio_fingerprint fingerprint_samples(const float* interleaved, size_t frames, int channels, int sample_rate);
 
 struct fingerprint_match {
