@@ -16,10 +16,6 @@ namespace sonavec::cli {
 
 namespace {
 
-bool all_digits(const std::string& s) {
-    return !s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
 // "42", "song.wav", "text:warm acoustic guitar", each optionally weighted "2*42" / "0.5*text:...".
 recommend_seed parse_seed(const std::string& given) {
     recommend_seed seed;
@@ -37,9 +33,9 @@ recommend_seed parse_seed(const std::string& given) {
         seed.what = recommend_seed::kind::text;
         seed.text = what.substr(5);
         if (seed.text.empty()) throw usage_error("text: needs words after it");
-    } else if (all_digits(what) && !std::filesystem::exists(what)) {
+    } else if (const auto id = track_id(what)) {
         seed.what = recommend_seed::kind::track;
-        seed.id = std::stoll(what);
+        seed.id = *id;
     } else {
         seed.what = recommend_seed::kind::file;
         seed.file = what;
@@ -105,7 +101,7 @@ int run_recommend(const parsed_args& args) {
 
 // A track id, or a file the library holds.
 int64_t track_of(const library& lib, const std::string& what) {
-    if (all_digits(what) && !std::filesystem::exists(what)) return std::stoll(what);
+    if (const auto id = track_id(what)) return *id;
     const auto e = lib.find_file(what);
     if (!e) throw error(error_kind::not_found, for_terminal(what) + " is not in the library (give a track id or an indexed file)");
     return e->id;

@@ -87,18 +87,6 @@ int run_search(const parsed_args& args) {
     return print_matches(*lib, lib->search_text(text, *eng, request.params, !args.has("--no-cache")), request.json);
 }
 
-// A track id: digits only, naming no file. An id too large for int64 names no track either (ids are
-// SQLite rowids).
-std::optional<int64_t> track_id(const std::string& what) {
-    if (what.empty() || !std::all_of(what.begin(), what.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) ||
-        std::filesystem::exists(what))
-        return std::nullopt;
-    const std::string digits = what.substr(std::min(what.find_first_not_of('0'), what.size() - 1));
-    const bool fits = digits.size() < 19 || (digits.size() == 19 && digits <= "9223372036854775807");
-    if (!fits) throw error(error_kind::not_found, "no track with id " + what + " in the library");
-    return static_cast<int64_t>(std::stoll(digits));
-}
-
 int run_similar(const parsed_args& args) {
     const search_request request(args);  // usage errors first
     const auto lib = library::open(library_dir(args), library::open_mode::read_only);

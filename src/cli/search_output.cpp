@@ -1,5 +1,7 @@
 #include "search_output.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -171,6 +173,18 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
     return 0;
 }
 
+
+// A track id: digits only, naming no file. An id too large for int64 names no track either (ids are
+// SQLite rowids).
+std::optional<int64_t> track_id(const std::string& what) {
+    if (what.empty() || !std::all_of(what.begin(), what.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) ||
+        std::filesystem::exists(what))
+        return std::nullopt;
+    const std::string digits = what.substr(std::min(what.find_first_not_of('0'), what.size() - 1));
+    const bool fits = digits.size() < 19 || (digits.size() == 19 && digits <= "9223372036854775807");
+    if (!fits) throw error(error_kind::not_found, "no track with id " + what + " in the library");
+    return static_cast<int64_t>(std::stoll(digits));
+}
 
 namespace {
 

@@ -1,6 +1,9 @@
 // What search, similar, recommend and path share: the filter options and how matches are printed.
 #pragma once
+#include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "args.h"
@@ -11,6 +14,10 @@ namespace sonavec::cli {
 // --min-duration, --max-duration, --format, --path, --tag, --where, --bpm and --key.
 std::vector<option_spec> filter_options();
 search_filter filter_from(const parsed_args& args);
+
+// A track id: digits only, naming no file (a folder "2024" is a path). An id too large for int64 names
+// no track either (ids are SQLite rowids): not_found.
+std::optional<int64_t> track_id(const std::string& what);
 
 // The matches as a table on stdout (score, length, path, then tags, descriptors and inferred tags), or
 // with json a JSON array of {score, id, path, duration_seconds, tags, inferred, descriptors}.

@@ -111,12 +111,15 @@ std::map<std::string, std::vector<std::string>> inferred_labels(const catalog_en
     return out;
 }
 
-// A taxonomy's name as a flat field name ("inferred_mood"): [_A-Za-z0-9] only, as Weaviate requires.
-std::string inferred_field(const std::string& taxonomy) {
-    std::string name = "inferred_";
-    for (unsigned char c : taxonomy) name += std::isalnum(c) && c < 128 ? static_cast<char>(c) : '_';
-    return name;
+// prefix + name as a flat field name ("inferred_mood", "tag_artist"): [_A-Za-z0-9] only, as Weaviate's
+// property names must be ([_A-Za-z][_0-9A-Za-z]*; the prefixes start with a letter).
+std::string field_name(const std::string& prefix, const std::string& name) {
+    std::string out = prefix;
+    for (unsigned char c : name) out += std::isalnum(c) && c < 128 ? static_cast<char>(c) : '_';
+    return out;
 }
+
+std::string inferred_field(const std::string& taxonomy) { return field_name("inferred_", taxonomy); }
 
 // The fields every vector database record carries, flat (no nested objects, no nulls: Pinecone's rule),
 // the descriptors among them when the track was analysed.
@@ -300,13 +303,6 @@ void write_chroma(std::ostream& out, const std::vector<record>& records, int64_t
     });
 }
 
-// Weaviate property names must match [_A-Za-z][_0-9A-Za-z]*.
-std::string weaviate_property(const std::string& key) {
-    std::string name = "tag_";
-    for (unsigned char c : key) name += std::isalnum(c) && c < 128 ? static_cast<char>(c) : '_';
-    return name;
-}
-
 void write_weaviate(std::ostream& out, const std::vector<record>& records, int64_t batch) {
     write_bodies(out, records, batch, [&](std::ostream& o, size_t begin, size_t end, const char* sep) {
         o << "{\"objects\":[" << sep;
@@ -315,7 +311,7 @@ void write_weaviate(std::ostream& out, const std::vector<record>& records, int64
             json properties = flat_metadata(r);
             for (const auto& [taxonomy, labels] : inferred_labels(*r.entry)) properties[inferred_field(taxonomy)] = labels;
             for (const auto& [key, value] : r.entry->tags) {
-                const std::string name = weaviate_property(key);
+                const std::string name = field_name("tag_", key);
                 if (!properties.contains(name)) properties[name] = value;
             }
             o << (i > begin ? "," : "") << (i > begin ? sep : "") << "{\"class\":\""
