@@ -198,14 +198,14 @@ protected:
 
 }  // namespace
 
-TEST_F(catalog_migration_test, this_build_writes_version_4) {
-    EXPECT_EQ(catalog_schema::current_version(), 4);
+TEST_F(catalog_migration_test, this_build_writes_the_current_version) {
+    EXPECT_EQ(catalog_schema::current_version(), 5);
     const auto steps = catalog_schema::steps();
     ASSERT_EQ(static_cast<int>(steps.size()), catalog_schema::current_version() - 1);
     for (size_t i = 0; i < steps.size(); i++) EXPECT_EQ(steps[i].to_version, static_cast<int>(i) + 2);
     const fs::path fresh = dir_ / "fresh";
     catalog cat(fresh);
-    EXPECT_EQ(cat.schema_version(), 4);
+    EXPECT_EQ(cat.schema_version(), catalog_schema::current_version());
 }
 
 TEST_F(catalog_migration_test, a_writable_open_upgrades_version_1_and_keeps_every_row) {
@@ -218,7 +218,7 @@ TEST_F(catalog_migration_test, a_writable_open_upgrades_version_1_and_keeps_ever
     }
     {
         catalog cat(dir_, catalog_open::existing);
-        EXPECT_EQ(cat.schema_version(), 4);
+        EXPECT_EQ(cat.schema_version(), catalog_schema::current_version());
         expect_same_rows(cat.entries(true), reference_);
         // Nothing the vector index depends on changed: it is not rebuilt for an upgrade.
         EXPECT_EQ(cat.fingerprint(), fingerprint_v1);
@@ -235,7 +235,7 @@ TEST_F(catalog_migration_test, a_writable_open_upgrades_version_1_and_keeps_ever
         EXPECT_EQ(desktop.ids[0], imported->id);
         EXPECT_EQ(desktop.data, imported->vector);
     }
-    EXPECT_EQ(version_on_disk(), "4");
+    EXPECT_EQ(version_on_disk(), std::to_string(catalog_schema::current_version()));
     EXPECT_TRUE(has_model_index());
     {
         // The upgraded file holds exactly the schema of a catalog created by this build.
@@ -245,7 +245,7 @@ TEST_F(catalog_migration_test, a_writable_open_upgrades_version_1_and_keeps_ever
     }
     // Opening again upgrades nothing more, and the upgraded catalog takes writes.
     catalog cat(dir_);
-    EXPECT_EQ(cat.schema_version(), 4);
+    EXPECT_EQ(cat.schema_version(), catalog_schema::current_version());
     catalog_entry extra = reference_.back();
     extra.path = "/added/after-upgrade.wav";
     const int64_t id = cat.put(extra);
@@ -285,7 +285,8 @@ TEST_F(catalog_migration_test, a_catalog_of_a_newer_version_is_refused_naming_bo
     for (const catalog_open how : {catalog_open::existing, catalog_open::create_if_missing, catalog_open::read_only}) {
         const thrown t = error_of([&] { catalog cat(dir_, how); });
         EXPECT_EQ(t.kind, error_kind::unsupported) << t.message;
-        EXPECT_NE(t.message.find(file().string() + ": made by a newer sonavec (catalog schema 99; this one reads 1 to 4)"),
+        EXPECT_NE(t.message.find(file().string() + ": made by a newer sonavec (catalog schema 99; this one reads 1 to " +
+                                  std::to_string(catalog_schema::current_version()) + ")"),
                   std::string::npos)
             << t.message;
     }
@@ -331,7 +332,8 @@ TEST_F(catalog_migration_test, a_version_1_catalog_with_another_schema_is_refuse
         raw_db db(file(), false);
         db.exec("DROP INDEX files_by_model");
     }
-    EXPECT_NE(error_of([&] { catalog cat(dir_); }).message.find("differ from sonavec's schema 4"), std::string::npos);
+    EXPECT_NE(error_of([&] { catalog cat(dir_); }).message.find(std::string("differ from sonavec's schema ")
+                                                                  .append(std::to_string(catalog_schema::current_version()))), std::string::npos);
 }
 
 TEST_F(catalog_migration_test, a_failing_step_leaves_the_catalog_at_the_last_version_completed) {
@@ -364,7 +366,7 @@ TEST_F(catalog_migration_test, a_failing_step_leaves_the_catalog_at_the_last_ver
     }
     EXPECT_EQ(version_on_disk(), "2");
     catalog cat(dir_);
-    EXPECT_EQ(cat.schema_version(), 4);
+    EXPECT_EQ(cat.schema_version(), catalog_schema::current_version());
     expect_same_rows(cat.entries(true), reference_);
 }
 
@@ -435,6 +437,6 @@ TEST_F(catalog_migration_test, an_upgrade_killed_midway_leaves_version_1_usable)
         expect_same_rows(v1.entries(true), reference_);
     }
     catalog cat(dir_);
-    EXPECT_EQ(cat.schema_version(), 4);
+    EXPECT_EQ(cat.schema_version(), catalog_schema::current_version());
     expect_same_rows(cat.entries(true), reference_);
 }

@@ -99,6 +99,7 @@ struct catalog_stats {
     std::map<std::string, int64_t> by_format;  // format -> files
     std::vector<std::pair<std::string, std::string>> failures;  // (path, error), the first by path
     int64_t analysed = 0;                          // tracks with descriptors for their current bytes
+    int64_t fingerprinted = 0;                     // tracks with a fingerprint for their current bytes
     std::map<std::string, int64_t> by_taxonomy;    // taxonomy (and "learned") -> tracks with inferred tags
 };
 

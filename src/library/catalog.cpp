@@ -78,7 +78,7 @@ struct catalog::impl {
     int schema_version = 0;
     sqlite_statement upsert_file, delete_vector, delete_windows, insert_vector, insert_window, bump_generation,
         select_by_path, select_by_id, select_windows, delete_file, delete_inferred, select_inferred,
-        select_descriptors, copy_descriptors;
+        select_descriptors, copy_descriptors, copy_fingerprint;
 
     impl(const std::filesystem::path& d, sqlite_open how) : dir(d), db(d / "catalog.sqlite", how, max_value_bytes) {
         schema_version = catalog_schema::open(db, how != sqlite_open::read_only);
@@ -123,6 +123,10 @@ struct catalog::impl {
                 "INSERT OR REPLACE INTO descriptors SELECT ?1, content_hash, bpm, bpm_confidence, key, camelot, "
                 "key_confidence, loudness_lufs, loudness_range_lu, true_peak_dbtp, energy, loop FROM descriptors "
                 "WHERE content_hash = ?2 AND file_id != ?1 LIMIT 1");
+        if (schema_version >= 5)
+            copy_fingerprint = db.prepare(
+                "INSERT OR REPLACE INTO fingerprints SELECT ?1, content_hash, seconds_per_hash, duration_seconds, hashes "
+                "FROM fingerprints WHERE content_hash = ?2 AND file_id != ?1 LIMIT 1");
         delete_file = db.prepare("DELETE FROM files WHERE id = ?1");
         insert_vector = db.prepare("INSERT INTO vectors (file_id, dim, vector) VALUES (?1, ?2, ?3)");
         insert_window = db.prepare(
@@ -213,12 +217,14 @@ struct catalog::impl {
             id = upsert_file.column_int64(0);
         }
         drop_vectors(id);
-        // Descriptors belong to bytes: a moved or copied file gets those of another row with its bytes.
-        if (copy_descriptors && !e.content_hash.empty()) {
-            copy_descriptors.bind(1, id);
-            copy_descriptors.bind(2, e.content_hash);
-            copy_descriptors.run();
-            copy_descriptors.reset();
+        // Descriptors and fingerprints belong to bytes: a moved or copied file gets those of another row
+        // with its bytes.
+        for (sqlite_statement* copy : {&copy_descriptors, &copy_fingerprint}) {
+            if (!*copy || e.content_hash.empty()) continue;
+            copy->bind(1, id);
+            copy->bind(2, e.content_hash);
+            copy->run();
+            copy->reset();
         }
         if (e.status == entry_status::ok) {
             insert_vector.bind(1, id);
@@ -521,6 +527,9 @@ catalog_stats catalog::stats(size_t max_failures) const {
     if (impl_->schema_version >= 4)
         st.analysed = db.query_int64(
             "SELECT count(*) FROM descriptors d JOIN files f ON f.id = d.file_id AND d.content_hash = f.content_hash");
+    if (impl_->schema_version >= 5)
+        st.fingerprinted = db.query_int64(
+            "SELECT count(*) FROM fingerprints p JOIN files f ON f.id = p.file_id AND p.content_hash = f.content_hash");
     if (impl_->schema_version >= 3) {
         sqlite_statement tagged = db.prepare("SELECT taxonomy, count(DISTINCT file_id) FROM inferred_tags GROUP BY taxonomy");
         while (tagged.step()) st.by_taxonomy[tagged.column_text(0)] = tagged.column_int64(1);
@@ -644,13 +653,15 @@ std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const st
     return ids;
 }
 
-std::vector<analysis_target> catalog::analysis_targets() const {
+std::vector<analysis_target> catalog::analysis_targets(derived what) const {
     std::lock_guard lock(impl_->mutex);
+    const bool fingerprints = what == derived::fingerprints;
+    const std::string table = fingerprints ? "fingerprints" : "descriptors";
     sqlite_statement s = impl_->db.prepare(
         std::string("SELECT f.id, f.path, f.content_hash, f.size_bytes, f.mtime_ns, ") +
-        (impl_->schema_version >= 4
-             ? "EXISTS (SELECT 1 FROM descriptors d WHERE d.file_id = f.id AND d.content_hash = f.content_hash)"
-             : "0") +
+        (impl_->schema_version >= (fingerprints ? 5 : 4)
+             ? "EXISTS (SELECT 1 FROM " + table + " d WHERE d.file_id = f.id AND d.content_hash = f.content_hash)"
+             : std::string("0")) +
         " FROM files f WHERE f.status = 'ok' AND f.content_hash != '' ORDER BY f.path");
     std::vector<analysis_target> out;
     while (s.step()) {
@@ -696,6 +707,86 @@ void catalog::put_descriptors(const std::vector<std::pair<analysis_target, track
         put.reset();
     }
     t.commit();
+}
+
+// --- Acoustic fingerprints ---
+
+namespace {
+
+// Chromaprint's step is 1365 / 11025 s; anything far from it is not a fingerprint this build wrote.
+bool plausible_fingerprint(double seconds_per_hash, double duration_seconds, size_t words) {
+    return seconds_per_hash > 0.05 && seconds_per_hash < 0.5 && std::isfinite(duration_seconds) &&
+           duration_seconds >= 0 && duration_seconds <= 4000 &&
+           static_cast<double>(words) * seconds_per_hash <= duration_seconds + 1;
+}
+
+}  // namespace
+
+void catalog::put_fingerprints(const std::vector<std::pair<analysis_target, audio_fingerprint>>& rows) {
+    if (rows.empty()) return;
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 5)
+        throw error(error_kind::invalid_input, impl_->db.path().string() + ": opened read-only at an older schema");
+    sqlite_transaction t(impl_->db);
+    sqlite_statement put = impl_->db.prepare(
+        "INSERT OR REPLACE INTO fingerprints (file_id, content_hash, seconds_per_hash, duration_seconds, hashes) "
+        "SELECT ?1, ?2, ?3, ?4, coalesce(?5, x'') WHERE EXISTS (SELECT 1 FROM files WHERE id = ?1 AND content_hash = ?2)");
+    for (const auto& [target, fp] : rows) {
+        if (!plausible_fingerprint(fp.seconds_per_hash, fp.duration_seconds, fp.hashes.size()))
+            throw error(error_kind::invalid_input, target.path + ": not a fingerprint (step or length out of range)");
+        std::vector<unsigned char> bytes(fp.hashes.size() * 4);
+        for (size_t i = 0; i < fp.hashes.size(); i++)
+            for (size_t b = 0; b < 4; b++) bytes[i * 4 + b] = static_cast<unsigned char>(fp.hashes[i] >> (8 * b));
+        put.bind(1, target.id);
+        put.bind(2, target.content_hash);
+        put.bind(3, fp.seconds_per_hash);
+        put.bind(4, fp.duration_seconds);
+        put.bind_blob(5, bytes.data(), bytes.size());
+        put.run();
+        put.reset();
+    }
+    t.commit();
+}
+
+namespace {
+
+constexpr const char* fingerprint_select =
+    "SELECT p.file_id, f.path, p.seconds_per_hash, p.duration_seconds, p.hashes FROM fingerprints p "
+    "JOIN files f ON f.id = p.file_id AND f.content_hash = p.content_hash AND f.status = 'ok' ";
+
+audio_fingerprint read_fingerprint_row(const sqlite_statement& s, const std::string& catalog_file) {
+    audio_fingerprint fp;
+    fp.seconds_per_hash = s.column_double(2);
+    fp.duration_seconds = s.column_double(3);
+    size_t size = 0;
+    const void* data = s.column_blob(4, size);
+    if (size % 4 != 0 || !plausible_fingerprint(fp.seconds_per_hash, fp.duration_seconds, size / 4))
+        throw error(error_kind::corrupt_file,
+                    catalog_file + ": damaged: the fingerprint of '" + s.column_text(1) + "' is out of range");
+    fp.hashes.resize(size / 4);
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < fp.hashes.size(); i++)
+        fp.hashes[i] = uint32_t{p[4 * i]} | uint32_t{p[4 * i + 1]} << 8 | uint32_t{p[4 * i + 2]} << 16 |
+                       uint32_t{p[4 * i + 3]} << 24;
+    return fp;
+}
+
+}  // namespace
+
+void catalog::for_each_fingerprint(const std::function<void(int64_t id, const audio_fingerprint&)>& f) const {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 5) return;
+    sqlite_statement s = impl_->db.prepare(std::string(fingerprint_select) + "ORDER BY p.file_id");
+    while (s.step()) f(s.column_int64(0), read_fingerprint_row(s, impl_->db.path().string()));
+}
+
+std::optional<audio_fingerprint> catalog::find_fingerprint(int64_t id) const {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 5) return std::nullopt;
+    sqlite_statement s = impl_->db.prepare(std::string(fingerprint_select) + "WHERE p.file_id = ?1");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_fingerprint_row(s, impl_->db.path().string());
 }
 
 // --- Linear probes ---

@@ -21,6 +21,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "sonavec/fingerprint.h"
 #include "sonavec/library.h"
 #include "sonavec/linear_probe.h"
 
@@ -116,11 +118,22 @@ public:
     // Replaces the inferred tags of `taxonomy` for each (id, tags) given, in one transaction.
     void put_inferred_tags(const std::string& taxonomy, const std::vector<std::pair<int64_t, std::vector<inferred_tag>>>& tags);
 
-    // The ok rows with a file behind them (content hash known), by path.
-    std::vector<analysis_target> analysis_targets() const;
+    // The ok rows with a file behind them (content hash known), by path; `current` says whether they
+    // have descriptors (or fingerprints) for their bytes.
+    enum class derived { descriptors, fingerprints };
+    std::vector<analysis_target> analysis_targets(derived what = derived::descriptors) const;
     // Stores each target's descriptors in one transaction, for the bytes it names: a row whose file was
     // indexed again meanwhile (another content hash) gets none.
     void put_descriptors(const std::vector<std::pair<analysis_target, track_descriptors>>& rows);
+
+    // --- Acoustic fingerprints (schema 5's fingerprints table; the duplicates scan) ---
+    // Stores each target's fingerprint in one transaction, for the bytes it names (as put_descriptors).
+    void put_fingerprints(const std::vector<std::pair<analysis_target, audio_fingerprint>>& rows);
+    // Calls f(id, fingerprint) for every current fingerprint of an ok row, by id, one row in memory at
+    // a time (a library's fingerprints are 4 KB a track). f must not call the catalog. A damaged row
+    // (size, step or duration out of range) is corrupt_file naming its file.
+    void for_each_fingerprint(const std::function<void(int64_t id, const audio_fingerprint&)>& f) const;
+    std::optional<audio_fingerprint> find_fingerprint(int64_t id) const;
 
     catalog_stats stats(size_t max_failures = 20) const;
     // Gives the space of removed rows back to the file system.

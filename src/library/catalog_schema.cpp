@@ -80,6 +80,12 @@ constexpr step known_steps[] = {
         " name TEXT PRIMARY KEY, model_id TEXT NOT NULL, dim INTEGER NOT NULL, weights BLOB NOT NULL,"
         " bias REAL NOT NULL, threshold REAL NOT NULL, regularization REAL NOT NULL,"
         " cv_accuracy REAL NOT NULL, positives INTEGER NOT NULL, negatives INTEGER NOT NULL) STRICT;"},
+    // Chromaprint fingerprints of a track's first 120 s (sonavec/fingerprint.h), for the duplicates
+    // scan's tier 2: valid while content_hash is the file's, as descriptors are. hashes is the raw
+    // fingerprint as little-endian 32-bit words (empty for a clip too short to have one).
+    {5, "CREATE TABLE fingerprints ("
+        " file_id INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE, content_hash TEXT NOT NULL,"
+        " seconds_per_hash REAL NOT NULL, duration_seconds REAL NOT NULL, hashes BLOB NOT NULL) STRICT;"},
 };
 
 using schema_rows = std::set<std::tuple<std::string, std::string, std::string, std::string>>;
