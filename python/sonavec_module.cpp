@@ -218,6 +218,11 @@ py::dict report_dict(const index_report& r) {
     d["unreadable"] = unreadable;
     d["vector_index"] = r.vector_index;
     d["index_failure"] = r.index_failure;
+    py::list fingerprint_failures;
+    for (const auto& [path, reason] : r.fingerprint_failures)
+        fingerprint_failures.append(py::dict(py::arg("path") = path, py::arg("error") = reason));
+    d["fingerprinted"] = r.fingerprinted;
+    d["fingerprint_failures"] = fingerprint_failures;
     d["seconds"] = r.seconds;
     d["complete"] = r.complete();
     return d;
@@ -366,13 +371,14 @@ public:
     py::dict index(const py::object& roots, const std::optional<fs::path>& model,
                    std::shared_ptr<engine> eng, const py::object& progress, const std::string& windows,
                    std::optional<double> window, std::optional<double> hop, double max_seconds, bool per_window,
-                   int threads, bool force, const std::string& products) {
+                   int threads, bool force, const std::string& products, bool fingerprints) {
         const std::vector<fs::path> folders = path_list(roots);
         if (!eng) eng = open_engine(model, products, 1, model_use::audio);  // workers of one core each, as the CLI
         index_params p;
         p.track = track_params(*eng, windows, window, hop, max_seconds, per_window);
         p.threads = threads;
         p.force = force;
+        p.fingerprints = fingerprints;
         python_progress calls(progress);
         p.cancel = calls.cancel();
         p.progress = calls.function();
@@ -511,6 +517,38 @@ public:
         p.steps = steps;
         p.search = search_params_from(kwargs);
         return matches_list(locked([&] { return lib_->path(p); }));
+    }
+
+    py::dict duplicates(const py::object& tiers, double min_fingerprint, double min_cosine, double min_duration_ratio,
+                        const std::optional<std::string>& model_id, int threads) {
+        duplicate_params p;
+        p.tiers.clear();
+        if (py::isinstance<py::str>(tiers) || py::isinstance<py::int_>(tiers)) {
+            p.tiers.push_back(parse_duplicate_tier(py::str(tiers)));
+        } else {
+            for (const py::handle t : tiers) p.tiers.push_back(parse_duplicate_tier(py::str(t)));
+        }
+        p.same_recording = min_fingerprint;
+        p.similar_cosine = min_cosine;
+        p.min_duration_ratio = min_duration_ratio;
+        p.model_id = model_id;
+        p.threads = threads;
+        const duplicate_report r = locked([&] { return lib_->duplicates(p); });
+        py::list groups;
+        for (const duplicate_group& g : r.groups) {
+            py::list members;
+            for (size_t i = 0; i < g.members.size(); i++) {
+                const duplicate_member& m = g.members[i];
+                members.append(py::dict(py::arg("id") = m.id, py::arg("path") = m.path, py::arg("keep") = i == 0,
+                                        py::arg("score") = m.score, py::arg("offset_seconds") = m.offset_seconds,
+                                        py::arg("format") = m.format, py::arg("lossless") = m.lossless,
+                                        py::arg("bitrate") = m.bitrate, py::arg("duration_seconds") = m.duration_seconds,
+                                        py::arg("size_bytes") = m.size_bytes));
+            }
+            groups.append(py::dict(py::arg("tier") = duplicate_tier_name(g.tier), py::arg("members") = members));
+        }
+        return py::dict(py::arg("groups") = groups, py::arg("tracks") = r.tracks,
+                        py::arg("without_fingerprint") = r.without_fingerprint, py::arg("seconds") = r.seconds);
     }
 
     py::dict retag(std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
@@ -1036,12 +1074,13 @@ format, sample_rate, channels, tags, model, ...), best first.)")
              py::arg("engine") = py::none(), py::arg("progress") = py::none(), py::arg("windows") = "seed",
              py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0,
              py::arg("per_window") = false, py::arg("threads") = 0, py::arg("force") = false,
-             py::arg("precision") = "fp32",
+             py::arg("precision") = "fp32", py::arg("fingerprints") = true,
              R"(Adds folders and files or brings them up to date (as `sonavec index`) and returns the report as a dict.
 
 engine: an Engine to embed with, else one opened on model (None: the default model). progress(p) is
 called after each file with an IndexProgress; if it raises, the run stops after the files in flight
-(what was committed stays) and the exception is raised from index(). Ctrl-C does the same.)")
+(what was committed stays) and the exception is raised from index(). Ctrl-C does the same.
+fingerprints: then store each track's Chromaprint fingerprint for duplicates() (its first 120 s decoded again).)")
         .def("search", &py_library::search, py::arg("text"), py::kw_only(), py::arg("engine") = py::none(),
              py::arg("model") = py::none(), py::arg("use_cache") = true, "tracks matching a description")
         .def("search_vector", &py_library::search_vector, py::arg("vector"), "tracks nearest a vector of the library's model")
@@ -1083,6 +1122,16 @@ caps. Text seeds and files outside the library are embedded with engine (or mode
         .def("path", &py_library::path, py::arg("from_id"), py::arg("to_id"), py::kw_only(), py::arg("steps") = 10,
              "a playlist of steps tracks from one track id to another along the spherical interpolation (as `sonavec path`);\n"
              "search filters as keywords apply to the tracks between, not to the two ends")
+        .def("duplicates", &py_library::duplicates, py::kw_only(),
+             py::arg("tiers") = std::vector<std::string>{"identical", "same-recording", "similar"},
+             py::arg("min_fingerprint") = same_recording_similarity, py::arg("min_cosine") = similar_min_cosine,
+             py::arg("min_duration_ratio") = similar_min_duration_ratio, py::arg("model_id") = py::none(),
+             py::arg("threads") = 0,
+             R"(Duplicate groups for review (as `sonavec duplicates`); nothing is deleted or moved. tiers: "identical"
+(same bytes), "same-recording" (Chromaprint fingerprints stored by index), "similar" (CLAP cosine, durations
+within min_duration_ratio), or 1, 2, 3. Returns {groups: [{tier, members: [{id, path, keep, score,
+offset_seconds, format, lossless, bitrate, duration_seconds, size_bytes}]}], tracks, without_fingerprint,
+seconds}; each group's first member is the copy to keep.)")
         .def("learn", &py_library::learn, py::arg("name"), py::arg("positive"), py::arg("negative"), py::kw_only(),
              py::arg("model_id") = py::none(), py::arg("l2") = 1.0,
              R"(Learns a tag from examples (as `sonavec learn`): a linear probe on the stored vectors, applied to

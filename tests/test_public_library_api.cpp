@@ -373,9 +373,30 @@ TEST_F(public_library_api, a_cancel_commits_the_files_in_flight_and_one_after_th
         ip.progress = [&](const index_progress& p) {
             if (p.done == p.total) cancel = true;
         };
+        ip.fingerprints = false;  // the embedding's last file is then the run's last step
         const index_report r = library::open(dir)->index({music}, *eng, ip);
         EXPECT_TRUE(r.complete());
         EXPECT_EQ(r.embedded, 8u);
+    }
+    {
+        // Cancelled while fingerprinting: every vector stays, the fingerprints committed too, and the
+        // next run computes only the rest.
+        const fs::path dir = test::scratch_dir() / "cancel-fingerprints";
+        std::atomic<bool> cancel{false};
+        index_params ip;
+        ip.threads = 2;
+        ip.cancel = &cancel;
+        ip.fingerprint_progress = [&](const index_progress&) { cancel = true; };
+        EXPECT_THROW(library::open(dir)->index({music}, *eng, ip), error);
+        const library_stats st = library::open(dir, library::open_mode::read_only)->stats();
+        const size_t fingerprinted = static_cast<size_t>(st.counts.fingerprinted);
+        EXPECT_EQ(static_cast<size_t>(st.counts.files), 8u);
+        EXPECT_GE(fingerprinted, 1u);
+        EXPECT_LT(fingerprinted, 8u);
+        const index_report again = library::open(dir)->index({music}, *eng, index_params{});
+        EXPECT_TRUE(again.complete());
+        EXPECT_EQ(again.embedded, 0u);
+        EXPECT_EQ(again.fingerprinted, 8u - fingerprinted);
     }
 }
 

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "sonavec/descriptors.h"
+#include "sonavec/duplicates.h"
 #include "sonavec/engine.h"
 #include "sonavec/export.h"
 #include "sonavec/file_tags.h"
@@ -166,6 +167,12 @@ struct index_params {
     // When it turns true, the run stops after the files in flight (committed) and throws error_kind::cancelled;
     // what was committed stays, and the next run carries on from there.
     const std::atomic<bool>* cancel = nullptr;
+    // Then store the acoustic fingerprint (sonavec/fingerprint.h) of every ok track under the roots that
+    // has none for its bytes, for duplicates: unchanged files of a library indexed before too. Each file
+    // is decoded again (its first 120 s at 11025 Hz).
+    bool fingerprints = true;
+    // Called on the calling thread after each fingerprint is committed (done of total to fingerprint).
+    std::function<void(const index_progress&)> fingerprint_progress;
 };
 
 struct index_report {
@@ -188,9 +195,14 @@ struct index_report {
     std::vector<std::pair<std::string, std::string>> unreadable;
     std::string vector_index;   // what the vector index is now ("exact, 1200 x 512 (rebuilt)")
     std::string index_failure;  // why the vector index could not be built ("" when it was)
+    size_t fingerprinted = 0;  // fingerprints computed now
+    // (path, reason): tracks whose fingerprint could not be computed (their vectors are kept).
+    std::vector<std::pair<std::string, std::string>> fingerprint_failures;
     double seconds = 0;
 
-    bool complete() const { return failures.empty() && unreadable.empty() && index_failure.empty(); }
+    bool complete() const {
+        return failures.empty() && unreadable.empty() && index_failure.empty() && fingerprint_failures.empty();
+    }
 };
 
 // --- Tags for the files (sonavec/file_tags.h writes them) ---
@@ -421,6 +433,10 @@ public:
     // interpolation slerp(from, to, i / (n - 1)) not already in it, from first and to last; score is
     // the cosine with that point. Throws invalid_input when the library has too few tracks.
     virtual std::vector<search_match> path(const path_params& params) const = 0;
+
+    // Duplicate groups in up to three tiers (sonavec/duplicates.h), for review: nothing is changed. Tier 2
+    // uses the fingerprints index stored; tracks without one are counted in without_fingerprint.
+    virtual duplicate_report duplicates(const duplicate_params& params) const = 0;
 
     // Computes and stores the acoustic descriptors (sonavec/descriptors.h) of the ok tracks under
     // params.roots that have none for their current bytes, decoding each file again (no model is

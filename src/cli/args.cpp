@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include <cstdlib>
+
 namespace sonavec::cli {
 
 std::string parsed_args::get(const std::string& name, const std::string& fallback) const {
@@ -80,6 +82,16 @@ std::string help_text(const command_spec& spec) {
     }
     if (!spec.details.empty()) s += "\n" + spec.details + "\n";
     return s;
+}
+
+double parsed_args::get_fraction(const std::string& name, double fallback) const {
+    auto it = values.find(name);
+    if (it == values.end()) return fallback;
+    char* end = nullptr;
+    const double v = std::strtod(it->second.c_str(), &end);
+    if (it->second.empty() || *end != '\0' || !(v >= 0 && v <= 1))
+        throw usage_error(name + " takes a number from 0 to 1, got '" + it->second + "'");
+    return v;
 }
 
 }  // namespace sonavec::cli

@@ -41,6 +41,8 @@ struct parsed_args {
     bool has(const std::string& name) const { return values.count(name) > 0; }
     std::string get(const std::string& name, const std::string& fallback = "") const;
     int get_int(const std::string& name, int fallback) const;
+    // A number from 0 to 1 (usage error otherwise), or fallback when the option is not given.
+    double get_fraction(const std::string& name, double fallback) const;
 };
 
 parsed_args parse_args(const command_spec& spec, const std::vector<std::string>& args);

@@ -52,6 +52,8 @@ std::string summary_json(const index_report& r, const analysis_outcome* analysed
     for (const auto& f : r.failures) failures.push_back({{"path", f.path}, {"error", f.error}, {"retried", f.retried}});
     nlohmann::json unreadable = nlohmann::json::array();
     for (const auto& [path, reason] : r.unreadable) unreadable.push_back({{"path", path}, {"error", reason}});
+    nlohmann::json fingerprint_failures = nlohmann::json::array();
+    for (const auto& [path, reason] : r.fingerprint_failures) fingerprint_failures.push_back({{"path", path}, {"error", reason}});
     nlohmann::json j = {{"library", r.library.string()},
                               {"found", r.found},
                               {"embedded", r.embedded},
@@ -62,7 +64,9 @@ std::string summary_json(const index_report& r, const analysis_outcome* analysed
                               {"seconds", r.seconds},
                               {"vector_index", r.vector_index},
                               {"failures", failures},
-                              {"unreadable", unreadable}};
+                              {"unreadable", unreadable},
+                              {"fingerprinted", r.fingerprinted},
+                              {"fingerprint_failures", fingerprint_failures}};
     if (analysed) j["analysis"] = analysis_json(*analysed);
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -75,7 +79,13 @@ std::string summary_text(const index_report& r) {
         "(%.2f s)\n",
         for_terminal(r.library.string()).c_str(), r.found, r.embedded, r.reused, r.unchanged, r.failures.size(),
         r.removed, r.seconds);
-    return std::string(line) + "vector index: " + for_terminal(r.vector_index) + "\n";
+    std::string out = std::string(line) + "vector index: " + for_terminal(r.vector_index) + "\n";
+    if (r.fingerprinted > 0 || !r.fingerprint_failures.empty()) {
+        std::snprintf(line, sizeof line, "fingerprints: %zu computed, %zu failed\n", r.fingerprinted,
+                      r.fingerprint_failures.size());
+        out += line;
+    }
+    return out;
 }
 
 void report_failures(const index_report& r) {
@@ -115,6 +125,9 @@ analysis_outcome analyze_and_tag(library& lib, const engine& eng, const std::vec
 }
 
 void report_unreadable(const index_report& r) {
+    for (const auto& [path, reason] : r.fingerprint_failures)
+        std::fprintf(stderr, "sonavec index: cannot fingerprint %s: %s (its vector is kept)\n", for_terminal(path).c_str(),
+                     for_terminal(reason).c_str());
     for (const auto& [path, reason] : r.unreadable)
         std::fprintf(stderr, "sonavec index: cannot read %s: %s (its files in the library are kept as they are)\n",
                      for_terminal(path).c_str(), for_terminal(reason).c_str());
@@ -164,6 +177,14 @@ int run(const parsed_args& args) {
         else progress->failed(step.path, step.error);
         if (step.done == step.total) progress->finish();
     };
+    params.fingerprints = !args.has("--no-fingerprints");
+    std::unique_ptr<progress_bar> fingerprint_bar;
+    params.fingerprint_progress = [&](const index_progress& step) {
+        if (!fingerprint_bar) fingerprint_bar = std::make_unique<progress_bar>("fingerprint", step.total, quiet);
+        if (step.error.empty()) fingerprint_bar->succeeded(step.path);
+        else fingerprint_bar->failed(step.path, step.error);
+        if (step.done == step.total) fingerprint_bar->finish();
+    };
     const index_report r = lib->index(roots, *eng, params);
     std::optional<analysis_outcome> analysed;
     if (analyze) analysed = analyze_and_tag(*lib, *eng, roots, args, taxonomies, params.threads, quiet);
@@ -202,12 +223,14 @@ command index_command() {
     options.push_back(excerpt_option());
     options.push_back(bpm_range_option());
     options.push_back(no_text_cache_option());
+    options.push_back({"--no-fingerprints", "", "skip the acoustic fingerprints that duplicates' same-recording tier "
+                                                "needs (each file is decoded again for them, its first 120 s)"});
     options.push_back({"--json", "", "print the summary as one JSON object"});
     options.push_back({"--quiet", "", "no progress; the summary and failures are still printed"});
     return {{"index",
              "[--library PATH] [--model DIR] [--windows seed|full|first] [--window S] [--hop S] [--max-seconds S] "
              "[--per-window] [--force] [--threads N] [--precision fp32|bf16|int8] [--analyze [--taxonomy NAMES|FILE] "
-             "[--template T] [--tempo qm|aubio] [--excerpt S] [--bpm-range MIN-MAX] [--no-cache]] [--json] [--quiet] DIR...",
+             "[--template T] [--tempo qm|aubio] [--excerpt S] [--bpm-range MIN-MAX] [--no-cache]] [--no-fingerprints] [--json] [--quiet] DIR...",
              "Add folders of audio files to the library, or bring it up to date: new and changed files are embedded, "
              "deleted ones dropped, unchanged ones skipped without being opened.",
              "A file is embedded again when its size or modification time changed, or when it was embedded with\n"
@@ -229,6 +252,9 @@ command index_command() {
              "One index, import or prune runs on a library at a time: another one is refused at once (exit 1)\n"
              "naming the running one's pid; search, similar, stats and export are never held up.\n"
              "After indexing, the library's vector index (LIBRARY/vectors.index) is rebuilt when the catalog changed.\n"
+             "Then each track under the folders that has no acoustic fingerprint for its bytes (new, changed, or\n"
+             "indexed by an older sonavec) is decoded again, its first 120 s, and its Chromaprint fingerprint\n"
+             "stored for sonavec duplicates (--no-fingerprints skips this).\n"
              "--analyze then decodes again each track under the folders that has no descriptors for its bytes and\n"
              "stores its tempo, key, loudness, energy and loop flag (as sonavec analyze computes them; a file\n"
              "re-encoded or edited is analysed again, a moved one too), and recomputes the zero-shot tags of the\n"

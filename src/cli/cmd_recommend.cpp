@@ -43,15 +43,6 @@ recommend_seed parse_seed(const std::string& given) {
     return seed;
 }
 
-double fraction_option(const parsed_args& args, const std::string& name, double fallback) {
-    if (!args.has(name)) return fallback;
-    char* end = nullptr;
-    const std::string text = args.get(name);
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !(v >= 0 && v <= 1)) throw usage_error(name + " takes a number from 0 to 1, got '" + text + "'");
-    return v;
-}
-
 size_t count_option(const parsed_args& args, const std::string& name) {
     const int v = args.get_int(name, 0);
     if (v < 0) throw usage_error(name + " must not be negative");
@@ -83,8 +74,8 @@ int run_recommend(const parsed_args& args) {
     p.search.k = args.get_int("-k", 20);
     if (p.search.k < 1) throw usage_error("-k must be at least 1");
     if (args.has("--model-id")) p.search.model_id = args.get("--model-id");
-    p.diversity = fraction_option(args, "--diversity", p.diversity);
-    if (args.has("--unlike-weight")) p.unlike_weight = fraction_option(args, "--unlike-weight", p.unlike_weight);
+    p.diversity = args.get_fraction("--diversity", p.diversity);
+    p.unlike_weight = args.get_fraction("--unlike-weight", p.unlike_weight);
     p.per_folder = count_option(args, "--per-folder");
     p.per_artist = count_option(args, "--per-artist");
     p.use_cache = !args.has("--no-cache");

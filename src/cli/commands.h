@@ -36,6 +36,7 @@ command analyze_command();
 command learn_command();
 command recommend_command();
 command path_command();
+command duplicates_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

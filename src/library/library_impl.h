@@ -58,6 +58,7 @@ public:
     analyze_report analyze(const analyze_params& params) override;
     std::vector<search_match> recommend(const recommend_params& params, const engine* eng) const override;
     std::vector<search_match> path(const path_params& params) const override;
+    duplicate_report duplicates(const duplicate_params& params) const override;
     learn_report learn(const std::string& name, const std::vector<std::string>& positives,
                        const std::vector<std::string>& negatives, const learn_params& params) override;
     std::vector<linear_probe> probes() const override;
@@ -81,6 +82,9 @@ private:
                                       const search_params& params) const;
     std::vector<catalog_entry> exportable(const export_options& options, const std::optional<std::string>& model_id) const;
 
+    // index's last step: the fingerprints of the ok tracks under roots that have none for their bytes.
+    void store_fingerprints(const std::vector<std::filesystem::path>& roots, const index_params& params,
+                            index_report& r);
     // Applies a probe to its model's vectors v and stores it with its tags; returns how many were tagged.
     size_t store_probe(const linear_probe& probe, const catalog_vectors& v);
 

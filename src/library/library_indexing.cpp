@@ -83,6 +83,7 @@ index_report library_impl::index(const std::vector<std::filesystem::path>& roots
     r.removed = drop_vanished(c, plan);
     r.vector_index = refresh_vector_index(c, settings.model_id, c.fingerprint() != fingerprint_before,
                                           settings.workers, r.index_failure);
+    if (params.fingerprints) store_fingerprints(roots, params, r);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
 }
