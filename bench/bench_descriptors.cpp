@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "audio/audio_decoder.h"
+#include "bench_args.h"
 #include "sonavec/descriptors.h"
 #include "sonavec/error.h"
 
@@ -36,14 +37,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using bench::run;
+using bench::run_output;
+using bench::shell_quote;
+
 constexpr int rate = 44100;
 constexpr double pi = 3.14159265358979323846;
-
-std::string shell_quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
 
 // Mono float samples to a 32-bit float WAV, written by ffmpeg.
 void write_wav(const fs::path& path, const std::vector<float>& x) {
@@ -53,17 +52,6 @@ void write_wav(const fs::path& path, const std::vector<float>& x) {
     if (!p) throw error(error_kind::io, "cannot run ffmpeg");
     std::fwrite(x.data(), sizeof(float), x.size(), p);
     if (pclose(p) != 0) throw error(error_kind::io, "ffmpeg failed writing " + path.string());
-}
-
-std::string run_output(const std::string& cmd) {
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return out;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-    return out;
 }
 
 // ---- drums ----

@@ -30,26 +30,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string shell_quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-void run(const std::string& cmd) {
-    if (std::system(cmd.c_str()) != 0) throw error(error_kind::io, "failed: " + cmd);
-}
-
-std::string run_output(const std::string& cmd) {
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) throw error(error_kind::io, "cannot run " + cmd);
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-    return out;
-}
+using bench::run;
+using bench::run_output;
+using bench::shell_quote;
 
 struct library_file {
     fs::path path;

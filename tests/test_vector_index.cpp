@@ -519,3 +519,55 @@ TEST(vector_index, build_refuses_bad_input) {
     const float nan_query[2] = {NAN, 1};
     EXPECT_THROW(idx.search(nan_query, 1), error);
 }
+
+// The range self-join behind duplicates' tier 3: exact pairs_above equals a brute-force loop over
+// every pair, and the IVF one (8 probes) finds every planted close copy among clustered vectors.
+TEST(vector_index, pairs_above_finds_planted_close_copies_exactly_and_through_ivf_lists) {
+    constexpr int64_t base = 8000, copies = 300, dim = 64;
+    std::vector<float> v = clustered(base, dim, 40, 1.0f, 7);
+    std::mt19937 rng(9);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::set<std::pair<int64_t, int64_t>> planted;
+    const std::vector<int64_t> ids = scattered_ids(base + copies);
+    for (int64_t c = 0; c < copies; c++) {
+        const int64_t src = (c * 26) % base;
+        std::vector<float> noise(dim);
+        double s = 0;
+        for (float& x : noise) {
+            x = normal(rng);
+            s += double(x) * x;
+        }
+        std::vector<float> copy(dim);
+        double t = 0;
+        for (int64_t j = 0; j < dim; j++) {
+            copy[j] = v[src * dim + j] + 0.25f * noise[j] / float(std::sqrt(s));
+            t += double(copy[j]) * copy[j];
+        }
+        for (float& x : copy) x = static_cast<float>(x / std::sqrt(t));
+        v.insert(v.end(), copy.begin(), copy.end());
+        planted.insert({std::min(ids[src], ids[base + c]), std::max(ids[src], ids[base + c])});
+    }
+    const int64_t n = base + copies;
+    const float threshold = 0.95f;
+    std::set<std::pair<int64_t, int64_t>> truth;
+    for (int64_t a = 0; a < n; a++)
+        for (int64_t b = a + 1; b < n; b++) {
+            double s = 0;
+            for (int64_t j = 0; j < dim; j++) s += double(v[a * dim + j]) * v[b * dim + j];
+            if (s >= threshold) truth.insert({std::min(ids[a], ids[b]), std::max(ids[a], ids[b])});
+        }
+    for (const auto& p : planted) ASSERT_TRUE(truth.count(p)) << "a planted copy below the threshold";
+    const auto exact = vector_index::build(v.data(), ids.data(), n, dim, index_choice::exact, 2).pairs_above(threshold, 8, 2);
+    const std::set<std::pair<int64_t, int64_t>> exact_set(exact.begin(), exact.end());
+    EXPECT_EQ(exact_set, truth);
+    EXPECT_TRUE(std::is_sorted(exact.begin(), exact.end()));
+    const vector_index ivf = vector_index::build(v.data(), ids.data(), n, dim, index_choice::ann, 2);
+    ASSERT_TRUE(ivf.approximate());
+    const auto approx = ivf.pairs_above(threshold, 8, 2);
+    const std::set<std::pair<int64_t, int64_t>> got(approx.begin(), approx.end());
+    EXPECT_EQ(got.size(), approx.size()) << "a pair reported twice";
+    size_t found = 0;
+    for (const auto& p : got) EXPECT_TRUE(truth.count(p)) << "a pair below the threshold";
+    for (const auto& p : planted) found += got.count(p);
+    EXPECT_EQ(found, planted.size());
+}

@@ -48,7 +48,6 @@ struct duplicate_params {
     double max_offset_seconds = 10;                     // tier 2: how far a trimmed copy may be shifted
     double similar_cosine = similar_min_cosine;         // tier 3
     double min_duration_ratio = similar_min_duration_ratio;  // tier 3 (not applied where a duration is unknown)
-    size_t similar_neighbours = 10;  // tier 3: the nearest tracks looked at per track (vector index)
     // Tier 3's model, when the library holds several (else its only one).
     std::optional<std::string> model_id;
     int threads = 0;  // 0: all cores
@@ -83,7 +82,9 @@ struct duplicate_report {
     size_t tracks = 0;                    // ok tracks looked at
     size_t without_fingerprint = 0;       // tracks with a file but no stored fingerprint (index them again)
     size_t fingerprint_candidates = 0;    // tier 2 pairs compared in full after the hash index
-    size_t similar_candidates = 0;        // tier 3 neighbour pairs looked at
+    // Tier 3: pairs at or above similar_cosine from the vector index (all of them when it is exact; through
+    // each track's 8 nearest lists when it is IVF), before the duration gate.
+    size_t similar_candidates = 0;
     double seconds = 0;
 };
 

@@ -108,13 +108,7 @@ analysis_outcome analyze_and_tag(library& lib, const engine& eng, const std::vec
     ap.roots = roots;
     ap.threads = threads;
     ap.force = args.has("--force");
-    std::unique_ptr<progress_bar> bar;
-    ap.progress = [&](const index_progress& step) {
-        if (!bar) bar = std::make_unique<progress_bar>("analyze", step.total, quiet);
-        if (step.error.empty()) bar->succeeded(step.path);
-        else bar->failed(step.path, step.error);
-        if (step.done == step.total) bar->finish();
-    };
+    ap.progress = file_pass_bar("analyze", quiet);
     out.descriptors = lib.analyze(ap);
     if (lib.models().count(eng.model_id()) == 0) return out;  // nothing of this model to tag
     retag_params rp;
@@ -178,13 +172,7 @@ int run(const parsed_args& args) {
         if (step.done == step.total) progress->finish();
     };
     params.fingerprints = !args.has("--no-fingerprints");
-    std::unique_ptr<progress_bar> fingerprint_bar;
-    params.fingerprint_progress = [&](const index_progress& step) {
-        if (!fingerprint_bar) fingerprint_bar = std::make_unique<progress_bar>("fingerprint", step.total, quiet);
-        if (step.error.empty()) fingerprint_bar->succeeded(step.path);
-        else fingerprint_bar->failed(step.path, step.error);
-        if (step.done == step.total) fingerprint_bar->finish();
-    };
+    params.fingerprint_progress = file_pass_bar("fingerprint", quiet);
     const index_report r = lib->index(roots, *eng, params);
     std::optional<analysis_outcome> analysed;
     if (analyze) analysed = analyze_and_tag(*lib, *eng, roots, args, taxonomies, params.threads, quiet);

@@ -1,3 +1,4 @@
+#include <memory>
 #include "progress_bar.h"
 
 #include <cstdio>
@@ -72,6 +73,16 @@ void progress_bar::finish() {
     std::lock_guard lock(mutex_);
     if (line_open_) std::fputc('\n', stderr);
     line_open_ = false;
+}
+
+std::function<void(const index_progress&)> file_pass_bar(const std::string& command, bool quiet) {
+    auto bar = std::make_shared<std::unique_ptr<progress_bar>>();
+    return [bar, command, quiet](const index_progress& step) {
+        if (!*bar) *bar = std::make_unique<progress_bar>(command, step.total, quiet);
+        if (step.error.empty()) (*bar)->succeeded(step.path);
+        else (*bar)->failed(step.path, step.error);
+        if (step.done == step.total) (*bar)->finish();
+    };
 }
 
 }  // namespace sonavec::cli

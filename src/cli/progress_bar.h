@@ -3,8 +3,11 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <string>
+
+#include "sonavec/library.h"
 
 namespace sonavec::cli {
 
@@ -30,5 +33,9 @@ private:
     std::chrono::steady_clock::time_point start_;
     std::mutex mutex_;
 };
+
+// A library file pass's progress callback (index, analyze, fingerprints): a bar named command, made
+// at the first step (when the total is known), finished at the last.
+std::function<void(const index_progress&)> file_pass_bar(const std::string& command, bool quiet);
 
 }  // namespace sonavec::cli

@@ -20,6 +20,8 @@ namespace sonavec {
 
 namespace {
 
+constexpr int64_t similar_nprobe = 8;
+
 void check_cancel(const duplicate_params& p) {
     if (p.cancel && p.cancel->load()) throw error(error_kind::cancelled, "the duplicate scan was cancelled");
 }
@@ -50,8 +52,6 @@ void check_params(const duplicate_params& p) {
         throw error(error_kind::invalid_input, "the cosine threshold must be in (0, 1]");
     if (!(p.min_duration_ratio >= 0 && p.min_duration_ratio <= 1))
         throw error(error_kind::invalid_input, "the duration ratio must be 0 to 1");
-    if (p.similar_neighbours < 1 || p.similar_neighbours > 1000)
-        throw error(error_kind::invalid_input, "the neighbours per track must be 1 to 1000");
     if (p.threads < 0) throw error(error_kind::invalid_input, "the thread count must not be negative");
 }
 
@@ -166,34 +166,25 @@ duplicate_report library_impl::duplicates(const duplicate_params& params) const 
             const vector_index idx = open_library_index(c, index_choice::automatic, model, threads);
             std::unordered_map<int64_t, size_t> row_of_vector;
             for (size_t k = 0; k < v.ids.size(); k++) row_of_vector[v.ids[k]] = k;
-            const int64_t k_search = static_cast<int64_t>(params.similar_neighbours) + 1;
-            std::vector<std::vector<std::pair<size_t, size_t>>> per_query(v.ids.size());
-            std::atomic<size_t> looked{0};
             const auto close_durations = [&](size_t a, size_t b) {
                 const double da = member[a].duration_seconds, db = member[b].duration_seconds;
                 if (da <= 0 || db <= 0) return true;  // imported vectors without a duration: nothing to gate on
                 return std::min(da, db) / std::max(da, db) >= params.min_duration_ratio;
             };
-            parallel_for(v.ids.size(), threads, [&](size_t q) {
-                if (params.cancel && params.cancel->load()) return;
-                const auto self = index_of.find(v.ids[q]);
-                if (self == index_of.end() || !represented[self->second]) return;
-                index_search_options o;
-                o.threads = 1;
-                for (const search_hit& h : idx.search(v.data.data() + q * static_cast<size_t>(v.dim), k_search, nullptr, o)) {
-                    looked++;
-                    if (h.id == v.ids[q] || h.score < params.similar_cosine) continue;
-                    const auto other = index_of.find(h.id);
-                    if (other == index_of.end() || !represented[other->second]) continue;
-                    if (!close_durations(self->second, other->second)) continue;
-                    per_query[q].emplace_back(self->second, other->second);
-                }
-            });
-            check_cancel(params);
-            r.similar_candidates = looked;
-            if (params.progress) params.progress("similar", v.ids.size(), v.ids.size());
+            // Every pair above the threshold from the vector index: exactly, or through each vector's
+            // nearest IVF lists (pairs this close share them; bench_duplicates measures what it finds).
+            const auto pairs = idx.pairs_above(static_cast<float>(params.similar_cosine), similar_nprobe, threads,
+                                               params.cancel);
             std::vector<std::pair<size_t, size_t>> matched;
-            for (const auto& list : per_query) matched.insert(matched.end(), list.begin(), list.end());
+            for (const auto& [x, y] : pairs) {
+                const auto a = index_of.find(x), b = index_of.find(y);
+                if (a == index_of.end() || b == index_of.end() || !represented[a->second] || !represented[b->second])
+                    continue;
+                if (close_durations(a->second, b->second)) matched.emplace_back(a->second, b->second);
+            }
+            check_cancel(params);
+            r.similar_candidates = pairs.size();
+            if (params.progress) params.progress("similar", v.ids.size(), v.ids.size());
             const auto match = [&](size_t keeper, size_t other) -> std::optional<star_match> {
                 const auto a = row_of_vector.find(rows[keeper].id), b = row_of_vector.find(rows[other].id);
                 if (a == row_of_vector.end() || b == row_of_vector.end()) return std::nullopt;

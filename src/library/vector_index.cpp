@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "library/exact_search.h"
+#include "library/similar_pairs.h"
 #include "library/vector_index_impl.h"
 #include "util/enum_names.h"
 #include "nn/ops.h"
@@ -149,6 +150,24 @@ std::vector<search_hit> vector_index::search(const float* query, int64_t k, cons
         return a.score != b.score ? a.score > b.score : a.id < b.id;
     });
     return hits;
+}
+
+std::vector<std::pair<int64_t, int64_t>> vector_index::pairs_above(float threshold, int64_t nprobe, int threads,
+                                                                    const std::atomic<bool>* cancel) const {
+    if (!impl_ || impl_->n < 2) return {};
+    const impl& ix = *impl_;
+    const int t = threads_or_all_cores(threads);
+    std::vector<std::pair<int64_t, int64_t>> rows =
+        ix.ivf ? similar_row_pairs_ivf(ix.rows, ix.n, ix.dim, ix.ivf->centroids(), ix.ivf->list_offsets(), nprobe,
+                                       threshold, t, cancel)
+               : similar_row_pairs(ix.rows, ix.n, ix.dim, threshold, t, cancel);
+    for (auto& [a, b] : rows) {
+        a = ix.ids[static_cast<size_t>(a)];
+        b = ix.ids[static_cast<size_t>(b)];
+        if (a > b) std::swap(a, b);
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
 }
 
 int64_t vector_index::size() const { return impl_ ? impl_->n : 0; }

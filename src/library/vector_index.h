@@ -11,11 +11,13 @@
 //   auto hits = idx.search(query, 10);                // best first; score = cosine = dot product
 //   auto some = idx.search(query, 10, [&](int64_t id) { return wanted(id); }, {.threads = 4});  // filtered
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sonavec/library.h"
@@ -67,6 +69,12 @@ public:
     // Throws sonavec::error on a query with a non-finite value.
     std::vector<search_hit> search(const float* query, int64_t k, const std::function<bool(int64_t)>& accept = nullptr,
                                    const index_search_options& options = {}) const;
+
+    // Every pair of ids whose vectors' cosine is at least threshold (a range self-join, for duplicates):
+    // all of them with exact search; with the IVF index, those found by comparing each vector with the
+    // vectors of its nprobe nearest lists (similar_pairs.h). Each pair once, (smaller id, larger id).
+    std::vector<std::pair<int64_t, int64_t>> pairs_above(float threshold, int64_t nprobe, int threads,
+                                                         const std::atomic<bool>* cancel = nullptr) const;
 
     int64_t size() const;
     int64_t dim() const;
