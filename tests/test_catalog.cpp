@@ -413,3 +413,84 @@ TEST_F(catalog_test, a_damaged_file_is_refused_naming_it) {
     });
     EXPECT_NE(message.find(file().string()), std::string::npos) << message;
 }
+
+// --- Fingerprints (schema 5) ---
+
+namespace {
+
+audio_fingerprint planted_fingerprint(size_t words, uint32_t seed) {
+    audio_fingerprint fp;
+    fp.seconds_per_hash = 1365.0 / 11025;
+    fp.duration_seconds = static_cast<double>(words) * fp.seconds_per_hash + 2;
+    for (size_t i = 0; i < words; i++) fp.hashes.push_back(seed * 2654435761u + static_cast<uint32_t>(i) * 40503u);
+    return fp;
+}
+
+analysis_target target_of(const catalog& cat, const std::string& path) {
+    for (const analysis_target& t : cat.analysis_targets(catalog::derived::fingerprints))
+        if (t.path == path) return t;
+    ADD_FAILURE() << "no target " << path;
+    return {};
+}
+
+}  // namespace
+
+TEST_F(catalog_test, fingerprints_round_trip_follow_their_bytes_and_damaged_rows_are_refused) {
+    catalog cat(dir_);
+    catalog_entry a = sample_entry("/music/a.flac", 1), b = sample_entry("/music/b.flac", 2);
+    b.content_hash = std::string(64, 'b');
+    cat.put(a);
+    cat.put(b);
+    EXPECT_FALSE(target_of(cat, "/music/a.flac").current);
+    const audio_fingerprint fa = planted_fingerprint(900, 1), empty = planted_fingerprint(0, 2);
+    cat.put_fingerprints({{target_of(cat, "/music/a.flac"), fa}, {target_of(cat, "/music/b.flac"), empty}});
+    EXPECT_TRUE(target_of(cat, "/music/a.flac").current);
+    const int64_t id_a = cat.find("/music/a.flac")->id;
+    const auto back = cat.find_fingerprint(id_a);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->hashes, fa.hashes);  // every bit, little-endian on disk
+    EXPECT_DOUBLE_EQ(back->seconds_per_hash, fa.seconds_per_hash);
+    EXPECT_DOUBLE_EQ(back->duration_seconds, fa.duration_seconds);
+    const auto none = cat.find_fingerprint(cat.find("/music/b.flac")->id);  // a clip too short for hashes
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->hashes.empty());
+    EXPECT_EQ(cat.stats().fingerprinted, 2);
+    size_t seen = 0;
+    cat.for_each_fingerprint([&](int64_t, const audio_fingerprint&) { seen++; });
+    EXPECT_EQ(seen, 2u);
+
+    // The same bytes under another path (a copied file) get the fingerprint without decoding.
+    catalog_entry copy = sample_entry("/music/copy of a.flac", 1);
+    cat.put(copy);
+    EXPECT_TRUE(target_of(cat, "/music/copy of a.flac").current);
+    EXPECT_EQ(cat.find_fingerprint(cat.find("/music/copy of a.flac")->id)->hashes, fa.hashes);
+    // Other bytes at a's path: its fingerprint no longer counts, and one computed for the old bytes is not stored.
+    const analysis_target stale = target_of(cat, "/music/a.flac");
+    a.content_hash = std::string(64, 'c');
+    cat.put(a);
+    EXPECT_FALSE(target_of(cat, "/music/a.flac").current);
+    cat.put_fingerprints({{stale, fa}});
+    EXPECT_FALSE(target_of(cat, "/music/a.flac").current);
+    EXPECT_EQ(cat.stats().fingerprinted, 2);
+
+    // What no fingerprinter makes is refused before it is stored.
+    audio_fingerprint wrong_step = fa;
+    wrong_step.seconds_per_hash = 1;
+    EXPECT_THROW(cat.put_fingerprints({{target_of(cat, "/music/b.flac"), wrong_step}}), error);
+    audio_fingerprint too_long = fa;
+    too_long.duration_seconds = 10;  // 900 hashes in 10 s
+    EXPECT_THROW(cat.put_fingerprints({{target_of(cat, "/music/b.flac"), too_long}}), error);
+
+    // A blob damaged on disk (a size that is not whole hashes, or more hashes than its duration holds).
+    const int64_t id_copy = cat.find("/music/copy of a.flac")->id;
+    tamper("UPDATE fingerprints SET hashes = x'0102030405' WHERE file_id = " + std::to_string(id_copy));
+    try {
+        cat.for_each_fingerprint([](int64_t, const audio_fingerprint&) {});
+        ADD_FAILURE() << "a damaged fingerprint was read";
+    } catch (const error& e) {
+        EXPECT_EQ(e.kind(), error_kind::corrupt_file);
+        EXPECT_NE(std::string(e.what()).find("copy of a.flac"), std::string::npos) << e.what();
+    }
+    tamper("UPDATE fingerprints SET hashes = zeroblob(400000), duration_seconds = 5 WHERE file_id = " + std::to_string(id_copy));
+    EXPECT_THROW(cat.find_fingerprint(id_copy), error);
+}
