@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "audio/audio_decoder.h"
+#include "cli_run.h"
 #include "test_data.h"
 #include "sonavec/error.h"
 
@@ -49,7 +50,7 @@ std::vector<float> expected_mono(int channels, double length = seconds) {
     return out;
 }
 
-bool have_tool(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
+using sonavec::test::have_tool;
 
 std::string quoted(const fs::path& p) { return std::string(1, '\'') + p.string() + '\''; }
 

@@ -22,7 +22,7 @@ using namespace sonavec;
 
 namespace {
 
-bool have_tool(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
+using test::have_tool;
 
 void run(const std::string& command) {
     const auto r = test::run_shell(command);

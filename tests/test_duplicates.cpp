@@ -29,7 +29,7 @@ using json = nlohmann::json;
 
 namespace {
 
-bool have_tool(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
+using test::have_tool;
 
 void shell(const std::string& cmd) {
     const auto r = test::run_shell(cmd);

@@ -1,5 +1,6 @@
 #include "cli_run.h"
 
+#include <cstdlib>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,5 +114,7 @@ cli_result run_cli_unprivileged(const std::string& args) {
     const std::string user = geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
     return run_shell(user + "env XDG_CACHE_HOME=" + quoted(cache) + " " + quoted(cli_path()) + " " + args);
 }
+
+bool have_tool(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
 
 }  // namespace sonavec::test

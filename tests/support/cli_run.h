@@ -34,6 +34,8 @@ cli_result run_cli_unprivileged(const std::string& args);
 void give_to_unprivileged_user(const std::filesystem::path& path);
 // Any shell command line, captured the same way.
 cli_result run_shell(const std::string& command);
+// Whether a program is on PATH (ffmpeg, sox: tests that need one skip without it).
+bool have_tool(const std::string& tool);
 
 // The id sonavec records for the model in model_dir ("NAME@" and 16 hex digits of a SHA-256 over the
 // digests of config.json, preprocessor_config.json and model.safetensors), computed with sha256sum.
