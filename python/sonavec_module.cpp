@@ -551,6 +551,34 @@ public:
                         py::arg("without_fingerprint") = r.without_fingerprint, py::arg("seconds") = r.seconds);
     }
 
+    py::dict clusters(const std::string& method, size_t k, size_t max_k, size_t min_size, double radius,
+                      const std::vector<std::string>& taxonomies, std::shared_ptr<engine> eng,
+                      const std::optional<fs::path>& model, const std::optional<std::string>& model_id, uint64_t seed,
+                      int threads) {
+        cluster_params p;
+        p.method = parse_cluster_method(method);
+        p.k = k;
+        p.max_k = max_k;
+        p.min_size = min_size;
+        p.radius = radius;
+        p.model_id = model_id;
+        p.seed = seed;
+        p.threads = threads;
+        if (!taxonomies.empty()) {
+            if (!eng) eng = query_engine(model);
+            for (const auto& name : taxonomies) p.labels.push_back(prepare_labels(*eng, find_taxonomy(name)));
+        }
+        const cluster_report r = locked([&] { return lib_->clusters(p); });
+        py::list groups;
+        for (const cluster_info& c : r.clusters)
+            groups.append(py::dict(py::arg("id") = c.id, py::arg("name") = c.name, py::arg("labels") = c.name_labels,
+                                   py::arg("members") = c.members, py::arg("cosine") = c.member_cosine,
+                                   py::arg("centre") = py::array_t<float>(static_cast<py::ssize_t>(c.centre.size()), c.centre.data())));
+        return py::dict(py::arg("method") = cluster_method_name(r.method), py::arg("clusters") = groups,
+                        py::arg("outliers") = r.outliers, py::arg("tracks") = r.tracks, py::arg("k") = r.k,
+                        py::arg("chosen_by") = r.chosen_by, py::arg("radius") = r.radius, py::arg("seconds") = r.seconds);
+    }
+
     py::dict retag(std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
                    const std::vector<std::string>& taxonomies, int threads, bool use_cache) {
         std::vector<taxonomy> chosen;
@@ -1132,6 +1160,15 @@ caps. Text seeds and files outside the library are embedded with engine (or mode
 within min_duration_ratio), or 1, 2, 3. Returns {groups: [{tier, members: [{id, path, keep, score,
 offset_seconds, format, lossless, bitrate, duration_seconds, size_bytes}]}], tracks, without_fingerprint,
 seconds}; each group's first member is the copy to keep.)")
+        .def("clusters", &py_library::clusters, py::kw_only(), py::arg("method") = "kmeans", py::arg("k") = 0,
+             py::arg("max_k") = 0, py::arg("min_size") = 5, py::arg("radius") = 0.0,
+             py::arg("taxonomies") = std::vector<std::string>{}, py::arg("engine") = py::none(),
+             py::arg("model") = py::none(), py::arg("model_id") = py::none(), py::arg("seed") = 1, py::arg("threads") = 0,
+             R"(The library's clusters (as `sonavec clusters`): method "kmeans" (k=0: chosen by silhouette up to max_k)
+or "density" (DBSCAN; radius=0: the k-dist knee), min_size the smallest cluster. taxonomies name each
+cluster by the labels nearest its centre (embedded with engine or model); without, by the inferred tags
+most of its tracks carry. Returns {method, clusters: [{id, name, labels, members, cosine, centre}],
+outliers, tracks, k, chosen_by, radius, seconds}; members most central first.)")
         .def("learn", &py_library::learn, py::arg("name"), py::arg("positive"), py::arg("negative"), py::kw_only(),
              py::arg("model_id") = py::none(), py::arg("l2") = 1.0,
              R"(Learns a tag from examples (as `sonavec learn`): a linear probe on the stored vectors, applied to

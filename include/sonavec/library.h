@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "sonavec/clusters.h"
 #include "sonavec/descriptors.h"
 #include "sonavec/duplicates.h"
 #include "sonavec/engine.h"
@@ -437,6 +438,10 @@ public:
     // Duplicate groups in up to three tiers (sonavec/duplicates.h), for review: nothing is changed. Tier 2
     // uses the fingerprints index stored; tracks without one are counted in without_fingerprint.
     virtual duplicate_report duplicates(const duplicate_params& params) const = 0;
+
+    // Clusters of one model's tracks (sonavec/clusters.h): k-means or density-based, named and with
+    // their most central tracks first. Nothing is stored.
+    virtual cluster_report clusters(const cluster_params& params) const = 0;
 
     // Computes and stores the acoustic descriptors (sonavec/descriptors.h) of the ok tracks under
     // params.roots that have none for their current bytes, decoding each file again (no model is

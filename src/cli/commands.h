@@ -37,6 +37,7 @@ command learn_command();
 command recommend_command();
 command path_command();
 command duplicates_command();
+command clusters_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

@@ -159,4 +159,17 @@ std::vector<float> embed_texts_cached(const engine& eng, const std::vector<std::
     return embed_texts_cached(eng, cache.get(), texts);
 }
 
+std::string library_impl::one_model(const std::optional<std::string>& asked, const std::string& purpose) const {
+    const std::map<std::string, int64_t> held = models();
+    if (asked) {
+        if (!held.count(*asked))
+            throw error(error_kind::not_found,
+                        "the library holds no vectors of model " + *asked + " (it holds " + models_text(held) + ")");
+        return *asked;
+    }
+    if (held.size() == 1) return held.begin()->first;
+    throw error(error_kind::invalid_input,
+                "the library holds vectors of several models (" + models_text(held) + "): say which one " + purpose);
+}
+
 }  // namespace sonavec

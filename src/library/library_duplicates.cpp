@@ -148,20 +148,9 @@ duplicate_report library_impl::duplicates(const duplicate_params& params) const 
 
     // Tier 3: similar, by CLAP cosine among tracks of close durations.
     if (wants(params, duplicate_tier::similar)) {
-        const std::map<std::string, int64_t> held = models();
-        std::string model;
-        if (params.model_id) {
-            if (!held.count(*params.model_id))
-                throw error(error_kind::not_found, "the library holds no vectors of model " + *params.model_id +
-                                                       " (it holds " + models_text(held) + ")");
-            model = *params.model_id;
-        } else if (held.size() == 1) {
-            model = held.begin()->first;
-        } else if (held.size() > 1) {
-            throw error(error_kind::invalid_input, "the library holds vectors of several models (" + models_text(held) +
-                                                       "): say which one for the similar tier");
-        }
-        if (!held.empty()) {
+        const bool any = !models().empty();
+        const std::string model = any ? one_model(params.model_id, "for the similar tier") : std::string();
+        if (any) {
             const catalog_vectors v = c.vectors(model);
             const vector_index idx = open_library_index(c, index_choice::automatic, model, threads);
             std::unordered_map<int64_t, size_t> row_of_vector;

@@ -59,6 +59,7 @@ public:
     std::vector<search_match> recommend(const recommend_params& params, const engine* eng) const override;
     std::vector<search_match> path(const path_params& params) const override;
     duplicate_report duplicates(const duplicate_params& params) const override;
+    cluster_report clusters(const cluster_params& params) const override;
     learn_report learn(const std::string& name, const std::vector<std::string>& positives,
                        const std::vector<std::string>& negatives, const learn_params& params) override;
     std::vector<linear_probe> probes() const override;
@@ -74,6 +75,9 @@ private:
     bool has_catalog() const { return reader() != nullptr; }
     // The write methods of a library opened read_only refuse before touching anything.
     void check_writable(const char* what) const;
+    // The model a collection tool works on: the one asked for (not_found unless the library holds it),
+    // else the library's only one (invalid_input naming them when it holds several, "for ..." saying why).
+    std::string one_model(const std::optional<std::string>& asked, const std::string& purpose) const;
     // The model whose vectors a query searches: params.model_id, else `fallback`; it must be one the
     // library holds (when it holds any).
     std::string model_to_search(const search_params& params, const std::string& fallback) const;
