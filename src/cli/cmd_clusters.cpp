@@ -104,17 +104,15 @@ int run(const parsed_args& args) {
     const cluster_report r = lib->clusters(p);
     if (args.has("--m3u")) {
         const std::filesystem::path dir = args.get("--m3u");
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        if (ec) throw error(error_kind::io, dir.string() + ": cannot make the folder: " + ec.message());
+        std::vector<id_playlist> lists;
         for (const cluster_info& c : r.clusters) {
-            std::vector<search_match> tracks;
-            for (size_t i = 0; i < c.members.size(); i++)
-                if (auto e = lib->find(c.members[i])) tracks.push_back({static_cast<float>(c.member_cosine[i]), std::move(*e)});
             char name[32];
             std::snprintf(name, sizeof name, "cluster-%03d.m3u8", c.id);
-            write_m3u(dir / name, tracks);
+            id_playlist l{name, {}};
+            for (size_t i = 0; i < c.members.size(); i++) l.tracks.emplace_back(c.members[i], c.member_cosine[i]);
+            lists.push_back(std::move(l));
         }
+        write_m3u_folder(*lib, dir, lists);
         std::fprintf(stderr, "wrote %zu playlists to %s\n", r.clusters.size(), for_terminal(dir.string()).c_str());
     }
     const std::string out = json ? json_of(r, *lib, p.central) : csv ? csv_of(r) : text_of(r, *lib, p.central);

@@ -93,17 +93,15 @@ std::string text_of(const duplicate_report& r) {
 }
 
 void write_playlists(const library& lib, const duplicate_report& r, const std::filesystem::path& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw error(error_kind::io, dir.string() + ": cannot make the folder: " + ec.message());
+    std::vector<id_playlist> lists;
     for (size_t g = 0; g < r.groups.size(); g++) {
-        std::vector<search_match> tracks;
-        for (const duplicate_member& m : r.groups[g].members)
-            if (auto e = lib.find(m.id)) tracks.push_back({static_cast<float>(m.score), std::move(*e)});
         char name[64];
         std::snprintf(name, sizeof name, "%04zu-%s.m3u8", g + 1, duplicate_tier_name(r.groups[g].tier));
-        write_m3u(dir / name, tracks);
+        id_playlist l{name, {}};
+        for (const duplicate_member& m : r.groups[g].members) l.tracks.emplace_back(m.id, m.score);
+        lists.push_back(std::move(l));
     }
+    write_m3u_folder(lib, dir, lists);
 }
 
 int run(const parsed_args& args) {

@@ -223,4 +223,16 @@ void write_m3u(const std::filesystem::path& file, const std::vector<search_match
     write_file_atomically(file, text);
 }
 
+void write_m3u_folder(const library& lib, const std::filesystem::path& dir, const std::vector<id_playlist>& playlists) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw error(error_kind::io, dir.string() + ": cannot make the folder: " + ec.message());
+    for (const id_playlist& p : playlists) {
+        std::vector<search_match> tracks;
+        for (const auto& [id, score] : p.tracks)
+            if (auto e = lib.find(id)) tracks.push_back({static_cast<float>(score), std::move(*e)});
+        write_m3u(dir / p.file_name, tracks);
+    }
+}
+
 }  // namespace sonavec::cli

@@ -28,4 +28,12 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
 // are not UTF-8 cannot be written: it is named on stderr and left out.
 void write_m3u(const std::filesystem::path& file, const std::vector<search_match>& matches);
 
+// Several such playlists in one folder (made when missing): each (file name, tracks as (id, score)), the
+// tracks looked up in lib (an id it no longer holds is left out). For duplicates' and clusters' --m3u.
+struct id_playlist {
+    std::string file_name;
+    std::vector<std::pair<int64_t, double>> tracks;
+};
+void write_m3u_folder(const library& lib, const std::filesystem::path& dir, const std::vector<id_playlist>& playlists);
+
 }  // namespace sonavec::cli
