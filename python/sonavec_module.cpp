@@ -579,6 +579,38 @@ public:
                         py::arg("chosen_by") = r.chosen_by, py::arg("radius") = r.radius, py::arg("seconds") = r.seconds);
     }
 
+    py::dict map(bool rebuild, bool store, size_t neighbors, double min_dist, int epochs,
+                 const std::optional<std::string>& model_id, uint64_t seed, int threads) {
+        map_params p;
+        p.rebuild = rebuild;
+        p.store = store;
+        p.neighbors = neighbors;
+        p.min_dist = min_dist;
+        p.epochs = epochs;
+        p.model_id = model_id;
+        p.seed = seed;
+        p.threads = threads;
+        const map_report r = locked([&] { return lib_->map(p); });
+        const auto n = static_cast<py::ssize_t>(r.points.size());
+        py::array_t<float> xy({n, static_cast<py::ssize_t>(2)});
+        py::array_t<int64_t> ids(n);
+        py::array_t<bool> placed(n);
+        auto x = xy.mutable_unchecked<2>();
+        auto id = ids.mutable_unchecked<1>();
+        auto pl = placed.mutable_unchecked<1>();
+        for (py::ssize_t i = 0; i < n; i++) {
+            const map_point& q = r.points[static_cast<size_t>(i)];
+            x(i, 0) = q.x;
+            x(i, 1) = q.y;
+            id(i) = q.id;
+            pl(i) = q.placed;
+        }
+        return py::dict(py::arg("ids") = ids, py::arg("xy") = xy, py::arg("placed") = placed, py::arg("model_id") = r.model_id,
+                        py::arg("laid_out") = r.placed, py::arg("kept") = r.kept, py::arg("rebuilt") = r.rebuilt,
+                        py::arg("edges") = r.edges, py::arg("neighbours_seconds") = r.neighbours_seconds,
+                        py::arg("layout_seconds") = r.layout_seconds);
+    }
+
     py::dict retag(std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
                    const std::vector<std::string>& taxonomies, int threads, bool use_cache) {
         std::vector<taxonomy> chosen;
@@ -1169,6 +1201,13 @@ or "density" (DBSCAN; radius=0: the k-dist knee), min_size the smallest cluster.
 cluster by the labels nearest its centre (embedded with engine or model); without, by the inferred tags
 most of its tracks carry. Returns {method, clusters: [{id, name, labels, members, cosine, centre}],
 outliers, tracks, k, chosen_by, radius, seconds}; members most central first.)")
+        .def("map", &py_library::map, py::kw_only(), py::arg("rebuild") = false, py::arg("store") = true,
+             py::arg("neighbors") = 15, py::arg("min_dist") = 0.1, py::arg("epochs") = 0, py::arg("model_id") = py::none(),
+             py::arg("seed") = 1, py::arg("threads") = 0,
+             R"(The library's 2D map (as `sonavec map`): UMAP on the kNN graph. Tracks already on the stored map keep
+their points and only new ones are laid out, unless rebuild; store=False leaves the library unchanged.
+Returns {ids, xy (n x 2 float32), placed (laid out by this call), model_id, laid_out, kept, rebuilt,
+edges, neighbours_seconds, layout_seconds}, by track id.)")
         .def("learn", &py_library::learn, py::arg("name"), py::arg("positive"), py::arg("negative"), py::kw_only(),
              py::arg("model_id") = py::none(), py::arg("l2") = 1.0,
              R"(Learns a tag from examples (as `sonavec learn`): a linear probe on the stored vectors, applied to
@@ -1212,6 +1251,28 @@ tracks, tagged, seconds).)")
         "plans (apply=False) or writes fields {bpm, key, genre, mood, replaygain_track_gain, ...: value} into the file; "
         "existing tags are kept unless overwrite names them. Returns {path, format, written, changes: [{field, tag, old, new, action}]}");
     m.def("default_library_dir", &library::default_dir);
+    m.def(
+        "write_map_picture",
+        [](py::array_t<int64_t, py::array::c_style | py::array::forcecast> ids,
+           py::array_t<float, py::array::c_style | py::array::forcecast> xy, const std::vector<std::string>& categories,
+           const std::filesystem::path& file, const std::string& title, int width, int height) {
+            if (xy.ndim() != 2 || xy.shape(1) != 2 || ids.ndim() != 1 || ids.shape(0) != xy.shape(0))
+                throw error(error_kind::invalid_input, "write_map_picture: ids (n) and xy (n x 2) must match");
+            std::vector<map_point> points(static_cast<size_t>(ids.shape(0)));
+            for (size_t i = 0; i < points.size(); i++)
+                points[i] = {ids.at(static_cast<py::ssize_t>(i)), xy.at(static_cast<py::ssize_t>(i), 0),
+                             xy.at(static_cast<py::ssize_t>(i), 1), false};
+            map_picture_options o;
+            o.title = title;
+            o.width = width;
+            o.height = height;
+            py::gil_scoped_release unlocked;
+            write_map_picture(points, categories, file, o);
+        },
+        py::arg("ids"), py::arg("xy"), py::arg("categories"), py::arg("file"), py::kw_only(), py::arg("title") = "",
+        py::arg("width") = 1600, py::arg("height") = 1200,
+        R"(Draws a map (Library.map's ids and xy) coloured by one category per point ("": unlabelled), with a
+legend, as a PNG or SVG by the file's extension.)");
     m.def(
         "resolve_model_dir", [](const std::string& given) { return resolve_model_dir(given); },
         py::arg("model") = "", "the model directory an Engine would use (NotFound, with how to get it, when incomplete)");

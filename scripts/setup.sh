@@ -18,6 +18,7 @@ packages=(
   libaubio-dev libqm-dsp-dev # tempo and key (aubio, Queen Mary DSP as used by Mixxx)
   libtag1-dev                # writing tags back into audio files (TagLib)
   libchromaprint-dev         # acoustic fingerprints for duplicate detection (Chromaprint, as AcoustID)
+  libcairo2-dev fonts-dejavu-core  # the map's picture (PNG through cairo, its legend in DejaVu Sans)
   libgtest-dev               # unit tests
   python3                    # test-time HTTP server for the download client
   python3-numpy              # tests load the npy export back; the Python module's arrays

@@ -43,6 +43,7 @@
 #include "sonavec/export.h"
 #include "sonavec/file_tags.h"
 #include "sonavec/linear_probe.h"
+#include "sonavec/map.h"
 #include "sonavec/tagging.h"
 #include "sonavec/track.h"
 
@@ -442,6 +443,11 @@ public:
     // Clusters of one model's tracks (sonavec/clusters.h): k-means or density-based, named and with
     // their most central tracks first. Nothing is stored.
     virtual cluster_report clusters(const cluster_params& params) const = 0;
+
+    // The 2D map of one model's tracks (sonavec/map.h). Tracks on the stored map whose vectors are
+    // unchanged keep their points and only the others are laid out, unless params.rebuild; the points
+    // are stored (params.store; holds the writer lock), so that the next map keeps them too.
+    virtual map_report map(const map_params& params) = 0;
 
     // Computes and stores the acoustic descriptors (sonavec/descriptors.h) of the ok tracks under
     // params.roots that have none for their current bytes, decoding each file again (no model is

@@ -43,14 +43,6 @@ std::string json_of(const duplicate_report& r) {
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string csv_cell(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
 std::string csv_of(const duplicate_report& r) {
     std::string out = "group,tier,keep,id,path,score,offset_seconds,format,lossless,bitrate,duration_seconds,size_bytes\n";
     char line[256];

@@ -38,6 +38,7 @@ command recommend_command();
 command path_command();
 command duplicates_command();
 command clusters_command();
+command map_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

@@ -235,4 +235,11 @@ void write_m3u_folder(const library& lib, const std::filesystem::path& dir, cons
     }
 }
 
+std::string csv_cell(const std::string& s) {
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
 }  // namespace sonavec::cli

@@ -36,4 +36,7 @@ struct id_playlist {
 };
 void write_m3u_folder(const library& lib, const std::filesystem::path& dir, const std::vector<id_playlist>& playlists);
 
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, quotes doubled.
+std::string csv_cell(const std::string& s);
+
 }  // namespace sonavec::cli

@@ -789,6 +789,55 @@ std::optional<audio_fingerprint> catalog::find_fingerprint(int64_t id) const {
     return read_fingerprint_row(s, impl_->db.path().string());
 }
 
+// --- The 2D map ---
+
+std::vector<catalog::map_row> catalog::map_points(const std::string& model_id) const {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<map_row> rows;
+    if (impl_->schema_version < 6) return rows;
+    sqlite_statement s = impl_->db.prepare(
+        "SELECT m.file_id, m.vector_hash, m.x, m.y FROM map_points m JOIN files f ON f.id = m.file_id "
+        "WHERE m.model_id = ?1 AND f.model_id = ?1 AND f.status = 'ok' ORDER BY m.file_id");
+    s.bind(1, model_id);
+    while (s.step()) {
+        map_row r{s.column_int64(0), static_cast<uint64_t>(s.column_int64(1)), s.column_double(2), s.column_double(3)};
+        if (!std::isfinite(r.x) || !std::isfinite(r.y) || std::fabs(r.x) > 1e9 || std::fabs(r.y) > 1e9)
+            throw error(error_kind::corrupt_file, impl_->db.path().string() + ": damaged map point of track " +
+                                                      std::to_string(r.id));
+        rows.push_back(r);
+    }
+    return rows;
+}
+
+void catalog::put_map_points(const std::string& model_id, const std::vector<map_row>& rows, bool replace_all) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 6)
+        throw error(error_kind::invalid_input, impl_->db.path().string() + ": opened read-only at an older schema");
+    for (const map_row& r : rows)
+        if (!std::isfinite(r.x) || !std::isfinite(r.y))
+            throw error(error_kind::invalid_input, "map point of track " + std::to_string(r.id) + " is not finite");
+    sqlite_transaction t(impl_->db);
+    if (replace_all) {
+        sqlite_statement drop = impl_->db.prepare("DELETE FROM map_points WHERE model_id = ?1");
+        drop.bind(1, model_id);
+        drop.run();
+    }
+    // A row removed meanwhile gets no point (the files row must exist for the foreign key anyway).
+    sqlite_statement put = impl_->db.prepare(
+        "INSERT OR REPLACE INTO map_points (file_id, model_id, vector_hash, x, y) "
+        "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM files WHERE id = ?1)");
+    for (const map_row& r : rows) {
+        put.bind(1, r.id);
+        put.bind(2, model_id);
+        put.bind(3, static_cast<int64_t>(r.vector_hash));
+        put.bind(4, r.x);
+        put.bind(5, r.y);
+        put.run();
+        put.reset();
+    }
+    t.commit();
+}
+
 // --- Linear probes ---
 
 void catalog::put_probe(const linear_probe& probe, const std::string& taxonomy,

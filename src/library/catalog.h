@@ -135,6 +135,18 @@ public:
     void for_each_fingerprint(const std::function<void(int64_t id, const audio_fingerprint&)>& f) const;
     std::optional<audio_fingerprint> find_fingerprint(int64_t id) const;
 
+    // --- The 2D map (schema 6's map_points table; library::map) ---
+    struct map_row {
+        int64_t id = 0;
+        uint64_t vector_hash = 0;  // map_vector_hash of the vector the point was laid out from
+        double x = 0, y = 0;
+    };
+    // model_id's stored points of ok rows, by id (none before schema 6). A non-finite coordinate is
+    // corrupt_file naming the file.
+    std::vector<map_row> map_points(const std::string& model_id) const;
+    // Stores points of model_id in one transaction: with replace_all, instead of every stored one.
+    void put_map_points(const std::string& model_id, const std::vector<map_row>& rows, bool replace_all);
+
     catalog_stats stats(size_t max_failures = 20) const;
     // Gives the space of removed rows back to the file system.
     void vacuum();

@@ -86,6 +86,12 @@ constexpr step known_steps[] = {
     {5, "CREATE TABLE fingerprints ("
         " file_id INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE, content_hash TEXT NOT NULL,"
         " seconds_per_hash REAL NOT NULL, duration_seconds REAL NOT NULL, hashes BLOB NOT NULL) STRICT;"},
+    // The 2D map (library::map): each track's point on its model's map, valid while vector_hash is that
+    // of the track's vector (a re-embedded track is placed again); a later map keeps these points.
+    {6, "CREATE TABLE map_points ("
+        " file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE, model_id TEXT NOT NULL,"
+        " vector_hash INTEGER NOT NULL, x REAL NOT NULL, y REAL NOT NULL,"
+        " PRIMARY KEY (model_id, file_id)) STRICT;"},
 };
 
 using schema_rows = std::set<std::tuple<std::string, std::string, std::string, std::string>>;

@@ -60,6 +60,7 @@ public:
     std::vector<search_match> path(const path_params& params) const override;
     duplicate_report duplicates(const duplicate_params& params) const override;
     cluster_report clusters(const cluster_params& params) const override;
+    map_report map(const map_params& params) override;
     learn_report learn(const std::string& name, const std::vector<std::string>& positives,
                        const std::vector<std::string>& negatives, const learn_params& params) override;
     std::vector<linear_probe> probes() const override;

@@ -1,27 +1,17 @@
 // similar_pairs.h: tiles of the upper triangle handed to threads from one counter.
 #include "library/similar_pairs.h"
 
+#include "library/list_probes.h"
+
 #include <algorithm>
 #include <functional>
 #include <mutex>
-#include <thread>
 
 #include "nn/ops.h"
 #include "nn/thread_pool.h"
+#include "util/on_threads.h"
 
 namespace sonavec {
-
-namespace {
-
-// Runs work(thread index) on `threads` threads, the calling one included.
-void on_threads(int threads, const std::function<void()>& work) {
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; t++) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-}
-
-}  // namespace
 
 std::vector<std::pair<int64_t, int64_t>> similar_row_pairs(const float* rows, int64_t n, int64_t dim, float threshold,
                                                            int threads, const std::atomic<bool>* cancel) {
@@ -66,32 +56,7 @@ std::vector<std::pair<int64_t, int64_t>> similar_row_pairs_ivf(const float* rows
     if (nlist < 1 || n == 0) return {};
     nprobe = std::clamp<int64_t>(nprobe, 1, nlist);
     single_threaded_blas();
-    // Each row's nprobe nearest lists, a block of rows per product.
-    std::vector<std::vector<int64_t>> probing(static_cast<size_t>(nlist));  // list -> rows that probe it
-    {
-        constexpr int64_t block = 2048;
-        std::atomic<int64_t> next{0};
-        std::mutex mutex;
-        on_threads(threads, [&] {
-            std::vector<float> scores(static_cast<size_t>(block * nlist));
-            std::vector<int64_t> order(static_cast<size_t>(nlist));
-            std::vector<std::pair<int64_t, int64_t>> found;  // (list, row)
-            for (int64_t b; (b = next.fetch_add(block)) < n;) {
-                const int64_t m = std::min(block, n - b);
-                gemm_serial(false, true, m, nlist, dim, 1.0f, rows + b * dim, dim, centroids.data(), dim, 0.0f,
-                            scores.data(), nlist);
-                for (int64_t i = 0; i < m; i++) {
-                    const float* s = scores.data() + i * nlist;
-                    for (int64_t l = 0; l < nlist; l++) order[static_cast<size_t>(l)] = l;
-                    std::partial_sort(order.begin(), order.begin() + nprobe, order.end(),
-                                      [&](int64_t x, int64_t y) { return s[x] > s[y]; });
-                    for (int64_t p = 0; p < nprobe; p++) found.emplace_back(order[static_cast<size_t>(p)], b + i);
-                }
-            }
-            std::lock_guard lock(mutex);
-            for (const auto& [l, r] : found) probing[static_cast<size_t>(l)].push_back(r);
-        });
-    }
+    const std::vector<std::vector<int64_t>> probing = rows_probing_lists(rows, n, dim, centroids, nlist, nprobe, threads);
     // List by list: the rows probing it against its rows.
     std::atomic<int64_t> next{0};
     std::mutex mutex;

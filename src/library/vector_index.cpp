@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "library/exact_search.h"
+#include "library/knn_rows.h"
 #include "library/similar_pairs.h"
 #include "library/vector_index_impl.h"
 #include "util/enum_names.h"
@@ -168,6 +169,23 @@ std::vector<std::pair<int64_t, int64_t>> vector_index::pairs_above(float thresho
     }
     std::sort(rows.begin(), rows.end());
     return rows;
+}
+
+vector_index::neighbour_graph vector_index::neighbours(int64_t k, int threads, const std::atomic<bool>* cancel) const {
+    neighbour_graph g;
+    if (!impl_ || impl_->n == 0) return g;
+    const impl& ix = *impl_;
+    const int t = threads_or_all_cores(threads);
+    knn_rows_result r = ix.ivf ? knn_rows_ivf(ix.rows, ix.n, ix.dim, ix.ivf->centroids(), ix.ivf->list_offsets(), k,
+                                              ix.ivf->nprobe(), t, cancel)
+                               : knn_rows_exact(ix.rows, ix.n, ix.dim, k, t, cancel);
+    g.ids = ix.ids;
+    g.k = r.k;
+    for (int64_t& row : r.neighbour)
+        if (row >= 0) row = ix.ids[static_cast<size_t>(row)];
+    g.neighbour = std::move(r.neighbour);
+    g.score = std::move(r.score);
+    return g;
 }
 
 int64_t vector_index::size() const { return impl_ ? impl_->n : 0; }

@@ -76,6 +76,17 @@ public:
     std::vector<std::pair<int64_t, int64_t>> pairs_above(float threshold, int64_t nprobe, int threads,
                                                          const std::atomic<bool>* cancel = nullptr) const;
 
+    // Every vector's k nearest others (the kNN graph a map is laid out from): exactly with exact search,
+    // else through the IVF lists at the tuned nprobe (one search per vector). Rows follow ids(); the
+    // neighbours are ids, best first, and -1 where fewer than k others exist.
+    struct neighbour_graph {
+        std::vector<int64_t> ids;        // each row's own id
+        int64_t k = 0;
+        std::vector<int64_t> neighbour;  // ids.size() x k
+        std::vector<float> score;        // their cosines
+    };
+    neighbour_graph neighbours(int64_t k, int threads, const std::atomic<bool>* cancel = nullptr) const;
+
     int64_t size() const;
     int64_t dim() const;
     bool approximate() const;      // true for the FAISS index

@@ -1,0 +1,15 @@
+// Which rows probe which IVF lists: each row's nprobe nearest lists (by inner product with the
+// centroids), inverted to list -> rows. The list-by-list joins (similar_pairs.h, knn_rows.h) then multiply
+// each list's rows by the rows probing it, one BLAS product per list.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace sonavec {
+
+// rows: n x dim; centroids: nlist x dim. Each list's rows in increasing order.
+std::vector<std::vector<int64_t>> rows_probing_lists(const float* rows, int64_t n, int64_t dim,
+                                                     const std::vector<float>& centroids, int64_t nlist, int64_t nprobe,
+                                                     int threads);
+
+}  // namespace sonavec
