@@ -277,8 +277,27 @@ struct search_filter {
     }
 };
 
+// What a search ranks by: the vectors (CLAP similarity), the words (a lexical match over the track's
+// path, its file's own tags and its inferred tags), or both fused.
+enum class search_mode { audio, text, hybrid };
+// "audio", "text", "hybrid"; parse_search_mode throws invalid_input for anything else.
+const char* search_mode_name(search_mode mode);
+search_mode parse_search_mode(const std::string& name);
+
 struct search_params {
     int64_t k = 10;
+    // audio: nearest vectors. text: the words' best lexical matches, BM25 through SQLite FTS5 (Porter
+    // stems, so "kicks" finds "kick"; a file name's "BigKick_02" is "big kick 02"), the vectors unused
+    // (search_text needs no model then). hybrid: both rankings fused by reciprocal rank fusion, each
+    // track scoring the sum of 1 / (rrf_k + rank) over the rankings that hold it (Cormack, Clarke &
+    // Buettcher, SIGIR 2009, whose k = 60 is kept: it was chosen there across many collections and
+    // needs no tuning per collection), each ranking rrf_depth deep.
+    search_mode mode = search_mode::audio;
+    // The lexical query: any words (matched as separate words, any of them); search_text uses its text
+    // when this is empty. text and hybrid searches by vector, file or track need it.
+    std::string words;
+    int rrf_k = 60;
+    int64_t rrf_depth = 0;  // 0: max(100, 10 k)
     search_filter filter;
     index_choice index = index_choice::automatic;
     int nprobe = 0;           // IVF lists probed (0: the value tuned when the index was built)
@@ -290,8 +309,12 @@ struct search_params {
 };
 
 struct search_match {
-    float score = 0;      // cosine similarity
+    float score = 0;      // cosine similarity with the query vector (0 in a text search, which has none)
     catalog_entry track;  // without vectors
+    // Text and hybrid searches: the track's rank (1 = best; 0: not in it) in the vector ranking and in
+    // the lexical one, its BM25 score there (higher is better; 0 outside it) and its fused score.
+    int64_t audio_rank = 0, text_rank = 0;
+    double text_score = 0, fused = 0;
 };
 
 // --- Recommendations and paths ---

@@ -2,9 +2,12 @@
 // the vectors' first two principal components (a whole map) or from each new track's neighbours on the
 // stored map (new tracks among fixed old ones); the points stored per model.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -15,6 +18,7 @@
 #include "library/umap.h"
 #include "library/vector_index.h"
 #include "nn/ops.h"
+#include "util/on_threads.h"
 #include "sonavec/error.h"
 
 namespace sonavec {
@@ -219,27 +223,61 @@ map_report library_impl::map(const map_params& params) {
         auto start = std::chrono::steady_clock::now();
         if (params.progress) params.progress({"neighbours", 0, n});
         const vector_index idx = open_library_index(c, index_choice::automatic, r.model_id, threads);
-        const vector_index::neighbour_graph g = idx.neighbours(static_cast<int64_t>(params.neighbors), threads, params.cancel);
-        if (params.cancel && params.cancel->load()) throw error(error_kind::cancelled, "the map was cancelled: nothing was stored");
-        if (static_cast<int64_t>(g.ids.size()) != n)
-            throw error(error_kind::corrupt_file, "the vector index does not match the catalog: index the library again");
-        // The graph in the catalog's row order.
-        const int64_t k = g.k;
+        const size_t moving = static_cast<size_t>(n) - kept;
+        const int64_t k = std::min<int64_t>(static_cast<int64_t>(params.neighbors), n - 1);
         std::vector<int64_t> neighbour(static_cast<size_t>(n * k), -1);
         std::vector<float> score(static_cast<size_t>(n * k), 0.0f);
-        for (size_t gi = 0; gi < g.ids.size(); gi++) {
-            const int64_t i = row_of.at(g.ids[gi]);
-            for (int64_t j = 0; j < k; j++) {
-                const int64_t id = g.neighbour[gi * static_cast<size_t>(k) + static_cast<size_t>(j)];
-                neighbour[static_cast<size_t>(i * k + j)] = id < 0 ? -1 : row_of.at(id);
-                score[static_cast<size_t>(i * k + j)] = g.score[gi * static_cast<size_t>(k) + static_cast<size_t>(j)];
+        if (r.rebuilt || moving * 10 > static_cast<size_t>(n)) {
+            // The whole kNN graph (one list join), in the catalog's row order.
+            const vector_index::neighbour_graph g = idx.neighbours(k, threads, params.cancel);
+            if (params.cancel && params.cancel->load()) throw error(error_kind::cancelled, "the map was cancelled: nothing was stored");
+            if (static_cast<int64_t>(g.ids.size()) != n || g.k != k)
+                throw error(error_kind::corrupt_file, "the vector index does not match the catalog: index the library again");
+            for (size_t gi = 0; gi < g.ids.size(); gi++) {
+                const int64_t i = row_of.at(g.ids[gi]);
+                for (int64_t j = 0; j < k; j++) {
+                    const int64_t id = g.neighbour[gi * static_cast<size_t>(k) + static_cast<size_t>(j)];
+                    neighbour[static_cast<size_t>(i * k + j)] = id < 0 ? -1 : row_of.at(id);
+                    score[static_cast<size_t>(i * k + j)] = g.score[gi * static_cast<size_t>(k) + static_cast<size_t>(j)];
+                }
             }
+        } else {
+            // A few new tracks on an old map: only their own neighbours, one search each (the old points
+            // do not move, so their edges are never sampled), as the reference's transform() does.
+            std::vector<int64_t> rows;
+            for (int64_t i = 0; i < n; i++)
+                if (!fixed[static_cast<size_t>(i)]) rows.push_back(i);
+            std::atomic<size_t> next{0};
+            std::exception_ptr failed;
+            std::mutex failed_mutex;
+            on_threads(threads, [&] {
+                try {
+                    for (size_t t; (t = next++) < rows.size();) {
+                        if (params.cancel && params.cancel->load()) return;
+                        const int64_t i = rows[t];
+                        const int64_t self = v.ids[static_cast<size_t>(i)];
+                        int64_t j = 0;
+                        for (const search_hit& h : idx.search(v.data.data() + i * dim, k + 1)) {
+                            if (h.id == self || j == k) continue;
+                            const auto it = row_of.find(h.id);
+                            if (it == row_of.end()) continue;
+                            neighbour[static_cast<size_t>(i * k + j)] = it->second;
+                            score[static_cast<size_t>(i * k + j)] = h.score;
+                            j++;
+                        }
+                    }
+                } catch (...) {
+                    std::lock_guard lock(failed_mutex);
+                    if (!failed) failed = std::current_exception();
+                }
+            });
+            if (failed) std::rethrow_exception(failed);
+            if (params.cancel && params.cancel->load()) throw error(error_kind::cancelled, "the map was cancelled: nothing was stored");
         }
         r.neighbours_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (params.progress) params.progress({"neighbours", n, n});
 
         start = std::chrono::steady_clock::now();
-        const size_t moving = static_cast<size_t>(n) - kept;
         int epochs = params.epochs;
         if (epochs == 0) epochs = r.rebuilt ? (n <= 10000 ? 500 : 200) : (moving <= 10000 ? 100 : 30);
         const umap_graph graph = fuzzy_graph(neighbour.data(), score.data(), n, k, epochs);
