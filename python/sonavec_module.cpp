@@ -195,6 +195,12 @@ py::list matches_list(const std::vector<search_match>& matches) {
     for (const search_match& m : matches) {
         py::dict d = entry_dict(m.track);
         d["score"] = m.score;
+        if (m.fused > 0) {  // text and hybrid searches
+            d["fused"] = m.fused;
+            d["audio_rank"] = m.audio_rank;
+            d["text_rank"] = m.text_rank;
+            d["text_score"] = m.text_score;
+        }
         out.append(d);
     }
     return out;
@@ -283,6 +289,9 @@ search_params search_params_from(const py::kwargs& kwargs) {
         else if (key == "min_bpm") p.filter.min_bpm = py::cast<double>(value);
         else if (key == "max_bpm") p.filter.max_bpm = py::cast<double>(value);
         else if (key == "key") p.filter.key = py::cast<std::string>(value);
+        else if (key == "mode") p.mode = parse_argument("mode", [&] { return parse_search_mode(py::cast<std::string>(value)); });
+        else if (key == "words") p.words = py::cast<std::string>(value);
+        else if (key == "rrf_k") p.rrf_k = py::cast<int>(value);
         else if (key == "where")
             for (const auto& [taxonomy, label] : py::cast<std::map<std::string, std::string>>(value))
                 p.filter.inferred.emplace_back(taxonomy, label);
@@ -390,7 +399,11 @@ public:
 
     py::list search(const std::string& text, std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
                     bool use_cache, const py::kwargs& kwargs) {
-        const search_params p = search_params_from(kwargs);
+        search_params p = search_params_from(kwargs);
+        if (p.mode == search_mode::text && !eng) {  // words alone: no model to load
+            if (p.words.empty()) p.words = text;
+            return matches_list(locked([&] { return lib_->search_vector({}, p); }));
+        }
         if (!eng) eng = query_engine(model);
         return matches_list(locked([&] { return lib_->search_text(text, *eng, p, use_cache); }));
     }
@@ -1142,7 +1155,12 @@ called after each file with an IndexProgress; if it raises, the run stops after 
 (what was committed stays) and the exception is raised from index(). Ctrl-C does the same.
 fingerprints: then store each track's Chromaprint fingerprint for duplicates() (its first 120 s decoded again).)")
         .def("search", &py_library::search, py::arg("text"), py::kw_only(), py::arg("engine") = py::none(),
-             py::arg("model") = py::none(), py::arg("use_cache") = true, "tracks matching a description")
+             py::arg("model") = py::none(), py::arg("use_cache") = true,
+             R"(tracks matching a description. Every search takes k, the filters (min_seconds, max_seconds, format,
+path_glob, tag, where, min_bpm, max_bpm, key), index, nprobe, threads, model_id, and mode: "audio" (CLAP
+similarity, the default), "text" (words against names and tags, BM25; no model needed) or "hybrid" (both,
+reciprocal rank fusion with rrf_k=60), with words= (search: the text by default). Text and hybrid
+matches also carry fused, audio_rank, text_rank and text_score.)")
         .def("search_vector", &py_library::search_vector, py::arg("vector"), "tracks nearest a vector of the library's model")
         .def("search_file", &py_library::search_file, py::arg("path"), py::kw_only(), py::arg("engine") = py::none(),
              py::arg("model") = py::none(), py::arg("windows") = "seed", "tracks that sound like an audio file")

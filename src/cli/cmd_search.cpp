@@ -42,6 +42,12 @@ struct search_request {
         }
         params.threads = threads_arg(args, 0);
         if (args.has("--model-id")) params.model_id = args.get("--model-id");
+        try {
+            params.mode = parse_search_mode(args.get("--mode", "audio"));
+        } catch (const error& e) {
+            throw usage_error(e.what());
+        }
+        params.words = args.get("--words", "");
         products_precision(args);  // checked now, used when the query is embedded
     }
 };
@@ -65,6 +71,9 @@ std::vector<option_spec> search_options() {
             {"-k", "N", "how many results (default 10)"},
             {"--index", "KIND", "auto (default: exact for small libraries, ANN for large), exact or ann"},
             {"--json", "", "print a JSON array of {score, id, path, duration_seconds, tags, inferred, descriptors}, best first"},
+            {"--mode", "M", "audio (default: CLAP similarity), text (the words against file names, tags and inferred "
+                            "tags) or hybrid (both, fused by reciprocal rank)"},
+            {"--words", "W", "with --mode text|hybrid: the words to match (search: TEXT by default; similar: required)"},
             threads_option(),
             precision_option()};
     for (const auto& o : filter_options()) options.insert(options.begin() + 4, o);
@@ -83,12 +92,19 @@ int run_search(const parsed_args& args) {
     check_model_chosen(*lib, args);
     std::string text;
     for (const auto& p : args.positional) text += (text.empty() ? "" : " ") + p;
+    if (request.params.mode == search_mode::text) {  // words alone: no model to load
+        search_params p = request.params;
+        if (p.words.empty()) p.words = text;
+        return print_matches(*lib, lib->search_vector({}, p), request.json);
+    }
     const auto eng = open_engine(args);
     return print_matches(*lib, lib->search_text(text, *eng, request.params, !args.has("--no-cache")), request.json);
 }
 
 int run_similar(const parsed_args& args) {
     const search_request request(args);  // usage errors first
+    if (request.params.mode != search_mode::audio && request.params.words.empty())
+        throw usage_error("--mode " + std::string(search_mode_name(request.params.mode)) + " needs --words: what to match in names and tags");
     const auto lib = library::open(library_dir(args), library::open_mode::read_only);
     const std::string what = args.positional[0];
     if (const auto id = track_id(what)) return print_matches(*lib, lib->similar(*id, request.params), request.json);
@@ -120,6 +136,11 @@ command search_command() {
              "  sonavec search -k 20 --max-duration 30 --path '*/sfx/*' rain on a tin roof\n"
              "  sonavec search --tag genre=jazz --json \"late night saxophone\"\n"
              "  sonavec search --where mood=melancholic --bpm 118-124 --key \"A minor\" piano\n\n"
+             "--mode hybrid also matches TEXT's words against each track's file name, folders, own tags and inferred\n"
+             "tags (SQLite FTS5, BM25, Porter stems: \"kicks\" finds Kick_01.wav) and fuses the two rankings by\n"
+             "reciprocal rank (k = 60, Cormack et al. 2009): for short sounds (\"kick\", \"snare roll\") the name often\n"
+             "knows more than the audio. --mode text ranks by the words alone and needs no model.\n"
+             "  sonavec search --mode hybrid snare roll\n\n"
              "A repeated TEXT (same model and --precision) comes from the text cache\n"
              "($XDG_CACHE_HOME/sonavec/text-cache.sqlite) without running the text tower; --no-cache skips it.",
              search_text_options(), 1},
@@ -134,7 +155,8 @@ command similar_command() {
              "Only vectors of the query's model are searched: the library track's own model, or that of --model.\n\n"
              "examples:\n"
              "  sonavec similar ~/Music/reference.wav\n"
-             "  sonavec similar -k 5 --format flac 42",
+             "  sonavec similar -k 5 --format flac 42\n"
+             "  sonavec similar --mode hybrid --words \"snare roll\" ~/samples/roll.wav",
              search_options(), 1, 1},
             run_similar};
 }

@@ -148,7 +148,13 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
                    ", \"id\": " + std::to_string(e.id) + ", \"path\": " + json_text(e.path) +
                    ", \"duration_seconds\": " + format_float(static_cast<float>(e.duration_seconds)) +
                    ", \"tags\": " + json_text(tags) + ", \"inferred\": " + inferred_tags_json(e.inferred) +
-                   ", \"descriptors\": " + (e.descriptors ? descriptors_json(*e.descriptors) : std::string("null")) + "}";
+                   ", \"descriptors\": " + (e.descriptors ? descriptors_json(*e.descriptors) : std::string("null"));
+            if (matches[i].fused > 0)  // a text or hybrid search: where each ranking put it
+                out += ", \"fused\": " + format_float(static_cast<float>(matches[i].fused)) +
+                       ", \"audio_rank\": " + std::to_string(matches[i].audio_rank) +
+                       ", \"text_rank\": " + std::to_string(matches[i].text_rank) +
+                       ", \"text_score\": " + format_float(static_cast<float>(matches[i].text_score));
+            out += "}";
         }
         std::printf("%s]\n", out.c_str());
         return 0;

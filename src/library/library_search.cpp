@@ -2,13 +2,16 @@
 // at a time: two models' spaces differ, so a query is only compared with vectors of its own model.
 #include <algorithm>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "library/library_impl.h"
+#include "library/lexical_index.h"
 #include "library/library_index.h"
 #include "library/vector_index.h"
 #include "sonavec/descriptors.h"
 #include "sonavec/error.h"
+#include "util/enum_names.h"
 #include "util/text_case.h"
 
 namespace sonavec {
@@ -30,9 +33,22 @@ void check_params(const search_params& p) {
     if (f.min_bpm && f.max_bpm && *f.min_bpm > *f.max_bpm)
         throw error(error_kind::invalid_input, "the lowest tempo is above the highest");
     if (!f.key.empty()) key_camelot(f.key);  // throws, with examples, for what is not a key
+    if (p.rrf_k < 1 || p.rrf_k > 100000) throw error(error_kind::invalid_input, "the fusion constant must be 1 to 100000");
+    if (p.rrf_depth < 0) throw error(error_kind::invalid_input, "the fusion depth must not be negative");
 }
 
+constexpr enum_name<search_mode> mode_names[] = {
+    {search_mode::audio, "audio"}, {search_mode::text, "text"}, {search_mode::hybrid, "hybrid"}};
+
 }  // namespace
+
+const char* search_mode_name(search_mode mode) {
+    for (const auto& n : mode_names)
+        if (n.value == mode) return n.name;
+    return "audio";
+}
+
+search_mode parse_search_mode(const std::string& name) { return parse_name(mode_names, name, "search mode"); }
 
 std::string library_impl::model_to_search(const search_params& params, const std::string& fallback) const {
     const std::map<std::string, int64_t> held = models();
@@ -51,11 +67,6 @@ std::vector<search_match> library_impl::nearest(std::span<const float> query, co
     if (!made) return {};  // a library not made yet holds nothing
     const catalog& c = *made;
     const int threads = params.threads > 0 ? params.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    const vector_index idx = open_library_index(c, params.index, model_id, threads);
-    if (idx.size() > 0 && static_cast<int64_t>(query.size()) != idx.dim())
-        throw error(error_kind::invalid_input, "the query has " + std::to_string(query.size()) +
-                                                   " dimensions and the vectors of model " + model_id + " " +
-                                                   std::to_string(idx.dim()) + ": they come from another model");
 
     search_filter filter = params.filter;
     filter.format = ascii_lower(filter.format);
@@ -68,13 +79,82 @@ std::vector<search_match> library_impl::nearest(std::span<const float> query, co
     const std::optional<int64_t> exclude = params.exclude_id;
     if (filter.any() || exclude)
         accept = [&](int64_t id) { return (!exclude || id != *exclude) && (!filter.any() || accepted.count(id) > 0); };
+
+    std::vector<search_hit> audio;
+    const int64_t depth = params.mode == search_mode::audio ? params.k
+                          : params.rrf_depth > 0          ? params.rrf_depth
+                                                          : std::max<int64_t>(100, 10 * params.k);
+    if (params.mode != search_mode::text) {
+        const vector_index idx = open_library_index(c, params.index, model_id, threads);
+        if (idx.size() > 0 && static_cast<int64_t>(query.size()) != idx.dim())
+            throw error(error_kind::invalid_input, "the query has " + std::to_string(query.size()) +
+                                                       " dimensions and the vectors of model " + model_id + " " +
+                                                       std::to_string(idx.dim()) + ": they come from another model");
+        index_search_options options;
+        options.threads = threads;
+        options.nprobe = params.nprobe;
+        audio = idx.search(query.data(), depth, accept, options);
+    }
     std::vector<search_match> out;
-    index_search_options options;
-    options.threads = threads;
-    options.nprobe = params.nprobe;
-    for (const search_hit& h : idx.search(query.data(), params.k, accept, options)) {
-        auto e = c.find(h.id);
-        if (e) out.push_back({h.score, std::move(*e)});  // a row removed since the index was loaded is skipped
+    if (params.mode == search_mode::audio) {
+        for (const search_hit& h : audio) {
+            auto e = c.find(h.id);
+            if (e) out.push_back({h.score, std::move(*e)});  // a row removed since the index was loaded is skipped
+        }
+        return out;
+    }
+
+    // The lexical ranking over this model's ok tracks, then (hybrid) reciprocal rank fusion.
+    std::vector<catalog_entry> entries = c.entries(false);
+    std::erase_if(entries, [&](const catalog_entry& e) { return e.status != entry_status::ok || e.model_id != model_id; });
+    const std::vector<lexical_hit> lexical =
+        lexical_ranking(entries, params.words, params.mode == search_mode::text ? params.k : depth, accept);
+    struct fused_row {
+        int64_t id = 0, audio_rank = 0, text_rank = 0;
+        float cosine = 0;
+        double text_score = 0, fused = 0;
+    };
+    std::unordered_map<int64_t, fused_row> rows;
+    const double rrf_k = params.rrf_k;
+    for (size_t r = 0; r < audio.size(); r++) {
+        fused_row& f = rows[audio[r].id];
+        f.id = audio[r].id;
+        f.audio_rank = static_cast<int64_t>(r) + 1;
+        f.cosine = audio[r].score;
+        f.fused += 1.0 / (rrf_k + static_cast<double>(r + 1));
+    }
+    for (size_t r = 0; r < lexical.size(); r++) {
+        fused_row& f = rows[lexical[r].id];
+        f.id = lexical[r].id;
+        f.text_rank = static_cast<int64_t>(r) + 1;
+        f.text_score = lexical[r].score;
+        f.fused += 1.0 / (rrf_k + static_cast<double>(r + 1));
+    }
+    std::vector<fused_row> ranked;
+    ranked.reserve(rows.size());
+    for (auto& [id, f] : rows) ranked.push_back(f);
+    std::sort(ranked.begin(), ranked.end(), [](const fused_row& a, const fused_row& b) {
+        return a.fused != b.fused ? a.fused > b.fused : a.id < b.id;
+    });
+    if (static_cast<int64_t>(ranked.size()) > params.k) ranked.resize(static_cast<size_t>(params.k));
+    for (const fused_row& f : ranked) {
+        // A lexical match outside the vector ranking still gets its cosine with the query.
+        const bool need_vector = params.mode == search_mode::hybrid && f.audio_rank == 0;
+        auto e = c.find(f.id, need_vector);
+        if (!e) continue;
+        float cosine = f.cosine;
+        if (need_vector && e->vector.size() == query.size()) {
+            cosine = 0;
+            for (size_t j = 0; j < query.size(); j++) cosine += query[j] * e->vector[j];
+        }
+        e->vector.clear();
+        e->windows.clear();
+        search_match m{cosine, std::move(*e)};
+        m.audio_rank = f.audio_rank;
+        m.text_rank = f.text_rank;
+        m.text_score = f.text_score;
+        m.fused = f.fused;
+        out.push_back(std::move(m));
     }
     return out;
 }
@@ -95,7 +175,11 @@ std::vector<search_match> library_impl::search_text(const std::string& text, con
                                                     const search_params& params, bool use_cache) const {
     check_params(params);
     const std::string model_id = model_to_search(params, eng.model_id());  // before the text tower runs
-    return nearest(embed_texts_cached(eng, {text}, use_cache), model_id, params);
+    search_params p = params;
+    if (p.words.empty()) p.words = text;
+    // A text search ranks by words alone: the text tower is not needed.
+    if (p.mode == search_mode::text) return nearest({}, model_id, p);
+    return nearest(embed_texts_cached(eng, {text}, use_cache), model_id, p);
 }
 
 std::vector<search_match> library_impl::similar(int64_t id, const search_params& params) const {
