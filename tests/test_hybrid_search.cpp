@@ -102,6 +102,7 @@ TEST(hybrid_search, words_are_split_at_case_digits_and_punctuation) {
     EXPECT_EQ(lexical_query("snare AND roll"), "\"snare\" OR \"AND\" OR \"roll\"");
     EXPECT_EQ(lexical_query("say \"hi\" NEAR(x*) ^col:1"), "\"say\" OR \"hi\" OR \"NEAR\" OR \"x\" OR \"col\" OR \"1\"");
     EXPECT_EQ(lexical_query(" -*:()\" "), "");
+    EXPECT_EQ(lexical_query("BigKick c12"), "\"Big Kick\" OR \"c 12\"");
     // Hostile bytes: a ranking or a clear refusal, never an SQL or FTS5 error.
     std::vector<catalog_entry> entries(3);
     for (int i = 0; i < 3; i++) {

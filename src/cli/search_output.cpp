@@ -165,7 +165,10 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
         std::printf("no matching tracks (%lld in the library)\n", static_cast<long long>(held));
         return 0;
     }
-    std::printf("%7s  %7s  %s\n", "score", "length", "path");
+    // A text or hybrid search is ranked by the fused score, shown beside the cosine (none in a text search).
+    const bool fused = matches.front().fused > 0;
+    if (fused) std::printf("%7s  %7s  %7s  %s\n", "fused", "cosine", "length", "path");
+    else std::printf("%7s  %7s  %s\n", "score", "length", "path");
     for (const auto& m : matches) {
         // Each line escaped on its own: the line breaks between them are ours.
         std::string lines;
@@ -173,8 +176,12 @@ int print_matches(const library& lib, const std::vector<search_match>& matches, 
                                         m.track.descriptors ? descriptors_text(*m.track.descriptors) : std::string(),
                                         inferred_text(m.track.inferred)})
             if (!line.empty()) lines += "\n                  " + for_terminal(line);
-        std::printf("%7.4f  %7s  %s%s\n", m.score, duration_text(m.track.duration_seconds).c_str(),
-                    for_terminal(m.track.path).c_str(), lines.c_str());
+        if (fused)
+            std::printf("%7.4f  %7s  %7s  %s%s\n", m.fused, m.audio_rank > 0 || m.score != 0 ? format_float(m.score).substr(0, 7).c_str() : "-",
+                        duration_text(m.track.duration_seconds).c_str(), for_terminal(m.track.path).c_str(), lines.c_str());
+        else
+            std::printf("%7.4f  %7s  %s%s\n", m.score, duration_text(m.track.duration_seconds).c_str(),
+                        for_terminal(m.track.path).c_str(), lines.c_str());
     }
     return 0;
 }

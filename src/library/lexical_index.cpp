@@ -48,18 +48,21 @@ std::string lexical_words(std::string_view text) {
 }
 
 std::string lexical_query(std::string_view words) {
-    const std::string split = lexical_words(words);
+    // Each word the user typed is one phrase of its parts, so "c12" asks for "c" then "12" together, not
+    // for either anywhere; words are alternatives.
     std::string query;
     size_t i = 0;
-    while (i < split.size()) {
-        const size_t end = std::min(split.find(' ', i), split.size());
+    while (i < words.size()) {
+        size_t end = i;
+        while (end < words.size() &&
+               (ascii_alnum(static_cast<unsigned char>(words[end])) || static_cast<unsigned char>(words[end]) >= 0x80))
+            end++;
         if (end > i) {
+            const std::string parts = lexical_words(words.substr(i, end - i));
             if (!query.empty()) query += " OR ";
-            query += '"';
-            for (size_t j = i; j < end; j++) query += split[j] == '"' ? std::string("\"\"") : std::string(1, split[j]);
-            query += '"';
+            query += '"' + parts + '"';  // alphanumerics and UTF-8 only: nothing to escape
         }
-        i = end + 1;
+        i = std::max(end, i + 1);
     }
     return query;
 }

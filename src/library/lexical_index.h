@@ -16,8 +16,9 @@ namespace sonavec {
 // punctuation ("BigKick_02.wav" -> "Big Kick 02 wav"), so that a sample's file name yields its words.
 std::string lexical_words(std::string_view text);
 
-// An FTS5 query matching any of the words: each word (as lexical_words splits them) quoted, so that no
-// user text is read as FTS5 syntax; "" when there is no word.
+// An FTS5 query matching any of the words: each word (a run of letters and digits) quoted as the phrase
+// of its lexical_words parts ("BigKick" -> "Big Kick"), so that no user text is read as FTS5 syntax; ""
+// when there is no word.
 std::string lexical_query(std::string_view words);
 
 struct lexical_hit {
