@@ -109,12 +109,7 @@ knn_rows_result knn_rows_ivf(const float* rows, int64_t n, int64_t dim, const st
             const int64_t r0 = offsets[static_cast<size_t>(l)], rn = offsets[static_cast<size_t>(l) + 1] - r0;
             if (q.empty() || rn == 0) continue;
             const int64_t qn = static_cast<int64_t>(q.size());
-            queries.resize(static_cast<size_t>(qn * dim));
-            for (int64_t i = 0; i < qn; i++)
-                std::copy(rows + q[static_cast<size_t>(i)] * dim, rows + (q[static_cast<size_t>(i)] + 1) * dim,
-                          queries.begin() + i * dim);
-            scores.resize(static_cast<size_t>(qn * rn));
-            gemm_serial(false, true, qn, rn, dim, 1.0f, queries.data(), dim, rows + r0 * dim, dim, 0.0f, scores.data(), rn);
+            probing_scores(rows, dim, q, r0, rn, queries, scores);
             for (int64_t i = 0; i < qn; i++) {
                 const int64_t a = q[static_cast<size_t>(i)];
                 const float* s = scores.data() + i * rn;

@@ -115,20 +115,22 @@ std::vector<search_match> library_impl::nearest(std::span<const float> query, co
         double text_score = 0, fused = 0;
     };
     std::unordered_map<int64_t, fused_row> rows;
-    const double rrf_k = params.rrf_k;
+    // Reciprocal rank fusion: each ranking adds 1 / (rrf_k + rank) to the tracks it holds.
+    auto fuse = [&](size_t r, int64_t id) -> fused_row& {
+        fused_row& f = rows[id];
+        f.id = id;
+        f.fused += 1.0 / (params.rrf_k + static_cast<double>(r + 1));
+        return f;
+    };
     for (size_t r = 0; r < audio.size(); r++) {
-        fused_row& f = rows[audio[r].id];
-        f.id = audio[r].id;
+        fused_row& f = fuse(r, audio[r].id);
         f.audio_rank = static_cast<int64_t>(r) + 1;
         f.cosine = audio[r].score;
-        f.fused += 1.0 / (rrf_k + static_cast<double>(r + 1));
     }
     for (size_t r = 0; r < lexical.size(); r++) {
-        fused_row& f = rows[lexical[r].id];
-        f.id = lexical[r].id;
+        fused_row& f = fuse(r, lexical[r].id);
         f.text_rank = static_cast<int64_t>(r) + 1;
         f.text_score = lexical[r].score;
-        f.fused += 1.0 / (rrf_k + static_cast<double>(r + 1));
     }
     std::vector<fused_row> ranked;
     ranked.reserve(rows.size());

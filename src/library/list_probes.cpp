@@ -43,4 +43,14 @@ std::vector<std::vector<int64_t>> rows_probing_lists(const float* rows, int64_t 
     return probing;
 }
 
+void probing_scores(const float* rows, int64_t dim, const std::vector<int64_t>& q, int64_t r0, int64_t rn,
+                    std::vector<float>& queries, std::vector<float>& scores) {
+    const int64_t qn = static_cast<int64_t>(q.size());
+    queries.resize(static_cast<size_t>(qn * dim));
+    for (int64_t i = 0; i < qn; i++)
+        std::copy(rows + q[static_cast<size_t>(i)] * dim, rows + (q[static_cast<size_t>(i)] + 1) * dim, queries.begin() + i * dim);
+    scores.resize(static_cast<size_t>(qn * rn));
+    gemm_serial(false, true, qn, rn, dim, 1.0f, queries.data(), dim, rows + r0 * dim, dim, 0.0f, scores.data(), rn);
+}
+
 }  // namespace sonavec

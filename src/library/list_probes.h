@@ -12,4 +12,9 @@ std::vector<std::vector<int64_t>> rows_probing_lists(const float* rows, int64_t 
                                                      const std::vector<float>& centroids, int64_t nlist, int64_t nprobe,
                                                      int threads);
 
+// One list's products: the rows probing it (q) times its rows [r0, r0 + rn), into scores (q.size() x rn,
+// row-major); queries is scratch for the gathered probing rows.
+void probing_scores(const float* rows, int64_t dim, const std::vector<int64_t>& q, int64_t r0, int64_t rn,
+                    std::vector<float>& queries, std::vector<float>& scores);
+
 }  // namespace sonavec

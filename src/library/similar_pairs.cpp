@@ -70,12 +70,7 @@ std::vector<std::pair<int64_t, int64_t>> similar_row_pairs_ivf(const float* rows
             const int64_t r0 = offsets[static_cast<size_t>(l)], rn = offsets[static_cast<size_t>(l) + 1] - r0;
             if (q.empty() || rn == 0) continue;
             const int64_t qn = static_cast<int64_t>(q.size());
-            queries.resize(static_cast<size_t>(qn * dim));
-            for (int64_t i = 0; i < qn; i++)
-                std::copy(rows + q[static_cast<size_t>(i)] * dim, rows + (q[static_cast<size_t>(i)] + 1) * dim,
-                          queries.begin() + i * dim);
-            scores.resize(static_cast<size_t>(qn * rn));
-            gemm_serial(false, true, qn, rn, dim, 1.0f, queries.data(), dim, rows + r0 * dim, dim, 0.0f, scores.data(), rn);
+            probing_scores(rows, dim, q, r0, rn, queries, scores);
             for (int64_t i = 0; i < qn; i++)
                 for (int64_t j = 0; j < rn; j++) {
                     const int64_t a = q[static_cast<size_t>(i)], b = r0 + j;
