@@ -19,6 +19,7 @@ packages=(
   libtag1-dev                # writing tags back into audio files (TagLib)
   libchromaprint-dev         # acoustic fingerprints for duplicate detection (Chromaprint, as AcoustID)
   libcairo2-dev fonts-dejavu-core  # the map's picture (PNG through cairo, its legend in DejaVu Sans)
+  libcpp-httplib-dev         # sonavec serve's HTTP server (cpp-httplib)
   libgtest-dev               # unit tests
   python3                    # test-time HTTP server for the download client
   python3-numpy              # tests load the npy export back; the Python module's arrays

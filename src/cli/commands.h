@@ -39,6 +39,7 @@ command path_command();
 command duplicates_command();
 command clusters_command();
 command map_command();
+command serve_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

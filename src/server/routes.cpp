@@ -1,0 +1,297 @@
+// routes.h: query parameters read and bounded here, answers as JSON (track_json.h), errors thrown as
+// sonavec::error for the server's one handler to map to a status.
+#include "routes.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "track_json.h"
+#include "sonavec/error.h"
+#include "sonavec/track.h"
+#include "sonavec/version.h"
+
+namespace sonavec::server {
+
+namespace {
+
+using nlohmann::json;
+
+void send(httplib::Response& res, const json& j, int status = 200) {
+    res.status = status;
+    res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+[[noreturn]] void bad(const std::string& message) { throw error(error_kind::invalid_input, message); }
+
+std::optional<std::string> param(const httplib::Request& req, const char* name) {
+    if (!req.has_param(name)) return std::nullopt;
+    return req.get_param_value(name);
+}
+
+double number(const httplib::Request& req, const char* name, double lo, double hi) {
+    const std::string text = *param(req, name);
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(v) || v < lo || v > hi)
+        bad(std::string(name) + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return v;
+}
+
+int64_t integer(const httplib::Request& req, const char* name, int64_t fallback, int64_t lo, int64_t hi) {
+    if (!req.has_param(name)) return fallback;
+    const std::string text = *param(req, name);
+    if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+        bad(std::string(name) + " must be a whole number");
+    const int64_t v = std::stoll(text);
+    if (v < lo || v > hi) bad(std::string(name) + " must be " + std::to_string(lo) + " to " + std::to_string(hi));
+    return v;
+}
+
+int64_t path_id(const httplib::Request& req) {
+    const std::string text = req.matches[1];
+    if (text.size() > 18) throw error(error_kind::not_found, "no such track");
+    return std::stoll(text);
+}
+
+// k, the filters and the mode, as `sonavec search` takes them.
+search_params search_from(const httplib::Request& req) {
+    search_params p;
+    p.k = integer(req, "k", 10, 1, 1000);
+    if (auto v = param(req, "mode")) p.mode = parse_search_mode(*v);
+    if (auto v = param(req, "words")) p.words = *v;
+    if (req.has_param("min_seconds")) p.filter.min_seconds = number(req, "min_seconds", 0, 1e7);
+    if (req.has_param("max_seconds")) p.filter.max_seconds = number(req, "max_seconds", 0, 1e7);
+    if (auto v = param(req, "format")) p.filter.format = *v;
+    if (auto v = param(req, "path")) p.filter.path_glob = *v;
+    if (auto v = param(req, "tag")) {
+        const size_t eq = v->find('=');
+        if (eq == std::string::npos || eq == 0) bad("tag is KEY=VALUE");
+        p.filter.tag_key = v->substr(0, eq);
+        p.filter.tag_value = v->substr(eq + 1);
+    }
+    for (size_t i = 0; i < req.get_param_value_count("where"); i++) {
+        const std::string w = req.get_param_value("where", i);
+        const size_t eq = w.find('=');
+        if (eq == std::string::npos || eq == 0) bad("where is TAXONOMY=LABEL");
+        p.filter.inferred.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+    }
+    if (req.has_param("min_bpm")) p.filter.min_bpm = number(req, "min_bpm", 1, 1000);
+    if (req.has_param("max_bpm")) p.filter.max_bpm = number(req, "max_bpm", 1, 1000);
+    if (auto v = param(req, "key")) p.filter.key = *v;
+    return p;
+}
+
+const engine& need_engine(const api_context& ctx, const char* what) {
+    if (!ctx.eng)
+        throw error(error_kind::unsupported, std::string(what) + " needs a model: start the server with --model DIR");
+    return *ctx.eng;
+}
+
+const char* audio_type(const std::string& format, const std::string& path) {
+    const std::string ext = std::filesystem::path(path).extension().string();
+    if (ext == ".mp3") return "audio/mpeg";
+    if (ext == ".flac") return "audio/flac";
+    if (ext == ".wav") return "audio/wav";
+    if (ext == ".ogg" || ext == ".opus") return "audio/ogg";
+    if (ext == ".m4a" || ext == ".mp4" || ext == ".aac") return "audio/mp4";
+    if (ext == ".aif" || ext == ".aiff") return "audio/aiff";
+    (void)format;
+    return "application/octet-stream";
+}
+
+// An upload as a private temporary file (removed when this ends), named with the upload's extension so
+// that the decoder may use it as a hint.
+struct upload_file {
+    std::filesystem::path path;
+    explicit upload_file(const httplib::MultipartFormData& f) {
+        std::string ext = std::filesystem::path(f.filename).extension().string();
+        if (ext.size() > 8 || ext.find_first_not_of(".abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos) ext = "";
+        std::string pattern = (std::filesystem::temp_directory_path() / "sonavec-upload-XXXXXX").string() + ext;
+        const int fd = mkstemps(pattern.data(), static_cast<int>(ext.size()));
+        if (fd < 0) throw error(error_kind::io, "cannot make a temporary file for the upload");
+        path = pattern;
+        size_t done = 0;
+        while (done < f.content.size()) {
+            const ssize_t w = ::write(fd, f.content.data() + done, f.content.size() - done);
+            if (w <= 0) {
+                ::close(fd);
+                std::filesystem::remove(path);
+                throw error(error_kind::io, "cannot write the upload to a temporary file");
+            }
+            done += static_cast<size_t>(w);
+        }
+        ::close(fd);
+    }
+    ~upload_file() {
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+    }
+};
+
+}  // namespace
+
+int http_status(error_kind kind) {
+    switch (kind) {
+        case error_kind::invalid_input: return 400;
+        case error_kind::not_found: return 404;
+        case error_kind::corrupt_file: return 422;
+        case error_kind::unsupported: return 501;
+        case error_kind::busy: return 409;
+        case error_kind::cancelled: return 503;
+        case error_kind::io: break;
+    }
+    return 500;
+}
+
+void add_routes(httplib::Server& http, api_context& ctx) {
+    http.Get("/api/health", [&](const httplib::Request&, httplib::Response& res) {
+        send(res, {{"status", "ok"}, {"version", SONAVEC_VERSION}, {"model", ctx.eng ? ctx.eng->model_id() : ""}});
+    });
+    http.Get("/api/stats", [&](const httplib::Request&, httplib::Response& res) {
+        const library_stats s = ctx.lib->stats(0);
+        send(res, {{"files", s.counts.files},          {"ok", s.counts.ok},
+                   {"failed", s.counts.failed},        {"models", s.counts.by_model},
+                   {"formats", s.counts.by_format},    {"analysed", s.counts.analysed},
+                   {"fingerprinted", s.counts.fingerprinted}, {"taxonomies", s.counts.by_taxonomy},
+                   {"schema_version", s.schema_version}, {"index", s.index.description}});
+    });
+    http.Get("/api/search", [&](const httplib::Request& req, httplib::Response& res) {
+        search_params p = search_from(req);
+        const std::string q = param(req, "q").value_or("");
+        if (q.empty()) bad("search needs q, the text to look for");
+        if (q.size() > 2000) bad("q is longer than 2000 bytes");
+        if (p.mode == search_mode::text) {  // words alone: no model needed
+            if (p.words.empty()) p.words = q;
+            send(res, matches_json(ctx.lib->search_vector({}, p)));
+            return;
+        }
+        send(res, matches_json(ctx.lib->search_text(q, need_engine(ctx, "a text search"), p)));
+    });
+    http.Get(R"(/api/similar/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
+        send(res, matches_json(ctx.lib->similar(path_id(req), search_from(req))));
+    });
+    http.Post("/api/similar", [&](const httplib::Request& req, httplib::Response& res) {
+        if (!req.has_file("file")) bad("post the audio as a multipart field named file");
+        const engine& eng = need_engine(ctx, "searching by an uploaded file");
+        const httplib::MultipartFormData f = req.get_file_value("file");
+        if (f.content.empty()) bad("the uploaded file is empty");
+        const upload_file tmp(f);
+        track_embed_params tp;
+        validate_track_params(tp, eng);
+        track_embedding t;
+        try {
+            t = embed_track(eng, tmp.path, tp);
+        } catch (const error& e) {
+            // The message names the upload, never the temporary file.
+            std::string m = e.what();
+            for (size_t at; (at = m.find(tmp.path.string())) != std::string::npos;) m.replace(at, tmp.path.string().size(), "the upload");
+            throw error(e.kind(), m);
+        }
+        if (t.info.duration_seconds > ctx.options.max_upload_seconds)
+            bad("the upload is longer than " + std::to_string(static_cast<int>(ctx.options.max_upload_seconds)) + " s");
+        search_params p = search_from(req);
+        p.model_id = eng.model_id();
+        send(res, matches_json(ctx.lib->search_vector(t.vector, p)));
+    });
+    http.Get(R"(/api/tracks/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
+        const auto e = ctx.lib->find(path_id(req));
+        if (!e) throw error(error_kind::not_found, "no such track");
+        send(res, track_json(*e));
+    });
+    http.Get(R"(/api/tracks/(\d+)/audio)", [&](const httplib::Request& req, httplib::Response& res) {
+        // Only the catalog's own files, by id: there is no path parameter to traverse.
+        const auto e = ctx.lib->find(path_id(req));
+        if (!e || e->status != entry_status::ok || e->window_plan == "import") throw error(error_kind::not_found, "no audio for this track");
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(e->path, ec);
+        if (ec) throw error(error_kind::not_found, "the track's file is gone (index the library again)");
+        auto file = std::make_shared<std::ifstream>(e->path, std::ios::binary);
+        if (!*file) throw error(error_kind::io, "the track's file cannot be read");
+        res.set_header("Accept-Ranges", "bytes");
+        res.set_content_provider(static_cast<size_t>(size), audio_type(e->format, e->path),
+                                 [file](size_t offset, size_t length, httplib::DataSink& sink) {
+                                     char buf[1 << 16];
+                                     file->clear();
+                                     file->seekg(static_cast<std::streamoff>(offset));
+                                     while (length > 0) {
+                                         const size_t n = std::min(length, sizeof buf);
+                                         file->read(buf, static_cast<std::streamsize>(n));
+                                         const auto got = static_cast<size_t>(file->gcount());
+                                         if (got == 0 || !sink.write(buf, got)) return false;
+                                         length -= got;
+                                     }
+                                     return true;
+                                 });
+    });
+    http.Get("/api/map", [&](const httplib::Request& req, httplib::Response& res) {
+        map_params p;
+        p.store = false;  // the stored map is kept; tracks not on it are placed for this answer only
+        if (auto v = param(req, "model_id")) p.model_id = *v;
+        const map_report m = ctx.lib->map(p);
+        json points = json::array();
+        for (const map_point& q : m.points) points.push_back({q.id, q.x, q.y});
+        send(res, {{"model", m.model_id}, {"points", points}, {"placed", m.placed}, {"kept", m.kept}});
+    });
+    http.Get("/api/clusters", [&](const httplib::Request& req, httplib::Response& res) {
+        cluster_params p;
+        if (auto v = param(req, "method")) p.method = parse_cluster_method(*v);
+        p.k = static_cast<size_t>(integer(req, "k", 0, 0, 1000));
+        p.min_size = static_cast<size_t>(integer(req, "min_size", 5, 1, 100000));
+        const cluster_report r = ctx.lib->clusters(p);
+        json clusters = json::array();
+        for (const cluster_info& c : r.clusters)
+            clusters.push_back({{"id", c.id}, {"name", c.name}, {"members", c.members}});
+        send(res, {{"clusters", clusters}, {"outliers", r.outliers}, {"k", r.k}, {"chosen_by", r.chosen_by}});
+    });
+    http.Get("/api/duplicates", [&](const httplib::Request&, httplib::Response& res) {
+        const duplicate_report r = ctx.lib->duplicates({});
+        json groups = json::array();
+        for (const duplicate_group& g : r.groups) {
+            json members = json::array();
+            for (size_t i = 0; i < g.members.size(); i++)
+                members.push_back({{"id", g.members[i].id}, {"path", g.members[i].path}, {"keep", i == 0},
+                                   {"score", g.members[i].score}});
+            groups.push_back({{"tier", duplicate_tier_name(g.tier)}, {"members", members}});
+        }
+        send(res, {{"groups", groups}, {"tracks", r.tracks}});
+    });
+    http.Get("/api/path", [&](const httplib::Request& req, httplib::Response& res) {
+        path_params p;
+        if (!req.has_param("from") || !req.has_param("to")) bad("path needs from and to, two track ids");
+        p.from = integer(req, "from", 0, 0, INT64_MAX / 2);
+        p.to = integer(req, "to", 0, 0, INT64_MAX / 2);
+        p.steps = static_cast<size_t>(integer(req, "steps", 10, 2, 1000));
+        send(res, matches_json(ctx.lib->path(p)));
+    });
+    http.Post("/api/recommend", [&](const httplib::Request& req, httplib::Response& res) {
+        const json body = json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object()) bad("recommend takes a JSON object {like: [...], unlike: [...], k}");
+        recommend_params p;
+        auto seeds = [&](const char* side, std::vector<recommend_seed>& out) {
+            if (!body.contains(side)) return;
+            if (!body[side].is_array() || body[side].size() > 100) bad(std::string(side) + " is a list of at most 100 seeds");
+            for (const json& s : body[side]) {
+                recommend_seed seed;
+                if (s.is_number_integer()) seed.id = s.get<int64_t>();
+                else if (s.is_string()) {
+                    seed.what = recommend_seed::kind::text;
+                    seed.text = s.get<std::string>();
+                } else bad("a seed is a track id or a text");
+                out.push_back(std::move(seed));
+            }
+        };
+        seeds("like", p.like);
+        seeds("unlike", p.unlike);
+        if (body.contains("k")) {
+            if (!body["k"].is_number_integer() || body["k"].get<int64_t>() < 1 || body["k"].get<int64_t>() > 1000) bad("k is 1 to 1000");
+            p.search.k = body["k"].get<int64_t>();
+        }
+        send(res, matches_json(ctx.lib->recommend(p, ctx.eng.get())));
+    });
+}
+
+}  // namespace sonavec::server

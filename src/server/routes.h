@@ -1,0 +1,24 @@
+// The JSON API's routes (server.h), each a thin call into the public library API.
+#pragma once
+#include <httplib.h>
+
+#include <memory>
+
+#include "server.h"
+#include "sonavec/error.h"
+#include "sonavec/library.h"
+
+namespace sonavec::server {
+
+struct api_context {
+    server_options options;
+    std::unique_ptr<library> lib;  // read-only: searches answer from the last committed state
+    std::unique_ptr<engine> eng;   // null without --model
+};
+
+void add_routes(httplib::Server& http, api_context& ctx);
+
+// The status an error_kind answers with (error.h lists them).
+int http_status(error_kind kind);
+
+}  // namespace sonavec::server

@@ -1,0 +1,117 @@
+// server.h: the httplib server, its limits, the check made before every route, and the one place
+// errors become responses.
+#include "server.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "routes.h"
+#include "sonavec/error.h"
+
+namespace sonavec::server {
+
+namespace {
+
+void send_error(httplib::Response& res, int status, const std::string& kind, const std::string& message) {
+    res.status = status;
+    res.set_content(nlohmann::json{{"error", message}, {"kind", kind}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                    "application/json");
+}
+
+// The Host header's host part: "127.0.0.1" of "127.0.0.1:8750", "::1" of "[::1]:8750".
+std::string host_of(const std::string& host) {
+    if (!host.empty() && host[0] == '[') return host.substr(1, host.find(']') - 1);
+    return host.substr(0, host.find(':'));
+}
+
+}  // namespace
+
+struct api_server::impl {
+    api_context ctx;
+    httplib::Server http;
+};
+
+api_server::api_server(server_options options) : impl_(std::make_unique<impl>()) {
+    if (!is_loopback(options.bind) && options.token.empty())
+        throw error(error_kind::invalid_input, "serving on " + options.bind + " (not this machine alone) needs a token");
+    if (options.port < 0 || options.port > 65535) throw error(error_kind::invalid_input, "the port must be 0 to 65535");
+    if (options.threads < 1 || options.threads > 256) throw error(error_kind::invalid_input, "the server's threads must be 1 to 256");
+    impl_->ctx.lib = library::open(options.library_dir, library::open_mode::read_only);
+    if (options.model) impl_->ctx.eng = engine::open(*options.model);
+    impl_->ctx.options = std::move(options);
+    const server_options& o = impl_->ctx.options;
+    httplib::Server& http = impl_->http;
+    const int threads = o.threads;
+    http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+    http.set_payload_max_length(o.max_upload_bytes + (64u << 10));  // the upload and its multipart framing
+    const auto secs = static_cast<time_t>(o.timeout_seconds);
+    http.set_read_timeout(secs, 0);
+    http.set_write_timeout(secs, 0);
+    http.set_keep_alive_max_count(100);
+
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        const server_options& opt = impl_->ctx.options;
+        // A GET or HEAD carries no body: one that claims one is malformed (its bytes would be read as
+        // the next request).
+        if ((req.method == "GET" || req.method == "HEAD") &&
+            (req.has_header("Transfer-Encoding") || (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0"))) {
+            send_error(res, 400, "bad request", "a GET request carries no body");
+            res.set_header("Connection", "close");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        // A page of another site may not use this server through the user's browser (no CORS): a request
+        // naming another origin is refused, and on loopback the Host must be this machine's name too, so
+        // that a rebound DNS name cannot pass for it.
+        const std::string host = req.get_header_value("Host");
+        if (is_loopback(opt.bind) && !host.empty() && !is_loopback(host_of(host))) {
+            send_error(res, 403, "forbidden", "this server answers requests for this machine only");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.has_header("Origin") && req.get_header_value("Origin") != "http://" + host) {
+            send_error(res, 403, "forbidden", "requests from another origin are refused");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (!opt.token.empty()) {
+            std::string given = req.get_header_value("Authorization");
+            given = given.rfind("Bearer ", 0) == 0 ? given.substr(7) : req.get_param_value("token");
+            if (!same_token(given, opt.token)) {
+                send_error(res, 401, "unauthorized", "a token is needed: Authorization: Bearer TOKEN");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        try {
+            std::rethrow_exception(ep);
+        } catch (const error& e) {
+            send_error(res, http_status(e.kind()), error_kind_name(e.kind()), e.what());
+        } catch (const std::exception&) {
+            send_error(res, 500, "internal", "the request failed");  // never a stack or an internal message
+        }
+    });
+    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return;  // a route's own answer
+        send_error(res, res.status, res.status == 404 ? "not found" : "bad request",
+                   res.status == 404 ? "no such endpoint" : "the request was refused");
+    });
+    add_routes(http, impl_->ctx);
+}
+
+api_server::~api_server() = default;
+
+void api_server::run() {
+    const server_options& o = impl_->ctx.options;
+    int port = o.port;
+    if (port == 0) port = impl_->http.bind_to_any_port(o.bind);
+    else if (!impl_->http.bind_to_port(o.bind, port)) port = -1;
+    if (port <= 0) throw error(error_kind::io, "cannot listen on " + o.bind + ":" + std::to_string(o.port) + " (in use?)");
+    const std::string host = o.bind.find(':') != std::string::npos ? "[" + o.bind + "]" : o.bind;
+    if (o.on_listening) o.on_listening("http://" + host + ":" + std::to_string(port));
+    impl_->http.listen_after_bind();
+}
+
+void api_server::stop() { impl_->http.stop(); }
+
+}  // namespace sonavec::server

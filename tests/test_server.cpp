@@ -1,0 +1,352 @@
+// sonavec serve (src/server) as a user's browser or tool meets it: the real binary started on a free
+// port of 127.0.0.1 over a library of sox-made files indexed with the golden model, asked over HTTP with
+// cpp-httplib's client. The JSON API's answers, audio with byte ranges, uploads (limits, removal), and
+// the safety rules: foreign origins and rebound host names refused, a token required off loopback, no
+// path to traverse, malformed HTTP answered with a 4xx while the server goes on.
+#include <fcntl.h>
+#include <httplib.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli_run.h"
+#include "test_data.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using namespace sonavec;
+
+extern char** environ;
+
+namespace {
+
+// A `sonavec serve` child process: started with the arguments, its first stdout lines read (the URL,
+// and the token when one was made), stopped with SIGTERM when this ends.
+struct served {
+    pid_t pid = -1;
+    std::string url, token;
+    int port = 0;
+
+    explicit served(const std::vector<std::string>& args) {
+        int out[2];
+        if (pipe(out) != 0) throw std::runtime_error("pipe");
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        posix_spawn_file_actions_addclose(&fa, out[0]);
+        std::vector<std::string> all = {SONAVEC_CLI, "serve", "--port", "0", "--quiet"};
+        all.insert(all.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : all) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        if (posix_spawn(&pid, SONAVEC_CLI, &fa, nullptr, argv.data(), environ) != 0) throw std::runtime_error("spawn");
+        posix_spawn_file_actions_destroy(&fa);
+        close(out[1]);
+        std::string text;
+        const bool want_token = std::find(args.begin(), args.end(), "0.0.0.0") != args.end();
+        for (int waited = 0; waited < 300; waited++) {  // up to 30 s for the model to load
+            pollfd p{out[0], POLLIN, 0};
+            if (poll(&p, 1, 100) > 0) {
+                char buf[512];
+                const ssize_t n = read(out[0], buf, sizeof buf);
+                if (n <= 0) break;
+                text.append(buf, static_cast<size_t>(n));
+            }
+            const bool have_url = text.find('\n') != std::string::npos;
+            if (have_url && (!want_token || text.find("token: ") != std::string::npos)) break;
+        }
+        close(out[0]);
+        const size_t at = text.find("http://");
+        if (at == std::string::npos) throw std::runtime_error("the server did not start: " + text);
+        url = text.substr(at, text.find('\n', at) - at);
+        port = std::stoi(url.substr(url.rfind(':') + 1));
+        if (const size_t t = text.find("token: "); t != std::string::npos) token = text.substr(t + 7, 64);
+    }
+    ~served() {
+        if (pid > 0) {
+            kill(pid, SIGTERM);
+            int status = 0;
+            waitpid(pid, &status, 0);
+        }
+    }
+    bool alive() const { return kill(pid, 0) == 0; }
+    httplib::Client client() const {
+        httplib::Client c("127.0.0.1", port);
+        c.set_read_timeout(30, 0);
+        return c;
+    }
+};
+
+// Raw bytes to the server, its answer (what arrives before it closes, or 2 s of quiet).
+std::string raw_request(int port, const std::string& bytes) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        close(fd);
+        return "";
+    }
+    (void)!write(fd, bytes.data(), bytes.size());  // no half-close: the server would take it as a hang-up
+    std::string got;
+    for (int i = 0; i < 20; i++) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) continue;
+        char buf[4096];
+        const ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+    return got;
+}
+
+struct test_library {
+    fs::path dir, music;
+    std::vector<fs::path> files;
+};
+
+// Six tones (two kinds in two folders), indexed with the golden model.
+const test_library& indexed() {
+    static const test_library t = [] {
+        test_library t;
+        t.dir = test::scratch_dir() / "served";
+        t.music = test::scratch_dir() / "served-music";
+        fs::create_directories(t.music / "kicks");
+        fs::create_directories(t.music / "pads");
+        for (int i = 0; i < 3; i++) {
+            const fs::path kick = t.music / "kicks" / ("kick_" + std::to_string(i) + ".wav");
+            const fs::path pad = t.music / "pads" / ("pad_" + std::to_string(i) + ".wav");
+            test::run_shell("sox -n -r 44100 -c 1 " + test::quoted(kick) + " synth 3 sine " + std::to_string(60 + 10 * i));
+            test::run_shell("sox -n -r 44100 -c 1 " + test::quoted(pad) + " synth 3 sine " + std::to_string(1000 + 300 * i));
+            t.files.push_back(kick);
+            t.files.push_back(pad);
+        }
+        const auto r = test::run_cli("index --quiet --model " + test::quoted(test::golden_dir() / "model") + " --library " +
+                                     test::quoted(t.dir) + " " + test::quoted(t.music));
+        if (r.code != 0) throw std::runtime_error("index failed: " + r.err);
+        return t;
+    }();
+    return t;
+}
+
+const served& server() {
+    static const served s({"--library", indexed().dir.string(), "--model", (test::golden_dir() / "model").string(),
+                           "--max-upload-mb", "1"});
+    return s;
+}
+
+json get_json(const std::string& path, int want = 200) {
+    auto res = server().client().Get(path.c_str());
+    EXPECT_TRUE(res) << path;
+    if (!res) return json();
+    EXPECT_EQ(res->status, want) << path << "\n" << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << path;
+    return json::parse(res->body, nullptr, false);
+}
+
+int64_t id_of(const std::string& name) {
+    for (const auto& m : get_json("/api/search?mode=text&k=20&q=" + name))
+        if (m["path"].get<std::string>().find(name + ".wav") != std::string::npos) return m["id"];
+    return -1;
+}
+
+}  // namespace
+
+TEST(server, health_stats_and_searches) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    const json h = get_json("/api/health");
+    EXPECT_EQ(h["status"], "ok");
+    EXPECT_NE(h["model"].get<std::string>(), "");
+    EXPECT_EQ(get_json("/api/stats")["ok"], 6);
+    const json text = get_json("/api/search?q=a+low+tone&k=4");
+    ASSERT_EQ(text.size(), 4u);
+    for (const auto& m : text) {
+        EXPECT_TRUE(m.contains("score") && m.contains("duration_seconds") && m.contains("tags"));
+        EXPECT_NEAR(m["duration_seconds"].get<double>(), 3.0, 0.05);
+    }
+    // Words alone, and filters.
+    const json kicks = get_json("/api/search?q=kick&mode=text&k=10");
+    ASSERT_EQ(kicks.size(), 3u);
+    for (const auto& m : kicks) EXPECT_NE(m["path"].get<std::string>().find("/kicks/"), std::string::npos);
+    const json pads = get_json("/api/search?q=tone&k=10&path=*/pads/*");
+    ASSERT_EQ(pads.size(), 3u);
+    for (const auto& m : pads) EXPECT_NE(m["path"].get<std::string>().find("/pads/"), std::string::npos);
+    EXPECT_EQ(get_json("/api/search?q=tone&min_seconds=10").size(), 0u);
+    const json hybrid = get_json("/api/search?q=pad&mode=hybrid&k=3");
+    ASSERT_EQ(hybrid.size(), 3u);
+    EXPECT_GT(hybrid[0]["text_rank"].get<int>(), 0);
+    // Bad parameters are a 400 with the library's message.
+    for (const std::string bad : {"/api/search", "/api/search?q=x&k=0", "/api/search?q=x&k=abc", "/api/search?q=x&mode=fuzzy",
+                                  "/api/search?q=x&min_bpm=-1", "/api/search?q=x&tag=novalue", "/api/search?q=x&key=H%23"}) {
+        const json e = get_json(bad, 400);
+        EXPECT_EQ(e["kind"], "invalid input") << bad;
+        EXPECT_FALSE(e["error"].get<std::string>().empty());
+    }
+}
+
+TEST(server, tracks_similar_and_the_collection_tools) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    const int64_t kick = id_of("kick_0");
+    ASSERT_GT(kick, 0);
+    const json t = get_json("/api/tracks/" + std::to_string(kick));
+    EXPECT_EQ(t["id"], kick);
+    EXPECT_EQ(t["format"], "wav");
+    get_json("/api/tracks/999999", 404);
+    get_json("/api/tracks/abc", 404);
+    const json sim = get_json("/api/similar/" + std::to_string(kick) + "?k=5");
+    ASSERT_EQ(sim.size(), 5u);
+    for (const auto& m : sim) EXPECT_NE(m["id"], kick);
+    EXPECT_EQ(get_json("/api/map")["points"].size(), 6u);
+    EXPECT_TRUE(get_json("/api/clusters?k=2")["clusters"].is_array());
+    EXPECT_TRUE(get_json("/api/duplicates")["groups"].is_array());
+    const json path = get_json("/api/path?from=" + std::to_string(kick) + "&to=" + std::to_string(id_of("pad_2")) + "&steps=4");
+    ASSERT_EQ(path.size(), 4u);
+    EXPECT_EQ(path.front()["id"], kick);
+    auto rec = server().client().Post("/api/recommend", json{{"like", {kick}}, {"k", 3}}.dump(), "application/json");
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->status, 200) << rec->body;
+    EXPECT_EQ(json::parse(rec->body).size(), 3u);
+    auto broken = server().client().Post("/api/recommend", "{not json", "application/json");
+    ASSERT_TRUE(broken);
+    EXPECT_EQ(broken->status, 400);
+}
+
+TEST(server, audio_is_streamed_by_id_with_byte_ranges) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    const int64_t pad = id_of("pad_1");
+    const fs::path file = indexed().music / "pads" / "pad_1.wav";
+    const std::string bytes = test::read_file(file);
+    auto whole = server().client().Get(("/api/tracks/" + std::to_string(pad) + "/audio").c_str());
+    ASSERT_TRUE(whole);
+    EXPECT_EQ(whole->status, 200);
+    EXPECT_EQ(whole->get_header_value("Content-Type"), "audio/wav");
+    EXPECT_EQ(whole->body, bytes);
+    auto part = server().client().Get(("/api/tracks/" + std::to_string(pad) + "/audio").c_str(), {{"Range", "bytes=100-199"}});
+    ASSERT_TRUE(part);
+    EXPECT_EQ(part->status, 206);
+    EXPECT_EQ(part->get_header_value("Content-Range"), "bytes 100-199/" + std::to_string(bytes.size()));
+    EXPECT_EQ(part->body, bytes.substr(100, 100));
+    // Only catalog files, by id: no path reaches the file system.
+    for (const std::string traversal : {"/api/tracks/..%2F..%2F..%2Fetc%2Fpasswd/audio", "/../../../../etc/passwd",
+                                        "/api/tracks/1/../../../etc/passwd", "/api/tracks/1/audio?path=/etc/passwd"}) {
+        auto r = server().client().Get(traversal.c_str());
+        ASSERT_TRUE(r) << traversal;
+        EXPECT_EQ(r->body.find("root:"), std::string::npos) << traversal;
+        if (traversal.find("?path=") == std::string::npos) {
+            EXPECT_EQ(r->status, 404) << traversal;
+        }
+    }
+}
+
+TEST(server, uploads_are_searched_bounded_and_removed) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    auto before = [] {
+        size_t n = 0;
+        for (const auto& e : fs::directory_iterator(fs::temp_directory_path()))
+            n += e.path().filename().string().rfind("sonavec-upload-", 0) == 0;
+        return n;
+    };
+    const size_t leftovers = before();
+    const std::string wav = test::read_file(indexed().music / "kicks" / "kick_1.wav");
+    httplib::MultipartFormDataItems items = {{"file", wav, "reference.wav", "audio/wav"}};
+    auto r = server().client().Post("/api/similar?k=3", items);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const json hits = json::parse(r->body);
+    ASSERT_EQ(hits.size(), 3u);
+    EXPECT_NE(hits[0]["path"].get<std::string>().find("kick_1.wav"), std::string::npos);  // itself, unstored
+    EXPECT_EQ(get_json("/api/stats")["files"], 6);  // nothing stored
+    // Not audio: 422 naming the upload, never the temporary file.
+    httplib::MultipartFormDataItems junk = {{"file", std::string(5000, 'x'), "junk.wav", "audio/wav"}};
+    r = server().client().Post("/api/similar", junk);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 422) << r->body;
+    EXPECT_EQ(r->body.find("sonavec-upload-"), std::string::npos) << r->body;
+    EXPECT_EQ(r->body.find(fs::temp_directory_path().string()), std::string::npos) << r->body;
+    // Too large (the server was started with --max-upload-mb 1): refused before it is read whole.
+    httplib::MultipartFormDataItems big = {{"file", std::string(3u << 20, 'x'), "big.wav", "audio/wav"}};
+    r = server().client().Post("/api/similar", big);
+    if (r) {
+        EXPECT_EQ(r->status, 413);
+    }
+    httplib::MultipartFormDataItems none = {{"other", "x", "", ""}};
+    r = server().client().Post("/api/similar", none);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    EXPECT_EQ(before(), leftovers);  // every upload's file removed
+    EXPECT_TRUE(server().alive());
+}
+
+TEST(server, foreign_origins_and_rebound_hosts_are_refused) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    auto c = server().client();
+    auto foreign = c.Get("/api/health", {{"Origin", "http://evil.example"}});
+    ASSERT_TRUE(foreign);
+    EXPECT_EQ(foreign->status, 403);
+    auto own = c.Get("/api/health", {{"Origin", "http://127.0.0.1:" + std::to_string(server().port)}});
+    ASSERT_TRUE(own);
+    EXPECT_EQ(own->status, 200);
+    auto rebound = raw_request(server().port, "GET /api/health HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(rebound.rfind("HTTP/1.1 403", 0), 0u) << rebound;
+    EXPECT_EQ(own->get_header_value("Access-Control-Allow-Origin"), "");  // no CORS
+}
+
+TEST(server, a_token_is_required_off_loopback) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    const served open({"--library", indexed().dir.string(), "--bind", "0.0.0.0"});
+    ASSERT_EQ(open.token.size(), 64u);  // made and printed
+    auto c = open.client();
+    auto none = c.Get("/api/health");
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->status, 401);
+    auto wrong = c.Get("/api/health", {{"Authorization", "Bearer " + std::string(64, '0')}});
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 401);
+    auto right = c.Get("/api/health", {{"Authorization", "Bearer " + open.token}});
+    ASSERT_TRUE(right);
+    EXPECT_EQ(right->status, 200);
+    auto query = c.Get(("/api/health?token=" + open.token).c_str());  // for <audio src=...>
+    ASSERT_TRUE(query);
+    EXPECT_EQ(query->status, 200);
+    // Without a model, a text search by words still answers, and one by sound says what is missing.
+    auto words = c.Get(("/api/search?mode=text&q=kick&token=" + open.token).c_str());
+    ASSERT_TRUE(words);
+    EXPECT_EQ(words->status, 200);
+    auto sound = c.Get(("/api/search?q=kick&token=" + open.token).c_str());
+    ASSERT_TRUE(sound);
+    EXPECT_EQ(sound->status, 501);
+}
+
+TEST(server, malformed_http_gets_a_4xx_and_the_server_goes_on) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    const int port = server().port;
+    for (const std::string& bad : {std::string("GARBAGE\r\n\r\n"), std::string("GET\r\n\r\n"),
+                                  std::string("GET /api/health HTTP/9.9\r\n\r\n"),
+                                  "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(100000, 'a') + "\r\n\r\n",
+                                  std::string("POST /api/recommend HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999999\r\n\r\n{"),
+                                  std::string("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n"),
+                                  std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)}) {
+        const std::string got = raw_request(port, bad);
+        if (!got.empty()) {
+            EXPECT_EQ(got.rfind("HTTP/1.1 4", 0), 0u) << bad.substr(0, 60) << "\n" << got.substr(0, 80);
+        }
+        EXPECT_TRUE(server().alive());
+    }
+    EXPECT_EQ(get_json("/api/health")["status"], "ok");
+    auto unknown = server().client().Get("/api/nothing-here");
+    ASSERT_TRUE(unknown);
+    EXPECT_EQ(unknown->status, 404);
+    EXPECT_EQ(json::parse(unknown->body)["kind"], "not found");
+}
