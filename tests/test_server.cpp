@@ -196,6 +196,26 @@ TEST(server, health_stats_and_searches) {
     }
 }
 
+TEST(server, the_openapi_document_lists_what_answers) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    const json doc = get_json("/api/openapi.json");
+    EXPECT_EQ(doc["openapi"], "3.0.3");
+    ASSERT_GE(doc["paths"].size(), 12u);
+    const std::string id = std::to_string(id_of("kick_0"));
+    for (const auto& [path, methods] : doc["paths"].items()) {
+        std::string p = path;
+        if (const size_t at = p.find("{id}"); at != std::string::npos) p.replace(at, 4, id);
+        for (const auto& [method, spec] : methods.items()) {
+            auto c = server().client();
+            auto r = method == "get" ? c.Get(p.c_str()) : c.Post(p.c_str(), "{}", "application/json");
+            ASSERT_TRUE(r) << method << " " << p;
+            // Documented routes exist: a missing parameter is a 400, never a 404 for the route.
+            EXPECT_NE(r->status, 404) << method << " " << p << "\n" << r->body;
+            EXPECT_TRUE(spec.contains("responses")) << p;
+        }
+    }
+}
+
 TEST(server, tracks_similar_and_the_collection_tools) {
     if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
     const int64_t kick = id_of("kick_0");
@@ -287,6 +307,55 @@ TEST(server, uploads_are_searched_bounded_and_removed) {
     EXPECT_EQ(r->status, 400);
     EXPECT_EQ(before(), leftovers);  // every upload's file removed
     EXPECT_TRUE(server().alive());
+}
+
+TEST(server, an_index_run_goes_on_in_the_background_while_searches_answer) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    // A library of its own (this test adds files), served with the golden model.
+    const fs::path lib = test::scratch_dir() / "served-indexing", more = test::scratch_dir() / "served-more";
+    fs::remove_all(lib);
+    fs::create_directories(more);
+    test::run_cli("index --quiet --model " + test::quoted(test::golden_dir() / "model") + " --library " + test::quoted(lib) + " " +
+                  test::quoted(indexed().music));
+    for (int i = 0; i < 12; i++)
+        test::run_shell("sox -n -r 44100 -c 2 " + test::quoted(more / ("new_" + std::to_string(i) + ".wav")) + " synth 20 sine " +
+                        std::to_string(200 + 40 * i) + " synth pinknoise mix");
+    const served s({"--library", lib.string(), "--model", (test::golden_dir() / "model").string()});
+    auto c = s.client();
+    auto bad = c.Post("/api/index", json{{"folders", {"relative/path"}}}.dump(), "application/json");
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 400);
+    auto started = c.Post("/api/index", json{{"folders", {more.string()}}}.dump(), "application/json");
+    ASSERT_TRUE(started);
+    ASSERT_EQ(started->status, 202) << started->body;
+    auto twice = c.Post("/api/index", json{{"folders", {more.string()}}}.dump(), "application/json");
+    ASSERT_TRUE(twice);
+    // Searches answer while it runs, from what was committed.
+    size_t answered_while_running = 0;
+    for (int i = 0; i < 400; i++) {
+        auto st = c.Get("/api/index");
+        ASSERT_TRUE(st);
+        if (json::parse(st->body)["state"] != "running") break;
+        auto r = c.Get("/api/search?q=kick&mode=text&k=3");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 200);
+        answered_while_running++;
+    }
+    // The events stream ends with the run's end.
+    std::string events;
+    auto ev = c.Get("/api/index/events", [&](const char* data, size_t n) {
+        events.append(data, n);
+        return true;
+    });
+    ASSERT_TRUE(ev);
+    EXPECT_NE(events.find("event: end"), std::string::npos) << events;
+    const json state = json::parse(c.Get("/api/index")->body);
+    EXPECT_EQ(state["state"], "done") << state.dump();
+    EXPECT_EQ(state["report"]["embedded"], 12);
+    EXPECT_EQ(json::parse(c.Get("/api/stats")->body)["files"], 18);
+    std::printf("searches answered during the index run: %zu; second start: %d\n", answered_while_running, twice->status);
+    EXPECT_GT(answered_while_running, 0u);
+    EXPECT_TRUE(twice->status == 409 || twice->status == 202);
 }
 
 TEST(server, foreign_origins_and_rebound_hosts_are_refused) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "openapi.h"
 #include "track_json.h"
 #include "sonavec/error.h"
 #include "sonavec/track.h"
@@ -151,6 +152,7 @@ void add_routes(httplib::Server& http, api_context& ctx) {
     http.Get("/api/health", [&](const httplib::Request&, httplib::Response& res) {
         send(res, {{"status", "ok"}, {"version", SONAVEC_VERSION}, {"model", ctx.eng ? ctx.eng->model_id() : ""}});
     });
+    http.Get("/api/openapi.json", [](const httplib::Request&, httplib::Response& res) { send(res, openapi_document()); });
     http.Get("/api/stats", [&](const httplib::Request&, httplib::Response& res) {
         const library_stats s = ctx.lib->stats(0);
         send(res, {{"files", s.counts.files},          {"ok", s.counts.ok},
@@ -266,6 +268,41 @@ void add_routes(httplib::Server& http, api_context& ctx) {
         p.to = integer(req, "to", 0, 0, INT64_MAX / 2);
         p.steps = static_cast<size_t>(integer(req, "steps", 10, 2, 1000));
         send(res, matches_json(ctx.lib->path(p)));
+    });
+    http.Post("/api/index", [&](const httplib::Request& req, httplib::Response& res) {
+        const json body = json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object() || !body.contains("folders") || !body["folders"].is_array())
+            bad("index takes a JSON object {folders: [absolute paths]}");
+        std::vector<std::filesystem::path> folders;
+        for (const json& f : body["folders"]) {
+            if (!f.is_string()) bad("each folder is a path");
+            folders.emplace_back(f.get<std::string>());
+        }
+        ctx.indexing->start(folders);
+        send(res, ctx.indexing->state(), 202);
+    });
+    http.Delete("/api/index", [&](const httplib::Request&, httplib::Response& res) {
+        ctx.indexing->cancel();
+        send(res, ctx.indexing->state());
+    });
+    http.Get("/api/index", [&](const httplib::Request&, httplib::Response& res) { send(res, ctx.indexing->state()); });
+    // Server-sent events: the state at once and after each change, until the run ends.
+    http.Get("/api/index/events", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Cache-Control", "no-cache");
+        auto seen = std::make_shared<uint64_t>(0);
+        auto first = std::make_shared<bool>(true);
+        res.set_chunked_content_provider("text/event-stream", [&ctx, seen, first](size_t, httplib::DataSink& sink) {
+            if (*first) *seen = ctx.indexing->changes();
+            else *seen = ctx.indexing->wait_change(*seen, 15000);
+            *first = false;
+            const json s = ctx.indexing->state();
+            const std::string state = s["state"];
+            const std::string event = "event: " + std::string(state == "running" ? "progress" : state == "idle" ? "idle" : "end") +
+                                      "\ndata: " + s.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+            if (!sink.write(event.data(), event.size())) return false;
+            if (state != "running") sink.done();
+            return true;
+        });
     });
     http.Post("/api/recommend", [&](const httplib::Request& req, httplib::Response& res) {
         const json body = json::parse(req.body, nullptr, false);

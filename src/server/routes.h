@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "index_job.h"
 #include "server.h"
 #include "sonavec/error.h"
 #include "sonavec/library.h"
@@ -14,6 +15,7 @@ struct api_context {
     server_options options;
     std::unique_ptr<library> lib;  // read-only: searches answer from the last committed state
     std::unique_ptr<engine> eng;   // null without --model
+    std::unique_ptr<index_job> indexing;
 };
 
 void add_routes(httplib::Server& http, api_context& ctx);

@@ -39,6 +39,7 @@ api_server::api_server(server_options options) : impl_(std::make_unique<impl>())
     if (options.threads < 1 || options.threads > 256) throw error(error_kind::invalid_input, "the server's threads must be 1 to 256");
     impl_->ctx.lib = library::open(options.library_dir, library::open_mode::read_only);
     if (options.model) impl_->ctx.eng = engine::open(*options.model);
+    impl_->ctx.indexing = std::make_unique<index_job>(options.library_dir, impl_->ctx.eng.get());
     impl_->ctx.options = std::move(options);
     const server_options& o = impl_->ctx.options;
     httplib::Server& http = impl_->http;
@@ -93,8 +94,12 @@ api_server::api_server(server_options options) : impl_(std::make_unique<impl>())
     });
     http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
         if (!res.body.empty()) return;  // a route's own answer
-        send_error(res, res.status, res.status == 404 ? "not found" : "bad request",
-                   res.status == 404 ? "no such endpoint" : "the request was refused");
+        switch (res.status) {
+            case 404: send_error(res, 404, "not found", "no such endpoint"); break;
+            case 413: send_error(res, 413, "too large", "the request body is larger than this server takes (--max-upload-mb)"); break;
+            case 414: send_error(res, 414, "too large", "the request's address is too long"); break;
+            default: send_error(res, res.status, "bad request", "the request was refused"); break;
+        }
     });
     add_routes(http, impl_->ctx);
 }
