@@ -20,6 +20,7 @@ packages=(
   libchromaprint-dev         # acoustic fingerprints for duplicate detection (Chromaprint, as AcoustID)
   libcairo2-dev fonts-dejavu-core  # the map's picture (PNG through cairo, its legend in DejaVu Sans)
   libcpp-httplib-dev         # sonavec serve's HTTP server (cpp-httplib)
+  chromium                   # the web page's browser tests (driven by playwright-core from npm)
   libgtest-dev               # unit tests
   python3                    # test-time HTTP server for the download client
   python3-numpy              # tests load the npy export back; the Python module's arrays
@@ -36,4 +37,17 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+# Node.js and npm for the browser tests' driver (web/package.json): Debian's, unless a newer one is here.
+if ! command -v npm >/dev/null; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  # A nodejs of another source may bring its own npm (and refuse Debian's): npm only when still missing.
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nodejs
+  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends npm
+fi
+# playwright-core, pinned in web/package-lock.json (the browser is Debian's chromium, not a download).
+if [ ! -d "$(dirname "$0")/../web/node_modules/playwright-core" ]; then
+  (cd "$(dirname "$0")/../web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) ||
+    echo "setup: npm could not install web/'s test driver (no registry?): the browser tests will be left out" >&2
 fi

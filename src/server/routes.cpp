@@ -11,6 +11,7 @@
 
 #include "openapi.h"
 #include "track_json.h"
+#include "web_assets.h"
 #include "sonavec/error.h"
 #include "sonavec/track.h"
 #include "sonavec/version.h"
@@ -149,6 +150,17 @@ int http_status(error_kind kind) {
 }
 
 void add_routes(httplib::Server& http, api_context& ctx) {
+    // The page, from the binary itself.
+    for (size_t i = 0; i < web_asset_count; i++) {
+        const web_asset& a = web_assets[i];
+        auto serve = [&a](const httplib::Request&, httplib::Response& res) {
+            res.set_content(reinterpret_cast<const char*>(a.data), a.size, a.type);
+            res.set_header("Cache-Control", "no-cache");
+            res.set_header("Content-Security-Policy", "default-src 'self'; media-src 'self' blob:; img-src 'self' data:");
+        };
+        http.Get(a.path, serve);
+        if (std::string(a.path) == "/index.html") http.Get("/", serve);
+    }
     http.Get("/api/health", [&](const httplib::Request&, httplib::Response& res) {
         send(res, {{"status", "ok"}, {"version", SONAVEC_VERSION}, {"model", ctx.eng ? ctx.eng->model_id() : ""}});
     });
