@@ -39,22 +39,18 @@ void index_job::start(const std::vector<std::filesystem::path>& folders) {
             const auto lib = library::open(dir_, library::open_mode::existing);
             index_params p;
             p.cancel = &cancel_;
-            p.progress = [this](const index_progress& g) {
-                set([&](nlohmann::json& s) {
-                    s["stage"] = "embedding";
-                    s["done"] = g.done;
-                    s["total"] = g.total;
-                    s["path"] = g.path;
-                });
+            auto stage = [this](const char* name) {
+                return [this, name](const index_progress& g) {
+                    set([&](nlohmann::json& s) {
+                        s["stage"] = name;
+                        s["done"] = g.done;
+                        s["total"] = g.total;
+                        s["path"] = g.path;
+                    });
+                };
             };
-            p.fingerprint_progress = [this](const index_progress& g) {
-                set([&](nlohmann::json& s) {
-                    s["stage"] = "fingerprints";
-                    s["done"] = g.done;
-                    s["total"] = g.total;
-                    s["path"] = g.path;
-                });
-            };
+            p.progress = stage("embedding");
+            p.fingerprint_progress = stage("fingerprints");
             const index_report r = lib->index(folders, *eng_, p);
             set([&](nlohmann::json& s) {
                 s["state"] = "done";
