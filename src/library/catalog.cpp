@@ -515,6 +515,14 @@ catalog_vectors catalog::vectors(const std::optional<std::string>& model_id) con
     return out;
 }
 
+std::map<std::string, int64_t> catalog::models() const {
+    std::lock_guard lock(impl_->mutex);
+    std::map<std::string, int64_t> out;
+    sqlite_statement models = impl_->db.prepare("SELECT model_id, count(*) FROM files WHERE status = 'ok' GROUP BY model_id");
+    while (models.step()) out[models.column_text(0)] = models.column_int64(1);
+    return out;
+}
+
 catalog_stats catalog::stats(size_t max_failures) const {
     std::lock_guard lock(impl_->mutex);
     const sqlite_db& db = impl_->db;

@@ -148,6 +148,8 @@ public:
     void put_map_points(const std::string& model_id, const std::vector<map_row>& rows, bool replace_all);
 
     catalog_stats stats(size_t max_failures = 20) const;
+    // stats().by_model alone: model_id -> ok files, from the files_by_model index.
+    std::map<std::string, int64_t> models() const;
     // Gives the space of removed rows back to the file system.
     void vacuum();
     // Changes whenever a vector is added, replaced or removed: the vector index stores it and is

@@ -54,7 +54,18 @@ void library_impl::check_writable(const char* what) const {
 
 std::map<std::string, int64_t> library_impl::models() const {
     const catalog* c = reader();
-    return c ? c->stats(0).by_model : std::map<std::string, int64_t>{};
+    if (!c) return {};
+    // Every search asks: counted again only when the vectors changed (the catalog's fingerprint).
+    const std::string fingerprint = c->fingerprint();
+    {
+        std::lock_guard lock(index_mutex_);
+        if (models_fingerprint_ == fingerprint) return models_;
+    }
+    std::map<std::string, int64_t> held = c->models();
+    std::lock_guard lock(index_mutex_);
+    models_fingerprint_ = fingerprint;
+    models_ = held;
+    return held;
 }
 
 std::string models_text(const std::map<std::string, int64_t>& models) {

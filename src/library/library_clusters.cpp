@@ -111,7 +111,8 @@ cluster_report library_impl::clusters(const cluster_params& params) const {
             r.chosen_by = text;
         }
     } else {
-        const vector_index idx = open_library_index(c, index_choice::automatic, model, threads);
+        const std::shared_ptr<const vector_index> loaded = index_for(c, index_choice::automatic, model, threads);
+        const vector_index& idx = *loaded;
         double radius = params.radius;
         if (radius <= 0) {
             // The paper's k-dist plot: each sampled track's distance to its (min_size - 1)-th neighbour.

@@ -152,7 +152,8 @@ duplicate_report library_impl::duplicates(const duplicate_params& params) const 
         const std::string model = any ? one_model(params.model_id, "for the similar tier") : std::string();
         if (any) {
             const catalog_vectors v = c.vectors(model);
-            const vector_index idx = open_library_index(c, index_choice::automatic, model, threads);
+            const std::shared_ptr<const vector_index> loaded = index_for(c, index_choice::automatic, model, threads);
+            const vector_index& idx = *loaded;
             std::unordered_map<int64_t, size_t> row_of_vector;
             for (size_t k = 0; k < v.ids.size(); k++) row_of_vector[v.ids[k]] = k;
             const auto close_durations = [&](size_t a, size_t b) {

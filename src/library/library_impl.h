@@ -3,6 +3,8 @@
 // library_indexing.cpp, library_search.cpp and library_transfer.cpp (export and import).
 #pragma once
 #include <filesystem>
+#include <memory>
+#include <vector>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -11,6 +13,8 @@
 #include "sonavec/library.h"
 
 namespace sonavec {
+
+class vector_index;
 
 class library_impl final : public library {
 public:
@@ -93,8 +97,23 @@ private:
     // Applies a probe to its model's vectors v and stores it with its tags; returns how many were tagged.
     size_t store_probe(const linear_probe& probe, const catalog_vectors& v);
 
+    // model_id's vector index for a search or a collection tool: the one loaded last while the catalog
+    // is unchanged (a server's searches then skip loading it), else opened as open_library_index does.
+    // Shared: a search may go on with it after a newer one replaces it here.
+    std::shared_ptr<const vector_index> index_for(const catalog& c, index_choice choice, const std::string& model_id,
+                                                  int threads) const;
+
     std::filesystem::path dir_;
     open_mode mode_;
+    struct loaded_index {
+        std::string fingerprint;
+        index_choice choice;
+        std::shared_ptr<const vector_index> index;
+    };
+    mutable std::mutex index_mutex_;
+    mutable std::vector<loaded_index> loaded_;  // a few, newest last
+    mutable std::string models_fingerprint_;    // models() as counted at this fingerprint
+    mutable std::map<std::string, int64_t> models_;
     mutable std::mutex cat_mutex_;  // guards the catalog's creation on first use
     mutable std::optional<catalog> cat_;
 };

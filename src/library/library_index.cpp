@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "library/library_impl.h"
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 
@@ -59,6 +60,25 @@ vector_index open_library_index(const catalog& cat, index_choice choice, const s
                     std::string("the index could not be saved (") + e.what() + "); it will be rebuilt next time");
     }
     return idx;
+}
+
+std::shared_ptr<const vector_index> library_impl::index_for(const catalog& c, index_choice choice,
+                                                            const std::string& model_id, int threads) const {
+    const std::string fingerprint = library_index_fingerprint(c, model_id);
+    {
+        std::lock_guard lock(index_mutex_);
+        for (const loaded_index& l : loaded_)
+            if (l.fingerprint == fingerprint && l.choice == choice) return l.index;
+    }
+    // Opened outside the lock: searches of other models (or kinds) need not wait for this one.
+    auto index = std::make_shared<const vector_index>(open_library_index(c, choice, model_id, threads));
+    std::lock_guard lock(index_mutex_);
+    std::erase_if(loaded_, [&](const loaded_index& l) {
+        return l.choice == choice && l.fingerprint.substr(l.fingerprint.find(" model=")) == fingerprint.substr(fingerprint.find(" model="));
+    });
+    loaded_.push_back({fingerprint, choice, index});
+    if (loaded_.size() > 4) loaded_.erase(loaded_.begin());
+    return index;
 }
 
 }  // namespace sonavec

@@ -222,7 +222,8 @@ map_report library_impl::map(const map_params& params) {
     if (n > 1 && kept < static_cast<size_t>(n)) {
         auto start = std::chrono::steady_clock::now();
         if (params.progress) params.progress({"neighbours", 0, n});
-        const vector_index idx = open_library_index(c, index_choice::automatic, r.model_id, threads);
+        const std::shared_ptr<const vector_index> loaded = index_for(c, index_choice::automatic, r.model_id, threads);
+        const vector_index& idx = *loaded;
         const size_t moving = static_cast<size_t>(n) - kept;
         const int64_t k = std::min<int64_t>(static_cast<int64_t>(params.neighbors), n - 1);
         std::vector<int64_t> neighbour(static_cast<size_t>(n * k), -1);
