@@ -29,7 +29,8 @@ std::string ascii_lower(std::string s) {
 
 // Each point's category for --color: "cluster N: name" (k-means, k given or by silhouette; outliers
 // none), a taxonomy's most probable stored tag, or the track's folder.
-std::vector<std::string> categories(const library& lib, const map_report& m, const std::string& by, const parsed_args& args) {
+std::vector<std::string> categories(const library& lib, const std::vector<catalog_entry>& entries, const map_report& m,
+                                    const std::string& by, const parsed_args& args) {
     std::vector<std::string> out(m.points.size());
     if (by == "none") return out;
     std::map<int64_t, size_t> at;
@@ -49,7 +50,6 @@ std::vector<std::string> categories(const library& lib, const map_report& m, con
         }
         return out;
     }
-    const std::vector<catalog_entry> entries = lib.entries();
     if (by == "folder") {
         for (const catalog_entry& e : entries)
             if (at.count(e.id)) out[at[e.id]] = std::filesystem::path(e.path).parent_path().filename().string();
@@ -158,9 +158,11 @@ int run(const parsed_args& args) {
     const map_report m = lib->map(p);
     if (m.points.empty()) throw error(error_kind::not_found, "the library holds no tracks to map: index some first");
     const bool need_categories = !picture.empty() || colour != "cluster" || args.has("--k");
-    const std::vector<std::string> cat = need_categories ? categories(*lib, m, colour, args) : std::vector<std::string>(m.points.size());
+    const std::vector<catalog_entry> entries = lib->entries();  // read once: paths, folders and tags
+    const std::vector<std::string> cat =
+        need_categories ? categories(*lib, entries, m, colour, args) : std::vector<std::string>(m.points.size());
     std::map<int64_t, std::string> paths;
-    for (const catalog_entry& e : lib->entries()) paths[e.id] = e.path;
+    for (const catalog_entry& e : entries) paths[e.id] = e.path;
 
     if (!picture.empty()) {
         map_picture_options o;

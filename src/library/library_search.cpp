@@ -42,11 +42,7 @@ constexpr enum_name<search_mode> mode_names[] = {
 
 }  // namespace
 
-const char* search_mode_name(search_mode mode) {
-    for (const auto& n : mode_names)
-        if (n.value == mode) return n.name;
-    return "audio";
-}
+const char* search_mode_name(search_mode mode) { return name_of(mode_names, mode); }
 
 search_mode parse_search_mode(const std::string& name) { return parse_name(mode_names, name, "search mode"); }
 

@@ -93,7 +93,7 @@ const engine& need_engine(const api_context& ctx, const char* what) {
     return *ctx.eng;
 }
 
-const char* audio_type(const std::string& format, const std::string& path) {
+const char* audio_type(const std::string& path) {
     const std::string ext = std::filesystem::path(path).extension().string();
     if (ext == ".mp3") return "audio/mpeg";
     if (ext == ".flac") return "audio/flac";
@@ -101,7 +101,6 @@ const char* audio_type(const std::string& format, const std::string& path) {
     if (ext == ".ogg" || ext == ".opus") return "audio/ogg";
     if (ext == ".m4a" || ext == ".mp4" || ext == ".aac") return "audio/mp4";
     if (ext == ".aif" || ext == ".aiff") return "audio/aiff";
-    (void)format;
     return "application/octet-stream";
 }
 
@@ -226,7 +225,7 @@ void add_routes(httplib::Server& http, api_context& ctx) {
         auto file = std::make_shared<std::ifstream>(e->path, std::ios::binary);
         if (!*file) throw error(error_kind::io, "the track's file cannot be read");
         res.set_header("Accept-Ranges", "bytes");
-        res.set_content_provider(static_cast<size_t>(size), audio_type(e->format, e->path),
+        res.set_content_provider(static_cast<size_t>(size), audio_type(e->path),
                                  [file](size_t offset, size_t length, httplib::DataSink& sink) {
                                      char buf[1 << 16];
                                      file->clear();
