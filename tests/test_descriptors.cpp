@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "cli_run.h"
 #include "sonavec/descriptors.h"
@@ -156,6 +158,29 @@ TEST_F(descriptors_test, a_minor_progression) {
     const track_descriptors d = analyze_file(progression("a_minor", 9, true));
     EXPECT_EQ(d.key, "A minor");
     EXPECT_EQ(d.camelot, "8A");
+}
+
+TEST_F(descriptors_test, keys_found_on_several_threads_at_once_equal_the_keys_found_alone) {
+    // An index run analyses files on several threads; qm-dsp 1.7.1's GetKeyMode rotates its key profiles,
+    // which are shared by every instance, in place. Unguarded, the threads corrupt each other's profiles
+    // (seen as A minor read as G# minor, and as a confidence that changed from run to run).
+    const fs::path files[2] = {progression("a_minor", 9, true), progression("e_major", 4, false)};
+    track_descriptors alone[2] = {analyze_file(files[0]), analyze_file(files[1])};
+    ASSERT_EQ(alone[0].key, "A minor");
+    ASSERT_EQ(alone[1].key, "E major");
+    constexpr int threads = 4, rounds = 6;
+    std::vector<track_descriptors> together(threads * rounds);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t)
+        workers.emplace_back([&, t] {
+            for (int r = 0; r < rounds; ++r) together[static_cast<size_t>(t * rounds + r)] = analyze_file(files[t % 2]);
+        });
+    for (std::thread& w : workers) w.join();
+    for (size_t i = 0; i < together.size(); ++i) {
+        const track_descriptors& want = alone[(i / rounds) % 2];
+        EXPECT_EQ(together[i].key, want.key) << i;
+        EXPECT_EQ(together[i].key_confidence, want.key_confidence) << i;
+    }
 }
 
 TEST(camelot, notation_follows_the_published_wheel) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include "descriptors/block_feeder.h"
 
@@ -14,6 +15,11 @@ constexpr std::array<const char*, 12> major_tonics = {"C", "Db", "D", "Eb", "E",
 constexpr std::array<const char*, 12> minor_tonics = {"C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B"};
 constexpr double silent_block_rms = 1e-4;  // -80 dBFS: a silent block votes for nothing
 constexpr int key_average_blocks = 4;
+
+// qm-dsp 1.7.1's GetKeyMode::process rotates its major and minor key profiles, static arrays shared by
+// every instance, in place (36 shifts a block, back to where they began). Two detectors running at once
+// on different threads corrupt the profiles for the rest of the process, so process() runs one at a time.
+std::mutex key_profiles_in_use;
 }  // namespace
 
 std::string key_name(int qm_key) {
@@ -47,6 +53,7 @@ void key_detector::add(const float* mono, size_t count) {
         double energy = 0;
         for (double v : s.block) energy += v * v;
         const bool silent = std::sqrt(energy / static_cast<double>(s.block.size())) < silent_block_rms;
+        const std::lock_guard<std::mutex> profiles(key_profiles_in_use);
         s.keys.process(s.block.data());
         if (silent) return;
         const double* k = s.keys.getKeyStrengths();
