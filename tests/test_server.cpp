@@ -207,7 +207,9 @@ TEST(server, the_openapi_document_lists_what_answers) {
         if (const size_t at = p.find("{id}"); at != std::string::npos) p.replace(at, 4, id);
         for (const auto& [method, spec] : methods.items()) {
             auto c = server().client();
-            auto r = method == "get" ? c.Get(p.c_str()) : c.Post(p.c_str(), "{}", "application/json");
+            auto r = method == "get"      ? c.Get(p.c_str())
+                     : method == "delete" ? c.Delete(p.c_str())
+                                          : c.Post(p.c_str(), "{}", "application/json");
             ASSERT_TRUE(r) << method << " " << p;
             // Documented routes exist: a missing parameter is a 400, never a 404 for the route.
             EXPECT_NE(r->status, 404) << method << " " << p << "\n" << r->body;
@@ -356,6 +358,19 @@ TEST(server, an_index_run_goes_on_in_the_background_while_searches_answer) {
     std::printf("searches answered during the index run: %zu; second start: %d\n", answered_while_running, twice->status);
     EXPECT_GT(answered_while_running, 0u);
     EXPECT_TRUE(twice->status == 409 || twice->status == 202);
+}
+
+TEST(server, a_server_started_with_no_index_only_reads) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    const test_library& t = indexed();
+    const served s({"--library", t.dir.string(), "--model", (test::golden_dir() / "model").string(), "--no-index"});
+    auto c = s.client();
+    auto refused = c.Post("/api/index", json{{"folders", {t.music.string()}}}.dump(), "application/json");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403);
+    EXPECT_EQ(json::parse(refused->body)["kind"], "forbidden");
+    EXPECT_EQ(json::parse(c.Get("/api/index")->body)["state"], "idle");
+    EXPECT_EQ(c.Get("/api/search?q=kick&mode=text")->status, 200);
 }
 
 TEST(server, foreign_origins_and_rebound_hosts_are_refused) {

@@ -30,6 +30,7 @@ int run(const parsed_args& args) {
     if (upload_mb < 1 || upload_mb > 4096) throw usage_error("--max-upload-mb must be 1 to 4096");
     o.max_upload_bytes = static_cast<size_t>(upload_mb) << 20;
     o.token = args.get("--token", "");
+    o.allow_index = !args.has("--no-index");
     bool made_token = false;
     if (o.token.empty() && !server::is_loopback(o.bind)) {
         o.token = server::new_token();
@@ -67,6 +68,7 @@ command serve_command() {
     options.push_back({"--token", "T", "require this token of every request (made and printed when --bind is not loopback)"});
     options.push_back({"--max-clients", "N", "requests handled at once (default 8)"});
     options.push_back({"--max-upload-mb", "N", "the largest audio upload (default 64)"});
+    options.push_back({"--no-index", "", "refuse POST /api/index: the server only reads the library"});
     options.push_back(threads_option());
     options.push_back(precision_option());
     options.push_back({"--quiet", "", "no notes on stderr"});
@@ -76,7 +78,8 @@ command serve_command() {
              "(min_seconds, max_seconds, format, path, tag=K=V, where=TAXONOMY=LABEL, min_bpm, max_bpm, key),\n"
              "/api/similar/ID, POST /api/similar (multipart field file: embedded, never stored), /api/tracks/ID,\n"
              "/api/tracks/ID/audio (the file itself, with byte ranges), /api/map, /api/clusters, /api/duplicates,\n"
-             "/api/path?from=A&to=B&steps=N, POST /api/recommend {like: [ids or texts], unlike: [...], k}.\n"
+             "/api/path?from=A&to=B&steps=N, POST /api/recommend {like: [ids or texts], unlike: [...], k},\n"
+             "POST /api/index {folders: [absolute paths]} (a background run; GET /api/index/events streams it).\n"
              "It binds to this machine alone by default; any other address needs a token. Requests from another\n"
              "origin (a web page elsewhere) are refused. Searches answer from the library as last committed.\n"
              "\n"

@@ -81,9 +81,20 @@ json openapi_document() {
          {{"required", true},
           {"content", {{"application/json", {{"schema", {{"type", "object"}, {"properties", {{"like", {{"type", "array"}}}, {"unlike", {{"type", "array"}}}, {"k", {{"type", "integer"}}}}}}}}}}}}},
         {"responses", answer("best first", "Matches")}};
+    const json folders = {{"type", "object"}, {"properties", {{"folders", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}};
+    paths["/api/index"]["post"] = {
+        {"summary", "start an index run over folders in the background (403 with --no-index, 409 while one runs)"},
+        {"requestBody", {{"required", true}, {"content", {{"application/json", {{"schema", folders}}}}}}},
+        {"responses", {{"202", {{"description", "started: the run's state"}}}, {"default", {{"description", "refused"}}}}}};
+    paths["/api/index"]["get"] = {{"summary", "the index run's state: idle, running (done of total), done, failed or cancelled"},
+                                  {"responses", answer("state", "IndexState")}};
+    paths["/api/index"]["delete"] = {{"summary", "cancel the run (what it committed stays)"}, {"responses", answer("state", "IndexState")}};
+    paths["/api/index/events"]["get"] = {
+        {"summary", "server-sent events: the run's state at once and after each change (progress, then end)"},
+        {"responses", {{"200", {{"description", "text/event-stream"}}}}}};
     paths["/api/openapi.json"]["get"] = {{"summary", "this document"}, {"responses", {{"200", {{"description", "OpenAPI 3.0"}}}}}};
     const json object = {{"type", "object"}};
-    json schemas = {{"Health", object}, {"Stats", object}, {"Track", object}, {"Map", object}, {"Clusters", object}, {"Duplicates", object},
+    json schemas = {{"Health", object}, {"Stats", object}, {"Track", object}, {"Map", object}, {"Clusters", object}, {"Duplicates", object}, {"IndexState", object},
                     {"Matches", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Track"}}}}},
                     {"Error", {{"type", "object"}, {"properties", {{"error", {{"type", "string"}}}, {"kind", {{"type", "string"}}}}}}}};
     return {{"openapi", "3.0.3"},

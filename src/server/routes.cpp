@@ -281,6 +281,10 @@ void add_routes(httplib::Server& http, api_context& ctx) {
         send(res, matches_json(ctx.lib->path(p)));
     });
     http.Post("/api/index", [&](const httplib::Request& req, httplib::Response& res) {
+        if (!ctx.options.allow_index) {
+            send(res, {{"error", "this server only reads the library (started with --no-index)"}, {"kind", "forbidden"}}, 403);
+            return;
+        }
         const json body = json::parse(req.body, nullptr, false);
         if (body.is_discarded() || !body.is_object() || !body.contains("folders") || !body["folders"].is_array())
             bad("index takes a JSON object {folders: [absolute paths]}");

@@ -25,6 +25,7 @@ struct server_options {
     double max_upload_seconds = 600;
     int threads = 8;                     // requests handled at once
     double timeout_seconds = 30;         // reading or writing one request
+    bool allow_index = true;             // false (--no-index): POST /api/index is refused, the library only read
     std::function<void(const std::string& url)> on_listening;
 };
 
