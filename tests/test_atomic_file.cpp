@@ -1,6 +1,10 @@
 // Atomic file writes: the target holds the old content or the whole new one, never a part.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "cli_run.h"
 #include "sonavec/atomic_file.h"
 #include "sonavec/error.h"
@@ -20,6 +24,32 @@ TEST(AtomicFile, WholeContentReplacesTheTarget) {
     write_file_atomically(target, std::string("new\0bytes", 9));
     EXPECT_EQ(test::read_file(target), std::string("new\0bytes", 9));
     EXPECT_EQ(std::distance(fs::directory_iterator(work_dir()), fs::directory_iterator()), 1);
+}
+
+TEST(AtomicFile, ThreadsWritingOneTargetAtOnceEachCommitAWholeFile) {
+    // Two threads of one process once shared a temporary name, and one's rename found it gone.
+    const fs::path dir = work_dir() / "threads";
+    fs::create_directories(dir);
+    const fs::path target = dir / "shared.index";
+    std::atomic<int> failures{0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 4; t++)
+        writers.emplace_back([&, t] {
+            const std::string content(4096, static_cast<char>('a' + t));
+            for (int i = 0; i < 50; i++) {
+                try {
+                    write_file_atomically(target, content);
+                } catch (const error&) {
+                    failures++;
+                }
+            }
+        });
+    for (auto& w : writers) w.join();
+    EXPECT_EQ(failures.load(), 0);
+    const std::string got = test::read_file(target);
+    ASSERT_EQ(got.size(), 4096u);
+    EXPECT_EQ(got.find_first_not_of(got[0]), std::string::npos);  // one writer's whole file
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);  // no temporary left
 }
 
 TEST(AtomicFile, StreamedContentAppearsOnlyAtCommit) {

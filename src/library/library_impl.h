@@ -111,6 +111,7 @@ private:
         std::shared_ptr<const vector_index> index;
     };
     mutable std::mutex index_mutex_;
+    mutable std::mutex index_open_mutex_;  // one index opened (or built) at a time: the others wait for it
     mutable std::vector<loaded_index> loaded_;  // a few, newest last
     mutable std::string models_fingerprint_;    // models() as counted at this fingerprint
     mutable std::map<std::string, int64_t> models_;

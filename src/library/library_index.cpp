@@ -65,12 +65,17 @@ vector_index open_library_index(const catalog& cat, index_choice choice, const s
 std::shared_ptr<const vector_index> library_impl::index_for(const catalog& c, index_choice choice,
                                                             const std::string& model_id, int threads) const {
     const std::string fingerprint = library_index_fingerprint(c, model_id);
-    {
+    const auto cached = [&]() -> std::shared_ptr<const vector_index> {
         std::lock_guard lock(index_mutex_);
         for (const loaded_index& l : loaded_)
             if (l.fingerprint == fingerprint && l.choice == choice) return l.index;
-    }
-    // Opened outside the lock: searches of other models (or kinds) need not wait for this one.
+        return nullptr;
+    };
+    if (auto index = cached()) return index;
+    // Searches that arrive together (a server's first requests) wait for one load instead of each
+    // loading (or building) an index of their own; those whose index is loaded still answer at once.
+    std::lock_guard opening(index_open_mutex_);
+    if (auto index = cached()) return index;
     auto index = std::make_shared<const vector_index>(open_library_index(c, choice, model_id, threads));
     std::lock_guard lock(index_mutex_);
     std::erase_if(loaded_, [&](const loaded_index& l) {

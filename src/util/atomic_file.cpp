@@ -1,5 +1,6 @@
 #include "sonavec/atomic_file.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -10,6 +11,10 @@
 
 namespace sonavec {
 
+namespace {
+std::atomic<uint64_t> writers_started{0};
+}
+
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
     atomic_file_writer w(path);
     w.stream().write(content.data(), static_cast<std::streamsize>(content.size()));
@@ -17,8 +22,9 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
 }
 
 atomic_file_writer::atomic_file_writer(const std::filesystem::path& path)
-    // The pid keeps two processes writing the same target from sharing a temporary file.
-    : path_(path), tmp_(path.string() + ".tmp-" + std::to_string(getpid())) {
+    // The pid and a count keep two processes, or two threads, writing the same target from sharing a
+    // temporary file (two server threads saving the same index once did).
+    : path_(path), tmp_(path.string() + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(writers_started++)) {
     out_.open(tmp_, std::ios::binary | std::ios::trunc);
     if (!out_) {
         const int err = errno;
