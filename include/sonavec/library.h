@@ -306,6 +306,11 @@ struct search_params {
     // own (similar), and required for search_vector on a library of several models.
     std::optional<std::string> model_id;
     std::optional<int64_t> exclude_id;  // a track left out (similar leaves out the query itself)
+    // true: when the catalog has changed since this handle loaded the vector index (another handle's or
+    // process's commit, as during a server's index run), answer from the index loaded before while a
+    // background thread loads the new one, instead of waiting for it. Tracks removed since are never
+    // returned; tracks added since are found once the load ends. For long-lived handles (sonavec serve).
+    bool stale_index_ok = false;
 };
 
 struct search_match {
@@ -472,6 +477,13 @@ public:
     // are stored (params.store; holds the writer lock), so that the next map keeps them too.
     virtual map_report map(const map_params& params) = 0;
 
+    // Each of a map's points' category, for colouring it (write_map_picture, the web page's map): by
+    // "cluster" ("cluster N: name" from clusters(clusters), with clusters.model_id the map's; outliers ""),
+    // "folder" (the file's folder's name), "none" (all ""), or a taxonomy's name, matched without case
+    // (its most probable stored tag; error_kind::not_found when no track of the map has one).
+    virtual std::vector<std::string> map_categories(const map_report& map, const std::string& by,
+                                                    const cluster_params& clusters = {}) const = 0;
+
     // Computes and stores the acoustic descriptors (sonavec/descriptors.h) of the ok tracks under
     // params.roots that have none for their current bytes, decoding each file again (no model is
     // needed). A file changed since it was indexed is reported, not analysed: its row would not match.
@@ -503,5 +515,23 @@ std::filesystem::path text_cache_file();
 // eng.embed_texts through the cache (rows in the order of texts); cache trouble is a logged warning,
 // never an error. With use_cache false it is eng.embed_texts.
 std::vector<float> embed_texts_cached(const engine& eng, const std::vector<std::string>& texts, bool use_cache = true);
+
+// Query texts' vectors for a process that answers many searches at once (sonavec serve): the most recent
+// max_texts are kept in memory, the others come from embed_texts_cached. The text tower already uses
+// every core the engine was given, so texts that miss are embedded one at a time: many at once would
+// only oversubscribe the cores, and slow every other request with them. Safe to call from any thread.
+class text_query_vectors {
+public:
+    explicit text_query_vectors(const engine& eng, size_t max_texts = 4096, bool use_cache = true);
+    ~text_query_vectors();
+    text_query_vectors(const text_query_vectors&) = delete;
+    text_query_vectors& operator=(const text_query_vectors&) = delete;
+
+    std::vector<float> vector(const std::string& text);  // eng.dim() floats
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
 
 }  // namespace sonavec

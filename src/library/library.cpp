@@ -20,6 +20,11 @@ std::unique_ptr<library> library::open(const std::filesystem::path& dir, open_mo
     return std::make_unique<library_impl>(std::filesystem::absolute(dir).lexically_normal(), mode);
 }
 
+library_impl::~library_impl() {
+    std::lock_guard lock(refresh_mutex_);
+    if (refresher_.joinable()) refresher_.join();
+}
+
 library_impl::library_impl(const std::filesystem::path& dir, open_mode mode) : dir_(dir), mode_(mode) {
     // An existing catalog is opened (and checked) now; a new one is made by the first write.
     if (mode != open_mode::create || std::filesystem::exists(dir_ / "catalog.sqlite")) cat();

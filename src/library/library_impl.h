@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <memory>
 #include <vector>
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 
@@ -19,6 +21,7 @@ class vector_index;
 class library_impl final : public library {
 public:
     library_impl(const std::filesystem::path& dir, open_mode mode);
+    ~library_impl() override;  // waits for a background index refresh
 
     const std::filesystem::path& dir() const override { return dir_; }
 
@@ -65,6 +68,8 @@ public:
     duplicate_report duplicates(const duplicate_params& params) const override;
     cluster_report clusters(const cluster_params& params) const override;
     map_report map(const map_params& params) override;
+    std::vector<std::string> map_categories(const map_report& map, const std::string& by,
+                                            const cluster_params& clusters) const override;
     learn_report learn(const std::string& name, const std::vector<std::string>& positives,
                        const std::vector<std::string>& negatives, const learn_params& params) override;
     std::vector<linear_probe> probes() const override;
@@ -100,8 +105,12 @@ private:
     // model_id's vector index for a search or a collection tool: the one loaded last while the catalog
     // is unchanged (a server's searches then skip loading it), else opened as open_library_index does.
     // Shared: a search may go on with it after a newer one replaces it here.
+    // With stale_ok, a catalog changed since the last load (another handle's commit) is answered from
+    // the index loaded before while a background thread loads the new one.
     std::shared_ptr<const vector_index> index_for(const catalog& c, index_choice choice, const std::string& model_id,
-                                                  int threads) const;
+                                                  int threads, bool stale_ok = false) const;
+    std::shared_ptr<const vector_index> load_index(const catalog& c, index_choice choice, const std::string& model_id,
+                                                   int threads) const;
 
     std::filesystem::path dir_;
     open_mode mode_;
@@ -113,6 +122,9 @@ private:
     mutable std::mutex index_mutex_;
     mutable std::mutex index_open_mutex_;  // one index opened (or built) at a time: the others wait for it
     mutable std::vector<loaded_index> loaded_;  // a few, newest last
+    mutable std::mutex refresh_mutex_;          // guards refresher_
+    mutable std::thread refresher_;             // the background load of stale_ok searches
+    mutable std::atomic<bool> refreshing_{false};
     mutable std::string models_fingerprint_;    // models() as counted at this fingerprint
     mutable std::map<std::string, int64_t> models_;
     mutable std::mutex cat_mutex_;  // guards the catalog's creation on first use

@@ -1,5 +1,7 @@
 #include "library/library_index.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "library/library_impl.h"
@@ -63,19 +65,50 @@ vector_index open_library_index(const catalog& cat, index_choice choice, const s
 }
 
 std::shared_ptr<const vector_index> library_impl::index_for(const catalog& c, index_choice choice,
-                                                            const std::string& model_id, int threads) const {
+                                                            const std::string& model_id, int threads, bool stale_ok) const {
     const std::string fingerprint = library_index_fingerprint(c, model_id);
-    const auto cached = [&]() -> std::shared_ptr<const vector_index> {
+    const std::string model_part = fingerprint.substr(fingerprint.find(" model="));
+    std::shared_ptr<const vector_index> stale;
+    {
+        std::lock_guard lock(index_mutex_);
+        for (const loaded_index& l : loaded_) {
+            if (l.choice != choice) continue;
+            if (l.fingerprint == fingerprint) return l.index;
+            if (l.fingerprint.substr(l.fingerprint.find(" model=")) == model_part) stale = l.index;
+        }
+    }
+    if (stale_ok && stale) {
+        bool idle = false;
+        if (refreshing_.compare_exchange_strong(idle, true)) {
+            std::lock_guard lock(refresh_mutex_);
+            if (refresher_.joinable()) refresher_.join();  // the last one, finished
+            refresher_ = std::thread([this, choice, model_id, threads] {
+                // Below the searches it serves (Linux: this thread's own nice value).
+                (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+                try {
+                    if (const catalog* now = reader()) load_index(*now, choice, model_id, threads);
+                } catch (const std::exception& e) {
+                    log_message(log_level::note, std::string("the vector index could not be reloaded: ") + e.what());
+                }
+                refreshing_ = false;
+            });
+        }
+        return stale;
+    }
+    return load_index(c, choice, model_id, threads);
+}
+
+std::shared_ptr<const vector_index> library_impl::load_index(const catalog& c, index_choice choice,
+                                                             const std::string& model_id, int threads) const {
+    // Searches that arrive together (a server's first requests) wait for one load instead of each
+    // loading (or building) an index of their own.
+    std::lock_guard opening(index_open_mutex_);
+    const std::string fingerprint = library_index_fingerprint(c, model_id);
+    {
         std::lock_guard lock(index_mutex_);
         for (const loaded_index& l : loaded_)
             if (l.fingerprint == fingerprint && l.choice == choice) return l.index;
-        return nullptr;
-    };
-    if (auto index = cached()) return index;
-    // Searches that arrive together (a server's first requests) wait for one load instead of each
-    // loading (or building) an index of their own; those whose index is loaded still answer at once.
-    std::lock_guard opening(index_open_mutex_);
-    if (auto index = cached()) return index;
+    }
     auto index = std::make_shared<const vector_index>(open_library_index(c, choice, model_id, threads));
     std::lock_guard lock(index_mutex_);
     std::erase_if(loaded_, [&](const loaded_index& l) {

@@ -81,7 +81,7 @@ std::vector<search_match> library_impl::nearest(std::span<const float> query, co
                           : params.rrf_depth > 0          ? params.rrf_depth
                                                           : std::max<int64_t>(100, 10 * params.k);
     if (params.mode != search_mode::text) {
-        const std::shared_ptr<const vector_index> loaded = index_for(c, params.index, model_id, threads);
+        const std::shared_ptr<const vector_index> loaded = index_for(c, params.index, model_id, threads, params.stale_index_ok);
         const vector_index& idx = *loaded;
         if (idx.size() > 0 && static_cast<int64_t>(query.size()) != idx.dim())
             throw error(error_kind::invalid_input, "the query has " + std::to_string(query.size()) +

@@ -1,6 +1,10 @@
 // index_job.h: the run's progress kept as JSON under a mutex, each change waking the event streams.
 #include "index_job.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "sonavec/error.h"
 
 namespace sonavec::server {
@@ -35,6 +39,9 @@ void index_job::start(const std::vector<std::filesystem::path>& folders) {
     state_ = {{"state", "running"}, {"run", run}, {"stage", "embedding"}, {"done", 0}, {"total", 0}, {"path", ""}};
     version_++;
     thread_ = std::thread([this, folders] {
+        // Below the searches (Linux: a thread's own nice value, which the threads it starts inherit), so
+        // that a long run takes the cores only when they would be idle.
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
         try {
             const auto lib = library::open(dir_, library::open_mode::existing);
             index_params p;

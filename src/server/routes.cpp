@@ -4,7 +4,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -62,6 +64,8 @@ int64_t path_id(const httplib::Request& req) {
 // k, the filters and the mode, as `sonavec search` takes them.
 search_params search_from(const httplib::Request& req) {
     search_params p;
+    p.threads = 1;  // requests run side by side: one that took every core would only queue behind the others
+    p.stale_index_ok = true;  // an index run's commits never make a search wait for the index to reload
     p.k = integer(req, "k", 10, 1, 1000);
     if (auto v = param(req, "mode")) p.mode = parse_search_mode(*v);
     if (auto v = param(req, "words")) p.words = *v;
@@ -182,7 +186,10 @@ void add_routes(httplib::Server& http, api_context& ctx) {
             send(res, matches_json(ctx.lib->search_vector({}, p)));
             return;
         }
-        send(res, matches_json(ctx.lib->search_text(q, need_engine(ctx, "a text search"), p)));
+        const engine& eng = need_engine(ctx, "a text search");
+        if (p.words.empty()) p.words = q;
+        if (!p.model_id) p.model_id = eng.model_id();
+        send(res, matches_json(ctx.lib->search_vector(ctx.texts->vector(q), p)));
     });
     http.Get(R"(/api/similar/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
         send(res, matches_json(ctx.lib->similar(path_id(req), search_from(req))));
@@ -197,6 +204,7 @@ void add_routes(httplib::Server& http, api_context& ctx) {
         validate_track_params(tp, eng);
         track_embedding t;
         try {
+            const std::lock_guard one(ctx.audio_tower);  // it uses every core already (text_query_vectors)
             t = embed_track(eng, tmp.path, tp);
         } catch (const error& e) {
             // The message names the upload, never the temporary file.
@@ -224,6 +232,29 @@ void add_routes(httplib::Server& http, api_context& ctx) {
         if (ec) throw error(error_kind::not_found, "the track's file is gone (index the library again)");
         auto file = std::make_shared<std::ifstream>(e->path, std::ios::binary);
         if (!*file) throw error(error_kind::io, "the track's file cannot be read");
+        // One byte range inside the file, or the whole file: httplib 0.11 would answer a range past the
+        // end with a 206 whose bytes never come, and each of many ranges with a part of its own (RFC 9110
+        // lets a server ignore them). req is process_request's own Request, not a const object.
+        auto& ranges = const_cast<httplib::Request&>(req).ranges;
+        if (ranges.size() == 1 && (ranges[0].first >= 0 || ranges[0].second >= 0)) {
+            const auto n = static_cast<ssize_t>(size);
+            auto [first, last] = ranges[0];  // -1: not given
+            if (first < 0) {                 // the last `last` bytes
+                first = std::max<ssize_t>(0, n - last);
+                last = n - 1;
+            } else if (last < 0 || last >= n) {
+                last = n - 1;
+            }
+            if (first >= n || first > last) {
+                ranges.clear();
+                res.set_header("Content-Range", "bytes */" + std::to_string(size));
+                send(res, {{"error", "the range is outside the file (" + std::to_string(size) + " bytes)"}, {"kind", "bad request"}}, 416);
+                return;
+            }
+            ranges[0] = {first, last};
+        } else {
+            ranges.clear();
+        }
         res.set_header("Accept-Ranges", "bytes");
         res.set_content_provider(static_cast<size_t>(size), audio_type(e->path),
                                  [file](size_t offset, size_t length, httplib::DataSink& sink) {
@@ -247,7 +278,30 @@ void add_routes(httplib::Server& http, api_context& ctx) {
         const map_report m = ctx.lib->map(p);
         json points = json::array();
         for (const map_point& q : m.points) points.push_back({q.id, q.x, q.y});
-        send(res, {{"model", m.model_id}, {"points", points}, {"placed", m.placed}, {"kept", m.kept}});
+        json answer = {{"model", m.model_id}, {"points", points}, {"placed", m.placed}, {"kept", m.kept}};
+        // colour=cluster|folder|TAXONOMY: the categories by size, and each point's index among them (-1: none).
+        if (auto by = param(req, "colour")) {
+            const std::vector<std::string> cat = ctx.lib->map_categories(m, *by);
+            std::map<std::string, int64_t> size;
+            for (const std::string& c : cat)
+                if (!c.empty()) size[c]++;
+            std::vector<std::pair<int64_t, std::string>> order;
+            for (const auto& [name, n] : size) order.emplace_back(-n, name);
+            std::sort(order.begin(), order.end());
+            std::map<std::string, int64_t> index;
+            json names = json::array(), counts = json::array();
+            for (const auto& [n, name] : order) {
+                index[name] = static_cast<int64_t>(names.size());
+                names.push_back(name);
+                counts.push_back(-n);
+            }
+            json colour = json::array();
+            for (const std::string& c : cat) colour.push_back(c.empty() ? -1 : index[c]);
+            answer["categories"] = names;
+            answer["category_sizes"] = counts;
+            answer["colour"] = colour;
+        }
+        send(res, answer);
     });
     http.Get("/api/clusters", [&](const httplib::Request& req, httplib::Response& res) {
         cluster_params p;

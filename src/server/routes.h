@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <memory>
+#include <mutex>
 
 #include "index_job.h"
 #include "server.h"
@@ -15,6 +16,8 @@ struct api_context {
     server_options options;
     std::unique_ptr<library> lib;  // read-only: searches answer from the last committed state
     std::unique_ptr<engine> eng;   // null without --model
+    std::unique_ptr<text_query_vectors> texts;  // query vectors, with eng
+    std::mutex audio_tower;                     // uploads are embedded one at a time
     std::unique_ptr<index_job> indexing;
 };
 

@@ -19,6 +19,13 @@ void send_error(httplib::Response& res, int status, const std::string& kind, con
                     "application/json");
 }
 
+// The audio route's path (routes.cpp), the one that answers byte ranges.
+bool is_audio_path(const std::string& path) {
+    const std::string prefix = "/api/tracks/", suffix = "/audio";
+    return path.size() > prefix.size() + suffix.size() && path.rfind(prefix, 0) == 0 &&
+           path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 // The Host header's host part: "127.0.0.1" of "127.0.0.1:8750", "::1" of "[::1]:8750".
 std::string host_of(const std::string& host) {
     if (!host.empty() && host[0] == '[') return host.substr(1, host.find(']') - 1);
@@ -37,8 +44,13 @@ api_server::api_server(server_options options) : impl_(std::make_unique<impl>())
         throw error(error_kind::invalid_input, "serving on " + options.bind + " (not this machine alone) needs a token");
     if (options.port < 0 || options.port > 65535) throw error(error_kind::invalid_input, "the port must be 0 to 65535");
     if (options.threads < 1 || options.threads > 256) throw error(error_kind::invalid_input, "the server's threads must be 1 to 256");
+    if (!(options.timeout_seconds > 0 && options.timeout_seconds <= 3600))
+        throw error(error_kind::invalid_input, "the server's timeout must be more than 0 s and at most an hour");
     impl_->ctx.lib = library::open(options.library_dir, library::open_mode::read_only);
-    if (options.model) impl_->ctx.eng = engine::open(*options.model);
+    if (options.model) {
+        impl_->ctx.eng = engine::open(*options.model);
+        impl_->ctx.texts = std::make_unique<text_query_vectors>(*impl_->ctx.eng);
+    }
     impl_->ctx.indexing = std::make_unique<index_job>(options.library_dir, impl_->ctx.eng.get());
     impl_->ctx.options = std::move(options);
     const server_options& o = impl_->ctx.options;
@@ -46,21 +58,28 @@ api_server::api_server(server_options options) : impl_(std::make_unique<impl>())
     const int threads = o.threads;
     http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     http.set_payload_max_length(o.max_upload_bytes + (64u << 10));  // the upload and its multipart framing
+    // Whole seconds and the microseconds past them: 0.5 s truncated to 0 would be no wait at all.
     const auto secs = static_cast<time_t>(o.timeout_seconds);
-    http.set_read_timeout(secs, 0);
-    http.set_write_timeout(secs, 0);
-    http.set_keep_alive_max_count(100);
+    const auto usecs = static_cast<time_t>((o.timeout_seconds - static_cast<double>(secs)) * 1e6);
+    http.set_read_timeout(secs, usecs);
+    http.set_write_timeout(secs, usecs);
+    // One request per connection: httplib 0.11 answers some requests before reading their bodies (a
+    // refused origin or token, a GET with a body, an address over 8 KB) and would read that body as the
+    // next request, one that names no Origin; it also drops pipelined requests read with the one before.
+    http.set_keep_alive_max_count(1);
     // Without it a response's header and body segments wait on the client's delayed ACK: 40 ms each.
     http.set_tcp_nodelay(true);
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         const server_options& opt = impl_->ctx.options;
+        // Byte ranges are the audio route's alone: httplib 0.11 would cut any answer, JSON included, to
+        // the Range asked for. (req is process_request's own Request, not a const object.)
+        if (!is_audio_path(req.path)) const_cast<httplib::Request&>(req).ranges.clear();
         // A GET or HEAD carries no body: one that claims one is malformed (its bytes would be read as
         // the next request).
         if ((req.method == "GET" || req.method == "HEAD") &&
             (req.has_header("Transfer-Encoding") || (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0"))) {
             send_error(res, 400, "bad request", "a GET request carries no body");
-            res.set_header("Connection", "close");
             return httplib::Server::HandlerResponse::Handled;
         }
         // A page of another site may not use this server through the user's browser (no CORS): a request
@@ -94,12 +113,14 @@ api_server::api_server(server_options options) : impl_(std::make_unique<impl>())
             send_error(res, 500, "internal", "the request failed");  // never a stack or an internal message
         }
     });
-    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return;  // a route's own answer
+    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+        const_cast<httplib::Request&>(req).ranges.clear();  // an error is sent whole, never cut to a Range
+        if (!res.body.empty()) return;                      // a route's own answer
         switch (res.status) {
             case 404: send_error(res, 404, "not found", "no such endpoint"); break;
             case 413: send_error(res, 413, "too large", "the request body is larger than this server takes (--max-upload-mb)"); break;
             case 414: send_error(res, 414, "too large", "the request's address is too long"); break;
+            case 416: send_error(res, 416, "bad request", "the Range header cannot be read"); break;
             default: send_error(res, res.status, "bad request", "the request was refused"); break;
         }
     });
