@@ -184,64 +184,134 @@ function showView(name) {
 }
 for (const b of document.querySelectorAll("nav button")) b.onclick = () => showView(b.dataset.view);
 
-// The map: points from /api/map coloured by cluster; hover plays the nearest, a drawn loop selects.
+// The map: points from /api/map coloured by cluster, folder or a taxonomy's tag; hover plays the nearest,
+// a drawn loop selects. The points are drawn once into an offscreen canvas (again only on a resize or a new
+// colouring), so that hovering and drawing a loop over 100,000 points copy one bitmap per frame; the
+// nearest point is found through a grid of 16 px cells, not by a scan.
 const palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#17becf", "#8c564b", "#bcbd22"];
-const map = { points: [], colour: new Map(), loaded: false, screen: [], lasso: null, hover: null, drawn: 0 };
+const cell = 16;
+const map = { points: [], colour: null, loaded: false, by: "cluster", screen: null, ids: null, grid: null, gridW: 0,
+              layer: null, size: "", lasso: null, hover: null, frame: 0, drawn: 0, drawMs: 0, frameMs: 0 };
+
+async function mapColourChoices() {
+  const pick = $("map-colour");
+  try {
+    const s = await api("/api/stats");
+    for (const name of Object.keys(s.taxonomies || {})) {
+      const o = document.createElement("option");
+      o.value = o.textContent = name;
+      pick.append(o);
+    }
+  } catch (err) { /* cluster and folder remain */ }
+}
+$("map-colour").addEventListener("change", () => { map.by = $("map-colour").value; loadColours(); });
 
 async function loadMap() {
   if (map.loaded) { drawMap(); return; }
   status("loading the map…");
   try {
-    const [m, c] = await Promise.all([api("/api/map"), api("/api/clusters").catch(() => ({ clusters: [] }))]);
+    const [m] = await Promise.all([api("/api/map"), mapColourChoices()]);
     map.points = m.points;
-    c.clusters.forEach((cl, i) => { for (const id of cl.members) map.colour.set(id, i); });
-    const legend = $("map-legend");
-    legend.replaceChildren();
-    c.clusters.slice(0, palette.length).forEach((cl, i) => {
-      const s = document.createElement("span");
-      const dot = document.createElement("i");
-      dot.style.background = palette[i];  // through the CSSOM: the page's policy allows no inline style
-      s.append(dot, (cl.name || "cluster " + cl.id) + " (" + cl.members.length + ")");
-      legend.append(s);
-    });
     map.loaded = true;
+    map.size = "";
     drawMap();
     status(m.points.length + " tracks");
+    loadColours();
   } catch (err) { status(err.message); }
 }
 
-function drawMap() {
-  const canvas = $("map");
-  const dpr = devicePixelRatio || 1;
-  canvas.width = canvas.clientWidth * dpr;
-  canvas.height = canvas.clientHeight * dpr;
-  const g = canvas.getContext("2d");
-  g.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const w = canvas.clientWidth, h = canvas.clientHeight;
-  g.clearRect(0, 0, w, h);
-  if (!map.points.length) return;
+async function loadColours() {
+  const legend = $("map-legend");
+  try {
+    const c = await api("/api/map?colour=" + encodeURIComponent(map.by));
+    map.colour = c.colour;
+    legend.replaceChildren();
+    c.categories.slice(0, palette.length).forEach((name, i) => {
+      const s = document.createElement("span");
+      const dot = document.createElement("i");
+      dot.style.background = palette[i];  // through the CSSOM: the page's policy allows no inline style
+      s.append(dot, name + " (" + c.category_sizes[i] + ")");
+      legend.append(s);
+    });
+    if (c.categories.length > palette.length) legend.append("and " + (c.categories.length - palette.length) + " more (grey)");
+  } catch (err) {
+    map.colour = null;
+    legend.textContent = err.message;
+  }
+  map.size = "";
+  drawMap();
+}
+
+// Screen positions, the hover grid and the offscreen layer, for this canvas size and colouring.
+function layOut(w, h, dpr) {
+  const n = map.points.length;
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
   for (const [, x, y] of map.points) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
   const s = 0.94 * Math.min(w / Math.max(x1 - x0, 1e-9), h / Math.max(y1 - y0, 1e-9));
-  const r = Math.max(1, Math.min(4, 180 / Math.sqrt(map.points.length)));
-  map.screen = map.points.map(([id, x, y]) => [id, w / 2 + (x - (x0 + x1) / 2) * s, h / 2 - (y - (y0 + y1) / 2) * s]);
-  // One path per colour: 100,000 points in a few fills.
-  const byColour = new Map();
-  for (const p of map.screen) {
-    const c = map.colour.has(p[0]) ? palette[map.colour.get(p[0]) % palette.length] : "#9a9a9a";
-    if (!byColour.has(c)) byColour.set(c, []);
-    byColour.get(c).push(p);
+  map.screen = new Float32Array(2 * n);
+  map.ids = new Float64Array(n);
+  map.gridW = Math.ceil(w / cell) + 1;
+  const gh = Math.ceil(h / cell) + 1;
+  const counts = new Uint32Array(map.gridW * gh + 1);
+  const cellOf = new Uint32Array(n);
+  map.points.forEach(([id, x, y], i) => {
+    const sx = w / 2 + (x - (x0 + x1) / 2) * s, sy = h / 2 - (y - (y0 + y1) / 2) * s;
+    map.screen[2 * i] = sx;
+    map.screen[2 * i + 1] = sy;
+    map.ids[i] = id;
+    cellOf[i] = Math.floor(sy / cell) * map.gridW + Math.floor(sx / cell);
+    counts[cellOf[i] + 1]++;
+  });
+  for (let c = 1; c < counts.length; c++) counts[c] += counts[c - 1];  // each cell's first slot
+  map.grid = { start: counts.slice(), members: new Uint32Array(n) };
+  const next = counts.slice();
+  for (let i = 0; i < n; i++) map.grid.members[next[cellOf[i]]++] = i;
+
+  const layer = document.createElement("canvas");
+  layer.width = w * dpr;
+  layer.height = h * dpr;
+  const g = layer.getContext("2d");
+  g.scale(dpr, dpr);
+  const r = Math.max(1, Math.min(4, 180 / Math.sqrt(n)));
+  const groups = new Map();
+  for (let i = 0; i < n; i++) {
+    const k = map.colour && map.colour[i] >= 0 ? map.colour[i] : -1;
+    const c = k >= 0 && k < palette.length ? palette[k] : "#9a9a9a";
+    if (!groups.has(c)) groups.set(c, []);
+    groups.get(c).push(i);
   }
   g.globalAlpha = 0.75;
-  for (const [c, pts] of byColour) {
+  for (const [c, members] of groups) {
     g.fillStyle = c;
+    if (r <= 1.5) {  // squares: small dots look the same, and cost a fraction of arcs
+      for (const i of members) g.fillRect(map.screen[2 * i] - r, map.screen[2 * i + 1] - r, 2 * r, 2 * r);
+      continue;
+    }
     g.beginPath();
-    for (const [, x, y] of pts) { g.moveTo(x + r, y); g.arc(x, y, r, 0, 2 * Math.PI); }
+    for (const i of members) { const x = map.screen[2 * i], y = map.screen[2 * i + 1]; g.moveTo(x + r, y); g.arc(x, y, r, 0, 2 * Math.PI); }
     g.fill();
   }
-  g.globalAlpha = 1;
-  map.drawn = map.screen.length;
-  canvas.dataset.points = String(map.drawn);
+  map.layer = layer;
+}
+
+function drawMap() {
+  const t0 = performance.now();
+  const canvas = $("map");
+  const dpr = devicePixelRatio || 1;
+  const w = canvas.clientWidth, h = canvas.clientHeight;
+  if (canvas.width !== w * dpr || canvas.height !== h * dpr) { canvas.width = w * dpr; canvas.height = h * dpr; }
+  const g = canvas.getContext("2d");
+  g.setTransform(1, 0, 0, 1, 0, 0);
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  if (!map.points.length) return;
+  const size = w + "x" + h + "@" + dpr;
+  if (map.size !== size) {
+    layOut(w, h, dpr);
+    map.size = size;
+    map.drawMs = performance.now() - t0;
+  }
+  g.drawImage(map.layer, 0, 0);
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
   if (map.lasso && map.lasso.length > 1) {
     g.strokeStyle = "#1d232b";
     g.setLineDash([4, 3]);
@@ -251,6 +321,36 @@ function drawMap() {
     g.stroke();
     g.setLineDash([]);
   }
+  map.drawn = map.points.length;
+  canvas.dataset.points = String(map.drawn);
+  map.frameMs = performance.now() - t0;
+  canvas.dataset.frameMs = map.frameMs.toFixed(2);
+  canvas.dataset.layoutMs = map.drawMs.toFixed(1);
+}
+
+// One redraw per animation frame, however many mouse events arrive.
+function redrawSoon() {
+  if (map.frame) return;
+  map.frame = requestAnimationFrame(() => { map.frame = 0; drawMap(); });
+}
+
+function nearestPoint(x, y) {
+  if (!map.grid) return null;
+  let best = null, bestD = 64;  // within 8 px
+  const cx = Math.floor(x / cell), cy = Math.floor(y / cell);
+  for (let gy = cy - 1; gy <= cy + 1; gy++) {
+    for (let gx = cx - 1; gx <= cx + 1; gx++) {
+      if (gx < 0 || gy < 0 || gx >= map.gridW) continue;
+      const c = gy * map.gridW + gx;
+      if (c + 1 >= map.grid.start.length) continue;
+      for (let s = map.grid.start[c]; s < map.grid.start[c + 1]; s++) {
+        const i = map.grid.members[s];
+        const d = (map.screen[2 * i] - x) ** 2 + (map.screen[2 * i + 1] - y) ** 2;
+        if (d < bestD) { bestD = d; best = map.ids[i]; }
+      }
+    }
+  }
+  return best;
 }
 
 function inside(poly, x, y) {
@@ -267,9 +367,8 @@ function canvasPoint(e) { const b = $("map").getBoundingClientRect(); return [e.
 $("map").addEventListener("mousedown", (e) => { map.lasso = [canvasPoint(e)]; });
 $("map").addEventListener("mousemove", (e) => {
   const [x, y] = canvasPoint(e);
-  if (map.lasso) { map.lasso.push([x, y]); drawMap(); return; }
-  let best = null, bestD = 64;  // within 8 px
-  for (const p of map.screen) { const d = (p[1] - x) ** 2 + (p[2] - y) ** 2; if (d < bestD) { bestD = d; best = p[0]; } }
+  if (map.lasso) { map.lasso.push([x, y]); redrawSoon(); return; }
+  const best = nearestPoint(x, y);
   if (best !== null && best !== map.hover) {
     map.hover = best;
     player.src = audioUrl(best);
@@ -281,7 +380,8 @@ addEventListener("mouseup", async () => {
   const poly = map.lasso;
   map.lasso = null;
   if (poly.length < 3) { drawMap(); return; }
-  const ids = map.screen.filter(([, x, y]) => inside(poly, x, y)).map(([id]) => id);
+  const ids = [];
+  for (let i = 0; i < map.points.length; i++) if (inside(poly, map.screen[2 * i], map.screen[2 * i + 1])) ids.push(map.ids[i]);
   drawMap();
   $("lasso-bar").hidden = false;
   $("lasso-count").textContent = ids.length + " tracks selected";

@@ -27,52 +27,6 @@ std::string ascii_lower(std::string s) {
     return s;
 }
 
-// Each point's category for --color: "cluster N: name" (k-means, k given or by silhouette; outliers
-// none), a taxonomy's most probable stored tag, or the track's folder.
-std::vector<std::string> categories(const library& lib, const std::vector<catalog_entry>& entries, const map_report& m,
-                                    const std::string& by, const parsed_args& args) {
-    std::vector<std::string> out(m.points.size());
-    if (by == "none") return out;
-    std::map<int64_t, size_t> at;
-    for (size_t i = 0; i < m.points.size(); i++) at[m.points[i].id] = i;
-    if (by == "cluster") {
-        cluster_params p;
-        p.model_id = m.model_id;
-        const int k = args.get_int("--k", 0);
-        if (args.has("--k") && k < 2) throw usage_error("--k must be at least 2");
-        p.k = static_cast<size_t>(k);
-        p.threads = args.get_int("--threads", 0);
-        const cluster_report r = lib.clusters(p);
-        for (const cluster_info& c : r.clusters) {
-            const std::string name = "cluster " + std::to_string(c.id) + (c.name.empty() ? "" : ": " + c.name);
-            for (int64_t id : c.members)
-                if (at.count(id)) out[at[id]] = name;
-        }
-        return out;
-    }
-    if (by == "folder") {
-        for (const catalog_entry& e : entries)
-            if (at.count(e.id)) out[at[e.id]] = std::filesystem::path(e.path).parent_path().filename().string();
-        return out;
-    }
-    size_t tagged = 0;
-    for (const catalog_entry& e : entries) {
-        if (!at.count(e.id)) continue;
-        const inferred_tag* best = nullptr;
-        for (const inferred_tag& t : e.inferred)
-            if (ascii_lower(t.taxonomy) == ascii_lower(by) && (!best || t.probability > best->probability)) best = &t;
-        if (best) {
-            out[at[e.id]] = best->label;
-            tagged++;
-        }
-    }
-    if (tagged == 0)
-        throw error(error_kind::not_found, "no track has inferred tags of taxonomy '" + by +
-                                               "': tag them first (sonavec retag --taxonomy " + by +
-                                               "), or use --color cluster, folder or none");
-    return out;
-}
-
 std::string json_of(const map_report& m, const std::map<int64_t, std::string>& paths, const std::vector<std::string>& cat) {
     nlohmann::json points = nlohmann::json::array();
     for (size_t i = 0; i < m.points.size(); i++) {
@@ -158,9 +112,14 @@ int run(const parsed_args& args) {
     const map_report m = lib->map(p);
     if (m.points.empty()) throw error(error_kind::not_found, "the library holds no tracks to map: index some first");
     const bool need_categories = !picture.empty() || colour != "cluster" || args.has("--k");
-    const std::vector<catalog_entry> entries = lib->entries();  // read once: paths, folders and tags
+    const std::vector<catalog_entry> entries = lib->entries();  // for the paths
+    cluster_params clusters;
+    const int k = args.get_int("--k", 0);
+    if (args.has("--k") && k < 2) throw usage_error("--k must be at least 2");
+    clusters.k = static_cast<size_t>(k);
+    clusters.threads = p.threads;
     const std::vector<std::string> cat =
-        need_categories ? categories(*lib, entries, m, colour, args) : std::vector<std::string>(m.points.size());
+        need_categories ? lib->map_categories(m, colour, clusters) : std::vector<std::string>(m.points.size());
     std::map<int64_t, std::string> paths;
     for (const catalog_entry& e : entries) paths[e.id] = e.path;
 

@@ -62,7 +62,7 @@ json openapi_document() {
         {"summary", "the track's file itself, with byte ranges (Range: bytes=A-B)"},
         {"parameters", json::array({id_param()})},
         {"responses", {{"200", {{"description", "the whole file"}}}, {"206", {{"description", "the range asked for"}}}}}};
-    paths["/api/map"]["get"] = {{"summary", "the 2D map: [id, x, y] per track"}, {"parameters", json::array({query("model_id", "string", "whose map")})},
+    paths["/api/map"]["get"] = {{"summary", "the 2D map: [id, x, y] per track"}, {"parameters", json::array({query("model_id", "string", "whose map"), query("colour", "string", "cluster, folder or a taxonomy: categories and each point's index among them")})},
                                 {"responses", answer("points", "Map")}};
     paths["/api/clusters"]["get"] = {{"summary", "the library's clusters"},
                                      {"parameters", json::array({query("method", "string", "kmeans or density"),
