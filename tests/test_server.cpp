@@ -231,6 +231,19 @@ TEST(server, tracks_similar_and_the_collection_tools) {
     ASSERT_EQ(sim.size(), 5u);
     for (const auto& m : sim) EXPECT_NE(m["id"], kick);
     EXPECT_EQ(get_json("/api/map")["points"].size(), 6u);
+    // Coloured by folder: two categories of three tracks, each point's index pointing at its own folder.
+    const json by_folder = get_json("/api/map?colour=folder");
+    ASSERT_EQ(by_folder["colour"].size(), 6u);
+    EXPECT_EQ(by_folder["category_sizes"], json::array({3, 3}));
+    const int64_t kick_colour = [&] {
+        for (size_t i = 0; i < 6; i++)
+            if (by_folder["points"][i][0] == kick) return by_folder["colour"][i].get<int64_t>();
+        return int64_t{-1};
+    }();
+    ASSERT_GE(kick_colour, 0);
+    EXPECT_EQ(by_folder["categories"][static_cast<size_t>(kick_colour)], "kicks");
+    EXPECT_EQ(get_json("/api/map?colour=cluster")["colour"].size(), 6u);
+    get_json("/api/map?colour=no-such-taxonomy", 404);  // no track has its tags
     EXPECT_TRUE(get_json("/api/clusters?k=2")["clusters"].is_array());
     EXPECT_TRUE(get_json("/api/duplicates")["groups"].is_array());
     const json path = get_json("/api/path?from=" + std::to_string(kick) + "&to=" + std::to_string(id_of("pad_2")) + "&steps=4");

@@ -115,6 +115,11 @@ test("the map draws every point and a loop exports them as M3U", async () => {
   const text = readFileSync(file, "utf8");
   assert.ok(text.startsWith("#EXTM3U\n"));
   assert.equal(text.split("\n").filter((l) => l.endsWith(".wav") && !l.startsWith("#")).length, tracks);
+  // Coloured by folder: the legend names both folders, and the points are drawn again.
+  await page.selectOption("#map-colour", "folder");
+  await page.waitForFunction(() => /kicks \(4\)/.test(document.getElementById("map-legend").textContent));
+  assert.match(await page.textContent("#map-legend"), /pads \(4\)/);
+  assert.equal(await page.$eval("#map", (c) => c.dataset.points), String(tracks));
 });
 
 test("the duplicates view lists groups", async () => {
