@@ -223,7 +223,8 @@ async function loadMap() {
 async function loadColours() {
   const legend = $("map-legend");
   try {
-    const c = await api("/api/map?colour=" + encodeURIComponent(map.by));
+    // As many clusters as the palette has colours: choosing k by silhouette takes minutes on 100,000.
+    const c = await api("/api/map?colour=" + encodeURIComponent(map.by) + (map.by === "cluster" ? "&k=" + palette.length : ""));
     map.colour = c.colour;
     legend.replaceChildren();
     c.categories.slice(0, palette.length).forEach((name, i) => {
@@ -385,7 +386,7 @@ addEventListener("mouseup", async () => {
   drawMap();
   $("lasso-bar").hidden = false;
   $("lasso-count").textContent = ids.length + " tracks selected";
-  const tracks = await Promise.all(ids.slice(0, 2000).map((id) => api("/api/tracks/" + id)));
+  const tracks = await api("/api/tracks", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ids }) });
   $("lasso-m3u").href = m3u(tracks);
   $("lasso-m3u").dataset.tracks = String(tracks.length);
 });

@@ -56,13 +56,18 @@ json openapi_document() {
          {{"required", true},
           {"content", {{"multipart/form-data", {{"schema", {{"type", "object"}, {"properties", {{"file", {{"type", "string"}, {"format", "binary"}}}}}}}}}}}}},
         {"responses", answer("best first", "Matches")}};
+    const json ids = {{"type", "object"}, {"properties", {{"ids", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}}};
+    paths["/api/tracks"]["post"] = {
+        {"summary", "many tracks' metadata at once (ids not in the library are left out)"},
+        {"requestBody", {{"required", true}, {"content", {{"application/json", {{"schema", ids}}}}}}},
+        {"responses", answer("the tracks", "Matches")}};
     paths["/api/tracks/{id}"]["get"] = {{"summary", "a track's metadata, tags and descriptors"}, {"parameters", json::array({id_param()})},
                                         {"responses", answer("the track", "Track")}};
     paths["/api/tracks/{id}/audio"]["get"] = {
         {"summary", "the track's file itself, with byte ranges (Range: bytes=A-B)"},
         {"parameters", json::array({id_param()})},
         {"responses", {{"200", {{"description", "the whole file"}}}, {"206", {{"description", "the range asked for"}}}}}};
-    paths["/api/map"]["get"] = {{"summary", "the 2D map: [id, x, y] per track"}, {"parameters", json::array({query("model_id", "string", "whose map"), query("colour", "string", "cluster, folder or a taxonomy: categories and each point's index among them")})},
+    paths["/api/map"]["get"] = {{"summary", "the 2D map: [id, x, y] per track"}, {"parameters", json::array({query("model_id", "string", "whose map"), query("colour", "string", "cluster, folder or a taxonomy: categories and each point's index among them"), query("k", "integer", "with colour=cluster: how many (0: chosen by silhouette)")})},
                                 {"responses", answer("points", "Map")}};
     paths["/api/clusters"]["get"] = {{"summary", "the library's clusters"},
                                      {"parameters", json::array({query("method", "string", "kmeans or density"),

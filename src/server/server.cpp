@@ -16,7 +16,7 @@ namespace {
 void send_error(httplib::Response& res, int status, const std::string& kind, const std::string& message) {
     res.status = status;
     res.set_content(nlohmann::json{{"error", message}, {"kind", kind}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                    "application/json");
+                    json_type);
 }
 
 // The audio route's path (routes.cpp), the one that answers byte ranges.
