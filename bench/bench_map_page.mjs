@@ -3,7 +3,7 @@
 // The peer, in the same page and run: the same points drawn directly each frame, one arc per point in
 // one path per colour (the page's first way of drawing, before the offscreen layer).
 //
-// usage: node bench/bench_map_page.mjs LIBRARY [--cli build/sonavec] [--moves 120]
+// usage: node bench/bench_map_page.mjs LIBRARY [--cli build/sonavec] [--moves 120] [--screenshot FILE.png]
 //   LIBRARY: a library with a stored map (`sonavec map --library LIBRARY` first: the server lays out only
 //   tracks that are not on it). Run from the repository root after `npm ci` in web/.
 import { spawn } from "node:child_process";
@@ -14,6 +14,7 @@ const library = args[0];
 const opt = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
 const cli = opt("--cli", "build/sonavec");
 const moves = Number(opt("--moves", "120"));
+const screenshot = opt("--screenshot", "");
 if (!library) { console.error("usage: node bench/bench_map_page.mjs LIBRARY [--cli PATH] [--moves N]"); process.exit(2); }
 
 const note = (what) => process.stderr.write(what + "\n");
@@ -41,6 +42,7 @@ try {
   const coloured = Date.now() - t0;
   note("coloured");
   const layoutMs = Number(await page.$eval("#map", (c) => c.dataset.layoutMs));
+  if (screenshot) await page.screenshot({ path: screenshot });  // the coloured map, before any loop
 
   // Frames while a loop is drawn: the page redraws once per animation frame; its own time per redraw
   // (canvas.dataset.frameMs) and the interval between frames the browser managed.

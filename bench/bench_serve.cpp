@@ -1,16 +1,16 @@
 // Load on `sonavec serve` (issue 14): many clients at once against a large library, beside the same
 // work done by in-process library calls (the floor the HTTP layer adds to).
 // usage: bench_serve [--model DIR] [--tracks N] [--clients C] [--seconds S] [--requests R] [--index-files F]
-//                    [--dir DIR] [--cli PATH]
+//                    [--new-text P] [--dir DIR] [--cli PATH]
 //
 // The library: N vectors (default 100,000) of the model's size around 200 planted kinds, imported
 // through library::import_from under the model's id (so text queries search them), written once to
 // DIR/lib (default /tmp/sonavec-bench-serve) and reused by later runs of the same N and model.
 // The model: DIR (default ~/.cache/sonavec/bench/clap-htsat-unfused-random, the full-size architecture
 // with random weights), loaded by the server for text queries.
-// The mix, per request: 45 % a cached text search (one of 16 phrases, searched before the run), 5 % a new
-// text search (a phrase never sent before: the text tower runs), 25 % similar to a random track id, 25 %
-// a random track's metadata; k = 10. C clients (default 64), each its own thread and keep-alive
+// The mix, per request: 45 % a cached text search (one of 16 phrases, searched before the run), P % a new
+// text search (--new-text P, default 5: a phrase never sent before, so the text tower runs), 25 % similar
+// to a random track id, and the rest a random track's metadata; k = 10. C clients (default 64), each its own thread and keep-alive
 // connection, send requests back to back.
 // Runs, each S seconds (default 60):
 //   1. in-process: the same mix through the library API on C threads, as the server makes its calls
@@ -63,10 +63,12 @@ const std::vector<std::string> phrases = {
     "ambient drone",    "wind through trees", "dog barking",     "synth arpeggio",     "orchestral hit",
     "footsteps on gravel"};
 
+int new_text_percent = 5;  // --new-text
+
 kind pick(std::mt19937_64& rng) {
-    const auto r = rng() % 100;
+    const auto r = static_cast<int>(rng() % 100);
     if (r < 45) return cached_text;
-    if (r < 50) return new_text;
+    if (r < 45 + new_text_percent) return new_text;
     if (r < 75) return similar_id;
     return track_meta;
 }
@@ -265,6 +267,7 @@ int main(int argc, char** argv) {
         const double seconds = std::stod(bench::arg(argc, argv, "--seconds", "60"));
         const int64_t requests = std::stoll(bench::arg(argc, argv, "--requests", "100000"));
         const int index_files = std::stoi(bench::arg(argc, argv, "--index-files", "24"));
+        new_text_percent = std::clamp(std::stoi(bench::arg(argc, argv, "--new-text", "5")), 0, 30);
         const fs::path dir = bench::arg(argc, argv, "--dir", "/tmp/sonavec-bench-serve");
         const std::string cli = bench::arg(argc, argv, "--cli", SONAVEC_CLI_PATH);
         // The text cache of this run only: cold at the start, warmed by the phrases before each run.

@@ -77,7 +77,8 @@ command serve_command() {
              "Endpoints (JSON): /api/health, /api/stats, /api/search?q=TEXT&k=N&mode=audio|text|hybrid and filters\n"
              "(min_seconds, max_seconds, format, path, tag=K=V, where=TAXONOMY=LABEL, min_bpm, max_bpm, key),\n"
              "/api/similar/ID, POST /api/similar (multipart field file: embedded, never stored), /api/tracks/ID,\n"
-             "/api/tracks/ID/audio (the file itself, with byte ranges), /api/map, /api/clusters, /api/duplicates,\n"
+             "POST /api/tracks {ids: [...]}, /api/tracks/ID/audio (the file itself, with byte ranges),\n"
+             "/api/map?colour=cluster|folder|TAXONOMY, /api/clusters, /api/duplicates,\n"
              "/api/path?from=A&to=B&steps=N, POST /api/recommend {like: [ids or texts], unlike: [...], k},\n"
              "POST /api/index {folders: [absolute paths]} (a background run; GET /api/index/events streams it).\n"
              "It binds to this machine alone by default; any other address needs a token. Requests from another\n"
@@ -86,6 +87,7 @@ command serve_command() {
              "examples:\n"
              "  sonavec serve\n"
              "  sonavec serve --model ~/models/clap --port 9000\n"
+             "  sonavec serve --bind 0.0.0.0 --no-index   # a read-only library for the local network, with a token\n"
              "  curl 'http://127.0.0.1:8750/api/search?q=rain+on+a+roof&k=5'",
              options, 0, 0},
             run};

@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,7 @@ std::string host_of(const std::string& host) {
 struct api_server::impl {
     api_context ctx;
     httplib::Server http;
+    int listening = -1;  // the socket bound last
 };
 
 api_server::api_server(server_options options) : impl_(std::make_unique<impl>()) {
@@ -69,6 +71,15 @@ api_server::api_server(server_options options) : impl_(std::make_unique<impl>())
     http.set_keep_alive_max_count(1);
     // Without it a response's header and body segments wait on the client's delayed ACK: 40 ms each.
     http.set_tcp_nodelay(true);
+    // With a connection per request, httplib 0.11's listen backlog of 5 overflows under load and each
+    // dropped connection waits out a 1 s SYN retry; run() raises it on the listening socket, noted here
+    // (these are httplib's default options otherwise).
+    http.set_socket_options([this](int sock) {
+        const int yes = 1;
+        (void)setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        (void)setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
+        impl_->listening = sock;
+    });
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         const server_options& opt = impl_->ctx.options;
@@ -135,6 +146,7 @@ void api_server::run() {
     if (port == 0) port = impl_->http.bind_to_any_port(o.bind);
     else if (!impl_->http.bind_to_port(o.bind, port)) port = -1;
     if (port <= 0) throw error(error_kind::io, "cannot listen on " + o.bind + ":" + std::to_string(o.port) + " (in use?)");
+    if (impl_->listening >= 0) (void)::listen(impl_->listening, SOMAXCONN);  // Linux: a new backlog
     const std::string host = o.bind.find(':') != std::string::npos ? "[" + o.bind + "]" : o.bind;
     if (o.on_listening) o.on_listening("http://" + host + ":" + std::to_string(port));
     impl_->http.listen_after_bind();
