@@ -23,7 +23,6 @@
 // with the server), and errors (a transport failure or any status but 200).
 #include <httplib.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,11 +41,10 @@
 #include <vector>
 
 #include "bench_args.h"
+#include "spawn_reading.h"
 #include "sonavec/engine.h"
 #include "sonavec/export.h"
 #include "sonavec/library.h"
-
-extern char** environ;
 
 using namespace sonavec;
 namespace fs = std::filesystem;
@@ -225,20 +223,10 @@ struct server_process {
     pid_t pid = -1;
     int port = 0;
     server_process(const std::string& cli, const fs::path& lib, const fs::path& model, int clients) {
-        int out[2];
-        if (pipe(out) != 0) throw std::runtime_error("pipe");
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_addclose(&fa, out[0]);
-        std::vector<std::string> args = {cli, "serve", "--library", lib.string(), "--model", model.string(), "--port", "0",
-                                         "--max-clients", std::to_string(clients), "--quiet"};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        if (posix_spawn(&pid, cli.c_str(), &fa, nullptr, argv.data(), environ) != 0) throw std::runtime_error("cannot start " + cli);
-        posix_spawn_file_actions_destroy(&fa);
-        close(out[1]);
+        int out[1];
+        pid = test::spawn_reading_stdout({cli, "serve", "--library", lib.string(), "--model", model.string(), "--port", "0",
+                                          "--max-clients", std::to_string(clients), "--quiet"},
+                                         &out[0]);
         std::string text;
         char buf[512];
         for (ssize_t n; text.find('\n') == std::string::npos && (n = read(out[0], buf, sizeof buf)) > 0;)

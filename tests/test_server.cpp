@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cli_run.h"
+#include "spawn_reading.h"
 #include "test_data.h"
 
 namespace fs = std::filesystem;
@@ -39,20 +40,10 @@ struct served {
     int port = 0;
 
     explicit served(const std::vector<std::string>& args) {
-        int out[2];
-        if (pipe(out) != 0) throw std::runtime_error("pipe");
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_addclose(&fa, out[0]);
         std::vector<std::string> all = {SONAVEC_CLI, "serve", "--port", "0", "--quiet"};
         all.insert(all.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : all) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        if (posix_spawn(&pid, SONAVEC_CLI, &fa, nullptr, argv.data(), environ) != 0) throw std::runtime_error("spawn");
-        posix_spawn_file_actions_destroy(&fa);
-        close(out[1]);
+        int out[1];
+        pid = test::spawn_reading_stdout(all, &out[0]);
         std::string text;
         const bool want_token = std::find(args.begin(), args.end(), "0.0.0.0") != args.end();
         for (int waited = 0; waited < 300; waited++) {  // up to 30 s for the model to load
