@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and fuzzes each parser of outside data for N seconds:
 #   scripts/fuzz.sh [seconds per run, default 120] [build dir, default build-fuzz]
-#   FUZZ_RUNS="pytorch pickle" picks runs (default all fourteen); FUZZ_JOBS sets make's -j.
+#   FUZZ_RUNS="pytorch pickle" picks runs (default all fifteen); FUZZ_JOBS sets make's -j.
 #   FUZZ_EXECS=1000000 stops each run after exactly that many executions instead (the seconds are then ignored).
 # Needs clang and ffmpeg (Debian: apt-get install clang); CI does not fuzz, so scripts/setup.sh omits clang.
 # Runs: the zip checkpoint reader, the safetensors reader (both through fuzz_tensor_file, seeded with
@@ -13,7 +13,9 @@
 # (tokenizer: fuzz_bpe_tokenizer), the catalog's row decoding (catalog: fuzz_catalog_row) and the model
 # digest cache (digests: fuzz_model_digests), taxonomy files and --template values (taxonomy:
 # fuzz_taxonomy), --key names (key_name: fuzz_key_name) and an audio file's tags through TagLib
-# (file_tags: fuzz_file_tags, seeded with tiny tagged files in every format it writes). FUZZING.md
+# (file_tags: fuzz_file_tags, seeded with tiny tagged files in every format it writes), and sonavec serve's
+# HTTP server, request parsing and routes (http: fuzz_http_server, seeded with requests for every route,
+# with a dictionary of HTTP's words). FUZZING.md
 # records the last runs. Crash inputs land in <build dir>/crashes/<run>/; turn each into a fixture under
 # tests/data/corrupt/ and fix the reader.
 set -euo pipefail
@@ -26,7 +28,7 @@ CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebI
   -DSONAVEC_TESTS=OFF >/dev/null
 make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle fuzz_audio_decoder fuzz_vector_index \
   fuzz_import_formats fuzz_model_config fuzz_bpe_files fuzz_bpe_tokenizer fuzz_catalog_row fuzz_model_digests \
-  fuzz_taxonomy fuzz_key_name fuzz_file_tags >/dev/null
+  fuzz_taxonomy fuzz_key_name fuzz_file_tags fuzz_http_server >/dev/null
 
 # Seed corpora: the committed fixtures, small safetensors files cut from the golden model's header,
 # every data.pkl (the golden one included) for the unpickler, and small generated files for the rest.
@@ -34,7 +36,7 @@ corpus=$build/corpus
 rm -rf "$corpus"
 mkdir -p "$corpus/pytorch" "$corpus/safetensors" "$corpus/pickle" "$corpus/audio" "$corpus/index" \
   "$corpus/import" "$corpus/config" "$corpus/bpe_files" "$corpus/tokenizer" "$corpus/catalog" "$corpus/digests" \
-  "$corpus/taxonomy" "$corpus/key_name" "$corpus/file_tags"
+  "$corpus/taxonomy" "$corpus/key_name" "$corpus/file_tags" "$corpus/http"
 cp "$root"/tests/data/pytorch/*.bin "$root"/tests/data/corrupt/*.bin "$corpus/pytorch/"
 rm "$corpus"/pytorch/deep_*.bin  # 100k+ nested opcodes: slow to execute, and fuzz_state_dict_pickle covers nesting
 cp "$root"/tests/data/corrupt/*.safetensors "$corpus/safetensors/"
@@ -42,6 +44,7 @@ cp "$root"/tests/data/corrupt/audio/*.* "$corpus/audio/"
 rm "$corpus"/audio/*.py "$corpus"/audio/*.md
 cp "$root"/tests/data/corrupt/index/*.index "$corpus/index/"
 cp "$root"/tests/data/corrupt/import/*.json* "$corpus/import/"
+cp "$root"/tests/data/corrupt/http/*.bin "$corpus/http/"
 # A quarter second of a two-channel signal in each container and codec, small enough for -max_len.
 for spec in wav:pcm_s16le f32.wav:pcm_f32le aiff:pcm_s24be flac:flac mp3:libmp3lame m4a:aac alac.m4a:alac \
             ogg:libvorbis opus:libopus; do
@@ -61,7 +64,9 @@ for spec in mp3:libmp3lame:-id3v2_version:4 mp3v23.mp3:libmp3lame:-id3v2_version
     -metadata artist=Band -metadata genre=Rock -metadata TBPM=98 -metadata BPM=98 -metadata mood=calm \
     -metadata initialkey=8A -metadata replaygain_track_gain="-3.10 dB" "$corpus/file_tags/seed.$ext"
 done
-python3 - "$root" "$corpus" <<'PY'
+# http: a fifth of a second of a tone, the upload of the POST /api/similar seeds.
+ffmpeg -v error -y -f lavfi -i "sine=f=440:r=8000:d=0.2" -ac 1 -c:a pcm_s16le "$build/http-upload.wav"
+python3 - "$root" "$corpus" "$build/http-upload.wav" "$build/http.dict" <<'PY'
 import json, struct, sys, zipfile, glob, os
 root, corpus = sys.argv[1], sys.argv[2]
 golden = os.path.join(root, "tests/data/golden/model")
@@ -161,22 +166,135 @@ seed("taxonomy", "refused_with_template.bin", b"rain\nrain\n\0{} music")
 # key_name: what --key and write-tags take.
 for i, key in enumerate(["A minor", "a min", "Am", "Bbm", "F# major", "F#", "8A", "8a", "12B", " C maj ", "10b"]):
     seed("key_name", "key%d.txt" % i, key)
+
+# http: what tests/fuzz/fuzz_http_server.cpp sends: a byte picking the server (0: the golden model and the
+# token fuzz-token, 1: no model, no token), then the connection's bytes. Its library's ids are 1 to 8
+# (one failed row), so these name real tracks.
+upload = open(sys.argv[3], "rb").read()
+def request(server, method, target, headers=(), body=b"", auth=True, length=True, host="127.0.0.1:8750"):
+    lines = ["%s %s HTTP/1.1" % (method, target), "Host: " + host] if host else ["%s %s HTTP/1.1" % (method, target)]
+    if server == 0 and auth:
+        lines.append("Authorization: Bearer fuzz-token")
+    lines += list(headers)
+    if body and length:
+        lines.append("Content-Length: %d" % len(body))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+def http(name, *args, **kwargs):
+    for server in (0, 1):
+        seed("http", "%s.%d.bin" % (name, server), bytes([server]) + request(server, *args, **kwargs))
+gets = ["/", "/index.html", "/app.js", "/style.css", "/favicon.ico", "/api/health", "/api/openapi.json", "/api/stats",
+        "/api/search?q=a+low+tone&k=4", "/api/search?q=track&mode=text&k=20", "/api/search?q=pad&mode=hybrid&k=3",
+        "/api/search?q=tone&k=10&path=*/pads/*&format=wav&min_seconds=1&max_seconds=3.5",
+        "/api/search?q=x&tag=genre=Rock&where=mood=calm&where=mood=sad&min_bpm=60&max_bpm=180&key=8A",
+        "/api/search?q=x&k=0", "/api/search?q=x&k=abc", "/api/search?q=x&k=99999999999999999999", "/api/search?q=x&mode=fuzzy",
+        "/api/search", "/api/search?q=", "/api/search?q=%00%ff%c3%28&words=%e6%97%a5&mode=text",
+        "/api/search?q=x&min_bpm=-1&max_seconds=1e400", "/api/search?q=x&tag=novalue&where==", "/api/search?q=x&key=H%23",
+        "/api/search?q=" + "a" * 2001, "/api/search?q=kick&token=fuzz-token&k=2",
+        "/api/similar/1?k=3", "/api/similar/2?k=1000&mode=hybrid&words=pad", "/api/similar/1?path=*kicks*&min_bpm=100",
+        "/api/similar/999", "/api/similar/0", "/api/similar/99999999999999999999", "/api/similar/8",
+        "/api/tracks/1", "/api/tracks/2", "/api/tracks/8", "/api/tracks/999999", "/api/tracks/abc", "/api/tracks/1/audio",
+        "/api/tracks/2/audio", "/api/tracks/3/audio?token=fuzz-token", "/api/tracks/99/audio",
+        "/api/map", "/api/map?model_id=nothing", "/api/clusters", "/api/clusters?k=2", "/api/clusters?method=density&min_size=2",
+        "/api/clusters?method=dbscan&k=1001", "/api/clusters?method=x", "/api/duplicates",
+        "/api/path?from=2&to=3&steps=4", "/api/path?from=1", "/api/path?from=2&to=2&steps=1000", "/api/path?from=2&to=999",
+        "/api/index", "/api/index/events", "/api/nothing", "/../../etc/passwd", "/api/tracks/..%2F..%2Fetc%2Fpasswd/audio",
+        "/api/health?x=%zz&&=&y", "/api/health#fragment"]
+for i, target in enumerate(gets):
+    http("get%02d" % i, "GET", target)
+for i, r in enumerate(["bytes=0-99", "bytes=100-", "bytes=-100", "bytes=0-0", "bytes=5-3", "bytes=0-1,4-5", "bytes=99999999-",
+                       "bytes=-0", "bytes=x", "bytes=0-99999999", "bytes=-", "bytes=0-1, 2-3,5-"]):
+    http("range%02d" % i, "GET", "/api/tracks/%d/audio" % (2 + i % 3), ["Range: " + r])
+http("range_json", "GET", "/api/health", ["Range: bytes=0-3"])
+def multipart(name, content, filename="tiny.wav", boundary="XyZ"):
+    return ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\nContent-Type: audio/wav\r\n\r\n" %
+            (boundary, name, filename)).encode() + content + ("\r\n--%s--\r\n" % boundary).encode()
+form = "Content-Type: multipart/form-data; boundary=XyZ"
+http("upload", "POST", "/api/similar?k=3", [form], multipart("file", upload))
+http("upload_text", "POST", "/api/similar?k=2&mode=hybrid&words=kick&path=*pads*", [form], multipart("file", upload, "a.WAV.exe"))
+http("upload_other_field", "POST", "/api/similar", [form], multipart("other", upload))
+http("upload_empty", "POST", "/api/similar", [form], multipart("file", b""))
+http("upload_junk", "POST", "/api/similar", [form], multipart("file", b"not audio " * 300, "junk.mp3"))
+http("upload_no_boundary", "POST", "/api/similar", ["Content-Type: multipart/form-data"], multipart("file", upload))
+for i, body in enumerate([{"like": [2], "k": 3}, {"like": ["rain on a roof", 3], "unlike": [4], "k": 5}, {"like": []},
+                          {"like": [1e400]}, {"like": [18446744073709551615], "k": 0}, {"unlike": [2]}, [1, 2]]):
+    http("recommend%d" % i, "POST", "/api/recommend", ["Content-Type: application/json"], json.dumps(body).encode())
+http("recommend_broken", "POST", "/api/recommend", ["Content-Type: application/json"], b"{not json")
+http("tracks_post", "POST", "/api/tracks", ["Content-Type: application/json"], b'{"ids": [2, 3, 999, -1]}')
+http("tracks_post_bad", "POST", "/api/tracks", ["Content-Type: application/json"], b'{"ids": ["x"]}')
+http("index_post", "POST", "/api/index", ["Content-Type: application/json"], json.dumps({"folders": ["/tmp"]}).encode())
+http("index_post_bad", "POST", "/api/index", ["Content-Type: application/json"], b'{"folders": "x"}')
+http("index_delete", "DELETE", "/api/index")
+http("index_delete_body", "DELETE", "/api/index", ["Content-Type: application/json"], b"{}")
+# Who asks: origins, hosts, tokens.
+http("origin_foreign", "GET", "/api/health", ["Origin: http://evil.example"])
+http("origin_own", "GET", "/api/stats", ["Origin: http://127.0.0.1:8750"])
+http("origin_null", "POST", "/api/recommend", ["Origin: null", "Content-Type: text/plain"], b'{"like": [2]}')
+http("host_foreign", "GET", "/api/health", host="evil.example:80")
+http("host_ipv6", "GET", "/api/health", host="[::1]:8750")
+http("host_localhost", "GET", "/api/health", ["Origin: http://localhost"], host="localhost")
+http("host_none", "GET", "/api/health", host="")
+http("token_none", "GET", "/api/stats", auth=False)
+http("token_wrong", "GET", "/api/stats", ["Authorization: Bearer fuzz-tokeN"], auth=False)
+http("token_query", "GET", "/api/tracks/2?token=fuzz-token", auth=False)
+http("token_basic", "GET", "/api/stats", ["Authorization: Basic ZnV6ejp0b2tlbg=="], auth=False)
+# Bodies in chunks, and odd shapes of requests.
+chunked = b"5\r\n{\"lik\r\nc;ext=1\r\ne\": [2], \"k\"\r\n4\r\n: 2}\r\n0\r\n\r\n"
+http("chunked", "POST", "/api/recommend", ["Content-Type: application/json", "Transfer-Encoding: chunked"], chunked, length=False)
+http("chunked_get", "GET", "/api/health", ["Transfer-Encoding: chunked"], b"0\r\n\r\n", length=False)
+http("get_with_body", "GET", "/api/health", [], b"hello")
+http("head", "HEAD", "/api/health")
+http("head_audio", "HEAD", "/api/tracks/2/audio", ["Range: bytes=10-20"])
+http("options", "OPTIONS", "/api/health")
+http("expect", "POST", "/api/recommend", ["Content-Type: application/json", "Expect: 100-continue"], b'{"like": [2]}')
+http("close", "GET", "/api/health", ["Connection: close"])
+http("gzip", "GET", "/api/openapi.json", ["Accept-Encoding: gzip, br"])
+http("long_target", "GET", "/api/search?q=" + "b" * 9000)
+http("long_header", "GET", "/api/health", ["X-Big: " + "c" * 9000])
+http("no_length", "POST", "/api/recommend", ["Content-Type: application/json"], b'{"like": [2]}', length=False)
+for server in (0, 1):
+    one = lambda *a, **k: request(server, *a, **k)
+    seed("http", "pipelined.%d.bin" % server, bytes([server]) + one("GET", "/api/health") + one("GET", "/api/stats"))
+    seed("http", "pipelined_post.%d.bin" % server, bytes([server]) +
+         one("POST", "/api/recommend", ["Content-Type: application/json"], json.dumps({"like": [2], "k": 2}).encode()) +
+         one("GET", "/api/tracks/2"))
+    padded = b'{"like": [3], "k": 2' + b" " * 5000 + b"}"  # past httplib's 4 KB reads
+    seed("http", "pipelined_long.%d.bin" % server, bytes([server]) +
+         one("POST", "/api/recommend", ["Content-Type: application/json"], padded) + one("GET", "/api/health"))
+    seed("http", "http10.%d.bin" % server, bytes([server]) + b"GET /api/health HTTP/1.0\r\n\r\n")
+    seed("http", "garbage.%d.bin" % server, bytes([server]) + b"GARBAGE\r\n\r\n")
+    seed("http", "unfinished.%d.bin" % server, bytes([server]) + b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1")
+    seed("http", "tls.%d.bin" % server, bytes([server]) + b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+# A dictionary of HTTP's words and this server's, for libFuzzer's -dict.
+words = ["GET ", "HEAD ", "POST ", "DELETE ", "OPTIONS ", " HTTP/1.1\r\n", " HTTP/1.0\r\n", "\r\n", "\r\n\r\n", "Host: ",
+         "127.0.0.1", "localhost", "[::1]", "Content-Length: ", "Transfer-Encoding: chunked", "Connection: close",
+         "Connection: keep-alive", "Expect: 100-continue", "Range: bytes=", "Origin: http://", "Authorization: Bearer ",
+         "fuzz-token", "?token=", "Content-Type: ", "application/json", "multipart/form-data; boundary=",
+         "Content-Disposition: form-data; name=\"file\"; filename=\"", "Accept-Encoding: gzip", "/api/", "/api/health",
+         "/api/stats", "/api/search?q=", "/api/similar/", "/api/tracks/", "/audio", "/api/map", "/api/clusters?method=",
+         "/api/duplicates", "/api/path?from=", "&to=", "&steps=", "/api/index", "/api/index/events", "/api/recommend",
+         "/api/openapi.json", "&k=", "&mode=text", "&mode=hybrid", "&words=", "&min_seconds=", "&max_seconds=", "&format=",
+         "&path=", "&tag=", "&where=", "&min_bpm=", "&max_bpm=", "&key=", "&min_size=", "&model_id=", "density", "kmeans",
+         "\"like\"", "\"unlike\"", "\"k\"", "\"folders\"", "%00", "%2F", "0\r\n\r\n"]
+with open(sys.argv[4], "w") as f:
+    for w in words:
+        f.write('"%s"\n' % "".join("\\x%02x" % ord(c) if c in '\\"' or not " " <= c <= "~" else c for c in w))
 PY
 
-run() {  # run <name> <binary> <corpus dir>
+run() {  # run <name> <binary> <corpus dir> [more libFuzzer flags]
   local name=$1 binary=$2 seeds=$3
+  shift 3
   rm -rf "$build/work/$name"  # start from the seeds each time, so runs are comparable
   mkdir -p "$build/crashes/$name" "$build/work/$name"
   local bound=-max_total_time="$seconds" limit="${seconds}s"
   if [ -n "${FUZZ_EXECS:-}" ]; then bound=-runs="$FUZZ_EXECS" limit="$FUZZ_EXECS executions"; fi
   echo "== $name: $limit"
   "$build/$binary" "$build/work/$name" "$seeds" "$bound" -max_len=65536 -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crashes/$name/" 2>&1 |
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crashes/$name/" "$@" 2>&1 |
     grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+[[:space:]]+DONE)|ERROR|SUMMARY|Test unit written" || true
   ls "$build/crashes/$name"
 }
 for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bpe_files tokenizer catalog digests \
-              taxonomy key_name file_tags}; do
+              taxonomy key_name file_tags http}; do
   case $name in
     pytorch) run pytorch fuzz_tensor_file "$corpus/pytorch" ;;
     safetensors) run safetensors fuzz_tensor_file "$corpus/safetensors" ;;
@@ -192,6 +310,7 @@ for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bp
     taxonomy) run taxonomy fuzz_taxonomy "$corpus/taxonomy" ;;
     key_name) run key_name fuzz_key_name "$corpus/key_name" ;;
     file_tags) run file_tags fuzz_file_tags "$corpus/file_tags" ;;
+    http) run http fuzz_http_server "$corpus/http" -dict="$build/http.dict" ;;
     *) echo "unknown run '$name'" >&2; exit 2 ;;
   esac
 done
