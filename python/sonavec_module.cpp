@@ -593,7 +593,8 @@ public:
     }
 
     py::dict map(bool rebuild, bool store, size_t neighbors, double min_dist, int epochs,
-                 const std::optional<std::string>& model_id, uint64_t seed, int threads) {
+                 const std::optional<std::string>& model_id, uint64_t seed, int threads,
+                 const std::optional<std::string>& colour_by, size_t k) {
         map_params p;
         p.rebuild = rebuild;
         p.store = store;
@@ -604,6 +605,13 @@ public:
         p.seed = seed;
         p.threads = threads;
         const map_report r = locked([&] { return lib_->map(p); });
+        std::vector<std::string> categories;
+        if (colour_by) {
+            cluster_params cp;
+            cp.k = k;
+            cp.threads = threads;
+            categories = locked([&] { return lib_->map_categories(r, *colour_by, cp); });
+        }
         const auto n = static_cast<py::ssize_t>(r.points.size());
         py::array_t<float> xy({n, static_cast<py::ssize_t>(2)});
         py::array_t<int64_t> ids(n);
@@ -618,10 +626,12 @@ public:
             id(i) = q.id;
             pl(i) = q.placed;
         }
-        return py::dict(py::arg("ids") = ids, py::arg("xy") = xy, py::arg("placed") = placed, py::arg("model_id") = r.model_id,
-                        py::arg("laid_out") = r.placed, py::arg("kept") = r.kept, py::arg("rebuilt") = r.rebuilt,
-                        py::arg("edges") = r.edges, py::arg("neighbours_seconds") = r.neighbours_seconds,
-                        py::arg("layout_seconds") = r.layout_seconds);
+        py::dict out(py::arg("ids") = ids, py::arg("xy") = xy, py::arg("placed") = placed, py::arg("model_id") = r.model_id,
+                     py::arg("laid_out") = r.placed, py::arg("kept") = r.kept, py::arg("rebuilt") = r.rebuilt,
+                     py::arg("edges") = r.edges, py::arg("neighbours_seconds") = r.neighbours_seconds,
+                     py::arg("layout_seconds") = r.layout_seconds);
+        if (colour_by) out["categories"] = categories;
+        return out;
     }
 
     py::dict retag(std::shared_ptr<engine> eng, const std::optional<fs::path>& model,
@@ -1221,11 +1231,13 @@ most of its tracks carry. Returns {method, clusters: [{id, name, labels, members
 outliers, tracks, k, chosen_by, radius, seconds}; members most central first.)")
         .def("map", &py_library::map, py::kw_only(), py::arg("rebuild") = false, py::arg("store") = true,
              py::arg("neighbors") = 15, py::arg("min_dist") = 0.1, py::arg("epochs") = 0, py::arg("model_id") = py::none(),
-             py::arg("seed") = 1, py::arg("threads") = 0,
+             py::arg("seed") = 1, py::arg("threads") = 0, py::arg("colour_by") = py::none(), py::arg("k") = 0,
              R"(The library's 2D map (as `sonavec map`): UMAP on the kNN graph. Tracks already on the stored map keep
 their points and only new ones are laid out, unless rebuild; store=False leaves the library unchanged.
 Returns {ids, xy (n x 2 float32), placed (laid out by this call), model_id, laid_out, kept, rebuilt,
-edges, neighbours_seconds, layout_seconds}, by track id.)")
+edges, neighbours_seconds, layout_seconds}, by track id. colour_by="cluster" (k clusters, 0: chosen by
+silhouette), "folder", "none" or a taxonomy's name adds categories: one name per point ("" for none),
+as write_map_picture takes them.)")
         .def("learn", &py_library::learn, py::arg("name"), py::arg("positive"), py::arg("negative"), py::kw_only(),
              py::arg("model_id") = py::none(), py::arg("l2") = 1.0,
              R"(Learns a tag from examples (as `sonavec learn`): a linear probe on the stored vectors, applied to

@@ -79,3 +79,21 @@ def test_map_keeps_old_points_and_places_new_ones(scratch, cli):
     head = png.read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", head[16:24]) == (800, 600)
+
+
+def test_map_colours_each_point_by_folder_and_cluster(scratch):
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(3, 32))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    lines, truth = planted_lines(rng, centres, 30)
+    (scratch / "colour.jsonl").write_text("\n".join(lines) + "\n")
+    lib = sonavec.Library(scratch / "colour_lib")
+    lib.import_file(scratch / "colour.jsonl")
+    paths = {e["id"]: e["path"] for e in lib.entries()}
+    by_folder = lib.map(colour_by="folder")
+    assert by_folder["categories"] == [paths[i].split("/")[1] for i in by_folder["ids"].tolist()]
+    # Three clusters asked for: each planted folder is one of them.
+    by_cluster = lib.map(colour_by="cluster", k=3)
+    pairs = set(zip(by_folder["categories"], by_cluster["categories"]))
+    assert len(pairs) == 3 and len({c for _, c in pairs}) == 3
+    assert "categories" not in lib.map()
