@@ -22,6 +22,18 @@ def planted_lines(rng, centres, per, start=0):
     return lines, truth
 
 
+def planted_library(scratch, name, seed, kinds, dim, per):
+    """A library of `per` imported vectors around each of `kinds` random centres; (lib, centres, rng, truth)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(kinds, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    lines, truth = planted_lines(rng, centres, per)
+    (scratch / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
+    lib = sonavec.Library(scratch / f"{name}_lib")
+    lib.import_file(scratch / f"{name}.jsonl")
+    return lib, centres, rng, truth
+
+
 def nearest_agreement(xy, labels, rows, among, k=10):
     """Mean share of each row's k nearest map points (among `among`) with its label."""
     shares = []
@@ -33,13 +45,7 @@ def nearest_agreement(xy, labels, rows, among, k=10):
 
 
 def test_map_keeps_old_points_and_places_new_ones(scratch, cli):
-    rng = np.random.default_rng(3)
-    centres = rng.normal(size=(4, 48))
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    lines, truth = planted_lines(rng, centres, 60)
-    (scratch / "map.jsonl").write_text("\n".join(lines) + "\n")
-    lib = sonavec.Library(scratch / "map_lib")
-    lib.import_file(scratch / "map.jsonl")
+    lib, centres, rng, truth = planted_library(scratch, "map", 3, 4, 48, 60)
     first = lib.map()
     assert first["rebuilt"] and first["laid_out"] == 240 and first["xy"].shape == (240, 2)
     paths = {e["id"]: e["path"] for e in lib.entries()}
@@ -82,13 +88,7 @@ def test_map_keeps_old_points_and_places_new_ones(scratch, cli):
 
 
 def test_map_colours_each_point_by_folder_and_cluster(scratch):
-    rng = np.random.default_rng(5)
-    centres = rng.normal(size=(3, 32))
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    lines, truth = planted_lines(rng, centres, 30)
-    (scratch / "colour.jsonl").write_text("\n".join(lines) + "\n")
-    lib = sonavec.Library(scratch / "colour_lib")
-    lib.import_file(scratch / "colour.jsonl")
+    lib = planted_library(scratch, "colour", 5, 3, 32, 30)[0]
     paths = {e["id"]: e["path"] for e in lib.entries()}
     by_folder = lib.map(colour_by="folder")
     assert by_folder["categories"] == [paths[i].split("/")[1] for i in by_folder["ids"].tolist()]

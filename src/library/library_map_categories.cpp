@@ -1,22 +1,12 @@
 // library::map_categories: a colour category per map point, from the clusters, the folders or the
 // stored inferred tags (library.h).
-#include <algorithm>
-#include <cctype>
 #include <unordered_map>
 
 #include "library/library_impl.h"
 #include "sonavec/error.h"
+#include "util/text_case.h"
 
 namespace sonavec {
-
-namespace {
-
-std::string ascii_lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-}  // namespace
 
 std::vector<std::string> library_impl::map_categories(const map_report& m, const std::string& by,
                                                       const cluster_params& clusters) const {
