@@ -41,6 +41,7 @@
 #include "sonavec/duplicates.h"
 #include "sonavec/engine.h"
 #include "sonavec/export.h"
+#include "sonavec/find.h"
 #include "sonavec/file_tags.h"
 #include "sonavec/linear_probe.h"
 #include "sonavec/map.h"
@@ -463,6 +464,13 @@ public:
     // interpolation slerp(from, to, i / (n - 1)) not already in it, from first and to last; score is
     // the cosine with that point. Throws invalid_input when the library has too few tracks.
     virtual std::vector<search_match> path(const path_params& params) const = 0;
+
+    // Where a clip plays inside the library's segments-plan recordings (sonavec/find.h): its first window
+    // (up to the tower's 10 s) is the query. eng must be the segments' model; the recordings are decoded
+    // again for the refinement (a missing file keeps its stored windows' span and score).
+    virtual find_report find_clip(const std::filesystem::path& clip, const engine& eng, const find_params& params) const = 0;
+    // Stretches of the recordings that match a description (the text through the text cache).
+    virtual find_report find_text(const std::string& text, const engine& eng, const find_params& params) const = 0;
 
     // Duplicate groups in up to three tiers (sonavec/duplicates.h), for review: nothing is changed. Tier 2
     // uses the fingerprints index stored; tracks without one are counted in without_fingerprint.

@@ -15,7 +15,14 @@ enum class window_plan_kind {
     seed,   // three windows at 10 %, 45 % and 80 % of the track (the desktop apps' choice)
     full,   // consecutive windows, one every hop seconds, over the whole track
     first,  // one window from the start (what the reference does with a clip)
+    // full's windows over a whole long recording, overlapping (10 s every 5 s by default), kept per window
+    // in compact form for finding moments inside files (library::find); the track's vector is their mean.
+    segments,
 };
+
+// The segments plan's default hop: windows overlap by half, so a 5 s jingle lies wholly inside at least
+// one 10 s window wherever it starts.
+constexpr double segments_default_hop_seconds = 5;
 
 // Bounds on a plan (README "Window plans"): shorter windows are mostly repeat-padding, a finer hop adds
 // windows that say nothing new, and a container claiming more than a week is lying (audio_decoder).
@@ -28,7 +35,7 @@ constexpr size_t max_plan_windows = 100000;  // per track: 10 hours at a 0.36 s 
 struct window_plan_params {
     window_plan_kind kind = window_plan_kind::seed;
     std::optional<double> window_seconds;  // unset: 7 s for seed, the tower's input length otherwise
-    std::optional<double> hop_seconds;     // full only; unset: the window length (no overlap)
+    std::optional<double> hop_seconds;     // full and segments; unset: the window length (full), 5 s (segments)
     double max_seconds = 300;              // only the first max_seconds of a track are analysed
     double max_window_seconds = 10;        // the audio tower's input length; longer windows would be cut
     double min_tail_seconds = 1;           // full: a final partial window shorter than this is dropped
@@ -44,7 +51,10 @@ struct analysis_window {
     double length_seconds = 0;
 };
 
-// "seed", "full" or "first"; throws error_kind::invalid_input listing them otherwise.
+// The segments plan over whole recordings (up to max_analysed_seconds) at the default window and hop.
+window_plan_params segments_plan();
+
+// "seed", "full", "first" or "segments"; throws error_kind::invalid_input listing them otherwise.
 window_plan_kind parse_window_plan_kind(const std::string& name);
 std::string window_plan_kind_name(window_plan_kind kind);
 

@@ -43,13 +43,34 @@ prepared_track planned_track(const engine& eng, const std::filesystem::path& pat
     auto windows = std::make_shared<const std::vector<analysis_window>>(plan_windows(plan, out.info.duration_seconds));
     out.batch_count = (windows->size() + track_batch_windows - 1) / track_batch_windows;
     const double rate = static_cast<double>(eng.sample_rate());
-    out.read = [windows, rate, read_window = std::move(read_window)](size_t batch) {
+    // Overlapping segments are read as one span per batch and cut into windows: each sample is decoded
+    // once or twice per batch rather than once per window that holds it.
+    const bool one_span = plan.kind == window_plan_kind::segments;
+    out.read = [windows, rate, one_span, read_window = std::move(read_window)](size_t batch) {
         window_batch b;
         const size_t first = batch * track_batch_windows;
         const size_t last = std::min(windows->size(), first + track_batch_windows);
+        std::vector<float> span;
+        double span_start = 0;
+        if (one_span && last > first) {
+            span_start = (*windows)[first].start_seconds;
+            double end = span_start;
+            for (size_t i = first; i < last; i++)
+                end = std::max(end, (*windows)[i].start_seconds + (*windows)[i].length_seconds);
+            span = read_window({span_start, end - span_start});
+        }
         for (size_t i = first; i < last; i++) {
             const analysis_window& w = (*windows)[i];
-            std::vector<float> s = read_window(w);
+            std::vector<float> s;
+            if (one_span) {
+                const output_span at = output_span_at(w.start_seconds - span_start, w.length_seconds, static_cast<int>(rate));
+                const size_t from = std::min(span.size(), static_cast<size_t>(at.first));
+                const size_t count = std::min(span.size() - from, static_cast<size_t>(at.count));
+                s.assign(span.begin() + static_cast<std::ptrdiff_t>(from),
+                         span.begin() + static_cast<std::ptrdiff_t>(from + count));
+            } else {
+                s = read_window(w);
+            }
             // A container may overstate the duration; a window past the real end holds nothing to embed.
             if (s.empty()) continue;
             b.windows.push_back({w.start_seconds, static_cast<double>(s.size()) / rate, {}});
@@ -69,7 +90,7 @@ track_embedding embed_one(const engine& eng, const track_embed_params& params,
     // The pipeline reports a failure as text; the reader's own error is kept to rethrow it with its kind.
     std::exception_ptr read_failure;
     embed_pipeline_params pp;
-    pp.keep_window_vectors = params.keep_window_vectors;
+    pp.keep_window_vectors = params.keep_window_vectors || params.plan.kind == window_plan_kind::segments;
     run_embed_pipeline(
         eng, 1, pp,
         [&](size_t) {
@@ -99,6 +120,8 @@ track_embedding embed_one(const engine& eng, const track_embed_params& params,
 void validate_track_params(track_embed_params& params, const engine& eng) {
     params.plan.max_window_seconds = engine_window_seconds(eng);
     params.plan.validate();
+    // What the segments plan is for: its windows' vectors, stored for finding moments inside files.
+    if (params.plan.kind == window_plan_kind::segments) params.keep_window_vectors = true;
 }
 
 double engine_window_seconds(const engine& eng) {
@@ -176,7 +199,7 @@ void embed_tracks(const engine& eng, const std::vector<std::filesystem::path>& f
                   const track_done_callback& done) {
     embed_pipeline_params pp;
     pp.workers = params.workers;
-    pp.keep_window_vectors = params.track.keep_window_vectors;
+    pp.keep_window_vectors = params.track.keep_window_vectors || params.track.plan.kind == window_plan_kind::segments;
     pp.abort = params.cancel;  // stop after the batches running: a file not yet reported never is
     // The pipeline reports from several workers at once; the callback is promised one call at a time.
     std::mutex report;

@@ -12,7 +12,8 @@ namespace sonavec {
 namespace {
 
 constexpr enum_name<window_plan_kind> plan_names[] = {
-    {window_plan_kind::seed, "seed"}, {window_plan_kind::full, "full"}, {window_plan_kind::first, "first"}};
+    {window_plan_kind::seed, "seed"}, {window_plan_kind::full, "full"}, {window_plan_kind::first, "first"},
+    {window_plan_kind::segments, "segments"}};
 
 constexpr double seed_default_window_seconds = 7;
 constexpr double seed_fractions[] = {0.10, 0.45, 0.80};
@@ -41,7 +42,16 @@ double window_plan_params::effective_window_seconds() const {
 }
 
 double window_plan_params::effective_hop_seconds() const {
-    return hop_seconds ? *hop_seconds : effective_window_seconds();
+    if (hop_seconds) return *hop_seconds;
+    const double window = effective_window_seconds();
+    return kind == window_plan_kind::segments ? std::min(segments_default_hop_seconds, window) : window;
+}
+
+window_plan_params segments_plan() {
+    window_plan_params p;
+    p.kind = window_plan_kind::segments;
+    p.max_seconds = max_analysed_seconds;
+    return p;
 }
 
 void window_plan_params::validate() const {
@@ -62,8 +72,8 @@ void window_plan_params::validate() const {
         throw error(error_kind::invalid_input,
                     "the hop must be from " + seconds_text(min_hop_seconds) + " to " + seconds_text(max_hop_seconds) +
                         ", got " + seconds_text(*hop_seconds));
-    if (hop_seconds && kind != window_plan_kind::full)
-        throw error(error_kind::invalid_input, "a hop applies only to the full window plan");
+    if (hop_seconds && kind != window_plan_kind::full && kind != window_plan_kind::segments)
+        throw error(error_kind::invalid_input, "a hop applies only to the full and segments window plans");
     if (!(positive_finite(max_seconds) && max_seconds <= max_analysed_seconds))
         throw error(error_kind::invalid_input,
                     "the analysed length (max seconds) must be positive and at most " +
@@ -90,12 +100,13 @@ std::vector<analysis_window> plan_windows(const window_plan_params& params, doub
             for (double f : seed_fractions)
                 out.push_back({std::max(0.0, std::min(f * analysed, analysed - window)), window});
             break;
-        case window_plan_kind::full: {
+        case window_plan_kind::full:
+        case window_plan_kind::segments: {
             const double hop = params.effective_hop_seconds();
             const double windows = std::floor(analysed / hop) + 1;
             if (windows > static_cast<double>(max_plan_windows))
                 throw error(error_kind::invalid_input,
-                            "the full plan gives " + std::to_string(static_cast<long long>(windows)) + " windows for " +
+                            std::string("the ") + window_plan_kind_name(params.kind) + " plan gives " + std::to_string(static_cast<long long>(windows)) + " windows for " +
                                 seconds_text(analysed) + " of audio, more than " + std::to_string(max_plan_windows) +
                                 ": use a longer hop or a lower max seconds");
             // Starts are computed as k * hop, not summed, so that no rounding drifts over a long track.

@@ -40,6 +40,7 @@ command duplicates_command();
 command clusters_command();
 command map_command();
 command serve_command();
+command find_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

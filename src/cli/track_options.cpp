@@ -11,11 +11,13 @@
 namespace sonavec::cli {
 
 std::vector<option_spec> track_option_specs(const std::string& per_window_help) {
-    return {{"--windows", "PLAN", "seed (default), full or first"},
+    return {{"--windows", "PLAN",
+             "seed (default), full, first, or segments: 10 s windows every 5 s over whole recordings, kept for "
+             "`sonavec find`"},
             {"--window", "S", "window length in seconds, from 0.5 to the model's input (10 s)"},
-            {"--hop", "S", "full plan: seconds from one window's start to the next, 0.1 to 3600 (default: the window "
-                           "length); at most 100000 windows per track"},
-            {"--max-seconds", "S", "analyse only the first S seconds of each track (default 300, at most 604800: a week)"},
+            {"--hop", "S", "full and segments plans: seconds from one window's start to the next, 0.1 to 3600 "
+                           "(default: the window length; 5 s for segments); at most 100000 windows per track"},
+            {"--max-seconds", "S", "analyse only the first S seconds of each track (default 300; segments: 604800, a week, the most)"},
             {"--per-window", "", per_window_help}};
 }
 
@@ -36,6 +38,7 @@ track_embed_params parse_track_options(const parsed_args& args) {
     } catch (const error& e) {
         throw usage_error(std::string("--windows: ") + e.what());
     }
+    if (p.plan.kind == window_plan_kind::segments) p.plan = segments_plan();
     p.plan.window_seconds = seconds_option(args, "--window");
     p.plan.hop_seconds = seconds_option(args, "--hop");
     if (auto m = seconds_option(args, "--max-seconds")) p.plan.max_seconds = *m;

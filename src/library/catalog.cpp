@@ -11,6 +11,7 @@
 
 #include "library/catalog_row.h"
 #include "library/catalog_schema.h"
+#include "library/segment_codes.h"
 #include "library/sqlite_db.h"
 #include "sonavec/error.h"
 #include "util/text_case.h"
@@ -232,13 +233,21 @@ struct catalog::impl {
             insert_vector.bind_blob(3, e.vector.data(), e.vector.size() * sizeof(float));
             insert_vector.run();
             insert_vector.reset();
+            // A long recording's segments are kept in compact form (segment_codes.h), others as float32.
+            const bool compact = is_segments_plan(e.window_plan);
+            std::vector<unsigned char> code;
             for (size_t i = 0; i < e.windows.size(); i++) {
                 const catalog_window& w = e.windows[i];
                 insert_window.bind(1, id);
                 insert_window.bind(2, static_cast<int64_t>(i));
                 insert_window.bind(3, w.start_seconds);
                 insert_window.bind(4, w.length_seconds);
-                insert_window.bind_blob(5, w.vector.data(), w.vector.size() * sizeof(float));
+                if (compact) {
+                    code = int8_code_blob(w.vector.data(), static_cast<int64_t>(w.vector.size()));
+                    insert_window.bind_blob(5, code.data(), code.size());
+                } else {
+                    insert_window.bind_blob(5, w.vector.data(), w.vector.size() * sizeof(float));
+                }
                 insert_window.run();
                 insert_window.reset();
             }
@@ -520,6 +529,42 @@ std::map<std::string, int64_t> catalog::models() const {
     std::map<std::string, int64_t> out;
     sqlite_statement models = impl_->db.prepare("SELECT model_id, count(*) FROM files WHERE status = 'ok' GROUP BY model_id");
     while (models.step()) out[models.column_text(0)] = models.column_int64(1);
+    return out;
+}
+
+catalog::segment_rows catalog::segment_windows(const std::string& model_id, const std::string& path_glob) const {
+    std::lock_guard lock(impl_->mutex);
+    segment_rows out;
+    sqlite_statement s = impl_->db.prepare(
+        "SELECT w.file_id, w.start_seconds, w.length_seconds, w.vector, v.dim, f.path FROM windows w "
+        "JOIN files f ON f.id = w.file_id JOIN vectors v ON v.file_id = f.id "
+        "WHERE f.status = 'ok' AND f.model_id = ?1 AND (f.window_plan = 'segments' OR f.window_plan LIKE 'segments %') "
+        "AND (?2 = '' OR fnmatch(?2, f.path)) ORDER BY w.file_id, w.ordinal");
+    s.bind(1, model_id);
+    s.bind(2, path_glob);
+    while (s.step()) {
+        const std::string path = s.column_text(5);
+        const int64_t dim = s.column_int64(4);
+        if (dim < 1 || dim > catalog_max_dim || (out.dim != 0 && dim != out.dim))
+            throw error(error_kind::corrupt_file, impl_->db.path().string() + ": damaged: segments of '" + path +
+                                                      "' have " + std::to_string(dim) + "-float vectors");
+        out.dim = dim;
+        const double start = s.column_double(1), length = s.column_double(2);
+        size_t bytes = 0;
+        const void* blob = s.column_blob(3, bytes);
+        float scale = -1;
+        if (bytes == int8_code_bytes(dim)) std::memcpy(&scale, blob, sizeof scale);
+        if (!(std::isfinite(start) && start >= 0 && std::isfinite(length) && length > 0) || !std::isfinite(scale) ||
+            scale < 0)
+            throw error(error_kind::corrupt_file,
+                        impl_->db.path().string() + ": damaged: a segment window of '" + path + "'");
+        out.file_ids.push_back(s.column_int64(0));
+        out.starts.push_back(start);
+        out.lengths.push_back(static_cast<float>(length));
+        out.scales.push_back(scale);
+        const auto* codes = static_cast<const int8_t*>(blob) + sizeof(float);
+        out.codes.insert(out.codes.end(), codes, codes + dim);
+    }
     return out;
 }
 

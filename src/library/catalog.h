@@ -115,6 +115,19 @@ public:
     // filter.format and filter.tag_value must be lower-case.
     std::vector<int64_t> matching_ids(const search_filter& filter, const std::string& model_id) const;
 
+    // --- Segments (the segments plan's windows, compact: library::find) ---
+    // Every window of model_id's ok segments-plan rows (path_glob: only files it matches; "" all), by
+    // file then time, in their stored int8 form. A damaged row is corrupt_file naming its file.
+    struct segment_rows {
+        int64_t dim = 0;
+        std::vector<int64_t> file_ids;    // per window
+        std::vector<double> starts;       // seconds
+        std::vector<float> lengths;       // seconds
+        std::vector<float> scales;        // per window (segment_codes.h)
+        std::vector<int8_t> codes;        // windows x dim
+    };
+    segment_rows segment_windows(const std::string& model_id, const std::string& path_glob = "") const;
+
     // Replaces the inferred tags of `taxonomy` for each (id, tags) given, in one transaction.
     void put_inferred_tags(const std::string& taxonomy, const std::vector<std::pair<int64_t, std::vector<inferred_tag>>>& tags);
 

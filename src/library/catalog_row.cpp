@@ -4,6 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "library/segment_codes.h"
 #include "sonavec/error.h"
 
 namespace sonavec {
@@ -47,6 +48,11 @@ catalog_window catalog_row_decoder::window(double start_seconds, double length_s
     if (!std::isfinite(w.start_seconds) || !std::isfinite(w.length_seconds) || w.start_seconds < 0 ||
         w.length_seconds < 0)
         bad_row(path, "bad window span");
+    if (blob.size == int8_code_bytes(dim)) {  // a segments-plan window in compact form
+        w.vector.resize(static_cast<size_t>(dim));
+        if (!decode_int8_blob(blob.data, blob.size, dim, w.vector.data())) bad_row(path, "bad compact window vector");
+        return w;
+    }
     w.vector = floats(blob, dim, path);
     return w;
 }

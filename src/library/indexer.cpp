@@ -179,7 +179,11 @@ std::string window_plan_label(const window_plan_params& plan) {
     if (plan.window_seconds && !default_window) label += " window=" + seconds_text(*plan.window_seconds);
     if (plan.kind == window_plan_kind::full && plan.hop_seconds && plan.hop_seconds != plan.window_seconds)
         label += " hop=" + seconds_text(*plan.hop_seconds);
-    if (plan.max_seconds != window_plan_params{}.max_seconds) label += " max-seconds=" + seconds_text(plan.max_seconds);
+    const bool segments = plan.kind == window_plan_kind::segments;
+    if (segments && plan.hop_seconds && *plan.hop_seconds != segments_default_hop_seconds)
+        label += " hop=" + seconds_text(*plan.hop_seconds);
+    const double default_max = segments ? segments_plan().max_seconds : window_plan_params{}.max_seconds;
+    if (plan.max_seconds != default_max) label += " max-seconds=" + seconds_text(plan.max_seconds);
     return label;
 }
 

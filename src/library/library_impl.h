@@ -65,6 +65,8 @@ public:
     analyze_report analyze(const analyze_params& params) override;
     std::vector<search_match> recommend(const recommend_params& params, const engine* eng) const override;
     std::vector<search_match> path(const path_params& params) const override;
+    find_report find_clip(const std::filesystem::path& clip, const engine& eng, const find_params& params) const override;
+    find_report find_text(const std::string& text, const engine& eng, const find_params& params) const override;
     duplicate_report duplicates(const duplicate_params& params) const override;
     cluster_report clusters(const cluster_params& params) const override;
     map_report map(const map_params& params) override;

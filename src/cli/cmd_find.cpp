@@ -1,0 +1,175 @@
+// sonavec find: moments inside long recordings (library::find_clip / find_text, sonavec/find.h), printed
+// as a table, JSON, CSV or Audacity labels.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "library_option.h"
+#include "search_output.h"
+#include "sonavec/error.h"
+#include "sonavec/escaped_text.h"
+#include "sonavec/library.h"
+#include "track_options.h"
+
+namespace sonavec::cli {
+
+namespace {
+
+std::string seconds3(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", s);
+    return buf;
+}
+
+std::string clock_text(double s) {
+    const auto whole = static_cast<long long>(s);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%06.3f", whole / 3600, whole / 60 % 60, s - static_cast<double>(whole / 60 * 60));
+    return buf;
+}
+
+// By file, then time: how an archivist reads a list of moments (the report is best first).
+std::vector<occurrence> by_file_and_time(std::vector<occurrence> v) {
+    std::stable_sort(v.begin(), v.end(), [](const occurrence& a, const occurrence& b) {
+        return a.path != b.path ? a.path < b.path : a.start_seconds < b.start_seconds;
+    });
+    return v;
+}
+
+void print_json(const find_report& r) {
+    nlohmann::json occ = nlohmann::json::array();
+    for (const occurrence& o : r.occurrences)
+        occ.push_back({{"id", o.track_id}, {"path", o.path}, {"start_seconds", o.start_seconds},
+                       {"end_seconds", o.end_seconds}, {"score", o.score}, {"sigmas", o.sigmas},
+                       {"coarse_score", o.coarse_score}, {"match", o.match}});
+    nlohmann::json j = {{"query_seconds", r.query_seconds}, {"windows", r.windows}, {"files", r.files},
+                        {"candidates", r.candidates}, {"regions", r.regions}, {"median", r.median},
+                        {"deviation", r.deviation}, {"moment_median", r.moment_median},
+                        {"moment_deviation", r.moment_deviation}, {"threshold", r.threshold}, {"scan_seconds", r.scan_seconds},
+                        {"refine_seconds", r.refine_seconds}};
+    j["occurrences"] = std::move(occ);
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+void print_csv(const find_report& r) {
+    std::cout << "path,start_seconds,end_seconds,score,sigmas,id\n";
+    for (const occurrence& o : by_file_and_time(r.occurrences))
+        std::cout << csv_cell(o.path) << "," << seconds3(o.start_seconds) << "," << seconds3(o.end_seconds) << ","
+                  << format_float(static_cast<float>(o.score)) << "," << seconds3(o.sigmas) << "," << o.track_id << "\n";
+}
+
+// Audacity's label track text (File > Import > Labels): start, end and label, tab-separated, in seconds.
+// The label names the file when the moments lie in several.
+void print_audacity(const find_report& r) {
+    bool several = false;
+    for (const occurrence& o : r.occurrences) several = several || o.path != r.occurrences.front().path;
+    for (const occurrence& o : by_file_and_time(r.occurrences)) {
+        std::string label = std::string("score ").append(seconds3(o.score));
+        if (several) label.append(" ").append(escaped_line(std::filesystem::path(o.path).filename().string()));
+        std::cout << seconds3(o.start_seconds) << "\t" << seconds3(o.end_seconds) << "\t" << label << "\n";
+    }
+}
+
+void print_table(const find_report& r) {
+    for (const occurrence& o : r.occurrences)
+        std::printf("%.3f  %s - %s  %s\n", o.score, clock_text(o.start_seconds).c_str(), clock_text(o.end_seconds).c_str(),
+                    for_terminal(o.path).c_str());
+    std::fprintf(stderr, "%zu moments in %zu windows of %zu files (threshold %.4f: median %.4f + %.4f per sigma, "
+                         "windows of the query's length); "
+                         "scan %.3f s, refinement %.1f s\n",
+                 r.occurrences.size(), r.windows, r.files, r.threshold, r.moment_median, r.moment_deviation, r.scan_seconds,
+                 r.refine_seconds);
+}
+
+int run_find(const parsed_args& args) {
+    find_params p;
+    if (args.has("--min-score")) {
+        const std::string v = args.get("--min-score");
+        char* end = nullptr;
+        const double s = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || !(s >= -1 && s <= 1)) throw usage_error(std::string("--min-score expects a cosine from -1 to 1, got '").append(v).append("'"));
+        p.min_score = s;
+    }
+    if (args.has("--sigmas")) {
+        const std::string v = args.get("--sigmas");
+        char* end = nullptr;
+        p.min_sigmas = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || !(p.min_sigmas >= 0 && p.min_sigmas <= 100))
+            throw usage_error(std::string("--sigmas expects a number from 0 to 100, got '").append(v).append("'"));
+        p.candidate_sigmas = std::min(p.candidate_sigmas, p.min_sigmas);
+    }
+    if (args.has("--min-match")) {
+        const std::string v = args.get("--min-match");
+        char* end = nullptr;
+        p.min_match = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || !(p.min_match >= -1 && p.min_match <= 1))
+            throw usage_error(std::string("--min-match expects a correlation from -1 to 1, got '").append(v).append("'"));
+    }
+    const int max = args.get_int("--max", 1000);
+    if (max < 1) throw usage_error("--max must be at least 1");
+    p.max_results = static_cast<size_t>(max);
+    p.refine = !args.has("--no-refine");
+    p.path_glob = args.get("--path", "");
+    if (args.has("--model-id")) p.model_id = args.get("--model-id");
+    const int formats = args.has("--json") + args.has("--csv") + args.has("--audacity");
+    if (formats > 1) throw usage_error("give one of --json, --csv and --audacity");
+
+    const std::string query = args.positional[0];
+    const auto lib = library::open(library_dir(args), library::open_mode::read_only);
+    const auto eng = open_engine(args);
+    std::error_code ec;
+    const bool clip = std::filesystem::is_regular_file(query, ec);
+    const find_report r = clip ? lib->find_clip(query, *eng, p) : lib->find_text(query, *eng, p);
+    if (args.has("--json")) print_json(r);
+    else if (args.has("--csv")) print_csv(r);
+    else if (args.has("--audacity")) print_audacity(r);
+    else print_table(r);
+    return 0;
+}
+
+}  // namespace
+
+command find_command() {
+    std::vector<option_spec> options = {library_option(), model_option(), precision_option()};
+    options.push_back({"--model-id", "ID", "the segments of this model (default: --model's)"});
+    options.push_back({"--min-score", "S", "an occurrence's cosine with the query must be at least S (default: 5 "
+                                           "robust sigmas above this query's median window, see below)"});
+    options.push_back({"--sigmas", "Z", "the automatic bound in robust sigmas (default 5)"});
+    options.push_back({"--min-match", "R", "a clip's moments must also correlate with its log-mel spectrogram at "
+                                           "least R (default 0.5; -1: off)"});
+    options.push_back({"--max", "N", "at most N occurrences, best first (default 1000)"});
+    options.push_back({"--path", "GLOB", "only recordings whose path matches this shell pattern ('*' crosses '/')"});
+    options.push_back({"--no-refine", "", "report the stored 10 s windows as they are (no decoding, no re-embedding)"});
+    options.push_back({"--json", "", "print {threshold, median, deviation, ..., occurrences: [{id, path, "
+                                     "start_seconds, end_seconds, score, sigmas, coarse_score}]}"});
+    options.push_back({"--csv", "", "print path,start_seconds,end_seconds,score,sigmas,id by file and time"});
+    options.push_back({"--audacity", "", "print Audacity labels (start, end, label; File > Import > Labels)"});
+    return {{"find", "[--library PATH] [--min-score S] [--path GLOB] [--json|--csv|--audacity] CLIP|TEXT",
+             "Where inside the library's long recordings a clip plays, or a description fits.",
+             "The recordings must be indexed with the segments plan (sonavec index --windows segments: 10 s windows\n"
+             "every 5 s, kept as int8 vectors). Every window is scored against the query (an audio file's first 10 s,\n"
+             "or a text); the windows that stand out are merged into regions, and each region is decoded again and\n"
+             "re-embedded with windows of the query's length every second, then every 0.25 s around the best, so each\n"
+             "moment is placed to within about half a second. A clip's moments must also be its own sound: their log-mel\n"
+             "spectrograms correlate with the clip's at least 0.5 (--min-match; gain does not count). Moments that\n"
+             "overlap are merged, the best kept.\n"
+             "\n"
+             "Which scores count needs no calibrated threshold: a window must lie 5 (--sigmas) robust standard\n"
+             "deviations above the median of this query's scores over the whole archive (median and 1.4826 x median\n"
+             "absolute deviation; for a normal spread about 0.2 chance windows in 1,000 hours). --min-score gives an\n"
+             "absolute cosine instead.\n"
+             "\n"
+             "examples:\n"
+             "  sonavec index --windows segments ~/archive\n"
+             "  sonavec find jingle.wav\n"
+             "  sonavec find --csv jingle.wav > jingle.csv\n"
+             "  sonavec find --audacity --path '*/1998-03-02.mp3' jingle.wav > labels.txt\n"
+             "  sonavec find --min-score 0.3 'crowd cheering'",
+             options, 1, 1},
+            run_find};
+}
+
+}  // namespace sonavec::cli

@@ -1,0 +1,286 @@
+// library::find_clip and find_text (sonavec/find.h): an exact scan of the stored segment windows, the
+// windows that stand out merged into regions, and each region re-embedded at a finer hop to place the
+// moment to within about half a second.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+#include <span>
+#include <thread>
+
+#include "audio/audio_decoder.h"
+#include "library/library_impl.h"
+#include "library/segment_scan.h"
+#include "library/spectral_match.h"
+#include "sonavec/error.h"
+
+namespace sonavec {
+
+namespace {
+
+constexpr double sweep_step_seconds = 1;      // the first refinement pass over a region
+constexpr double fine_step_seconds = 0.25;    // the second, around each peak of the first
+constexpr double fine_reach_seconds = 0.75;   // how far either side of a peak the second pass looks
+constexpr size_t refine_batch = 8;            // windows per call of the audio tower
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+void check_params(const find_params& p) {
+    if (p.min_score && !(std::isfinite(*p.min_score) && *p.min_score >= -1 && *p.min_score <= 1))
+        throw error(error_kind::invalid_input, "the minimum score must be a cosine, from -1 to 1");
+    if (!(std::isfinite(p.min_sigmas) && p.min_sigmas >= 0 && p.min_sigmas <= 100))
+        throw error(error_kind::invalid_input, "min sigmas must be from 0 to 100");
+    if (!(std::isfinite(p.candidate_sigmas) && p.candidate_sigmas >= 0 && p.candidate_sigmas <= 100))
+        throw error(error_kind::invalid_input, "candidate sigmas must be from 0 to 100");
+    if (p.max_candidates < 1 || p.max_candidates > 100000)
+        throw error(error_kind::invalid_input, "max candidates must be from 1 to 100000");
+    if (!(std::isfinite(p.min_match) && p.min_match >= -1 && p.min_match <= 1))
+        throw error(error_kind::invalid_input, "the minimum spectral match must be from -1 to 1");
+    if (p.null_samples < 8 || p.null_samples > 10000)
+        throw error(error_kind::invalid_input, "null samples must be from 8 to 10000");
+    if (p.max_results < 1) throw error(error_kind::invalid_input, "max results must be at least 1");
+    if (p.threads < 0) throw error(error_kind::invalid_input, "the thread count must not be negative");
+}
+
+float dot(const float* a, const float* b, int64_t dim) {
+    float s = 0;
+    for (int64_t i = 0; i < dim; i++) s += a[i] * b[i];
+    return s;
+}
+
+// The query's cosine with windows of `length` seconds starting at each of `starts` (seconds of the
+// file), cut from samples that begin at samples_start.
+std::vector<double> scores_at(const engine& eng, const std::vector<float>& samples, double samples_start,
+                              const std::vector<double>& starts, double length, const std::vector<float>& query) {
+    const double rate = static_cast<double>(eng.sample_rate());
+    const auto count = static_cast<size_t>(std::llround(length * rate));
+    std::vector<double> out;
+    for (size_t b = 0; b < starts.size(); b += refine_batch) {
+        std::vector<std::span<const float>> windows;
+        for (size_t i = b; i < std::min(starts.size(), b + refine_batch); i++) {
+            const auto first = static_cast<size_t>(std::max<long long>(0, std::llround((starts[i] - samples_start) * rate)));
+            const size_t from = std::min(first, samples.size());
+            windows.emplace_back(samples.data() + from, std::min(count, samples.size() - from));
+        }
+        // A window past the decoded end (a container that overstates its length) scores nothing.
+        std::vector<size_t> real;
+        std::vector<std::span<const float>> nonempty;
+        for (size_t i = 0; i < windows.size(); i++)
+            if (!windows[i].empty()) {
+                real.push_back(i);
+                nonempty.push_back(windows[i]);
+            }
+        std::vector<double> batch(windows.size(), -2.0);
+        if (!nonempty.empty()) {
+            const std::vector<float> v = eng.embed_audio_windows(nonempty);
+            for (size_t k = 0; k < real.size(); k++)
+                batch[real[k]] = dot(query.data(), v.data() + k * static_cast<size_t>(eng.dim()), eng.dim());
+        }
+        out.insert(out.end(), batch.begin(), batch.end());
+    }
+    return out;
+}
+
+struct refined_moment {
+    double start = 0, score = 0;
+    double match = 0;  // spectral_match's correlation with the clip (0 without one)
+};
+
+// The moments of one region: a sweep every second, its peaks above `floor` whose windows do not overlap
+// a better one's (two playings of one sound cannot overlap), each refined every 0.25 s within 0.75 s.
+std::vector<refined_moment> refine_region(const engine& eng, audio_decoder& dec, double from, double to, double length,
+                                          const std::vector<float>& query, double floor, const spectral_match* verify) {
+    const double last = std::max(from, to - length);
+    const std::vector<float> samples = dec.read(from, last + length - from);
+    if (samples.empty()) return {};
+    const double step = std::min(sweep_step_seconds, std::max(fine_step_seconds, length / 2));
+    std::vector<double> starts;
+    for (int k = 0;; k++) {
+        const double t = from + k * step;
+        if (t > last + 1e-9) break;
+        starts.push_back(t);
+    }
+    if (starts.back() < last - 1e-9) starts.push_back(last);
+    const std::vector<double> sweep = scores_at(eng, samples, from, starts, length, query);
+
+    std::vector<size_t> order(starts.size());
+    for (size_t i = 0; i < order.size(); i++) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sweep[a] > sweep[b]; });
+    std::vector<refined_moment> peaks;
+    for (size_t i : order) {
+        if (sweep[i] < floor && !peaks.empty()) break;  // the region's best is always refined
+        const bool near = std::any_of(peaks.begin(), peaks.end(),
+                                      [&](const refined_moment& p) { return std::fabs(p.start - starts[i]) < length; });
+        if (!near) peaks.push_back({starts[i], sweep[i]});
+    }
+    for (refined_moment& p : peaks) {
+        std::vector<double> fine;
+        for (double d = -fine_reach_seconds; d <= fine_reach_seconds + 1e-9; d += fine_step_seconds) {
+            const double t = p.start + d;
+            if (d != 0 && t >= from - 1e-9 && t <= last + 1e-9) fine.push_back(std::clamp(t, from, last));
+        }
+        const std::vector<double> s = scores_at(eng, samples, from, fine, length, query);
+        for (size_t i = 0; i < fine.size(); i++)
+            if (s[i] > p.score) p = {fine[i], s[i]};
+        if (verify) {
+            const double rate = static_cast<double>(eng.sample_rate());
+            const size_t first = std::min(samples.size(), static_cast<size_t>(std::llround((p.start - from) * rate)));
+            const size_t count = std::min(samples.size() - first, static_cast<size_t>(std::llround(length * rate)));
+            p.match = verify->correlation(std::span<const float>(samples.data() + first, count));
+        }
+    }
+    return peaks;
+}
+
+// The spread of the query's scores against windows of its own length at places spread over the archive:
+// a clip shorter than the stored windows scores differently against any audio (its repeat-padding), so
+// the refined moments are judged against this null, not the stored windows'. The places are drawn from
+// a fixed seed over the stored windows, so a search gives the same answer each time.
+score_spread sampled_null(const engine& eng, const catalog& cat, const catalog::segment_rows& rows, double length,
+                          const std::vector<float>& query, size_t samples) {
+    std::mt19937_64 rng(0x5e67);
+    std::uniform_int_distribution<size_t> pick(0, rows.scales.size() - 1);
+    std::map<int64_t, std::vector<double>> starts;  // by file, so each is opened once
+    for (size_t i = 0; i < samples; i++) {
+        const size_t w = pick(rng);
+        const double slack = std::max(0.0, static_cast<double>(rows.lengths[w]) - length);
+        starts[rows.file_ids[w]].push_back(rows.starts[w] + std::uniform_real_distribution<double>(0, slack)(rng));
+    }
+    std::vector<float> scores;
+    for (auto& [id, at] : starts) {
+        const auto e = cat.find(id);
+        if (!e) continue;
+        try {
+            audio_decoder dec(e->path, static_cast<int>(eng.sample_rate()));
+            for (double t : at) {
+                const std::vector<float> samples_at = dec.read(t, length);
+                const std::vector<double> s = scores_at(eng, samples_at, t, {t}, length, query);
+                if (s[0] > -2) scores.push_back(static_cast<float>(s[0]));
+            }
+        } catch (const error&) {
+            // an unreadable file adds nothing to the null
+        }
+    }
+    return robust_spread(scores);
+}
+
+}  // namespace
+
+namespace find_detail {
+
+find_report find_with(const library_impl& lib, const catalog* cat, const std::vector<float>& query, double length,
+                      const engine& eng, const find_params& params, const spectral_match* verify) {
+    check_params(params);
+    find_report r;
+    r.query_seconds = length;
+    const std::string model = params.model_id.value_or(eng.model_id());
+    if (!cat) throw error(error_kind::not_found, lib.dir().string() + " holds no library");
+    auto t0 = std::chrono::steady_clock::now();
+    const catalog::segment_rows rows = cat->segment_windows(model, params.path_glob);
+    if (rows.scales.empty())
+        throw error(error_kind::not_found,
+                    lib.dir().string() + " holds no recordings indexed with the segments plan for model " + model +
+                        (params.path_glob.empty() ? "" : " under '" + params.path_glob + "'") +
+                        ": index them with `sonavec index --windows segments`");
+    if (rows.dim != static_cast<int64_t>(query.size()))
+        throw error(error_kind::invalid_input, "the query has " + std::to_string(query.size()) +
+                                                   " floats, the segments " + std::to_string(rows.dim));
+    const int threads = params.threads > 0 ? params.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const std::vector<float> scores = scan_segments(rows, query.data(), threads);
+    r.windows = rows.scales.size();
+    for (size_t i = 0; i < rows.file_ids.size(); i++) r.files += i == 0 || rows.file_ids[i] != rows.file_ids[i - 1];
+    const score_spread spread = robust_spread(scores);
+    r.median = spread.median;
+    r.deviation = spread.deviation;
+    r.threshold = params.min_score ? *params.min_score : spread.median + params.min_sigmas * spread.deviation;
+    double floor = spread.median + params.candidate_sigmas * spread.deviation;
+    if (params.min_score) floor = std::min(floor, *params.min_score);
+    const std::vector<segment_region> regions = candidate_regions(rows, scores, floor, params.max_candidates, &r.candidates);
+    r.regions = regions.size();
+    r.scan_seconds = seconds_since(t0);
+
+    t0 = std::chrono::steady_clock::now();
+    // Moments of the stored windows' length are judged against the stored windows; shorter ones against
+    // windows of their own length sampled over the archive.
+    score_spread moment_null = spread;
+    const double stored_length = *std::max_element(rows.lengths.begin(), rows.lengths.end());
+    if (params.refine && !regions.empty() && length < stored_length - 1e-6) {
+        moment_null = sampled_null(eng, *cat, rows, length, query, params.null_samples);
+        if (!params.min_score) r.threshold = moment_null.median + params.min_sigmas * moment_null.deviation;
+    }
+    r.moment_median = moment_null.median;
+    r.moment_deviation = moment_null.deviation;
+    const double peak_floor = params.min_score ? *params.min_score
+                                               : moment_null.median + params.candidate_sigmas * moment_null.deviation;
+    std::map<int64_t, std::optional<catalog_entry>> entries;
+    std::vector<occurrence> found;
+    for (const segment_region& g : regions) {
+        auto& e = entries[g.file_id];
+        if (!e) e = cat->find(g.file_id);
+        if (!e) continue;  // removed since the scan
+        auto coarse = [&] {
+            return occurrence{g.file_id, e->path, g.best_start, g.best_start + g.best_length, g.best_score, 0, g.best_score};
+        };
+        if (!params.refine) {
+            if (g.best_score >= r.threshold) found.push_back(coarse());
+            continue;
+        }
+        try {
+            audio_decoder dec(e->path, static_cast<int>(eng.sample_rate()));
+            const double duration = dec.info().duration_seconds;
+            const double from = std::max(0.0, g.start_seconds - length / 2);
+            const double to = std::min(std::max(duration, g.end_seconds), g.end_seconds + length / 2);
+            for (const refined_moment& m : refine_region(eng, dec, from, to, length, query, peak_floor, verify))
+                if (m.score >= r.threshold && (!verify || m.match >= params.min_match))
+                    found.push_back({g.file_id, e->path, m.start, m.start + length, m.score, 0, g.best_score, m.match});
+        } catch (const error&) {
+            // The file is gone or unreadable now: its stored windows still say where.
+            if (g.best_score >= r.threshold) found.push_back(coarse());
+        }
+    }
+    r.refine_seconds = seconds_since(t0);
+
+    // Two playings of one sound cannot overlap: of moments that do (found from two regions, or a peak's
+    // shifted shoulder), the best is kept.
+    std::stable_sort(found.begin(), found.end(), [](const occurrence& a, const occurrence& b) { return a.score > b.score; });
+    for (const occurrence& o : found) {
+        const bool repeated = std::any_of(r.occurrences.begin(), r.occurrences.end(), [&](const occurrence& k) {
+            const double overlap = std::min(k.end_seconds, o.end_seconds) - std::max(k.start_seconds, o.start_seconds);
+            return k.track_id == o.track_id && overlap > 1e-6;
+        });
+        if (repeated) continue;
+        r.occurrences.push_back(o);
+        r.occurrences.back().sigmas = (o.score - moment_null.median) / moment_null.deviation;
+        if (r.occurrences.size() == params.max_results) break;
+    }
+    return r;
+}
+
+}  // namespace find_detail
+
+find_report library_impl::find_clip(const std::filesystem::path& clip, const engine& eng, const find_params& params) const {
+    check_params(params);
+    audio_decoder dec(clip, static_cast<int>(eng.sample_rate()));
+    const double window = static_cast<double>(eng.window_samples()) / static_cast<double>(eng.sample_rate());
+    const double length = std::min(window, dec.info().duration_seconds);
+    std::vector<float> samples = dec.read(0, length);
+    const double decoded = static_cast<double>(samples.size()) / static_cast<double>(eng.sample_rate());
+    if (decoded < min_window_seconds)
+        throw error(error_kind::invalid_input, clip.string() + ": a clip must hold at least " +
+                                                   std::to_string(min_window_seconds) + " s of audio to be found");
+    const std::vector<float> query = eng.embed_audio_windows({std::span<const float>(samples)});
+    const spectral_match verify(samples, static_cast<int>(eng.sample_rate()));
+    return find_detail::find_with(*this, reader(), query, decoded, eng, params, params.min_match > -1 ? &verify : nullptr);
+}
+
+find_report library_impl::find_text(const std::string& text, const engine& eng, const find_params& params) const {
+    check_params(params);
+    if (text.empty()) throw error(error_kind::invalid_input, "an empty text finds nothing");
+    const std::vector<float> query = embed_texts_cached(eng, {text});
+    return find_detail::find_with(*this, reader(), query, engine_window_seconds(eng), eng, params, nullptr);
+}
+
+}  // namespace sonavec

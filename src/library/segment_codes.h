@@ -1,0 +1,34 @@
+// The compact form of a segment window's vector (library::find): int8 codes with one float32 scale per
+// vector, a quarter of float32's bytes. BENCHMARKS.md "Segment vectors: the storage" measures the recall
+// it costs against float32 and float16 (the alternative kept here for that measurement).
+//
+// Stored layout (the windows table's vector BLOB of a segments-plan row): the scale as little-endian
+// float32, then dim int8 codes; value i is codes[i] x scale. Its size, dim + 4 bytes, never equals a
+// float32 vector's 4 x dim, so a row's BLOB says which form it holds.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sonavec {
+
+// A catalog row's window_plan label (window_plan_label) of the segments plan: "segments", "segments hop=2 s".
+inline bool is_segments_plan(const std::string& label) { return label == "segments" || label.rfind("segments ", 0) == 0; }
+
+inline size_t int8_code_bytes(int64_t dim) { return static_cast<size_t>(dim) + sizeof(float); }
+
+// scale = max |v_i| / 127 (0 for a zero vector), codes = round(v_i / scale): each value within scale / 2.
+void encode_int8(const float* v, int64_t dim, float& scale, int8_t* codes);
+void decode_int8(float scale, const int8_t* codes, int64_t dim, float* out);
+
+// The BLOB layout above.
+std::vector<unsigned char> int8_code_blob(const float* v, int64_t dim);
+// false when the blob is not dim + 4 bytes or its scale is not finite and non-negative.
+bool decode_int8_blob(const void* blob, size_t bytes, int64_t dim, float* out);
+
+// IEEE binary16, round to nearest even: the storage compared against int8 in the benchmark.
+uint16_t float_to_half(float v);
+float half_to_float(uint16_t h);
+
+}  // namespace sonavec
