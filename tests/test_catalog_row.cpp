@@ -58,7 +58,7 @@ TEST(catalog_row, a_good_row_decodes_to_its_values) {
     const std::vector<float> v = {0.6f, 0.8f};
     EXPECT_EQ(decode.vector(e, true, 2, blob_of(v)), 2);
     EXPECT_EQ(e.vector, v);
-    EXPECT_EQ(decode.window(0, 10, blob_of(v), 2, e.path).vector, v);
+    EXPECT_EQ(decode.window(0, 10, blob_of(v), 2, e.path, nullptr).vector, v);
 }
 
 TEST(catalog_row, values_at_their_bounds_are_accepted_and_past_them_refused) {
@@ -97,7 +97,7 @@ TEST(catalog_row, vectors_must_match_the_status_size_and_be_finite) {
     const std::vector<float> v = {1.0f};
     EXPECT_NE(refusal([&] { decode.vector(failed, true, 1, blob_of(v)); }).find("a failed file with a vector"),
               std::string::npos);
-    EXPECT_NE(refusal([&] { decode.window(-0.5, 1, blob_of(v), 1, "p"); }).find("bad window span"), std::string::npos);
+    EXPECT_NE(refusal([&] { decode.window(-0.5, 1, blob_of(v), 1, "p", nullptr); }).find("bad window span"), std::string::npos);
 }
 
 TEST(catalog_row, a_refusal_names_the_file_and_the_row) {

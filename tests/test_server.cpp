@@ -500,3 +500,37 @@ TEST(server, fuzzed_requests_get_one_whole_answer) {
     EXPECT_GE(fixtures, 8u);
     EXPECT_EQ(get_json("/api/health")["status"], "ok");
 }
+
+TEST(server, find_answers_a_text_and_a_posted_clip) {
+    if (!test::have_tool("sox")) GTEST_SKIP() << "needs sox";
+    // A recording of a noise bed with a 3 s plucked chord spliced in at 20 s, indexed with the segments plan.
+    const fs::path dir = test::scratch_dir() / "find-served";
+    fs::create_directories(dir / "shows");
+    const fs::path bed = dir / "bed.wav", clip = dir / "clip.wav";
+    test::run_shell("sox -n -r 48000 -c 1 " + test::quoted(bed) + " synth 20 pinknoise gain -25");
+    test::run_shell("sox -n -r 48000 -c 1 " + test::quoted(clip) + " synth 3 pluck C4 pluck E4 pluck G4 fade 0 3 0.3 gain -3");
+    test::run_shell("sox " + test::quoted(bed) + " " + test::quoted(clip) + " " + test::quoted(bed) + " " +
+                    test::quoted(dir / "shows" / "show.wav"));
+    const auto r = test::run_cli("index --quiet --no-fingerprints --windows segments --model " +
+                                 test::quoted(test::golden_dir() / "model") + " --library " + test::quoted(dir / "lib") +
+                                 " " + test::quoted(dir / "shows"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const served s({"--library", (dir / "lib").string(), "--model", (test::golden_dir() / "model").string()});
+    httplib::MultipartFormDataItems items = {{"file", test::read_file(clip), "clip.wav", "audio/wav"}};
+    auto res = s.client().Post("/api/find", items);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const json found = json::parse(res->body);
+    ASSERT_EQ(found["occurrences"].size(), 1u) << res->body;
+    EXPECT_NEAR(found["occurrences"][0]["start_seconds"].get<double>(), 20.0, 0.5);
+    EXPECT_EQ(found["windows"], 8);  // 0, 5, ..., 33 s of a 43 s recording
+    res = s.client().Get("/api/find?q=a%20plucked%20chord&max=3");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    EXPECT_TRUE(json::parse(res->body)["occurrences"].is_array());
+    res = s.client().Get("/api/find");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400);
+    // The shared test library was indexed with the seed plan: nothing to find in, said so.
+    EXPECT_EQ(get_json("/api/find?q=kick", 404)["error"].get<std::string>().find("segments") != std::string::npos, true);
+}

@@ -81,4 +81,10 @@ struct find_report {
     double scan_seconds = 0, refine_seconds = 0;
 };
 
+// The report as JSON (what `sonavec find --json`, GET /api/find and Python's Library.find give):
+// {query_seconds, windows, files, candidates, regions, median, deviation, moment_median,
+// moment_deviation, threshold, scan_seconds, refine_seconds, occurrences: [{id, path, start_seconds,
+// end_seconds, score, sigmas, coarse_score, match}]}. indent < 0: one line.
+std::string find_report_json(const find_report& r, int indent = -1);
+
 }  // namespace sonavec

@@ -138,7 +138,7 @@ std::vector<option_spec> embed_option_specs() {
 
 command embed_command() {
     return {{"embed",
-             "[--model DIR] [--windows seed|full|first] [--window S] [--hop S] [--max-seconds S] [--per-window] "
+             "[--model DIR] [--windows seed|full|first|segments] [--window S] [--hop S] [--max-seconds S] [--per-window] "
              "[--format json|jsonl|npy] [--out PATH] [--threads N] [--precision fp32|bf16|int8] [--quiet] FILE|DIR...",
              "Embed audio files into the shared audio-text space: one L2-normalised vector per file, the mean of "
              "its analysis windows' vectors. Folders are searched recursively for audio files.",

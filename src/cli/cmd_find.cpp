@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "library_option.h"
@@ -37,21 +36,6 @@ std::vector<occurrence> by_file_and_time(std::vector<occurrence> v) {
         return a.path != b.path ? a.path < b.path : a.start_seconds < b.start_seconds;
     });
     return v;
-}
-
-void print_json(const find_report& r) {
-    nlohmann::json occ = nlohmann::json::array();
-    for (const occurrence& o : r.occurrences)
-        occ.push_back({{"id", o.track_id}, {"path", o.path}, {"start_seconds", o.start_seconds},
-                       {"end_seconds", o.end_seconds}, {"score", o.score}, {"sigmas", o.sigmas},
-                       {"coarse_score", o.coarse_score}, {"match", o.match}});
-    nlohmann::json j = {{"query_seconds", r.query_seconds}, {"windows", r.windows}, {"files", r.files},
-                        {"candidates", r.candidates}, {"regions", r.regions}, {"median", r.median},
-                        {"deviation", r.deviation}, {"moment_median", r.moment_median},
-                        {"moment_deviation", r.moment_deviation}, {"threshold", r.threshold}, {"scan_seconds", r.scan_seconds},
-                        {"refine_seconds", r.refine_seconds}};
-    j["occurrences"] = std::move(occ);
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 void print_csv(const find_report& r) {
@@ -123,7 +107,7 @@ int run_find(const parsed_args& args) {
     std::error_code ec;
     const bool clip = std::filesystem::is_regular_file(query, ec);
     const find_report r = clip ? lib->find_clip(query, *eng, p) : lib->find_text(query, *eng, p);
-    if (args.has("--json")) print_json(r);
+    if (args.has("--json")) std::cout << find_report_json(r, 2) << "\n";
     else if (args.has("--csv")) print_csv(r);
     else if (args.has("--audacity")) print_audacity(r);
     else print_table(r);

@@ -216,7 +216,7 @@ command index_command() {
     options.push_back({"--json", "", "print the summary as one JSON object"});
     options.push_back({"--quiet", "", "no progress; the summary and failures are still printed"});
     return {{"index",
-             "[--library PATH] [--model DIR] [--windows seed|full|first] [--window S] [--hop S] [--max-seconds S] "
+             "[--library PATH] [--model DIR] [--windows seed|full|first|segments] [--window S] [--hop S] [--max-seconds S] "
              "[--per-window] [--force] [--threads N] [--precision fp32|bf16|int8] [--analyze [--taxonomy NAMES|FILE] "
              "[--template T] [--tempo qm|aubio] [--excerpt S] [--bpm-range MIN-MAX] [--no-cache]] [--no-fingerprints] [--json] [--quiet] DIR...",
              "Add folders of audio files to the library, or bring it up to date: new and changed files are embedded, "

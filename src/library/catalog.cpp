@@ -177,7 +177,7 @@ struct catalog::impl {
         select_windows.bind(1, e.id);
         while (select_windows.step())
             e.windows.push_back(decode.window(select_windows.column_double(0), select_windows.column_double(1),
-                                              read_blob(select_windows, 2), dim, e.path));
+                                              read_blob(select_windows, 2), dim, e.path, e.vector.data()));
         return e;
     }
 
@@ -243,7 +243,7 @@ struct catalog::impl {
                 insert_window.bind(3, w.start_seconds);
                 insert_window.bind(4, w.length_seconds);
                 if (compact) {
-                    code = int8_code_blob(w.vector.data(), static_cast<int64_t>(w.vector.size()));
+                    code = int8_code_blob(w.vector.data(), e.vector.data(), static_cast<int64_t>(w.vector.size()));
                     insert_window.bind_blob(5, code.data(), code.size());
                 } else {
                     insert_window.bind_blob(5, w.vector.data(), w.vector.size() * sizeof(float));
@@ -536,7 +536,7 @@ catalog::segment_rows catalog::segment_windows(const std::string& model_id, cons
     std::lock_guard lock(impl_->mutex);
     segment_rows out;
     sqlite_statement s = impl_->db.prepare(
-        "SELECT w.file_id, w.start_seconds, w.length_seconds, w.vector, v.dim, f.path FROM windows w "
+        "SELECT w.file_id, w.start_seconds, w.length_seconds, w.vector, v.dim, f.path, v.vector FROM windows w "
         "JOIN files f ON f.id = w.file_id JOIN vectors v ON v.file_id = f.id "
         "WHERE f.status = 'ok' AND f.model_id = ?1 AND (f.window_plan = 'segments' OR f.window_plan LIKE 'segments %') "
         "AND (?2 = '' OR fnmatch(?2, f.path)) ORDER BY w.file_id, w.ordinal");
@@ -544,11 +544,23 @@ catalog::segment_rows catalog::segment_windows(const std::string& model_id, cons
     s.bind(2, path_glob);
     while (s.step()) {
         const std::string path = s.column_text(5);
+        const auto damaged = [&](const std::string& what) {
+            return error(error_kind::corrupt_file, impl_->db.path().string() + ": damaged: " + what + " of '" + path + "'");
+        };
         const int64_t dim = s.column_int64(4);
-        if (dim < 1 || dim > catalog_max_dim || (out.dim != 0 && dim != out.dim))
-            throw error(error_kind::corrupt_file, impl_->db.path().string() + ": damaged: segments of '" + path +
-                                                      "' have " + std::to_string(dim) + "-float vectors");
+        if (dim < 1 || dim > catalog_max_dim || (out.dim != 0 && dim != out.dim)) throw damaged("the segments' size");
         out.dim = dim;
+        const int64_t id = s.column_int64(0);
+        if (out.file_ids.empty() || out.file_ids.back() != id) {  // a new recording: its centre
+            size_t bytes = 0;
+            const void* centre = s.column_blob(6, bytes);
+            if (bytes != static_cast<size_t>(dim) * sizeof(float)) throw damaged("the track vector");
+            const size_t at = out.centres.size();
+            out.centres.resize(at + static_cast<size_t>(dim));
+            std::memcpy(out.centres.data() + at, centre, bytes);
+            for (size_t i = at; i < out.centres.size(); i++)
+                if (!std::isfinite(out.centres[i])) throw damaged("the track vector");
+        }
         const double start = s.column_double(1), length = s.column_double(2);
         size_t bytes = 0;
         const void* blob = s.column_blob(3, bytes);
@@ -556,9 +568,9 @@ catalog::segment_rows catalog::segment_windows(const std::string& model_id, cons
         if (bytes == int8_code_bytes(dim)) std::memcpy(&scale, blob, sizeof scale);
         if (!(std::isfinite(start) && start >= 0 && std::isfinite(length) && length > 0) || !std::isfinite(scale) ||
             scale < 0)
-            throw error(error_kind::corrupt_file,
-                        impl_->db.path().string() + ": damaged: a segment window of '" + path + "'");
-        out.file_ids.push_back(s.column_int64(0));
+            throw damaged("a segment window");
+        out.file_ids.push_back(id);
+        out.file_index.push_back(static_cast<uint32_t>(out.centres.size() / static_cast<size_t>(dim) - 1));
         out.starts.push_back(start);
         out.lengths.push_back(static_cast<float>(length));
         out.scales.push_back(scale);

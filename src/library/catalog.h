@@ -124,7 +124,9 @@ public:
         std::vector<double> starts;       // seconds
         std::vector<float> lengths;       // seconds
         std::vector<float> scales;        // per window (segment_codes.h)
-        std::vector<int8_t> codes;        // windows x dim
+        std::vector<int8_t> codes;        // windows x dim: each window's difference from its centre
+        std::vector<uint32_t> file_index; // per window: its recording's row in centres
+        std::vector<float> centres;       // recordings x dim: each one's track vector
     };
     segment_rows segment_windows(const std::string& model_id, const std::string& path_glob = "") const;
 

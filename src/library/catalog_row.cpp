@@ -41,7 +41,7 @@ int64_t catalog_row_decoder::vector(catalog_entry& e, bool has_vector, int64_t s
 }
 
 catalog_window catalog_row_decoder::window(double start_seconds, double length_seconds, catalog_blob blob,
-                                           int64_t dim, const std::string& path) const {
+                                           int64_t dim, const std::string& path, const float* centre) const {
     catalog_window w;
     w.start_seconds = start_seconds;
     w.length_seconds = length_seconds;
@@ -49,8 +49,9 @@ catalog_window catalog_row_decoder::window(double start_seconds, double length_s
         w.length_seconds < 0)
         bad_row(path, "bad window span");
     if (blob.size == int8_code_bytes(dim)) {  // a segments-plan window in compact form
+        if (!centre) bad_row(path, "a compact window vector without its track's vector");
         w.vector.resize(static_cast<size_t>(dim));
-        if (!decode_int8_blob(blob.data, blob.size, dim, w.vector.data())) bad_row(path, "bad compact window vector");
+        if (!decode_int8_blob(blob.data, blob.size, centre, dim, w.vector.data())) bad_row(path, "bad compact window vector");
         return w;
     }
     w.vector = floats(blob, dim, path);

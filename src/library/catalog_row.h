@@ -48,8 +48,9 @@ public:
     // against e.status and stores it in e.vector. Returns its dim, 0 when there is none.
     int64_t vector(catalog_entry& e, bool has_vector, int64_t dim, catalog_blob blob) const;
     // One row of the windows table of an entry whose vectors have dim floats.
+    // centre: the entry's own vector, which a compact (segments-plan) window is coded against.
     catalog_window window(double start_seconds, double length_seconds, catalog_blob blob, int64_t dim,
-                          const std::string& path) const;
+                          const std::string& path, const float* centre) const;
 
     uint64_t size(int64_t stored, const std::string& path) const;
     entry_status status(const std::string& stored, const std::string& path) const;

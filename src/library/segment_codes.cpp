@@ -22,20 +22,23 @@ void decode_int8(float scale, const int8_t* codes, int64_t dim, float* out) {
     for (int64_t i = 0; i < dim; i++) out[i] = static_cast<float>(codes[i]) * scale;
 }
 
-std::vector<unsigned char> int8_code_blob(const float* v, int64_t dim) {
+std::vector<unsigned char> int8_code_blob(const float* v, const float* centre, int64_t dim) {
     std::vector<unsigned char> blob(int8_code_bytes(dim));
+    std::vector<float> residual(static_cast<size_t>(dim));
+    for (int64_t i = 0; i < dim; i++) residual[static_cast<size_t>(i)] = v[i] - centre[i];
     float scale = 0;
-    encode_int8(v, dim, scale, reinterpret_cast<int8_t*>(blob.data() + sizeof(float)));
+    encode_int8(residual.data(), dim, scale, reinterpret_cast<int8_t*>(blob.data() + sizeof(float)));
     std::memcpy(blob.data(), &scale, sizeof scale);
     return blob;
 }
 
-bool decode_int8_blob(const void* blob, size_t bytes, int64_t dim, float* out) {
+bool decode_int8_blob(const void* blob, size_t bytes, const float* centre, int64_t dim, float* out) {
     if (dim < 1 || bytes != int8_code_bytes(dim)) return false;
     float scale = 0;
     std::memcpy(&scale, blob, sizeof scale);
     if (!std::isfinite(scale) || scale < 0) return false;
     decode_int8(scale, reinterpret_cast<const int8_t*>(static_cast<const unsigned char*>(blob) + sizeof(float)), dim, out);
+    for (int64_t i = 0; i < dim; i++) out[i] += centre[i];
     return true;
 }
 

@@ -25,13 +25,21 @@ std::vector<float> scan_segments(const catalog::segment_rows& rows, const float*
     std::vector<float> scores(n);
     const int64_t dim = rows.dim;
     const int t = std::max(1, std::min<int>(threads, static_cast<int>(n / 4096 + 1)));
+    // Each window is its recording's centre plus its coded difference: q . centre once per recording.
+    std::vector<float> centre_scores(rows.centres.size() / static_cast<size_t>(std::max<int64_t>(1, dim)));
+    for (size_t f = 0; f < centre_scores.size(); f++) {
+        float s = 0;
+        for (int64_t j = 0; j < dim; j++) s += query[j] * rows.centres[f * static_cast<size_t>(dim) + static_cast<size_t>(j)];
+        centre_scores[f] = s;
+    }
     std::atomic<int> next{0};
     on_threads(t, [&] {
         for (int part; (part = next++) < t;) {
             const size_t from = n * static_cast<size_t>(part) / static_cast<size_t>(t);
             const size_t to = n * static_cast<size_t>(part + 1) / static_cast<size_t>(t);
             for (size_t i = from; i < to; i++)
-                scores[i] = rows.scales[i] * dot_codes(query, rows.codes.data() + i * static_cast<size_t>(dim), dim);
+                scores[i] = centre_scores[rows.file_index[i]] +
+                            rows.scales[i] * dot_codes(query, rows.codes.data() + i * static_cast<size_t>(dim), dim);
         }
     });
     return scores;

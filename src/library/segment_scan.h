@@ -9,7 +9,7 @@
 
 namespace sonavec {
 
-// score[i] = scale_i x (query . codes_i), on `threads` threads (each a contiguous share of the rows).
+// score[i] = query . centre + scale_i x (query . codes_i), the centre its recording's, on `threads` threads (each a contiguous share of the rows).
 std::vector<float> scan_segments(const catalog::segment_rows& rows, const float* query, int threads);
 
 // The median of the scores and 1.4826 x their median absolute deviation: a normal spread's sigma,

@@ -80,6 +80,20 @@ json openapi_document() {
                                  {"parameters", json::array({query("from", "integer", "the first track", true), query("to", "integer", "the last track", true),
                                                              query("steps", "integer", "tracks in all (2 to 1000, default 10)")})},
                                  {"responses", answer("the path, in order", "Matches")}};
+    const json find_parameters = json::array({query("min_score", "number", "an absolute cosine bound (default: 5 robust sigmas)"),
+                                              query("sigmas", "number", "the automatic bound in robust sigmas (default 5)"),
+                                              query("max", "integer", "at most this many moments (default 100)"),
+                                              query("path", "string", "only recordings whose path matches this shell pattern")});
+    json find_text_parameters = find_parameters;
+    find_text_parameters.push_back(query("q", "string", "the description", true));
+    paths["/api/find"]["get"] = {{"summary", "moments inside the segments-plan recordings that fit a description"},
+                                 {"parameters", find_text_parameters},
+                                 {"responses", answer("the moments, best first", "Moments")}};
+    const json clip_upload = {{"type", "object"}, {"properties", {{"file", {{"type", "string"}, {"format", "binary"}}}}}};
+    paths["/api/find"]["post"] = {{"summary", "where a posted clip plays inside the segments-plan recordings"},
+                                  {"parameters", find_parameters},
+                                  {"requestBody", {{"required", true}, {"content", {{"multipart/form-data", {{"schema", clip_upload}}}}}}},
+                                  {"responses", answer("the moments, best first", "Moments")}};
     paths["/api/recommend"]["post"] = {
         {"summary", "tracks like the liked seeds and unlike the others"},
         {"requestBody",
@@ -99,7 +113,7 @@ json openapi_document() {
         {"responses", {{"200", {{"description", "text/event-stream"}}}}}};
     paths["/api/openapi.json"]["get"] = {{"summary", "this document"}, {"responses", {{"200", {{"description", "OpenAPI 3.0"}}}}}};
     const json object = {{"type", "object"}};
-    json schemas = {{"Health", object}, {"Stats", object}, {"Track", object}, {"Map", object}, {"Clusters", object}, {"Duplicates", object}, {"IndexState", object},
+    json schemas = {{"Health", object}, {"Stats", object}, {"Track", object}, {"Map", object}, {"Clusters", object}, {"Duplicates", object}, {"IndexState", object}, {"Moments", object},
                     {"Matches", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Track"}}}}},
                     {"Error", {{"type", "object"}, {"properties", {{"error", {{"type", "string"}}}, {"kind", {{"type", "string"}}}}}}}};
     return {{"openapi", "3.0.3"},

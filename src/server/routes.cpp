@@ -218,6 +218,43 @@ void add_routes(httplib::Server& http, api_context& ctx) {
         p.model_id = eng.model_id();
         send(res, matches_json(ctx.lib->search_vector(t.vector, p)));
     });
+    // Moments inside the library's segments-plan recordings (sonavec/find.h): q a text, or a posted clip.
+    const auto find_from = [](const httplib::Request& req) {
+        find_params p;
+        if (req.has_param("min_score")) p.min_score = number(req, "min_score", -1, 1);
+        if (req.has_param("sigmas")) {
+            p.min_sigmas = number(req, "sigmas", 0, 100);
+            p.candidate_sigmas = std::min(p.candidate_sigmas, p.min_sigmas);
+        }
+        p.max_results = static_cast<size_t>(integer(req, "max", 100, 1, 10000));
+        p.path_glob = param(req, "path").value_or("");
+        return p;
+    };
+    http.Get("/api/find", [&, find_from](const httplib::Request& req, httplib::Response& res) {
+        const std::string q = param(req, "q").value_or("");
+        if (q.empty()) bad("find needs q, the text to look for");
+        if (q.size() > 2000) bad("q is longer than 2000 bytes");
+        const engine& eng = need_engine(ctx, "finding moments");
+        const find_params p = find_from(req);
+        const std::lock_guard one(ctx.audio_tower);  // the refinement runs the audio tower
+        res.set_content(find_report_json(ctx.lib->find_text(q, eng, p)), json_type);
+    });
+    http.Post("/api/find", [&, find_from](const httplib::Request& req, httplib::Response& res) {
+        if (!req.has_file("file")) bad("post the clip as a multipart field named file");
+        const engine& eng = need_engine(ctx, "finding an uploaded clip");
+        const httplib::MultipartFormData f = req.get_file_value("file");
+        if (f.content.empty()) bad("the uploaded file is empty");
+        const upload_file tmp(f);
+        const find_params p = find_from(req);
+        const std::lock_guard one(ctx.audio_tower);
+        try {
+            res.set_content(find_report_json(ctx.lib->find_clip(tmp.path, eng, p)), json_type);
+        } catch (const error& e) {
+            std::string m = e.what();
+            for (size_t at; (at = m.find(tmp.path.string())) != std::string::npos;) m.replace(at, tmp.path.string().size(), "the upload");
+            throw error(e.kind(), m);
+        }
+    });
     http.Get(R"(/api/tracks/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
         const auto e = ctx.lib->find(path_id(req));
         if (!e) throw error(error_kind::not_found, "no such track");

@@ -99,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         check_floats(e.vector, got);
         for (int i = 0; i < windows; i++) {
             const double start = in.real(), length = in.real();
-            const sonavec::catalog_window w = decode.window(start, length, as_blob(in.blob()), got, e.path);
+            const sonavec::catalog_window w = decode.window(start, length, as_blob(in.blob()), got, e.path,
+                                                                      e.vector.size() == static_cast<size_t>(got) ? e.vector.data() : nullptr);
             if (!(w.start_seconds >= 0) || !(w.length_seconds >= 0)) fail("a bad window span was accepted");
             check_floats(w.vector, got);
         }

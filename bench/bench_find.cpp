@@ -1,0 +1,419 @@
+// Finding moments inside long recordings (issue 15), on a synthetic archive with known answers:
+//   - shows of speech (espeak-ng), noise beds, music-like signals and silences;
+//   - jingle A (5 s) inserted 30 times over the beds, each with a gain of -6 to +3 dB, the bed kept
+//     beneath it at -12 dB, and a speed change of up to +-2 % (pitch and tempo, as a tape or a
+//     resampler would);
+//   - jingle B, never inserted.
+// It reports:
+//   - recall and precision of find within +-0.5 s (A), and what B finds;
+//   - audio hours indexed per wall hour at the segments plan, per precision;
+//   - the recall of int8 and float16 window vectors against float32;
+//   - a find over 1,000 hours of windows (planted in the catalog; refinement off: the scan alone).
+//
+//   build/bench_find [--model DIR] [--hours 3] [--shows 6] [--precision bf16] [--scan-hours 1000] [--work DIR]
+// Needs espeak-ng (Debian: apt-get install espeak-ng). The model defaults to the full-size random one.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "bench_args.h"
+#include "library/catalog.h"
+#include "library/segment_codes.h"
+#include "music_signal.h"
+#include "sonavec/library.h"
+
+namespace fs = std::filesystem;
+using namespace sonavec;
+
+namespace {
+
+constexpr int rate = 48000;
+
+void write_wav(const fs::path& path, const std::vector<float>& mono) {
+    std::vector<float> st(2 * mono.size());
+    for (size_t i = 0; i < mono.size(); i++) st[2 * i] = st[2 * i + 1] = mono[i];
+    test::write_stereo_wav(path, st, rate);
+}
+
+// 16-bit mono WAV (what espeak-ng writes), resampled to 48 kHz by linear interpolation.
+std::vector<float> read_wav_48k(const fs::path& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
+    if (bytes.size() < 44) throw std::runtime_error("short wav " + path.string());
+    uint32_t in_rate = 0;
+    std::memcpy(&in_rate, bytes.data() + 24, 4);
+    size_t data = 12;
+    uint32_t size = 0;
+    while (data + 8 <= bytes.size()) {  // find the data chunk
+        std::memcpy(&size, bytes.data() + data + 4, 4);
+        if (std::string(bytes.data() + data, 4) == "data") break;
+        data += 8 + size;
+    }
+    const size_t n = std::min<size_t>(size, bytes.size() - data - 8) / 2;
+    std::vector<float> in(n);
+    for (size_t i = 0; i < n; i++) {
+        int16_t s;
+        std::memcpy(&s, bytes.data() + data + 8 + 2 * i, 2);
+        in[i] = s / 32768.0f;
+    }
+    const double step = static_cast<double>(in_rate) / rate;
+    std::vector<float> out(static_cast<size_t>(n / step));
+    for (size_t i = 0; i < out.size(); i++) {
+        const double x = i * step;
+        const size_t k = static_cast<size_t>(x);
+        const double frac = x - k;
+        out[i] = static_cast<float>(in[k] * (1 - frac) + (k + 1 < n ? in[k + 1] : 0) * frac);
+    }
+    return out;
+}
+
+// Played `speed` times faster: shorter, and higher by the same ratio.
+std::vector<float> at_speed(const std::vector<float>& x, double speed) {
+    std::vector<float> out(static_cast<size_t>(x.size() / speed));
+    for (size_t i = 0; i < out.size(); i++) {
+        const double p = i * speed;
+        const size_t k = static_cast<size_t>(p);
+        const double frac = p - k;
+        out[i] = static_cast<float>(x[k] * (1 - frac) + (k + 1 < x.size() ? x[k + 1] : 0) * frac);
+    }
+    return out;
+}
+
+std::vector<float> mono_music(uint32_t seed, double seconds) {
+    const std::vector<float> st = test::music_signal(seed, seconds, rate);
+    std::vector<float> m(st.size() / 2);
+    for (size_t i = 0; i < m.size(); i++) m[i] = 0.5f * (st[2 * i] + st[2 * i + 1]);
+    return m;
+}
+
+struct truth {
+    std::string path;
+    double start = 0;
+};
+
+const char* sentences[] = {
+    "Good evening and welcome to the programme. Tonight we look back at the year in sport.",
+    "The council met on Tuesday to discuss the new bypass, which residents have opposed for a decade.",
+    "Our next caller is on the line from the north coast, where the weather has turned again.",
+    "Scientists say the findings could change the way we think about memory and sleep.",
+    "And now the shipping forecast, issued by the meteorological office at five fifty five.",
+    "After the break we will hear from the orchestra, live from the festival hall.",
+    "Traffic is heavy on the ring road this morning following an earlier accident near the bridge.",
+    "She said the decision was difficult, but that the club had to think of its future.",
+    "Prices rose again last month, driven largely by the cost of energy and food.",
+    "That was the news. Stay with us for the weather and the travel in ten minutes.",
+};
+const char* voices[] = {"en-gb", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-us+f3", "en-gb+m3"};
+
+// A pool of speech clips, each a few sentences in one voice.
+std::vector<std::vector<float>> speech_pool(const fs::path& work) {
+    std::vector<std::vector<float>> pool;
+    for (size_t v = 0; v < std::size(voices); v++)
+        for (size_t s = 0; s < std::size(sentences); s += 2) {
+            const fs::path f = work / ("speech-" + std::to_string(v) + "-" + std::to_string(s) + ".wav");
+            if (!fs::exists(f))
+                bench::run("espeak-ng -v " + std::string(voices[v]) + " -s " + std::to_string(140 + 10 * (s % 4)) +
+                           " -w " + bench::shell_quote(f.string()) + " " +
+                           bench::shell_quote(std::string(sentences[s]) + " " + sentences[s + 1]));
+            pool.push_back(read_wav_48k(f));
+        }
+    return pool;
+}
+
+double recall_at_10(const std::vector<float>& exact, const std::vector<float>& approx, size_t n, size_t dim, size_t queries) {
+    double hits = 0;
+    for (size_t q = 0; q < queries; q++) {
+        const size_t qi = q * (n / queries);
+        auto top = [&](const std::vector<float>& base) {
+            std::vector<std::pair<float, size_t>> s;
+            for (size_t i = 0; i < n; i++) {
+                if (i == qi) continue;
+                float d = 0;
+                for (size_t j = 0; j < dim; j++) d += exact[qi * dim + j] * base[i * dim + j];
+                s.push_back({d, i});
+            }
+            std::partial_sort(s.begin(), s.begin() + 10, s.end(), std::greater<>());
+            std::set<size_t> out;
+            for (size_t k = 0; k < 10; k++) out.insert(s[k].second);
+            return out;
+        };
+        const auto a = top(exact), b = top(approx);
+        for (size_t i : a) hits += b.count(i);
+    }
+    return hits / (10.0 * queries);
+}
+
+// A fresh library of `root` at the segments plan, on 2 workers.
+index_report index_segments(const fs::path& lib_dir, const fs::path& root, const engine& eng) {
+    fs::remove_all(lib_dir);
+    auto lib = library::open(lib_dir);
+    index_params ip;
+    ip.track.plan = segments_plan();
+    ip.fingerprints = false;
+    ip.threads = 2;
+    return lib->index({root}, eng, ip);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines as they come, also into a pipe
+    const char* home = std::getenv("HOME");
+    const fs::path model = bench::arg(argc, argv, "--model", std::string(home ? home : "") + "/.cache/sonavec/bench/clap-htsat-unfused-random");
+    const double hours = std::stod(bench::arg(argc, argv, "--hours", "3"));
+    const int shows = std::stoi(bench::arg(argc, argv, "--shows", "6"));
+    const std::string prec = bench::arg(argc, argv, "--precision", "bf16");
+    const double scan_hours = std::stod(bench::arg(argc, argv, "--scan-hours", "1000"));
+    const fs::path work = bench::arg(argc, argv, "--work", "/tmp/sonavec-bench-find");
+    const int insertions = 30;
+    fs::create_directories(work / "archive");
+
+    // --- The archive ---
+    std::mt19937 rng(15);
+    std::uniform_real_distribution<double> u(0, 1);
+    const auto pool = speech_pool(work);
+    const std::vector<float> jingle_a = mono_music(1007, 5), jingle_b = mono_music(2007, 5);
+    write_wav(work / "jingle-a.wav", jingle_a);
+    write_wav(work / "jingle-b.wav", jingle_b);
+    const double show_seconds = hours * 3600 / shows;
+    std::vector<truth> truths;
+    std::vector<int> per_show(static_cast<size_t>(shows), insertions / shows);
+    for (int i = 0; i < insertions % shows; i++) per_show[static_cast<size_t>(i)]++;
+    for (int s = 0; s < shows; s++) {
+        const fs::path path = work / "archive" / ("show-" + std::to_string(s) + ".wav");
+        std::vector<float> x;
+        x.reserve(static_cast<size_t>(show_seconds * rate));
+        std::normal_distribution<float> n(0, 1);
+        while (x.size() < static_cast<size_t>(show_seconds * rate)) {
+            const double kind = u(rng);
+            if (kind < 0.5) {  // speech, a few clips back to back
+                for (int k = 0; k < 3; k++) {
+                    const auto& c = pool[static_cast<size_t>(u(rng) * pool.size())];
+                    const float g = static_cast<float>(0.6 + 0.6 * u(rng));
+                    for (float v : c) x.push_back(g * v);
+                }
+            } else if (kind < 0.7) {  // a noise bed: brown or white, 20-60 s
+                const size_t len = static_cast<size_t>((20 + 40 * u(rng)) * rate);
+                const bool brown = u(rng) < 0.5;
+                const float g = static_cast<float>(brown ? 0.004 + 0.004 * u(rng) : 0.02 + 0.03 * u(rng));
+                float low = 0;
+                for (size_t i = 0; i < len; i++) {
+                    low = brown ? 0.995f * low + g * n(rng) : g * n(rng);
+                    x.push_back(low);
+                }
+            } else if (kind < 0.95) {  // music, 30-90 s, a new piece each time
+                const auto m = mono_music(static_cast<uint32_t>(100 + u(rng) * 100000), 30 + 60 * u(rng));
+                x.insert(x.end(), m.begin(), m.end());
+            } else {  // silence, 2-6 s
+                x.insert(x.end(), static_cast<size_t>((2 + 4 * u(rng)) * rate), 0.0f);
+            }
+        }
+        x.resize(static_cast<size_t>(show_seconds * rate));
+        // The jingle's playings: spread over the show, at least 40 s apart.
+        std::vector<double> starts;
+        const size_t count = static_cast<size_t>(per_show[static_cast<size_t>(s)]);
+        const double apart = std::min(40.0, (show_seconds - 30) / (2.0 * static_cast<double>(count)));
+        if (apart < 10) throw std::runtime_error("the shows are too short for the jingle's playings: give more --hours");
+        while (starts.size() < count) {
+            const double t = 10 + u(rng) * (show_seconds - 30);
+            if (std::all_of(starts.begin(), starts.end(), [&](double o) { return std::fabs(o - t) > apart; })) starts.push_back(t);
+        }
+        for (double t : starts) {
+            const double speed = 0.98 + 0.04 * u(rng);
+            const float gain = static_cast<float>(std::pow(10.0, (-6 + 9 * u(rng)) / 20));
+            const std::vector<float> j = at_speed(jingle_a, speed);
+            const size_t first = static_cast<size_t>(t * rate);
+            for (size_t i = 0; i < j.size() && first + i < x.size(); i++) x[first + i] = 0.25f * x[first + i] + gain * j[i];
+            truths.push_back({fs::absolute(path).string(), t});
+        }
+        write_wav(path, x);
+    }
+    std::printf("archive: %d shows, %.2f h, jingle A inserted %zu times, jingle B never\n", shows, hours, truths.size());
+
+    // --- Indexing speed per precision (one show), then the whole archive at --precision ---
+    std::map<std::string, std::unique_ptr<engine>> engines;
+    for (const std::string p : {"fp32", "bf16", "int8"}) {
+        engine_params ep;
+        ep.model_dir = model;
+        ep.threads = 2;
+        ep.products = parse_precision(p);
+        engines[p] = engine::open(ep);
+        const index_report r = index_segments(work / ("speed-" + p), work / "archive" / "show-0.wav", *engines[p]);
+        std::printf("index %s: %.1f min of audio in %.1f s: %.0f audio hours per wall hour\n", p.c_str(),
+                    show_seconds / 60, r.seconds, show_seconds / r.seconds);
+    }
+    const engine& eng = *engines.at(prec);
+    const fs::path lib_dir = work / "lib";
+    {
+        const index_report r = index_segments(lib_dir, work / "archive", eng);
+        std::printf("index %s, the archive: %.2f h in %.1f s: %.0f audio hours per wall hour\n", prec.c_str(), hours,
+                    r.seconds, hours * 3600 / r.seconds);
+    }
+
+    // --- find ---
+    const auto lib = library::open(lib_dir, library::open_mode::read_only);
+    for (const char* q : {"jingle-a.wav", "jingle-b.wav"}) {
+        const auto t0 = bench::clock_type::now();
+        const find_report r = lib->find_clip(work / q, eng, {});
+        const double secs = bench::seconds_since(t0);
+        size_t matched = 0, correct = 0;
+        std::vector<bool> used(truths.size());
+        for (const occurrence& o : r.occurrences) {
+            bool ok = false;
+            for (size_t k = 0; k < truths.size(); k++)
+                if (!used[k] && truths[k].path == o.path && std::fabs(truths[k].start - o.start_seconds) <= 0.5) {
+                    used[k] = ok = true;
+                    break;
+                }
+            correct += ok;
+        }
+        matched = static_cast<size_t>(std::count(used.begin(), used.end(), true));
+        std::printf("find %s: %zu moments in %.1f s (scan %.3f s, refinement %.1f s; %zu candidates, %zu regions; "
+                    "threshold %.5f = median %.5f + 5 x %.5f)\n",
+                    q, r.occurrences.size(), secs, r.scan_seconds, r.refine_seconds, r.candidates, r.regions, r.threshold,
+                    r.moment_median, r.moment_deviation);
+        if (std::string(q) == "jingle-a.wav")
+            std::printf("  recall %.3f (%zu of %zu within 0.5 s), precision %.3f\n", double(matched) / truths.size(), matched,
+                        truths.size(), r.occurrences.empty() ? 0.0 : double(correct) / r.occurrences.size());
+        for (const occurrence& o : r.occurrences)
+            if (std::none_of(truths.begin(), truths.end(), [&](const truth& t) {
+                    return t.path == o.path && std::fabs(t.start - o.start_seconds) <= 0.5;
+                }))
+                std::printf("  not a playing: %s %.2f s, score %.5f, %.1f sigma, match %.3f\n",
+                            fs::path(o.path).filename().c_str(), o.start_seconds, o.score, o.sigmas, o.match);
+        // How far each found playing is from the truth, and the spectral matches.
+        double worst = 0, low_match = 1;
+        for (const occurrence& o : r.occurrences)
+            for (const truth& t : truths)
+                if (t.path == o.path && std::fabs(t.start - o.start_seconds) <= 0.5) {
+                    worst = std::max(worst, std::fabs(t.start - o.start_seconds));
+                    low_match = std::min(low_match, o.match);
+                }
+        if (std::string(q) == "jingle-a.wav") std::printf("  worst placement %.2f s, lowest match %.3f\n", worst, low_match);
+        // What was missed, with the scores it would have had.
+        find_params loose;
+        loose.min_sigmas = 0;
+        loose.min_match = -1;
+        if (std::string(q) == "jingle-a.wav" && matched < truths.size()) {
+            const find_report all = lib->find_clip(work / q, eng, loose);
+            for (size_t k = 0; k < truths.size(); k++) {
+                if (used[k]) continue;
+                std::string seen = "no candidate region";
+                for (const occurrence& o : all.occurrences)
+                    if (o.path == truths[k].path && std::fabs(o.start_seconds - truths[k].start) <= 1.0) {
+                        char b[160];
+                        std::snprintf(b, sizeof b, "found at %.2f s, score %.5f (%.1f sigma), match %.3f", o.start_seconds,
+                                      o.score, o.sigmas, o.match);
+                        seen = b;
+                    }
+                std::printf("  missed %s %.2f s: %s\n", fs::path(truths[k].path).filename().c_str(), truths[k].start, seen.c_str());
+            }
+        }
+    }
+
+    // --- Storage: int8 and float16 against float32, on one show's windows ---
+    {
+        track_embed_params tp;
+        tp.plan = segments_plan();
+        const track_embedding t = embed_track(eng, work / "archive" / "show-0.wav", tp);
+        const size_t n = t.windows.size(), dim = static_cast<size_t>(eng.dim());
+        std::vector<float> exact(n * dim), i8(n * dim), r8(n * dim), f16(n * dim);
+        for (size_t i = 0; i < n; i++) {
+            const float* v = t.windows[i].vector.data();
+            std::copy(v, v + dim, exact.begin() + static_cast<std::ptrdiff_t>(i * dim));
+            float scale = 0;
+            std::vector<int8_t> codes(dim);
+            encode_int8(v, static_cast<int64_t>(dim), scale, codes.data());
+            decode_int8(scale, codes.data(), static_cast<int64_t>(dim), i8.data() + i * dim);
+            const std::vector<unsigned char> blob = int8_code_blob(v, t.vector.data(), static_cast<int64_t>(dim));
+            decode_int8_blob(blob.data(), blob.size(), t.vector.data(), static_cast<int64_t>(dim), r8.data() + i * dim);
+            for (size_t j = 0; j < dim; j++) f16[i * dim + j] = half_to_float(float_to_half(v[j]));
+        }
+        // Planted vectors too: unit vectors around 64 centres, the spread the real model's space has.
+        const size_t pn = 20000;
+        std::vector<float> p(pn * dim), p8(pn * dim), p16(pn * dim);
+        std::normal_distribution<float> g(0, 1);
+        std::vector<float> centres(64 * dim);
+        for (float& c : centres) c = g(rng);
+        for (size_t i = 0; i < pn; i++) {
+            double norm = 0;
+            for (size_t j = 0; j < dim; j++) {
+                p[i * dim + j] = centres[(i % 64) * dim + j] + 0.7f * g(rng);
+                norm += double(p[i * dim + j]) * p[i * dim + j];
+            }
+            for (size_t j = 0; j < dim; j++) p[i * dim + j] = static_cast<float>(p[i * dim + j] / std::sqrt(norm));
+            float scale = 0;
+            std::vector<int8_t> codes(dim);
+            encode_int8(p.data() + i * dim, static_cast<int64_t>(dim), scale, codes.data());
+            decode_int8(scale, codes.data(), static_cast<int64_t>(dim), p8.data() + i * dim);
+            for (size_t j = 0; j < dim; j++) p16[i * dim + j] = half_to_float(float_to_half(p[i * dim + j]));
+        }
+        std::printf("storage recall@10 against float32: archive windows (%zu, one show): int8 %.4f, int8 of the "
+                    "difference from the track vector (stored) %.4f, float16 %.4f; "
+                    "planted (%zu): int8 %.4f, float16 %.4f; bytes per 512-d window: int8 %zu, float16 1024, float32 2048\n",
+                    n, recall_at_10(exact, i8, n, dim, 100), recall_at_10(exact, r8, n, dim, 100),
+                    recall_at_10(exact, f16, n, dim, 100), pn,
+                    recall_at_10(p, p8, pn, dim, 200), recall_at_10(p, p16, pn, dim, 200), int8_code_bytes(512));
+    }
+
+    // --- A find over scan_hours of windows (planted rows: 1 h files, 720 windows each) ---
+    if (scan_hours > 0) {
+        const fs::path big = work / ("scan-" + std::to_string(static_cast<int>(scan_hours)) + "h");
+        const size_t files = static_cast<size_t>(scan_hours), per = 720, dim = static_cast<size_t>(eng.dim());
+        if (!fs::exists(big / "catalog.sqlite")) {
+            fs::create_directories(big);
+            catalog cat(big);
+            std::normal_distribution<float> g(0, 1);
+            for (size_t f = 0; f < files; f += 10) {
+                std::vector<catalog_entry> batch;
+                for (size_t k = f; k < std::min(files, f + 10); k++) {
+                    catalog_entry e;
+                    e.path = "/archive/planted-" + std::to_string(k) + ".mp3";
+                    e.duration_seconds = 3600;
+                    e.format = "mp3";
+                    e.sample_rate = 44100;
+                    e.channels = 2;
+                    e.model_id = eng.model_id();
+                    e.window_plan = "segments";
+                    e.content_hash = std::to_string(k);
+                    std::vector<double> sum(dim);
+                    for (size_t w = 0; w < per; w++) {
+                        std::vector<float> v(dim);
+                        double norm = 0;
+                        for (float& x : v) {
+                            x = g(rng);
+                            norm += double(x) * x;
+                        }
+                        for (size_t j = 0; j < dim; j++) sum[j] += v[j] = static_cast<float>(v[j] / std::sqrt(norm));
+                        e.windows.push_back({5.0 * w, 10, std::move(v)});
+                    }
+                    double norm = 0;
+                    for (double x : sum) norm += x * x;
+                    for (double x : sum) e.vector.push_back(static_cast<float>(x / std::sqrt(norm)));
+                    batch.push_back(std::move(e));
+                }
+                cat.put_many(batch);
+            }
+        }
+        const auto scan_lib = library::open(big, library::open_mode::read_only);
+        find_params fp;
+        fp.refine = false;
+        for (int run = 0; run < 2; run++) {
+            const auto t0 = bench::clock_type::now();
+            const find_report r = scan_lib->find_clip(work / "jingle-a.wav", eng, fp);
+            std::printf("find over %zu windows (%.0f h at a 5 s hop, %zu files), run %d: %.3f s in all, of which load + "
+                        "scan %.3f s\n",
+                        r.windows, r.windows * 5.0 / 3600, r.files, run + 1, bench::seconds_since(t0), r.scan_seconds);
+        }
+    }
+    return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_find: %s\n", e.what());
+    return 1;
+}
