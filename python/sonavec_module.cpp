@@ -22,6 +22,7 @@
 #include "sonavec/error.h"
 #include "sonavec/export.h"
 #include "sonavec/file_tags.h"
+#include "sonavec/find.h"
 #include "sonavec/library.h"
 #include "sonavec/model.h"
 #include "sonavec/precision.h"
@@ -120,13 +121,15 @@ std::vector<fs::path> path_list(const py::object& paths) {
 
 // --- Track parameters, as `sonavec embed` takes them ---
 
+// max_seconds None: the plan's own bound, 300 s, or for segments the whole recording (up to a week).
 track_embed_params track_params(const engine& eng, const std::string& windows, std::optional<double> window,
-                                std::optional<double> hop, double max_seconds, bool per_window) {
+                                std::optional<double> hop, std::optional<double> max_seconds, bool per_window) {
     track_embed_params p;
     p.plan.kind = parse_argument("windows", [&] { return parse_window_plan_kind(windows); });
+    if (p.plan.kind == window_plan_kind::segments) p.plan = segments_plan();  // as `sonavec index --windows segments`
     p.plan.window_seconds = window;
     p.plan.hop_seconds = hop;
-    p.plan.max_seconds = max_seconds;
+    if (max_seconds) p.plan.max_seconds = *max_seconds;
     p.keep_window_vectors = per_window;
     validate_track_params(p, eng);
     return p;
@@ -232,6 +235,11 @@ py::dict report_dict(const index_report& r) {
     d["seconds"] = r.seconds;
     d["complete"] = r.complete();
     return d;
+}
+
+// As `sonavec find --json` prints it (find_report_json, the one encoding the CLI and the server use).
+py::dict find_report_dict(const find_report& r) {
+    return py::module_::import("json").attr("loads")(find_report_json(r)).cast<py::dict>();
 }
 
 py::dict stats_dict(const library_stats& s) {
@@ -379,8 +387,8 @@ public:
 
     py::dict index(const py::object& roots, const std::optional<fs::path>& model,
                    std::shared_ptr<engine> eng, const py::object& progress, const std::string& windows,
-                   std::optional<double> window, std::optional<double> hop, double max_seconds, bool per_window,
-                   int threads, bool force, const std::string& products, bool fingerprints) {
+                   std::optional<double> window, std::optional<double> hop, std::optional<double> max_seconds,
+                   bool per_window, int threads, bool force, const std::string& products, bool fingerprints) {
         const std::vector<fs::path> folders = path_list(roots);
         if (!eng) eng = open_engine(model, products, 1, model_use::audio);  // workers of one core each, as the CLI
         index_params p;
@@ -420,7 +428,7 @@ public:
                          const std::string& windows, const py::kwargs& kwargs) {
         const search_params p = search_params_from(kwargs);
         if (!eng) eng = query_engine(model);
-        const track_embed_params track = track_params(*eng, windows, std::nullopt, std::nullopt, 300, false);
+        const track_embed_params track = track_params(*eng, windows, std::nullopt, std::nullopt, std::nullopt, false);
         return matches_list(locked([&] { return lib_->search_file(file, eng.get(), p, track); }));
     }
 
@@ -440,6 +448,37 @@ public:
         }
         if (!e) return py::none();
         return entry_dict(*e);
+    }
+
+    // Moments inside the segments-plan recordings: a path-like query, or a str naming a regular file, is a
+    // clip (find_clip); any other str a description (find_text). sigmas also lowers the candidates' bound
+    // to it when below 1, as `sonavec find --sigmas` does.
+    py::dict find_moments(const py::object& query, std::shared_ptr<engine> eng, std::optional<double> min_score,
+                          double sigmas, double min_match, int64_t max_results, bool refine,
+                          const std::optional<std::string>& path_glob, const std::optional<std::string>& model_id) {
+        if (!eng) invalid("find needs an Engine of the segments' model");
+        const bool path_like = py::hasattr(query, "__fspath__");
+        if (!path_like && !py::isinstance<py::str>(query))
+            throw py::type_error("query must be a str (a text, or a file's path) or an os.PathLike");
+        find_params p;
+        p.min_score = min_score;
+        p.min_sigmas = sigmas;
+        p.candidate_sigmas = std::min(p.candidate_sigmas, sigmas);
+        p.min_match = min_match;
+        if (max_results < 1) invalid("max_results must be at least 1, got " + std::to_string(max_results));
+        p.max_results = static_cast<size_t>(max_results);
+        p.refine = refine;
+        if (path_glob) p.path_glob = *path_glob;
+        p.model_id = model_id;
+        const fs::path clip = path_like ? py::cast<fs::path>(query) : fs::path();
+        const std::string text = path_like ? std::string() : py::cast<std::string>(query);
+        const find_report r = locked([&] {
+            std::error_code ec;
+            if (path_like) return lib_->find_clip(clip, *eng, p);
+            if (fs::is_regular_file(fs::path(text), ec)) return lib_->find_clip(text, *eng, p);
+            return lib_->find_text(text, *eng, p);
+        });
+        return find_report_dict(r);
     }
 
     std::map<std::string, int64_t> models() {
@@ -905,7 +944,7 @@ of its prompts' text vectors (through the text cache unless cache=False).)");
             if (top < 1) invalid("top must be 1 or more, got " + std::to_string(top));
             tp.top = top;
             tp.multi = multi;
-            const track_embed_params p = track_params(e, windows, std::nullopt, std::nullopt, 300.0, false);
+            const track_embed_params p = track_params(e, windows, std::nullopt, std::nullopt, std::nullopt, false);
             const bool is_path = py::isinstance<py::str>(input) || py::hasattr(input, "__fspath__");
             if (is_path == sample_rate.has_value())
                 invalid(is_path ? "sample_rate is only for samples" : "samples need sample_rate");
@@ -1045,7 +1084,7 @@ threads, 0 = all cores. Vectors are float32 and L2-normalised: cosine similarity
         .def(
             "embed_file",
             [](const engine& e, const fs::path& path, const std::string& windows, std::optional<double> window,
-               std::optional<double> hop, double max_seconds, bool details) -> py::object {
+               std::optional<double> hop, std::optional<double> max_seconds, bool details) -> py::object {
                 const track_embed_params p = track_params(e, windows, window, hop, max_seconds, details);
                 track_embedding t;
                 {
@@ -1056,17 +1095,18 @@ threads, 0 = all cores. Vectors are float32 and L2-normalised: cosine similarity
                 return to_array(std::move(t.vector), {static_cast<py::ssize_t>(e.dim())});
             },
             py::arg("path"), py::kw_only(), py::arg("windows") = "seed", py::arg("window") = py::none(),
-            py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0, py::arg("details") = false,
+            py::arg("hop") = py::none(), py::arg("max_seconds") = py::none(), py::arg("details") = false,
             R"(The file's vector, (dim,) float32: the same window plan and bits as `sonavec embed`.
 
-windows: "seed" (3 x 7 s at 10/45/80 %), "full" (every hop seconds) or "first"; window and hop in seconds
-(None: the plan's default); max_seconds: only the start of a longer track is analysed. details=True
+windows: "seed" (3 x 7 s at 10/45/80 %), "full" (every hop seconds), "first" or "segments" (10 s windows
+every 5 s over the whole recording, for Library.find); window and hop in seconds (None: the plan's
+default); max_seconds: only the start of a longer track is analysed (None: 300 s, segments a week). details=True
 returns a dict instead: vector, duration_seconds, sample_rate, channels, codec, container, tags and
 windows (start_seconds, length_seconds, vector).)")
         .def(
             "embed_files",
             [](const engine& e, const py::object& inputs, int threads, const std::string& windows,
-               std::optional<double> window, std::optional<double> hop, double max_seconds) {
+               std::optional<double> window, std::optional<double> hop, std::optional<double> max_seconds) {
                 embed_tracks_params p;
                 p.track = track_params(e, windows, window, hop, max_seconds, false);
                 if (threads < 0) invalid("threads must be 0 (all cores) or more, got " + std::to_string(threads));
@@ -1105,7 +1145,7 @@ windows (start_seconds, length_seconds, vector).)")
                 return out;
             },
             py::arg("paths"), py::kw_only(), py::arg("threads") = 0, py::arg("windows") = "seed",
-            py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0,
+            py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = py::none(),
             R"(Files and folders (searched for audio files) as `sonavec embed` embeds them, on threads workers
 of one core each (0: all cores). Returns a dict: vectors (n, dim) float32 of the files that were embedded,
 paths (their paths, row by row), failures and unreadable ([{path, error}]: a file that fails is reported
@@ -1114,7 +1154,7 @@ and the others are still embedded).)")
             "embed_audio",
             [](const engine& e, const py::array_t<float, py::array::c_style | py::array::forcecast>& samples,
                int sample_rate, const std::string& windows, std::optional<double> window, std::optional<double> hop,
-               double max_seconds, bool details) -> py::object {
+               std::optional<double> max_seconds, bool details) -> py::object {
                 if (samples.ndim() != 1)
                     invalid("samples must be a one-dimensional (mono) array, got " + std::to_string(samples.ndim()) +
                             " dimensions");
@@ -1129,7 +1169,7 @@ and the others are still embedded).)")
                 return to_array(std::move(t.vector), {static_cast<py::ssize_t>(e.dim())});
             },
             py::arg("samples"), py::arg("sample_rate"), py::kw_only(), py::arg("windows") = "seed",
-            py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0,
+            py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = py::none(),
             py::arg("details") = false,
             R"(The vector of mono samples (a 1-D array, converted to float32) at sample_rate (8000 to 384000 Hz):
 resampled to the engine's rate as a file's audio is, then windowed and averaged as embed_file.)");
@@ -1155,11 +1195,13 @@ format, sample_rate, channels, tags, model, ...), best first.)")
         .def_property_readonly("dir", &py_library::dir)
         .def("index", &py_library::index, py::arg("roots"), py::kw_only(), py::arg("model") = py::none(),
              py::arg("engine") = py::none(), py::arg("progress") = py::none(), py::arg("windows") = "seed",
-             py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = 300.0,
+             py::arg("window") = py::none(), py::arg("hop") = py::none(), py::arg("max_seconds") = py::none(),
              py::arg("per_window") = false, py::arg("threads") = 0, py::arg("force") = false,
              py::arg("precision") = "fp32", py::arg("fingerprints") = true,
              R"(Adds folders and files or brings them up to date (as `sonavec index`) and returns the report as a dict.
 
+windows, window, hop and max_seconds: the window plan, as Engine.embed_file takes it ("seed", "full",
+"first" or "segments"; index with "segments" for find()).
 engine: an Engine to embed with, else one opened on model (None: the default model). progress(p) is
 called after each file with an IndexProgress; if it raises, the run stops after the files in flight
 (what was committed stays) and the exception is raised from index(). Ctrl-C does the same.
@@ -1176,6 +1218,27 @@ matches also carry fused, audio_rank, text_rank and text_score.)")
              py::arg("model") = py::none(), py::arg("windows") = "seed", "tracks that sound like an audio file")
         .def("similar", &py_library::similar, py::arg("id"), "tracks that sound like the library's track id")
         .def("find", &py_library::find, py::arg("id_or_path"), "the track's row as a dict, or None")
+        .def("find", &py_library::find_moments, py::arg("query"), py::arg("engine"), py::kw_only(),
+             py::arg("min_score") = py::none(), py::arg("sigmas") = 5.0, py::arg("min_match") = 0.5,
+             py::arg("max_results") = 1000, py::arg("refine") = true, py::arg("path") = py::none(),
+             py::arg("model_id") = py::none(),
+             R"(With an engine: where inside the library's long recordings a clip plays, or a description fits (as
+`sonavec find --json`). The recordings must be indexed with windows="segments" (10 s windows every 5 s);
+else NotFound. query: an os.PathLike, or a str naming a file, is a clip (its first 10 s at most); any
+other str a text. engine: an Engine of the segments' model (model_id: the segments of another id).
+
+An occurrence must score sigmas robust deviations above this query's median window over the archive
+(min_score: an absolute cosine, -1 to 1, instead), and a clip's moments must also correlate with its
+log-mel spectrogram at least min_match (-1: off). Each moment is placed to within about half a second
+(refine=False: the stored 10 s windows as they are); max_results, best first; path: a shell pattern
+the recordings' paths must match. Returns {query_seconds, windows, files, candidates, regions, median,
+deviation, moment_median, moment_deviation, threshold, scan_seconds, refine_seconds, occurrences:
+[{id, path, start_seconds, end_seconds, score, sigmas, coarse_score, match}]}, best first.
+
+    lib.index(["archive"], engine=eng, windows="segments")
+    for o in lib.find(Path("jingle.wav"), eng)["occurrences"]:
+        print(o["path"], o["start_seconds"], o["score"])
+    lib.find("crowd cheering", eng, min_score=0.3))")
         .def("models", &py_library::models, "model id -> files: which models' vectors the library holds")
         .def("entries", &py_library::entries, "every row as a dict (as find), by id, failed rows included")
         .def("analyze", &py_library::analyze, py::arg("roots") = py::none(), py::kw_only(), py::arg("force") = false,
