@@ -11,6 +11,7 @@
 //   - a find over 1,000 hours of windows (planted in the catalog; refinement off: the scan alone).
 //
 //   build/bench_find [--model DIR] [--hours 3] [--shows 6] [--precision bf16] [--scan-hours 1000] [--work DIR]
+//                    [--only-scan yes]   (the 1,000-hour find alone)
 // Needs espeak-ng (Debian: apt-get install espeak-ng). The model defaults to the full-size random one.
 #include <algorithm>
 #include <cmath>
@@ -149,6 +150,61 @@ double recall_at_10(const std::vector<float>& exact, const std::vector<float>& a
     return hits / (10.0 * queries);
 }
 
+// A find over `hours` of windows planted in the catalog (1 h rows of 720 random unit vectors), refinement
+// off: the catalog read and the scan, on a fresh handle and then again on the same one (kept rows).
+void scan_bench(const engine& eng, const fs::path& work, double scan_hours, const fs::path& clip) {
+    std::mt19937 rng(16);
+    // --- A find over scan_hours of windows (planted rows: 1 h files, 720 windows each) ---
+        const fs::path big = work / ("scan-" + std::to_string(static_cast<int>(scan_hours)) + "h");
+        const size_t files = static_cast<size_t>(scan_hours), per = 720, dim = static_cast<size_t>(eng.dim());
+        if (!fs::exists(big / "catalog.sqlite")) {
+            fs::create_directories(big);
+            catalog cat(big);
+            std::normal_distribution<float> g(0, 1);
+            for (size_t f = 0; f < files; f += 10) {
+                std::vector<catalog_entry> batch;
+                for (size_t k = f; k < std::min(files, f + 10); k++) {
+                    catalog_entry e;
+                    e.path = "/archive/planted-" + std::to_string(k) + ".mp3";
+                    e.duration_seconds = 3600;
+                    e.format = "mp3";
+                    e.sample_rate = 44100;
+                    e.channels = 2;
+                    e.model_id = eng.model_id();
+                    e.window_plan = "segments";
+                    e.content_hash = std::to_string(k);
+                    std::vector<double> sum(dim);
+                    for (size_t w = 0; w < per; w++) {
+                        std::vector<float> v(dim);
+                        double norm = 0;
+                        for (float& x : v) {
+                            x = g(rng);
+                            norm += double(x) * x;
+                        }
+                        for (size_t j = 0; j < dim; j++) sum[j] += v[j] = static_cast<float>(v[j] / std::sqrt(norm));
+                        e.windows.push_back({5.0 * w, 10, std::move(v)});
+                    }
+                    double norm = 0;
+                    for (double x : sum) norm += x * x;
+                    for (double x : sum) e.vector.push_back(static_cast<float>(x / std::sqrt(norm)));
+                    batch.push_back(std::move(e));
+                }
+                cat.put_many(batch);
+            }
+        }
+        const auto scan_lib = library::open(big, library::open_mode::read_only);
+        find_params fp;
+        fp.refine = false;
+        for (int run = 0; run < 2; run++) {
+            const auto t0 = bench::clock_type::now();
+            const find_report r = scan_lib->find_clip(clip, eng, fp);
+            std::printf("find over %zu windows (%.0f h at a 5 s hop, %zu files), run %d (%s): %.3f s in all, of which "
+                        "read + scan %.3f s\n",
+                        r.windows, r.windows * 5.0 / 3600, r.files, run + 1, run == 0 ? "a fresh handle" : "the same handle, rows kept",
+                        bench::seconds_since(t0), r.scan_seconds);
+        }
+    }
+
 // A fresh library of `root` at the segments plan, on 2 workers.
 index_report index_segments(const fs::path& lib_dir, const fs::path& root, const engine& eng) {
     fs::remove_all(lib_dir);
@@ -171,6 +227,16 @@ int main(int argc, char** argv) try {
     const std::string prec = bench::arg(argc, argv, "--precision", "bf16");
     const double scan_hours = std::stod(bench::arg(argc, argv, "--scan-hours", "1000"));
     const fs::path work = bench::arg(argc, argv, "--work", "/tmp/sonavec-bench-find");
+    if (bench::arg(argc, argv, "--only-scan", "no") == "yes") {  // the 1,000-hour find alone
+        engine_params ep;
+        ep.model_dir = model;
+        ep.threads = 2;
+        ep.products = parse_precision(prec);
+        const auto eng = engine::open(ep);
+        write_wav(work / "jingle-a.wav", mono_music(1007, 5));
+        scan_bench(*eng, work, scan_hours, work / "jingle-a.wav");
+        return 0;
+    }
     const int insertions = 30;
     fs::create_directories(work / "archive");
 
@@ -362,56 +428,7 @@ int main(int argc, char** argv) try {
                     recall_at_10(p, p8, pn, dim, 200), recall_at_10(p, p16, pn, dim, 200), int8_code_bytes(512));
     }
 
-    // --- A find over scan_hours of windows (planted rows: 1 h files, 720 windows each) ---
-    if (scan_hours > 0) {
-        const fs::path big = work / ("scan-" + std::to_string(static_cast<int>(scan_hours)) + "h");
-        const size_t files = static_cast<size_t>(scan_hours), per = 720, dim = static_cast<size_t>(eng.dim());
-        if (!fs::exists(big / "catalog.sqlite")) {
-            fs::create_directories(big);
-            catalog cat(big);
-            std::normal_distribution<float> g(0, 1);
-            for (size_t f = 0; f < files; f += 10) {
-                std::vector<catalog_entry> batch;
-                for (size_t k = f; k < std::min(files, f + 10); k++) {
-                    catalog_entry e;
-                    e.path = "/archive/planted-" + std::to_string(k) + ".mp3";
-                    e.duration_seconds = 3600;
-                    e.format = "mp3";
-                    e.sample_rate = 44100;
-                    e.channels = 2;
-                    e.model_id = eng.model_id();
-                    e.window_plan = "segments";
-                    e.content_hash = std::to_string(k);
-                    std::vector<double> sum(dim);
-                    for (size_t w = 0; w < per; w++) {
-                        std::vector<float> v(dim);
-                        double norm = 0;
-                        for (float& x : v) {
-                            x = g(rng);
-                            norm += double(x) * x;
-                        }
-                        for (size_t j = 0; j < dim; j++) sum[j] += v[j] = static_cast<float>(v[j] / std::sqrt(norm));
-                        e.windows.push_back({5.0 * w, 10, std::move(v)});
-                    }
-                    double norm = 0;
-                    for (double x : sum) norm += x * x;
-                    for (double x : sum) e.vector.push_back(static_cast<float>(x / std::sqrt(norm)));
-                    batch.push_back(std::move(e));
-                }
-                cat.put_many(batch);
-            }
-        }
-        const auto scan_lib = library::open(big, library::open_mode::read_only);
-        find_params fp;
-        fp.refine = false;
-        for (int run = 0; run < 2; run++) {
-            const auto t0 = bench::clock_type::now();
-            const find_report r = scan_lib->find_clip(work / "jingle-a.wav", eng, fp);
-            std::printf("find over %zu windows (%.0f h at a 5 s hop, %zu files), run %d: %.3f s in all, of which load + "
-                        "scan %.3f s\n",
-                        r.windows, r.windows * 5.0 / 3600, r.files, run + 1, bench::seconds_since(t0), r.scan_seconds);
-        }
-    }
+    if (scan_hours > 0) scan_bench(eng, work, scan_hours, work / "jingle-a.wav");
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_find: %s\n", e.what());

@@ -35,8 +35,9 @@ void expect_round_trips(std::initializer_list<std::pair<E, std::string>> expecte
 
 TEST(enum_names, window_plans) {
     expect_round_trips<window_plan_kind>(
-        {{window_plan_kind::seed, "seed"}, {window_plan_kind::full, "full"}, {window_plan_kind::first, "first"}},
-        parse_window_plan_kind, window_plan_kind_name, "window plan", "seed, full, first");
+        {{window_plan_kind::seed, "seed"}, {window_plan_kind::full, "full"}, {window_plan_kind::first, "first"},
+         {window_plan_kind::segments, "segments"}},
+        parse_window_plan_kind, window_plan_kind_name, "window plan", "seed, full, first, segments");
 }
 
 TEST(enum_names, index_types) {

@@ -127,7 +127,7 @@ TEST(error_kinds, bad_window_plans_are_invalid_input) {
     const fs::path wav = make_wav(scratch("plan") / "tone.wav");
     track_embed_params hop;
     hop.plan.hop_seconds = 2;
-    EXPECT_KIND(embed_track(*eng, wav, hop), error_kind::invalid_input, "a hop applies only to the full window plan");
+    EXPECT_KIND(embed_track(*eng, wav, hop), error_kind::invalid_input, "a hop applies only to the full and segments window plans");
     EXPECT_KIND(parse_window_plan_kind("every"), error_kind::invalid_input, "unknown window plan 'every'");
     EXPECT_KIND(parse_export_format("xml"), error_kind::invalid_input, "unknown export format 'xml'");
 }

@@ -78,6 +78,8 @@ struct find_report {
     // than them, windows of its length sampled over the archive (find_params::null_samples).
     double moment_median = 0, moment_deviation = 0;
     double threshold = 0;                 // the score an occurrence needed
+    // scan: reading the windows (out of the catalog on a handle's first find, and after each change to
+    // the catalog; kept in the handle otherwise) and scoring them.
     double scan_seconds = 0, refine_seconds = 0;
 };
 

@@ -179,7 +179,8 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
     const std::string model = params.model_id.value_or(eng.model_id());
     if (!cat) throw error(error_kind::not_found, lib.dir().string() + " holds no library");
     auto t0 = std::chrono::steady_clock::now();
-    const catalog::segment_rows rows = cat->segment_windows(model, params.path_glob);
+    const std::shared_ptr<const catalog::segment_rows> held = lib.segment_rows(model, params.path_glob);
+    const catalog::segment_rows& rows = *held;
     if (rows.scales.empty())
         throw error(error_kind::not_found,
                     lib.dir().string() + " holds no recordings indexed with the segments plan for model " + model +
@@ -260,6 +261,23 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
 }
 
 }  // namespace find_detail
+
+std::shared_ptr<const catalog::segment_rows> library_impl::segment_rows(const std::string& model_id,
+                                                                        const std::string& path_glob) const {
+    const catalog* c = reader();
+    if (!c) return std::make_shared<const catalog::segment_rows>();
+    const std::string fingerprint = c->fingerprint();
+    {
+        std::lock_guard lock(segments_mutex_);
+        if (segments_ && segments_->fingerprint == fingerprint && segments_->model_id == model_id &&
+            segments_->path_glob == path_glob)
+            return segments_->rows;
+    }
+    auto rows = std::make_shared<const catalog::segment_rows>(c->segment_windows(model_id, path_glob));
+    std::lock_guard lock(segments_mutex_);
+    segments_ = loaded_segments{fingerprint, model_id, path_glob, rows};
+    return rows;
+}
 
 find_report library_impl::find_clip(const std::filesystem::path& clip, const engine& eng, const find_params& params) const {
     check_params(params);

@@ -77,6 +77,11 @@ public:
     std::vector<linear_probe> probes() const override;
     void remove_probe(const std::string& name) override;
 
+    // The segments-plan windows of a model (catalog::segment_windows), kept while the catalog is unchanged:
+    // a long-lived handle (sonavec serve, Python) reads them out of SQLite once, not per find.
+    std::shared_ptr<const catalog::segment_rows> segment_rows(const std::string& model_id,
+                                                              const std::string& path_glob) const;
+
 private:
     // The catalog for a write, made on first use when the library is opened to be created and has none
     // yet: a library is made only by a run that writes to it (an import whose file is refused makes none).
@@ -129,6 +134,12 @@ private:
     mutable std::atomic<bool> refreshing_{false};
     mutable std::string models_fingerprint_;    // models() as counted at this fingerprint
     mutable std::map<std::string, int64_t> models_;
+    struct loaded_segments {
+        std::string fingerprint, model_id, path_glob;
+        std::shared_ptr<const catalog::segment_rows> rows;
+    };
+    mutable std::mutex segments_mutex_;
+    mutable std::optional<loaded_segments> segments_;  // the last read
     mutable std::mutex cat_mutex_;  // guards the catalog's creation on first use
     mutable std::optional<catalog> cat_;
 };
