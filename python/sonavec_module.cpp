@@ -451,8 +451,7 @@ public:
     }
 
     // Moments inside the segments-plan recordings: a path-like query, or a str naming a regular file, is a
-    // clip (find_clip); any other str a description (find_text). sigmas also lowers the candidates' bound
-    // to it when below 1, as `sonavec find --sigmas` does.
+    // clip (find_clip); any other str a description (find_text). sigmas is find_params::min_sigmas.
     py::dict find_moments(const py::object& query, std::shared_ptr<engine> eng, std::optional<double> min_score,
                           double sigmas, double min_match, int64_t max_results, bool refine,
                           const std::optional<std::string>& path_glob, const std::optional<std::string>& model_id) {
@@ -463,7 +462,6 @@ public:
         find_params p;
         p.min_score = min_score;
         p.min_sigmas = sigmas;
-        p.candidate_sigmas = std::min(p.candidate_sigmas, sigmas);
         p.min_match = min_match;
         if (max_results < 1) invalid("max_results must be at least 1, got " + std::to_string(max_results));
         p.max_results = static_cast<size_t>(max_results);

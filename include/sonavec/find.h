@@ -40,7 +40,7 @@ struct find_params {
     // so the windows that hold it stand out only a little. Windows from 1 sigma above the median are
     // candidates, the best max_candidates of them (a moment lies in 2 or 3 windows: 100 covers about 40
     // playings; raise it for a clip that plays more often). Each costs about 20 window embeddings.
-    double candidate_sigmas = 1;
+    double candidate_sigmas = 1;  // used as min(candidate_sigmas, min_sigmas)
     size_t max_candidates = 100;
     // A clip shorter than the stored windows is judged against this many windows of its own length,
     // embedded at places drawn over the archive (from a fixed seed): its own null.

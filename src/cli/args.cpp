@@ -1,8 +1,19 @@
 #include "args.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace sonavec::cli {
+
+namespace {
+
+std::string format_bound(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+}  // namespace
 
 std::string parsed_args::get(const std::string& name, const std::string& fallback) const {
     auto it = values.find(name);
@@ -84,14 +95,19 @@ std::string help_text(const command_spec& spec) {
     return s;
 }
 
-double parsed_args::get_fraction(const std::string& name, double fallback) const {
+std::optional<double> parsed_args::get_number(const std::string& name, double lo, double hi) const {
     auto it = values.find(name);
-    if (it == values.end()) return fallback;
+    if (it == values.end()) return std::nullopt;
     char* end = nullptr;
     const double v = std::strtod(it->second.c_str(), &end);
-    if (it->second.empty() || *end != '\0' || !(v >= 0 && v <= 1))
-        throw usage_error(name + " takes a number from 0 to 1, got '" + it->second + "'");
+    if (it->second.empty() || *end != '\0' || !(v >= lo && v <= hi))
+        throw usage_error(name + " takes a number from " + format_bound(lo) + " to " + format_bound(hi) + ", got '" +
+                          it->second + "'");
     return v;
+}
+
+double parsed_args::get_fraction(const std::string& name, double fallback) const {
+    return get_number(name, 0, 1).value_or(fallback);
 }
 
 }  // namespace sonavec::cli

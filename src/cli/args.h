@@ -2,6 +2,7 @@
 // produces its --help text.
 #pragma once
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ struct parsed_args {
     bool has(const std::string& name) const { return values.count(name) > 0; }
     std::string get(const std::string& name, const std::string& fallback = "") const;
     int get_int(const std::string& name, int fallback) const;
+    // A number from lo to hi (usage error otherwise), or nothing when the option is not given.
+    std::optional<double> get_number(const std::string& name, double lo, double hi) const;
     // A number from 0 to 1 (usage error otherwise), or fallback when the option is not given.
     double get_fraction(const std::string& name, double fallback) const;
 };

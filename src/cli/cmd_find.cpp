@@ -70,28 +70,9 @@ void print_table(const find_report& r) {
 
 int run_find(const parsed_args& args) {
     find_params p;
-    if (args.has("--min-score")) {
-        const std::string v = args.get("--min-score");
-        char* end = nullptr;
-        const double s = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0' || !(s >= -1 && s <= 1)) throw usage_error(std::string("--min-score expects a cosine from -1 to 1, got '").append(v).append("'"));
-        p.min_score = s;
-    }
-    if (args.has("--sigmas")) {
-        const std::string v = args.get("--sigmas");
-        char* end = nullptr;
-        p.min_sigmas = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0' || !(p.min_sigmas >= 0 && p.min_sigmas <= 100))
-            throw usage_error(std::string("--sigmas expects a number from 0 to 100, got '").append(v).append("'"));
-        p.candidate_sigmas = std::min(p.candidate_sigmas, p.min_sigmas);
-    }
-    if (args.has("--min-match")) {
-        const std::string v = args.get("--min-match");
-        char* end = nullptr;
-        p.min_match = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0' || !(p.min_match >= -1 && p.min_match <= 1))
-            throw usage_error(std::string("--min-match expects a correlation from -1 to 1, got '").append(v).append("'"));
-    }
+    p.min_score = args.get_number("--min-score", -1, 1);
+    p.min_sigmas = args.get_number("--sigmas", 0, 100).value_or(p.min_sigmas);
+    p.min_match = args.get_number("--min-match", -1, 1).value_or(p.min_match);
     const int max = args.get_int("--max", 1000);
     if (max < 1) throw usage_error("--max must be at least 1");
     p.max_results = static_cast<size_t>(max);

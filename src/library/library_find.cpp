@@ -13,6 +13,7 @@
 #include "library/library_impl.h"
 #include "library/segment_scan.h"
 #include "library/spectral_match.h"
+#include "library/unit_vectors.h"
 #include "sonavec/error.h"
 
 namespace sonavec {
@@ -45,10 +46,13 @@ void check_params(const find_params& p) {
     if (p.threads < 0) throw error(error_kind::invalid_input, "the thread count must not be negative");
 }
 
-float dot(const float* a, const float* b, int64_t dim) {
-    float s = 0;
-    for (int64_t i = 0; i < dim; i++) s += a[i] * b[i];
-    return s;
+// `length` seconds from `start` (seconds of the file) of samples that begin at samples_start; shorter, or
+// empty, past their end.
+std::span<const float> window_at(const std::vector<float>& samples, double samples_start, double start, double length,
+                                 double rate) {
+    const auto first = static_cast<size_t>(std::max<long long>(0, std::llround((start - samples_start) * rate)));
+    const size_t from = std::min(first, samples.size());
+    return {samples.data() + from, std::min(static_cast<size_t>(std::llround(length * rate)), samples.size() - from)};
 }
 
 // The query's cosine with windows of `length` seconds starting at each of `starts` (seconds of the
@@ -56,15 +60,11 @@ float dot(const float* a, const float* b, int64_t dim) {
 std::vector<double> scores_at(const engine& eng, const std::vector<float>& samples, double samples_start,
                               const std::vector<double>& starts, double length, const std::vector<float>& query) {
     const double rate = static_cast<double>(eng.sample_rate());
-    const auto count = static_cast<size_t>(std::llround(length * rate));
     std::vector<double> out;
     for (size_t b = 0; b < starts.size(); b += refine_batch) {
         std::vector<std::span<const float>> windows;
-        for (size_t i = b; i < std::min(starts.size(), b + refine_batch); i++) {
-            const auto first = static_cast<size_t>(std::max<long long>(0, std::llround((starts[i] - samples_start) * rate)));
-            const size_t from = std::min(first, samples.size());
-            windows.emplace_back(samples.data() + from, std::min(count, samples.size() - from));
-        }
+        for (size_t i = b; i < std::min(starts.size(), b + refine_batch); i++)
+            windows.push_back(window_at(samples, samples_start, starts[i], length, rate));
         // A window past the decoded end (a container that overstates its length) scores nothing.
         std::vector<size_t> real;
         std::vector<std::span<const float>> nonempty;
@@ -77,7 +77,7 @@ std::vector<double> scores_at(const engine& eng, const std::vector<float>& sampl
         if (!nonempty.empty()) {
             const std::vector<float> v = eng.embed_audio_windows(nonempty);
             for (size_t k = 0; k < real.size(); k++)
-                batch[real[k]] = dot(query.data(), v.data() + k * static_cast<size_t>(eng.dim()), eng.dim());
+                batch[real[k]] = dot(query, std::span<const float>(v).subspan(k * query.size(), query.size()));
         }
         out.insert(out.end(), batch.begin(), batch.end());
     }
@@ -125,12 +125,8 @@ std::vector<refined_moment> refine_region(const engine& eng, audio_decoder& dec,
         const std::vector<double> s = scores_at(eng, samples, from, fine, length, query);
         for (size_t i = 0; i < fine.size(); i++)
             if (s[i] > p.score) p = {fine[i], s[i]};
-        if (verify) {
-            const double rate = static_cast<double>(eng.sample_rate());
-            const size_t first = std::min(samples.size(), static_cast<size_t>(std::llround((p.start - from) * rate)));
-            const size_t count = std::min(samples.size() - first, static_cast<size_t>(std::llround(length * rate)));
-            p.match = verify->correlation(std::span<const float>(samples.data() + first, count));
-        }
+        if (verify)
+            p.match = verify->correlation(window_at(samples, from, p.start, length, static_cast<double>(eng.sample_rate())));
     }
     return peaks;
 }
@@ -197,7 +193,9 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
     r.median = spread.median;
     r.deviation = spread.deviation;
     r.threshold = params.min_score ? *params.min_score : spread.median + params.min_sigmas * spread.deviation;
-    double floor = spread.median + params.candidate_sigmas * spread.deviation;
+    // A candidate bound above the moments' own would drop moments the caller asked for.
+    const double candidate_sigmas = std::min(params.candidate_sigmas, params.min_sigmas);
+    double floor = spread.median + candidate_sigmas * spread.deviation;
     if (params.min_score) floor = std::min(floor, *params.min_score);
     const std::vector<segment_region> regions = candidate_regions(rows, scores, floor, params.max_candidates, &r.candidates);
     r.regions = regions.size();
@@ -215,7 +213,7 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
     r.moment_median = moment_null.median;
     r.moment_deviation = moment_null.deviation;
     const double peak_floor = params.min_score ? *params.min_score
-                                               : moment_null.median + params.candidate_sigmas * moment_null.deviation;
+                                               : moment_null.median + candidate_sigmas * moment_null.deviation;
     std::map<int64_t, std::optional<catalog_entry>> entries;
     std::vector<occurrence> found;
     for (const segment_region& g : regions) {

@@ -222,10 +222,7 @@ void add_routes(httplib::Server& http, api_context& ctx) {
     const auto find_from = [](const httplib::Request& req) {
         find_params p;
         if (req.has_param("min_score")) p.min_score = number(req, "min_score", -1, 1);
-        if (req.has_param("sigmas")) {
-            p.min_sigmas = number(req, "sigmas", 0, 100);
-            p.candidate_sigmas = std::min(p.candidate_sigmas, p.min_sigmas);
-        }
+        if (req.has_param("sigmas")) p.min_sigmas = number(req, "sigmas", 0, 100);
         p.max_results = static_cast<size_t>(integer(req, "max", 100, 1, 10000));
         p.path_glob = param(req, "path").value_or("");
         return p;
