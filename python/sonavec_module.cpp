@@ -231,6 +231,7 @@ py::dict report_dict(const index_report& r) {
     for (const auto& [path, reason] : r.fingerprint_failures)
         fingerprint_failures.append(py::dict(py::arg("path") = path, py::arg("error") = reason));
     d["fingerprinted"] = r.fingerprinted;
+    d["recordings_printed"] = r.recordings_printed;
     d["fingerprint_failures"] = fingerprint_failures;
     d["seconds"] = r.seconds;
     d["complete"] = r.complete();
@@ -453,7 +454,7 @@ public:
     // Moments inside the segments-plan recordings: a path-like query, or a str naming a regular file, is a
     // clip (find_clip); any other str a description (find_text). sigmas is find_params::min_sigmas.
     py::dict find_moments(const py::object& query, std::shared_ptr<engine> eng, std::optional<double> min_score,
-                          double sigmas, double min_match, int64_t max_results, bool refine,
+                          double sigmas, double min_match, double min_print, int64_t max_results, bool refine,
                           const std::optional<std::string>& path_glob, const std::optional<std::string>& model_id) {
         if (!eng) invalid("find needs an Engine of the segments' model");
         const bool path_like = py::hasattr(query, "__fspath__");
@@ -463,6 +464,7 @@ public:
         p.min_score = min_score;
         p.min_sigmas = sigmas;
         p.min_match = min_match;
+        p.min_print_similarity = min_print;
         if (max_results < 1) invalid("max_results must be at least 1, got " + std::to_string(max_results));
         p.max_results = static_cast<size_t>(max_results);
         p.refine = refine;
@@ -477,6 +479,21 @@ public:
             return lib_->find_text(text, *eng, p);
         });
         return find_report_dict(r);
+    }
+
+    py::dict recurring(int64_t min_count, double min_length, double min_similarity, int64_t max_items,
+                       const std::optional<std::string>& path_glob, const std::optional<fs::path>& excerpts) {
+        recurring_params p;
+        if (min_count < 2) invalid("min_count must be at least 2, got " + std::to_string(min_count));
+        if (max_items < 1) invalid("max_items must be at least 1, got " + std::to_string(max_items));
+        p.min_count = static_cast<size_t>(min_count);
+        p.min_length = min_length;
+        p.min_similarity = min_similarity;
+        p.max_items = static_cast<size_t>(max_items);
+        if (path_glob) p.path_glob = *path_glob;
+        if (excerpts) p.excerpts_dir = excerpts->string();
+        const recurring_report r = locked([&] { return lib_->recurring(p); });
+        return py::module_::import("json").attr("loads")(recurring_report_json(r)).cast<py::dict>();
     }
 
     std::map<std::string, int64_t> models() {
@@ -1218,25 +1235,43 @@ matches also carry fused, audio_rank, text_rank and text_score.)")
         .def("find", &py_library::find, py::arg("id_or_path"), "the track's row as a dict, or None")
         .def("find", &py_library::find_moments, py::arg("query"), py::arg("engine"), py::kw_only(),
              py::arg("min_score") = py::none(), py::arg("sigmas") = 5.0, py::arg("min_match") = 0.5,
-             py::arg("max_results") = 1000, py::arg("refine") = true, py::arg("path") = py::none(),
+             py::arg("min_print") = 0.7, py::arg("max_results") = 1000, py::arg("refine") = true, py::arg("path") = py::none(),
              py::arg("model_id") = py::none(),
              R"(With an engine: where inside the library's long recordings a clip plays, or a description fits (as
 `sonavec find --json`). The recordings must be indexed with windows="segments" (10 s windows every 5 s);
 else NotFound. query: an os.PathLike, or a str naming a file, is a clip (its first 10 s at most); any
 other str a text. engine: an Engine of the segments' model (model_id: the segments of another id).
 
-An occurrence must score sigmas robust deviations above this query's median window over the archive
+A clip's own fingerprint (also as if played 1 and 2 % slower and faster) is first slid along each
+recording's: where at least min_print of the bits agree (1: off), the clip is placed by its spectrogram
+and kept when that matches too (print_similarity says so). Otherwise an occurrence must score sigmas
+robust deviations above this query's median window over the archive
 (min_score: an absolute cosine, -1 to 1, instead), and a clip's moments must also correlate with its
 log-mel spectrogram at least min_match (-1: off). Each moment is placed to within about half a second
 (refine=False: the stored 10 s windows as they are); max_results, best first; path: a shell pattern
-the recordings' paths must match. Returns {query_seconds, windows, files, candidates, regions, median,
-deviation, moment_median, moment_deviation, threshold, scan_seconds, refine_seconds, occurrences:
-[{id, path, start_seconds, end_seconds, score, sigmas, coarse_score, match}]}, best first.
+the recordings' paths must match. Returns {query_seconds, windows, files, candidates, regions, printed,
+print_hits, median, deviation, moment_median, moment_deviation, threshold, scan_seconds, refine_seconds,
+print_seconds, occurrences: [{id, path, start_seconds, end_seconds, score, sigmas, coarse_score, match,
+print_similarity}]}, best first.
 
     lib.index(["archive"], engine=eng, windows="segments")
     for o in lib.find(Path("jingle.wav"), eng)["occurrences"]:
         print(o["path"], o["start_seconds"], o["score"])
     lib.find("crowd cheering", eng, min_score=0.3))")
+        .def("recurring", &py_library::recurring, py::kw_only(), py::arg("min_count") = 3, py::arg("min_length") = 5.0,
+             py::arg("min_similarity") = 0.85, py::arg("max_items") = 1000, py::arg("path") = py::none(),
+             py::arg("excerpts") = py::none(),
+             R"(Audio that recurs across the library's segments-plan recordings, without a query (as `sonavec
+recurring --json`): jingles, idents, ads, beds, from the recordings' whole fingerprints (no engine
+needed). An item must occur at least min_count times, each matched stretch at least min_length seconds,
+at least min_similarity of the fingerprint bits agreeing over 2 s; path: a shell pattern the recordings'
+paths must match; excerpts: a folder to write each item's first occurrence to (item-0001.wav, ...).
+NotFound when no segments-plan recording has a print. Returns {recordings, hours, seeds, pairs, seconds,
+items: [{length_seconds, count, excerpt, occurrences: [{id, path, start_seconds, end_seconds,
+similarity}]}]}, most occurrences first.
+
+    for item in lib.recurring(min_count=5)["items"]:
+        print(item["count"], item["occurrences"][0]["path"], item["occurrences"][0]["start_seconds"]))")
         .def("models", &py_library::models, "model id -> files: which models' vectors the library holds")
         .def("entries", &py_library::entries, "every row as a dict (as find), by id, failed rows included")
         .def("analyze", &py_library::analyze, py::arg("roots") = py::none(), py::kw_only(), py::arg("force") = false,

@@ -336,9 +336,9 @@ TEST_F(catalog_test, a_catalog_whose_schema_was_changed_is_refused) {
 
 TEST_F(catalog_test, a_catalog_from_a_newer_sonavec_is_refused_with_its_version) {
     { catalog cat(dir_); }
-    tamper("UPDATE meta SET value = '7' WHERE key = 'schema_version'");
+    tamper("UPDATE meta SET value = '8' WHERE key = 'schema_version'");
     const std::string message = error_of([&] { catalog cat(dir_); });
-    EXPECT_NE(message.find("newer sonavec (catalog schema 7"), std::string::npos) << message;
+    EXPECT_NE(message.find("newer sonavec (catalog schema 8"), std::string::npos) << message;
 }
 
 TEST_F(catalog_test, a_vector_blob_of_the_wrong_size_is_refused) {

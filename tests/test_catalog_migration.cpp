@@ -199,7 +199,7 @@ protected:
 }  // namespace
 
 TEST_F(catalog_migration_test, this_build_writes_the_current_version) {
-    EXPECT_EQ(catalog_schema::current_version(), 6);
+    EXPECT_EQ(catalog_schema::current_version(), 7);
     const auto steps = catalog_schema::steps();
     ASSERT_EQ(static_cast<int>(steps.size()), catalog_schema::current_version() - 1);
     for (size_t i = 0; i < steps.size(); i++) EXPECT_EQ(steps[i].to_version, static_cast<int>(i) + 2);

@@ -1,7 +1,16 @@
 // Moments inside long recordings (library::find_clip, find_text): where in an archive a clip plays, or
 // which stretches sound like a description. The recordings are indexed with the segments plan
-// (sonavec/window_plan.h: 10 s windows every 5 s, their vectors kept in compact form), then:
-//   1. every stored window is scored against the query (cosine, an exact scan);
+// (sonavec/window_plan.h: 10 s windows every 5 s, their vectors kept in compact form, and a Chromaprint
+// fingerprint of the whole recording), then:
+//   0. a clip's own fingerprint is slid along each recording's: where at least min_print_similarity
+//      of the bits agree, the clip is placed by its spectrogram (every 10 ms, within a second of the
+//      fingerprint's place) and kept when that matches too (min_match), or when the fingerprints agree
+//      by AcoustID's rule for the same recording (sonavec/fingerprint.h). This finds the clip itself,
+//      under noise, gain and small speed changes, whatever the model's weights; the vectors add what
+//      merely sounds like it:
+//   1. every stored window is scored against the query (cosine, an exact scan); where stage 0 covered
+//      every recording, this is the fallback for what it missed, and only windows that reach min_sigmas
+//      themselves go on (a region costs about 20 window embeddings);
 //   2. the windows that stand out become candidates: adjacent ones merge into one region per moment;
 //      a clip shorter than the windows gets its own null too: windows of its length sampled over the
 //      archive and embedded, since padding makes its scores against any audio differ from a window's;
@@ -51,8 +60,19 @@ struct find_params {
     // for the same clip under noise, gain and 2 % speed changes and for other clips (BENCHMARKS.md,
     // "Finding moments"); it depends on the signals, not on the model's weights.
     double min_match = 0.5;
+    // The share of equal fingerprint bits where a clip's fingerprint lines up with a recording's, for a
+    // moment of stage 0; 1 turns the stage off. Unrelated audio agrees on about half the bits: the best
+    // offset of a 5 s clip over 30 s of other music or noise agrees on 0.60 at most, the clip itself
+    // under a bed 12 dB down, -6..+3 dB of gain and a speed within 0.5 % of a version tried on 0.86 and
+    // more (BENCHMARKS.md, "Finding moments"). 0.7 sits between; the spectral match then decides.
+    // Model-independent.
+    double min_print_similarity = 0.7;
+    // A fingerprint follows the pitch: a clip played 0.5 % fast already loses a quarter of its bits.
+    // So the clip's fingerprint is also taken as if played at speeds 1 % apart, up to this change either
+    // way (0.02: 0.98, 0.99, 1, 1.01, 1.02; a tape or a resampler's drift), each costing one more pass.
+    double max_speed_change = 0.02;
     size_t max_results = 1000;      // occurrences returned, best first
-    bool refine = true;             // false: the stored windows' spans and scores as they are
+    bool refine = true;             // false: the stored windows' spans and scores as they are (no stage 0 either)
     std::string path_glob;          // only files whose path matches this shell pattern ("" all)
     std::optional<std::string> model_id;  // by default the engine's
     int threads = 0;                // for the scan (0: all cores); the refinement uses the engine's threads
@@ -66,12 +86,14 @@ struct occurrence {
     double sigmas = 0;        // (score - the archive's median) / its robust deviation, for this query
     double coarse_score = 0;  // the best stored window's cosine in the candidate region
     double match = 0;         // the clip's spectral correlation with the moment (find_params::min_match)
+    double print_similarity = 0;  // the fingerprints' share of equal bits, for a moment found by them (else 0)
 };
 
 struct find_report {
     std::vector<occurrence> occurrences;  // best first
     size_t windows = 0, files = 0;        // searched
     size_t candidates = 0, regions = 0;   // windows above the candidate bound, and the regions they formed
+    size_t printed = 0, print_hits = 0;   // recordings with a print, and the places the clip's fingerprint lined up
     double query_seconds = 0;             // the query's window length: the clip's, or the tower's for text
     double median = 0, deviation = 0;     // the archive's window scores for this query: median, robust sigma
     // The null the moments were judged against: the stored windows' (as above), or for a clip shorter
@@ -81,12 +103,14 @@ struct find_report {
     // scan: reading the windows (out of the catalog on a handle's first find, and after each change to
     // the catalog; kept in the handle otherwise) and scoring them.
     double scan_seconds = 0, refine_seconds = 0;
+    double print_seconds = 0;  // stage 0: reading the prints (as the windows), sliding, placing and scoring
 };
 
 // The report as JSON (what `sonavec find --json`, GET /api/find and Python's Library.find give):
-// {query_seconds, windows, files, candidates, regions, median, deviation, moment_median,
-// moment_deviation, threshold, scan_seconds, refine_seconds, occurrences: [{id, path, start_seconds,
-// end_seconds, score, sigmas, coarse_score, match}]}. indent < 0: one line.
+// {query_seconds, windows, files, candidates, regions, printed, print_hits, median, deviation,
+// moment_median, moment_deviation, threshold, scan_seconds, refine_seconds, print_seconds,
+// occurrences: [{id, path, start_seconds, end_seconds, score, sigmas, coarse_score, match,
+// print_similarity}]}. indent < 0: one line.
 std::string find_report_json(const find_report& r, int indent = -1);
 
 }  // namespace sonavec

@@ -45,6 +45,7 @@
 #include "sonavec/file_tags.h"
 #include "sonavec/linear_probe.h"
 #include "sonavec/map.h"
+#include "sonavec/recurring.h"
 #include "sonavec/tagging.h"
 #include "sonavec/track.h"
 
@@ -199,6 +200,9 @@ struct index_report {
     std::string vector_index;   // what the vector index is now ("exact, 1200 x 512 (rebuilt)")
     std::string index_failure;  // why the vector index could not be built ("" when it was)
     size_t fingerprinted = 0;  // fingerprints computed now
+    // Segments-plan recordings whose whole-recording print (fingerprint and levels: find, recurring,
+    // the timeline) was computed now; a failure is listed in fingerprint_failures.
+    size_t recordings_printed = 0;
     // (path, reason): tracks whose fingerprint could not be computed (their vectors are kept).
     std::vector<std::pair<std::string, std::string>> fingerprint_failures;
     double seconds = 0;
@@ -471,6 +475,9 @@ public:
     virtual find_report find_clip(const std::filesystem::path& clip, const engine& eng, const find_params& params) const = 0;
     // Stretches of the recordings that match a description (the text through the text cache).
     virtual find_report find_text(const std::string& text, const engine& eng, const find_params& params) const = 0;
+    // Audio that recurs across the segments-plan recordings (sonavec/recurring.h), without a query: from
+    // their fingerprints, so no engine. not_found when the library has no such recording with a print.
+    virtual recurring_report recurring(const recurring_params& params) const = 0;
 
     // Duplicate groups in up to three tiers (sonavec/duplicates.h), for review: nothing is changed. Tier 2
     // uses the fingerprints index stored; tracks without one are counted in without_fingerprint.

@@ -12,9 +12,11 @@ from conftest import run_cli
 
 RATE = 48000
 AT = (20.0, 61.5)
-OCCURRENCE_KEYS = {"id", "path", "start_seconds", "end_seconds", "score", "sigmas", "coarse_score", "match"}
-REPORT_KEYS = {"query_seconds", "windows", "files", "candidates", "regions", "median", "deviation", "moment_median",
-               "moment_deviation", "threshold", "scan_seconds", "refine_seconds", "occurrences"}
+OCCURRENCE_KEYS = {"id", "path", "start_seconds", "end_seconds", "score", "sigmas", "coarse_score", "match",
+                   "print_similarity"}
+REPORT_KEYS = {"query_seconds", "windows", "files", "candidates", "regions", "printed", "print_hits", "median",
+               "deviation", "moment_median", "moment_deviation", "threshold", "scan_seconds", "refine_seconds",
+               "print_seconds", "occurrences"}
 
 
 def notes(seed, seconds=3.0):
@@ -199,6 +201,60 @@ def test_the_report_is_the_clis_json(segments_library, show, engine, cli, model_
     printed = json.loads(run_cli(cli, "find", "--json", "--library", folder / "lib", "--model", model_dir, jingle))
     report = segments_library.find(jingle, engine)
     assert set(report) == set(printed)
-    timings = {"scan_seconds", "refine_seconds"}
+    timings = {"scan_seconds", "refine_seconds", "print_seconds"}
     assert {k: v for k, v in report.items() if k not in timings} == \
            {k: v for k, v in printed.items() if k not in timings}
+
+
+RECURRING_AT = (10.0, 40.0, 75.0)
+
+
+@pytest.fixture(scope="module")
+def recurring_library(scratch, engine):
+    """A 6 s clip mixed three times over 100 s of brown noise and other notes, indexed with its prints."""
+    folder = scratch / "recurring"
+    (folder / "archive").mkdir(parents=True)
+    bed = brown_noise(100, 0.05, 5)
+    for k, start in enumerate((25.0, 55.0, 88.0)):  # other notes between the playings, each its own
+        first = int(start * RATE)
+        bed[first:first + 5 * RATE] += notes(100 + k, 5)
+    clip = notes(21, 6)
+    for start in RECURRING_AT:
+        first = int(start * RATE)
+        bed[first:first + len(clip)] = 0.25 * bed[first:first + len(clip)] + clip
+    write_wav(folder / "archive" / "show.wav", bed)
+    lib = sonavec.Library(folder / "lib")
+    report = lib.index([folder / "archive"], engine=engine, windows="segments")
+    assert report["complete"] and report["recordings_printed"] == 1, report
+    return lib, folder
+
+
+def test_recurring_finds_the_clip_at_each_playing(recurring_library, cli):
+    lib, folder = recurring_library
+    report = lib.recurring(excerpts=folder / "excerpts")
+    assert report["recordings"] == 1 and len(report["items"]) == 1, report
+    item = report["items"][0]
+    assert item["count"] == 3 and len(item["occurrences"]) == 3
+    for o, start in zip(item["occurrences"], RECURRING_AT):
+        overlap = min(o["end_seconds"], start + 6) - max(o["start_seconds"], start)
+        assert overlap >= 4, item
+        assert set(o) == {"id", "path", "start_seconds", "end_seconds", "similarity"}
+    with wave.open(item["excerpt"]) as w:
+        assert w.getframerate() == RATE and w.getnchannels() == 1
+        assert w.getnframes() == pytest.approx(RATE * (item["occurrences"][0]["end_seconds"] -
+                                                       item["occurrences"][0]["start_seconds"]), abs=2)
+    # The same as the CLI's JSON, less the time it took.
+    out = json.loads(run_cli(cli, "recurring", "--library", folder / "lib", "--json"))
+    for r in (out, report):
+        r.pop("seconds")
+        for i in r["items"]:
+            i.pop("excerpt")
+    assert out == report
+    assert lib.recurring(min_count=4)["items"] == []
+
+
+@pytest.mark.parametrize("kwargs", [{"min_count": 1}, {"min_length": -1}, {"min_similarity": 0.2}, {"max_items": 0}])
+def test_recurring_refuses_bad_parameters(recurring_library, kwargs):
+    lib, _ = recurring_library
+    with pytest.raises(sonavec.InvalidInput):
+        lib.recurring(**kwargs)

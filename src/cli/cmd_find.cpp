@@ -17,12 +17,6 @@ namespace sonavec::cli {
 
 namespace {
 
-std::string seconds3(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", s);
-    return buf;
-}
-
 std::string clock_text(double s) {
     const auto whole = static_cast<long long>(s);
     char buf[48];
@@ -53,7 +47,7 @@ void print_audacity(const find_report& r) {
     for (const occurrence& o : by_file_and_time(r.occurrences)) {
         std::string label = std::string("score ").append(seconds3(o.score));
         if (several) label.append(" ").append(escaped_line(std::filesystem::path(o.path).filename().string()));
-        std::cout << seconds3(o.start_seconds) << "\t" << seconds3(o.end_seconds) << "\t" << label << "\n";
+        print_audacity_label(o.start_seconds, o.end_seconds, label);
     }
 }
 
@@ -61,11 +55,14 @@ void print_table(const find_report& r) {
     for (const occurrence& o : r.occurrences)
         std::printf("%.3f  %s - %s  %s\n", o.score, clock_text(o.start_seconds).c_str(), clock_text(o.end_seconds).c_str(),
                     for_terminal(o.path).c_str());
-    std::fprintf(stderr, "%zu moments in %zu windows of %zu files (threshold %.4f: median %.4f + %.4f per sigma, "
-                         "windows of the query's length); "
-                         "scan %.3f s, refinement %.1f s\n",
-                 r.occurrences.size(), r.windows, r.files, r.threshold, r.moment_median, r.moment_deviation, r.scan_seconds,
-                 r.refine_seconds);
+    size_t by_print = 0;
+    for (const occurrence& o : r.occurrences) by_print += o.print_similarity > 0;
+    std::fprintf(stderr, "%zu moments in %zu windows of %zu files, %zu found by the fingerprints (%zu places lined up "
+                         "in %zu printed recordings); the vectors' threshold %.4f: median %.4f + %.4f per sigma, "
+                         "windows of the query's length; "
+                         "scan %.3f s, fingerprints %.1f s, refinement %.1f s\n",
+                 r.occurrences.size(), r.windows, r.files, by_print, r.print_hits, r.printed, r.threshold, r.moment_median,
+                 r.moment_deviation, r.scan_seconds, r.print_seconds, r.refine_seconds);
 }
 
 int run_find(const parsed_args& args) {
@@ -73,6 +70,7 @@ int run_find(const parsed_args& args) {
     p.min_score = args.get_number("--min-score", -1, 1);
     p.min_sigmas = args.get_number("--sigmas", 0, 100).value_or(p.min_sigmas);
     p.min_match = args.get_number("--min-match", -1, 1).value_or(p.min_match);
+    p.min_print_similarity = args.get_number("--min-print", 0, 1).value_or(p.min_print_similarity);
     const int max = args.get_int("--max", 1000);
     if (max < 1) throw usage_error("--max must be at least 1");
     p.max_results = static_cast<size_t>(max);
@@ -105,18 +103,25 @@ command find_command() {
     options.push_back({"--sigmas", "Z", "the automatic bound in robust sigmas (default 5)"});
     options.push_back({"--min-match", "R", "a clip's moments must also correlate with its log-mel spectrogram at "
                                            "least R (default 0.5; -1: off)"});
+    options.push_back({"--min-print", "S", "a clip's fingerprint must agree with a recording's on at least this share "
+                                           "of bits for a moment found by the fingerprints (default 0.7; 1: off)"});
     options.push_back({"--max", "N", "at most N occurrences, best first (default 1000)"});
     options.push_back({"--path", "GLOB", "only recordings whose path matches this shell pattern ('*' crosses '/')"});
     options.push_back({"--no-refine", "", "report the stored 10 s windows as they are (no decoding, no re-embedding)"});
     options.push_back({"--json", "", "print {threshold, median, deviation, ..., occurrences: [{id, path, "
-                                     "start_seconds, end_seconds, score, sigmas, coarse_score}]}"});
+                                     "start_seconds, end_seconds, score, sigmas, coarse_score, match, print_similarity}]}"});
     options.push_back({"--csv", "", "print path,start_seconds,end_seconds,score,sigmas,id by file and time"});
     options.push_back({"--audacity", "", "print Audacity labels (start, end, label; File > Import > Labels)"});
     return {{"find", "[--library PATH] [--min-score S] [--path GLOB] [--json|--csv|--audacity] CLIP|TEXT",
              "Where inside the library's long recordings a clip plays, or a description fits.",
              "The recordings must be indexed with the segments plan (sonavec index --windows segments: 10 s windows\n"
-             "every 5 s, kept as int8 vectors). Every window is scored against the query (an audio file's first 10 s,\n"
-             "or a text); the windows that stand out are merged into regions, and each region is decoded again and\n"
+             "every 5 s, kept as int8 vectors, and a Chromaprint fingerprint of each whole recording). A clip's own\n"
+             "fingerprint, also as if played 1 and 2 % slower and faster, is slid along every recording's: where at\n"
+             "least 0.7 of its bits agree (--min-print), the clip is placed by its spectrogram every 10 ms and kept when\n"
+             "that matches too (or 0.85 of the bits agree, AcoustID's rule for the same recording). This finds the clip\n"
+             "itself whatever the model. Then the vectors: every window is scored\n"
+             "against the query (an audio file's first 10 s, or a text); the windows that stand out are merged into\n"
+             "regions (for a clip the fingerprints covered, only those reaching --sigmas), and each is decoded again and\n"
              "re-embedded with windows of the query's length every second, then every 0.25 s around the best, so each\n"
              "moment is placed to within about half a second. A clip's moments must also be its own sound: their log-mel\n"
              "spectrograms correlate with the clip's at least 0.5 (--min-match; gain does not count). Moments that\n"

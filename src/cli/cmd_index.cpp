@@ -66,6 +66,7 @@ std::string summary_json(const index_report& r, const analysis_outcome* analysed
                               {"failures", failures},
                               {"unreadable", unreadable},
                               {"fingerprinted", r.fingerprinted},
+                              {"recordings_printed", r.recordings_printed},
                               {"fingerprint_failures", fingerprint_failures}};
     if (analysed) j["analysis"] = analysis_json(*analysed);
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -83,6 +84,10 @@ std::string summary_text(const index_report& r) {
     if (r.fingerprinted > 0 || !r.fingerprint_failures.empty()) {
         std::snprintf(line, sizeof line, "fingerprints: %zu computed, %zu failed\n", r.fingerprinted,
                       r.fingerprint_failures.size());
+        out += line;
+    }
+    if (r.recordings_printed > 0) {
+        std::snprintf(line, sizeof line, "recording prints (segments plan): %zu computed\n", r.recordings_printed);
         out += line;
     }
     return out;

@@ -41,6 +41,7 @@ command clusters_command();
 command map_command();
 command serve_command();
 command find_command();
+command recurring_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

@@ -23,7 +23,8 @@ std::vector<command> all_commands() {
             stats_command(),      retag_command(),      prune_command(),
             export_command(),     import_command(),     tag_command(),
             analyze_command(),    write_tags_command(),  learn_command(),
-            recommend_command(),  path_command(), duplicates_command(), clusters_command(), map_command(), serve_command(), find_command()};
+            recommend_command(),  path_command(), duplicates_command(), clusters_command(), map_command(), serve_command(), find_command(),
+            recurring_command()};
 }
 
 void print_overview() {

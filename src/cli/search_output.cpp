@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -253,6 +254,16 @@ std::string csv_cell(const std::string& s) {
     std::string q = "\"";
     for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
     return q + "\"";
+}
+
+std::string seconds3(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", s);
+    return buf;
+}
+
+void print_audacity_label(double start_seconds, double end_seconds, const std::string& label) {
+    std::cout << seconds3(start_seconds) << "\t" << seconds3(end_seconds) << "\t" << label << "\n";
 }
 
 }  // namespace sonavec::cli

@@ -39,4 +39,9 @@ void write_m3u_folder(const library& lib, const std::filesystem::path& dir, cons
 // One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, quotes doubled.
 std::string csv_cell(const std::string& s);
 
+// Seconds (or any number) with three decimals, as the CSV and label outputs of find and recurring write them.
+std::string seconds3(double s);
+// One line of Audacity's label track text (File > Import > Labels): start, end and label, tab-separated.
+void print_audacity_label(double start_seconds, double end_seconds, const std::string& label);
+
 }  // namespace sonavec::cli

@@ -720,14 +720,16 @@ std::vector<int64_t> catalog::matching_ids(const search_filter& filter, const st
 
 std::vector<analysis_target> catalog::analysis_targets(derived what) const {
     std::lock_guard lock(impl_->mutex);
-    const bool fingerprints = what == derived::fingerprints;
-    const std::string table = fingerprints ? "fingerprints" : "descriptors";
+    const bool prints = what == derived::recording_prints;
+    const std::string table = prints ? "recording_prints" : what == derived::fingerprints ? "fingerprints" : "descriptors";
+    const int since = prints ? 7 : what == derived::fingerprints ? 5 : 4;
     sqlite_statement s = impl_->db.prepare(
         std::string("SELECT f.id, f.path, f.content_hash, f.size_bytes, f.mtime_ns, ") +
-        (impl_->schema_version >= (fingerprints ? 5 : 4)
+        (impl_->schema_version >= since
              ? "EXISTS (SELECT 1 FROM " + table + " d WHERE d.file_id = f.id AND d.content_hash = f.content_hash)"
              : std::string("0")) +
-        " FROM files f WHERE f.status = 'ok' AND f.content_hash != '' ORDER BY f.path");
+        " FROM files f WHERE f.status = 'ok' AND f.content_hash != ''" +
+        (prints ? " AND (f.window_plan = 'segments' OR f.window_plan LIKE 'segments %')" : "") + " ORDER BY f.path");
     std::vector<analysis_target> out;
     while (s.step()) {
         analysis_target t;
@@ -852,6 +854,143 @@ std::optional<audio_fingerprint> catalog::find_fingerprint(int64_t id) const {
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_fingerprint_row(s, impl_->db.path().string());
+}
+
+// --- Whole-recording prints ---
+
+namespace {
+
+constexpr size_t print_piece_words = 32768;  // hashes, and levels, per stored piece (128 KB each)
+
+bool plausible_print_steps(double seconds_per_hash, double seconds_per_level, double duration_seconds) {
+    return seconds_per_hash > 0.05 && seconds_per_hash < 0.5 && seconds_per_level > 0.01 && seconds_per_level < 1 &&
+           std::isfinite(duration_seconds) && duration_seconds >= 0 && duration_seconds <= recording_print_max_seconds + 1;
+}
+
+}  // namespace
+
+void catalog::put_recording_print(const analysis_target& target, const recording_print& print) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 7)
+        throw error(error_kind::invalid_input, impl_->db.path().string() + ": opened read-only at an older schema");
+    const audio_fingerprint& fp = print.fingerprint;
+    const double hashes_seconds = static_cast<double>(fp.hashes.size()) * fp.seconds_per_hash;
+    const double levels_seconds = static_cast<double>(print.levels_db.size()) * print.seconds_per_level;
+    if (!plausible_print_steps(fp.seconds_per_hash, print.seconds_per_level, fp.duration_seconds) ||
+        hashes_seconds > fp.duration_seconds + 1 || levels_seconds > fp.duration_seconds + 1)
+        throw error(error_kind::invalid_input, target.path + ": not a recording print (step or length out of range)");
+    sqlite_transaction t(impl_->db);
+    // Only for the bytes the target names: a file indexed again meanwhile keeps no print of the old ones.
+    sqlite_statement same = impl_->db.prepare("SELECT 1 FROM files WHERE id = ?1 AND content_hash = ?2");
+    same.bind(1, target.id);
+    same.bind(2, target.content_hash);
+    if (!same.step()) return;
+    sqlite_statement drop = impl_->db.prepare("DELETE FROM recording_prints WHERE file_id = ?1");
+    drop.bind(1, target.id);
+    drop.run();
+    sqlite_statement put = impl_->db.prepare(
+        "INSERT INTO recording_prints (file_id, content_hash, piece, seconds_per_hash, seconds_per_level, "
+        "duration_seconds, hashes, levels) VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, x''), coalesce(?8, x''))");
+    const size_t pieces = std::max<size_t>(1, (std::max(fp.hashes.size(), print.levels_db.size()) + print_piece_words - 1) /
+                                                  print_piece_words);
+    std::vector<unsigned char> hashes, levels;
+    for (size_t piece = 0; piece < pieces; piece++) {
+        const size_t first = piece * print_piece_words;
+        hashes.clear();
+        levels.clear();
+        for (size_t i = first; i < std::min(fp.hashes.size(), first + print_piece_words); i++)
+            for (size_t b = 0; b < 4; b++) hashes.push_back(static_cast<unsigned char>(fp.hashes[i] >> (8 * b)));
+        for (size_t i = first; i < std::min(print.levels_db.size(), first + print_piece_words); i++) {
+            uint32_t bits = 0;
+            std::memcpy(&bits, &print.levels_db[i], 4);
+            for (size_t b = 0; b < 4; b++) levels.push_back(static_cast<unsigned char>(bits >> (8 * b)));
+        }
+        put.bind(1, target.id);
+        put.bind(2, target.content_hash);
+        put.bind(3, static_cast<int64_t>(piece));
+        put.bind(4, fp.seconds_per_hash);
+        put.bind(5, print.seconds_per_level);
+        put.bind(6, fp.duration_seconds);
+        put.bind_blob(7, hashes.data(), hashes.size());
+        put.bind_blob(8, levels.data(), levels.size());
+        put.run();
+        put.reset();
+    }
+    t.commit();
+}
+
+std::vector<catalog::stored_print> catalog::recording_prints(const std::string& path_glob, bool with_levels) const {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<stored_print> out;
+    if (impl_->schema_version < 7) return out;
+    sqlite_statement s = impl_->db.prepare(
+        std::string("SELECT p.file_id, f.path, p.piece, p.seconds_per_hash, p.seconds_per_level, p.duration_seconds, "
+                    "p.hashes, ") +
+        (with_levels ? "p.levels" : "x''") +
+        " FROM recording_prints p JOIN files f ON f.id = p.file_id AND f.content_hash = p.content_hash "
+        "WHERE f.status = 'ok' AND (f.window_plan = 'segments' OR f.window_plan LIKE 'segments %') "
+        "AND (?1 = '' OR fnmatch(?1, f.path)) ORDER BY p.file_id, p.piece");
+    s.bind(1, path_glob);
+    size_t next_piece = 0;
+    while (s.step()) {
+        const int64_t id = s.column_int64(0);
+        const std::string path = s.column_text(1);
+        const auto damaged = [&](const std::string& what) {
+            return error(error_kind::corrupt_file, impl_->db.path().string() + ": damaged: " + what + " of '" + path + "'");
+        };
+        const int64_t piece = s.column_int64(2);
+        if (out.empty() || out.back().id != id) {
+            if (piece != 0) throw damaged("the recording print (a missing piece)");
+            stored_print p;
+            p.id = id;
+            p.path = path;
+            p.print.fingerprint.seconds_per_hash = s.column_double(3);
+            p.print.seconds_per_level = s.column_double(4);
+            p.print.fingerprint.duration_seconds = s.column_double(5);
+            if (!plausible_print_steps(p.print.fingerprint.seconds_per_hash, p.print.seconds_per_level,
+                                       p.print.fingerprint.duration_seconds))
+                throw damaged("the recording print (its steps)");
+            out.push_back(std::move(p));
+            next_piece = 0;
+        }
+        recording_print& print = out.back().print;
+        if (piece != static_cast<int64_t>(next_piece++) || s.column_double(3) != print.fingerprint.seconds_per_hash ||
+            s.column_double(4) != print.seconds_per_level)
+            throw damaged("the recording print (its pieces)");
+        size_t hash_bytes = 0, level_bytes = 0;
+        const auto* h = static_cast<const unsigned char*>(s.column_blob(6, hash_bytes));
+        const auto* l = static_cast<const unsigned char*>(s.column_blob(7, level_bytes));
+        // Pieces are full but for the last: a short piece followed by more is damage, as is any overrun.
+        const bool hashes_ended = print.fingerprint.hashes.size() != (next_piece - 1) * print_piece_words;
+        const bool levels_ended = with_levels && print.levels_db.size() != (next_piece - 1) * print_piece_words;
+        if (hash_bytes % 4 || level_bytes % 4 || hash_bytes > 4 * print_piece_words || level_bytes > 4 * print_piece_words ||
+            (hashes_ended && hash_bytes) || (levels_ended && level_bytes))
+            throw damaged("the recording print (a piece's size)");
+        for (size_t i = 0; i < hash_bytes; i += 4)
+            print.fingerprint.hashes.push_back(uint32_t{h[i]} | uint32_t{h[i + 1]} << 8 | uint32_t{h[i + 2]} << 16 |
+                                               uint32_t{h[i + 3]} << 24);
+        for (size_t i = 0; i < level_bytes; i += 4) {
+            const uint32_t bits = uint32_t{l[i]} | uint32_t{l[i + 1]} << 8 | uint32_t{l[i + 2]} << 16 | uint32_t{l[i + 3]} << 24;
+            float v = 0;
+            std::memcpy(&v, &bits, 4);
+            if (!(v >= silent_level_db && v <= 30)) throw damaged("the recording print (a level)");
+            print.levels_db.push_back(v);
+        }
+        const double limit = print.fingerprint.duration_seconds + 1;
+        if (static_cast<double>(print.fingerprint.hashes.size()) * print.fingerprint.seconds_per_hash > limit ||
+            static_cast<double>(print.levels_db.size()) * print.seconds_per_level > limit)
+            throw damaged("the recording print (longer than the recording)");
+    }
+    return out;
+}
+
+std::string catalog::recording_prints_version() const {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->schema_version < 7) return "none";
+    // A replaced print gets new rows (deleted, then inserted): a new largest rowid, or another count.
+    sqlite_statement s = impl_->db.prepare("SELECT count(*), coalesce(max(rowid), 0) FROM recording_prints");
+    if (!s.step()) impl_->db.fail(1, "cannot count the recording prints");
+    return std::to_string(s.column_int64(0)) + "/" + std::to_string(s.column_int64(1));
 }
 
 // --- The 2D map ---

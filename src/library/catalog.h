@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "fingerprint/recording_print.h"
 #include "sonavec/fingerprint.h"
 #include "sonavec/library.h"
 #include "sonavec/linear_probe.h"
@@ -135,7 +136,8 @@ public:
 
     // The ok rows with a file behind them (content hash known), by path; `current` says whether they
     // have descriptors (or fingerprints) for their bytes.
-    enum class derived { descriptors, fingerprints };
+    // recording_prints: only the rows indexed with the segments plan.
+    enum class derived { descriptors, fingerprints, recording_prints };
     std::vector<analysis_target> analysis_targets(derived what = derived::descriptors) const;
     // Stores each target's descriptors in one transaction, for the bytes it names: a row whose file was
     // indexed again meanwhile (another content hash) gets none.
@@ -149,6 +151,20 @@ public:
     // (size, step or duration out of range) is corrupt_file naming its file.
     void for_each_fingerprint(const std::function<void(int64_t id, const audio_fingerprint&)>& f) const;
     std::optional<audio_fingerprint> find_fingerprint(int64_t id) const;
+
+    // --- Whole-recording prints of segments-plan rows (schema 7's recording_prints; find, recurring) ---
+    // Replaces the target's print, for the bytes it names (as put_descriptors), in one transaction.
+    void put_recording_print(const analysis_target& target, const recording_print& print);
+    struct stored_print {
+        int64_t id = 0;
+        std::string path;
+        recording_print print;
+    };
+    // The current prints of ok segments-plan rows whose path matches path_glob ("" all), by id; without
+    // levels, levels_db is left empty. A damaged row is corrupt_file naming its file.
+    std::vector<stored_print> recording_prints(const std::string& path_glob, bool with_levels) const;
+    // Changes whenever a print is stored or removed (with fingerprint(), for a cache of them).
+    std::string recording_prints_version() const;
 
     // --- The 2D map (schema 6's map_points table; library::map) ---
     struct map_row {

@@ -92,6 +92,16 @@ constexpr step known_steps[] = {
         " file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE, model_id TEXT NOT NULL,"
         " vector_hash INTEGER NOT NULL, x REAL NOT NULL, y REAL NOT NULL,"
         " PRIMARY KEY (model_id, file_id)) STRICT;"},
+    // What the segments plan keeps of a whole recording besides its windows (fingerprint/recording_print.h):
+    // its Chromaprint fingerprint and its level every 0.1 s, for find, recurring and the timeline. Valid
+    // while content_hash is the file's. A week of them is 20 MB, over one SQLite value's limit, so each
+    // recording is stored in pieces (0, 1, ...) of at most 32,768 hashes and 32,768 levels, in order:
+    // little-endian 32-bit words and float32.
+    {7, "CREATE TABLE recording_prints ("
+        " file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE, content_hash TEXT NOT NULL,"
+        " piece INTEGER NOT NULL, seconds_per_hash REAL NOT NULL, seconds_per_level REAL NOT NULL,"
+        " duration_seconds REAL NOT NULL, hashes BLOB NOT NULL, levels BLOB NOT NULL,"
+        " PRIMARY KEY (file_id, piece)) STRICT;"},
 };
 
 using schema_rows = std::set<std::tuple<std::string, std::string, std::string, std::string>>;

@@ -6,11 +6,14 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 #include <span>
 #include <thread>
 
 #include "audio/audio_decoder.h"
+#include "audio/resample.h"
 #include "library/library_impl.h"
+#include "library/print_scan.h"
 #include "library/segment_scan.h"
 #include "library/spectral_match.h"
 #include "library/unit_vectors.h"
@@ -24,6 +27,9 @@ constexpr double sweep_step_seconds = 1;      // the first refinement pass over 
 constexpr double fine_step_seconds = 0.25;    // the second, around each peak of the first
 constexpr double fine_reach_seconds = 0.75;   // how far either side of a peak the second pass looks
 constexpr size_t refine_batch = 8;            // windows per call of the audio tower
+// How far either side of its fingerprint's place a clip is looked for by its spectrogram: the hashes'
+// step (0.124 s), a clip's frame misalignment and a 2 % speed change's drift over 10 s all fit.
+constexpr double print_reach_seconds = 1;
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -40,6 +46,10 @@ void check_params(const find_params& p) {
         throw error(error_kind::invalid_input, "max candidates must be from 1 to 100000");
     if (!(std::isfinite(p.min_match) && p.min_match >= -1 && p.min_match <= 1))
         throw error(error_kind::invalid_input, "the minimum spectral match must be from -1 to 1");
+    if (!(std::isfinite(p.min_print_similarity) && p.min_print_similarity >= 0 && p.min_print_similarity <= 1))
+        throw error(error_kind::invalid_input, "the minimum fingerprint similarity must be from 0 to 1");
+    if (!(std::isfinite(p.max_speed_change) && p.max_speed_change >= 0 && p.max_speed_change <= 0.1))
+        throw error(error_kind::invalid_input, "the largest speed change must be from 0 to 0.1");
     if (p.null_samples < 8 || p.null_samples > 10000)
         throw error(error_kind::invalid_input, "null samples must be from 8 to 10000");
     if (p.max_results < 1) throw error(error_kind::invalid_input, "max results must be at least 1");
@@ -83,6 +93,18 @@ std::vector<double> scores_at(const engine& eng, const std::vector<float>& sampl
     }
     return out;
 }
+
+// A clip as if played at another speed, for stage 0: its samples, fingerprint and spectrogram.
+struct clip_version {
+    clip_version(double s, std::vector<float> x, int rate, bool with_spectrogram)
+        : speed(s), samples(std::move(x)), print(fingerprint_samples(samples.data(), samples.size(), 1, rate)) {
+        if (with_spectrogram) verify = std::make_unique<spectral_match>(samples, rate);
+    }
+    double speed;
+    std::vector<float> samples;
+    audio_fingerprint print;
+    std::unique_ptr<spectral_match> verify;  // null without the spectral check
+};
 
 struct refined_moment {
     double start = 0, score = 0;
@@ -163,12 +185,59 @@ score_spread sampled_null(const engine& eng, const catalog& cat, const catalog::
     return robust_spread(scores);
 }
 
+// Stage 0 (sonavec/find.h): where the clip's fingerprint lines up with a recording's print, placed by
+// the spectrogram and scored by the model there. Only recordings in `files` (the model's segments) count.
+std::vector<occurrence> print_moments(const library_impl& lib, const engine& eng, const std::set<int64_t>& files,
+                                      const std::vector<clip_version>& clip, const std::vector<float>& query,
+                                      const find_params& p, int threads, find_report& r) {
+    const std::shared_ptr<const library_impl::print_list> prints = lib.recording_prints(p.path_glob);
+    for (const catalog::stored_print& s : *prints) r.printed += files.count(s.id);
+    std::vector<occurrence> found;
+    if (r.printed == 0) return found;
+    std::vector<std::span<const uint32_t>> versions;
+    for (const clip_version& v : clip) versions.emplace_back(v.print.hashes);
+    std::vector<print_hit> hits = scan_prints(*prints, versions, p.min_print_similarity, p.max_candidates, threads);
+    std::erase_if(hits, [&](const print_hit& h) { return !files.count((*prints)[h.recording].id); });
+    r.print_hits = hits.size();
+    for (const print_hit& h : hits) {
+        const catalog::stored_print& s = (*prints)[h.recording];
+        const clip_version& version = clip[h.version];
+        const spectral_match* verify = version.verify.get();
+        const double rate = static_cast<double>(eng.sample_rate());
+        const double length = static_cast<double>(version.samples.size()) / rate;  // as played there
+        const double at = static_cast<double>(h.offset) * s.print.fingerprint.seconds_per_hash;
+        try {
+            audio_decoder dec(s.path, static_cast<int>(eng.sample_rate()));
+            const double from = std::max(0.0, at - print_reach_seconds);
+            const std::vector<float> samples = dec.read(from, at + length + print_reach_seconds - from);
+            if (samples.empty()) continue;
+            spectral_match::placement place{at - from, 0};
+            if (verify) {
+                place = verify->best_placement(samples);
+                // Fingerprints that agree by AcoustID's rule for the same recording are proof enough; a
+                // weaker agreement needs the spectrogram's word too.
+                if (place.correlation < p.min_match && h.similarity < same_recording_similarity) continue;
+            }
+            const double start = from + place.offset_seconds;
+            // The model hears the clip at its own speed, over the moment's own length.
+            const double clip_length = static_cast<double>(clip.front().samples.size()) / rate / clip.front().speed;
+            const double score = scores_at(eng, samples, from, {start}, std::min(length, clip_length), query)[0];
+            if (score < -1) continue;  // past the decoded end
+            found.push_back({s.id, s.path, start, start + length, score, 0, score, place.correlation, h.similarity});
+        } catch (const error&) {
+            // The file is gone or unreadable now: without its audio the place cannot be checked.
+        }
+    }
+    return found;
+}
+
 }  // namespace
 
 namespace find_detail {
 
 find_report find_with(const library_impl& lib, const catalog* cat, const std::vector<float>& query, double length,
-                      const engine& eng, const find_params& params, const spectral_match* verify) {
+                      const engine& eng, const find_params& params, const spectral_match* verify,
+                      const std::vector<clip_version>* clip_print) {
     check_params(params);
     find_report r;
     r.query_seconds = length;
@@ -198,15 +267,36 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
     double floor = spread.median + candidate_sigmas * spread.deviation;
     if (params.min_score) floor = std::min(floor, *params.min_score);
     const std::vector<segment_region> regions = candidate_regions(rows, scores, floor, params.max_candidates, &r.candidates);
-    r.regions = regions.size();
     r.scan_seconds = seconds_since(t0);
+
+    std::vector<occurrence> found;
+    if (clip_print && params.refine && params.min_print_similarity < 1) {
+        t0 = std::chrono::steady_clock::now();
+        found = print_moments(lib, eng, std::set<int64_t>(rows.file_ids.begin(), rows.file_ids.end()), *clip_print,
+                              query, params, threads, r);
+        r.print_seconds = seconds_since(t0);
+    }
+    // A region holding a moment the fingerprints found is not refined again. Where the fingerprints
+    // covered every recording, the vectors are the fallback for what they missed (a clip changed past
+    // its fingerprint): only regions whose stored window stands out by min_sigmas itself are refined.
+    const bool printed_all = clip_print && params.min_print_similarity < 1 && r.printed == r.files &&
+                             std::any_of(clip_print->begin(), clip_print->end(),
+                                         [](const clip_version& v) { return v.print.hashes.size() >= min_query_hashes; });
+    const double fallback_floor = params.min_score ? *params.min_score : spread.median + params.min_sigmas * spread.deviation;
+    std::vector<segment_region> to_refine;
+    for (const segment_region& g : regions)
+        if ((!printed_all || g.best_score >= fallback_floor) && std::none_of(found.begin(), found.end(), [&](const occurrence& o) {
+                return o.track_id == g.file_id && o.start_seconds < g.end_seconds && o.end_seconds > g.start_seconds;
+            }))
+            to_refine.push_back(g);
+    r.regions = to_refine.size();
 
     t0 = std::chrono::steady_clock::now();
     // Moments of the stored windows' length are judged against the stored windows; shorter ones against
     // windows of their own length sampled over the archive.
     score_spread moment_null = spread;
     const double stored_length = *std::max_element(rows.lengths.begin(), rows.lengths.end());
-    if (params.refine && !regions.empty() && length < stored_length - 1e-6) {
+    if (params.refine && (!to_refine.empty() || !found.empty()) && length < stored_length - 1e-6) {
         moment_null = sampled_null(eng, *cat, rows, length, query, params.null_samples);
         if (!params.min_score) r.threshold = moment_null.median + params.min_sigmas * moment_null.deviation;
     }
@@ -215,8 +305,7 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
     const double peak_floor = params.min_score ? *params.min_score
                                                : moment_null.median + candidate_sigmas * moment_null.deviation;
     std::map<int64_t, std::optional<catalog_entry>> entries;
-    std::vector<occurrence> found;
-    for (const segment_region& g : regions) {
+    for (const segment_region& g : to_refine) {
         auto& e = entries[g.file_id];
         if (!e) e = cat->find(g.file_id);
         if (!e) continue;  // removed since the scan
@@ -234,7 +323,7 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
             const double to = std::min(std::max(duration, g.end_seconds), g.end_seconds + length / 2);
             for (const refined_moment& m : refine_region(eng, dec, from, to, length, query, peak_floor, verify))
                 if (m.score >= r.threshold && (!verify || m.match >= params.min_match))
-                    found.push_back({g.file_id, e->path, m.start, m.start + length, m.score, 0, g.best_score, m.match});
+                    found.push_back({g.file_id, e->path, m.start, m.start + length, m.score, 0, g.best_score, m.match, 0});
         } catch (const error&) {
             // The file is gone or unreadable now: its stored windows still say where.
             if (g.best_score >= r.threshold) found.push_back(coarse());
@@ -277,6 +366,20 @@ std::shared_ptr<const catalog::segment_rows> library_impl::segment_rows(const st
     return rows;
 }
 
+std::shared_ptr<const library_impl::print_list> library_impl::recording_prints(const std::string& path_glob) const {
+    const catalog* c = reader();
+    if (!c) return std::make_shared<const print_list>();
+    const std::string version = c->fingerprint() + "/" + c->recording_prints_version();
+    {
+        std::lock_guard lock(segments_mutex_);
+        if (prints_ && prints_->version == version && prints_->path_glob == path_glob) return prints_->prints;
+    }
+    auto prints = std::make_shared<const print_list>(c->recording_prints(path_glob, false));
+    std::lock_guard lock(segments_mutex_);
+    prints_ = loaded_prints{version, path_glob, prints};
+    return prints;
+}
+
 find_report library_impl::find_clip(const std::filesystem::path& clip, const engine& eng, const find_params& params) const {
     check_params(params);
     audio_decoder dec(clip, static_cast<int>(eng.sample_rate()));
@@ -288,15 +391,29 @@ find_report library_impl::find_clip(const std::filesystem::path& clip, const eng
         throw error(error_kind::invalid_input, clip.string() + ": a clip must hold at least " +
                                                    std::to_string(min_window_seconds) + " s of audio to be found");
     const std::vector<float> query = eng.embed_audio_windows({std::span<const float>(samples)});
-    const spectral_match verify(samples, static_cast<int>(eng.sample_rate()));
-    return find_detail::find_with(*this, reader(), query, decoded, eng, params, params.min_match > -1 ? &verify : nullptr);
+    // The clip as if played at other speeds (faster is shorter and higher): its samples taken at another
+    // rate and resampled back. The clip's own comes first.
+    std::vector<clip_version> versions;
+    const int rate = static_cast<int>(eng.sample_rate());
+    const bool spectrogram = params.min_match > -1;
+    versions.emplace_back(1.0, samples, rate, spectrogram);
+    const auto steps = static_cast<int>(std::floor(params.max_speed_change / 0.01 + 1e-9));
+    for (int k = -steps; k <= steps; k++) {
+        if (k == 0) continue;
+        const double speed = 1 + 0.01 * k;
+        const auto count = static_cast<int64_t>(std::llround(static_cast<double>(samples.size()) / speed));
+        versions.emplace_back(speed, resample_mono_span(samples, static_cast<int>(std::lround(rate * speed)), rate, 0, count),
+                              rate, spectrogram);
+    }
+    return find_detail::find_with(*this, reader(), query, decoded, eng, params, spectrogram ? versions.front().verify.get() : nullptr,
+                                  &versions);
 }
 
 find_report library_impl::find_text(const std::string& text, const engine& eng, const find_params& params) const {
     check_params(params);
     if (text.empty()) throw error(error_kind::invalid_input, "an empty text finds nothing");
     const std::vector<float> query = embed_texts_cached(eng, {text});
-    return find_detail::find_with(*this, reader(), query, engine_window_seconds(eng), eng, params, nullptr);
+    return find_detail::find_with(*this, reader(), query, engine_window_seconds(eng), eng, params, nullptr, nullptr);
 }
 
 }  // namespace sonavec

@@ -67,6 +67,7 @@ public:
     std::vector<search_match> path(const path_params& params) const override;
     find_report find_clip(const std::filesystem::path& clip, const engine& eng, const find_params& params) const override;
     find_report find_text(const std::string& text, const engine& eng, const find_params& params) const override;
+    recurring_report recurring(const recurring_params& params) const override;
     duplicate_report duplicates(const duplicate_params& params) const override;
     cluster_report clusters(const cluster_params& params) const override;
     map_report map(const map_params& params) override;
@@ -81,6 +82,9 @@ public:
     // a long-lived handle (sonavec serve, Python) reads them out of SQLite once, not per find.
     std::shared_ptr<const catalog::segment_rows> segment_rows(const std::string& model_id,
                                                               const std::string& path_glob) const;
+    // The whole-recording prints (catalog::recording_prints, without levels), kept the same way.
+    using print_list = std::vector<catalog::stored_print>;
+    std::shared_ptr<const print_list> recording_prints(const std::string& path_glob) const;
 
 private:
     // The catalog for a write, made on first use when the library is opened to be created and has none
@@ -106,6 +110,7 @@ private:
     // index's last step: the fingerprints of the ok tracks under roots that have none for their bytes.
     void store_fingerprints(const std::vector<std::filesystem::path>& roots, const index_params& params,
                             index_report& r);
+    void store_recording_prints(const std::vector<std::string>& prefixes, const index_params& params, index_report& r);
     // Applies a probe to its model's vectors v and stores it with its tags; returns how many were tagged.
     size_t store_probe(const linear_probe& probe, const catalog_vectors& v);
 
@@ -140,6 +145,11 @@ private:
     };
     mutable std::mutex segments_mutex_;
     mutable std::optional<loaded_segments> segments_;  // the last read
+    struct loaded_prints {
+        std::string version, path_glob;
+        std::shared_ptr<const print_list> prints;
+    };
+    mutable std::optional<loaded_prints> prints_;  // the last read, under segments_mutex_
     mutable std::mutex cat_mutex_;  // guards the catalog's creation on first use
     mutable std::optional<catalog> cat_;
 };

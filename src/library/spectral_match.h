@@ -19,6 +19,24 @@ public:
     // -1..1; 1 for the query itself. A window of another length is cut or zero-padded to the query's.
     double correlation(std::span<const float> window) const;
 
+    struct placement {
+        double offset_seconds = 0;  // where in the span the query starts
+        double correlation = -1;    // as correlation() gives for the window there
+    };
+    // The best place of the query inside a longer span (same rate), tried every spectrogram frame (10 ms):
+    // the span's spectrogram is computed once and each patch of the query's length compared. A span no
+    // longer than the query gives offset 0.
+    placement best_placement(std::span<const float> span) const;
+
+    // A span's log-mel spectrogram, computed once for several queries' best_placement (the clip at
+    // several speeds): [frames, bands] floats.
+    struct spectrogram {
+        std::vector<float> values;
+        size_t frames = 0;
+    };
+    static spectrogram spectrogram_of(std::span<const float> span, int rate);
+    placement best_placement(const spectrogram& span) const;
+
 private:
     struct impl;
     std::unique_ptr<impl> impl_;

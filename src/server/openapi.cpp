@@ -94,6 +94,13 @@ json openapi_document() {
                                   {"parameters", find_parameters},
                                   {"requestBody", {{"required", true}, {"content", {{"multipart/form-data", {{"schema", clip_upload}}}}}}},
                                   {"responses", answer("the moments, best first", "Moments")}};
+    paths["/api/recurring"]["get"] = {
+        {"summary", "audio that recurs across the segments-plan recordings (jingles, idents, beds), without a query"},
+        {"parameters", json::array({query("min_count", "integer", "occurrences an item needs (default 3)"),
+                                    query("min_length", "number", "seconds each match lasts at least (default 5)"),
+                                    query("max", "integer", "at most this many items (default 100)"),
+                                    query("path", "string", "only recordings whose path matches this shell pattern")})},
+        {"responses", answer("the items, most occurrences first", "Recurring")}};
     paths["/api/recommend"]["post"] = {
         {"summary", "tracks like the liked seeds and unlike the others"},
         {"requestBody",
@@ -113,7 +120,7 @@ json openapi_document() {
         {"responses", {{"200", {{"description", "text/event-stream"}}}}}};
     paths["/api/openapi.json"]["get"] = {{"summary", "this document"}, {"responses", {{"200", {{"description", "OpenAPI 3.0"}}}}}};
     const json object = {{"type", "object"}};
-    json schemas = {{"Health", object}, {"Stats", object}, {"Track", object}, {"Map", object}, {"Clusters", object}, {"Duplicates", object}, {"IndexState", object}, {"Moments", object},
+    json schemas = {{"Health", object}, {"Stats", object}, {"Track", object}, {"Map", object}, {"Clusters", object}, {"Duplicates", object}, {"IndexState", object}, {"Moments", object}, {"Recurring", object},
                     {"Matches", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Track"}}}}},
                     {"Error", {{"type", "object"}, {"properties", {{"error", {{"type", "string"}}}, {"kind", {{"type", "string"}}}}}}}};
     return {{"openapi", "3.0.3"},

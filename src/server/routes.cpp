@@ -252,6 +252,15 @@ void add_routes(httplib::Server& http, api_context& ctx) {
             throw error(e.kind(), m);
         }
     });
+    // Recurring material: from the recordings' fingerprints, so no engine and no audio tower.
+    http.Get("/api/recurring", [&](const httplib::Request& req, httplib::Response& res) {
+        recurring_params p;
+        p.min_count = static_cast<size_t>(integer(req, "min_count", 3, 2, 1000000));
+        if (req.has_param("min_length")) p.min_length = number(req, "min_length", 0, 3600);
+        p.max_items = static_cast<size_t>(integer(req, "max", 100, 1, 10000));
+        p.path_glob = param(req, "path").value_or("");
+        res.set_content(recurring_report_json(ctx.lib->recurring(p)), json_type);
+    });
     http.Get(R"(/api/tracks/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
         const auto e = ctx.lib->find(path_id(req));
         if (!e) throw error(error_kind::not_found, "no such track");
