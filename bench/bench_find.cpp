@@ -12,6 +12,7 @@
 //
 //   build/bench_find [--model DIR] [--hours 3] [--shows 6] [--precision bf16] [--scan-hours 1000] [--work DIR]
 //                    [--only-scan yes]   (the 1,000-hour find alone)
+//                    [--speeds no]       (no indexing speed per precision: the archive's at --precision only)
 // Needs espeak-ng (Debian: apt-get install espeak-ng). The model defaults to the full-size random one.
 #include <algorithm>
 #include <cmath>
@@ -96,6 +97,16 @@ std::vector<float> mono_music(uint32_t seed, double seconds) {
 struct truth {
     std::string path;
     double start = 0;
+    double length = 5;
+};
+
+// What was laid where in a show, for judging recurring's items: a speech clip of the pool (a real
+// recurrence when it comes back), a noise bed, a piece of music, a silence.
+struct placed {
+    std::string path;
+    double start = 0, end = 0;
+    std::string kind;
+    size_t clip = 0;  // the pool's clip, for speech
 };
 
 const char* sentences[] = {
@@ -192,6 +203,21 @@ void scan_bench(const engine& eng, const fs::path& work, double scan_hours, cons
                 cat.put_many(batch);
             }
         }
+        {  // Each planted hour's recording print: random hashes (unrelated audio) and levels.
+            catalog cat(big);
+            std::uniform_int_distribution<uint32_t> bits;
+            for (const analysis_target& t : cat.analysis_targets(catalog::derived::recording_prints)) {
+                if (t.current) continue;
+                recording_print p;
+                p.fingerprint.seconds_per_hash = 1365.0 / 11025;
+                p.fingerprint.duration_seconds = 3600;
+                p.seconds_per_level = 1103.0 / 11025;
+                p.fingerprint.hashes.resize(static_cast<size_t>(3598 / p.fingerprint.seconds_per_hash));
+                for (uint32_t& h : p.fingerprint.hashes) h = bits(rng);
+                p.levels_db.assign(static_cast<size_t>(3599 / p.seconds_per_level), -20.0f);
+                cat.put_recording_print(t, p);
+            }
+        }
         const auto scan_lib = library::open(big, library::open_mode::read_only);
         find_params fp;
         fp.refine = false;
@@ -203,6 +229,18 @@ void scan_bench(const engine& eng, const fs::path& work, double scan_hours, cons
                         r.windows, r.windows * 5.0 / 3600, r.files, run + 1, run == 0 ? "a fresh handle" : "the same handle, rows kept",
                         bench::seconds_since(t0), r.scan_seconds);
         }
+        // The fingerprint stage over the same hours (a clip's fingerprint at 5 speeds slid along 1,000 hours
+        // of hashes): refinement on, but no window reaches 100 sigma, so only stage 0 runs.
+        fp.refine = true;
+        fp.min_sigmas = 100;
+        for (int run = 0; run < 2; run++) {
+            const auto t0 = bench::clock_type::now();
+            const find_report r = scan_lib->find_clip(clip, eng, fp);
+            std::printf("find with fingerprints over %zu printed recordings (%.0f h), run %d (%s): %.3f s in all, of which "
+                        "the windows' scan %.3f s, the fingerprints %.3f s (%zu places lined up)\n",
+                        r.printed, r.windows * 5.0 / 3600, run + 1, run == 0 ? "a fresh handle" : "the same handle, rows kept",
+                        bench::seconds_since(t0), r.scan_seconds, r.print_seconds, r.print_hits);
+        }
     }
 
 // A fresh library of `root` at the segments plan, on 2 workers.
@@ -211,8 +249,7 @@ index_report index_segments(const fs::path& lib_dir, const fs::path& root, const
     auto lib = library::open(lib_dir);
     index_params ip;
     ip.track.plan = segments_plan();
-    ip.fingerprints = false;
-    ip.threads = 2;
+    ip.threads = 2;  // with the fingerprints and the recording prints, as `sonavec index` does
     return lib->index({root}, eng, ip);
 }
 
@@ -249,6 +286,7 @@ int main(int argc, char** argv) try {
     write_wav(work / "jingle-b.wav", jingle_b);
     const double show_seconds = hours * 3600 / shows;
     std::vector<truth> truths;
+    std::vector<placed> layout;
     std::vector<int> per_show(static_cast<size_t>(shows), insertions / shows);
     for (int i = 0; i < insertions % shows; i++) per_show[static_cast<size_t>(i)]++;
     for (int s = 0; s < shows; s++) {
@@ -258,11 +296,16 @@ int main(int argc, char** argv) try {
         std::normal_distribution<float> n(0, 1);
         while (x.size() < static_cast<size_t>(show_seconds * rate)) {
             const double kind = u(rng);
+            const double at = static_cast<double>(x.size()) / rate;
+            const std::string where = fs::absolute(path).string();
             if (kind < 0.5) {  // speech, a few clips back to back
                 for (int k = 0; k < 3; k++) {
-                    const auto& c = pool[static_cast<size_t>(u(rng) * pool.size())];
+                    const size_t pick = static_cast<size_t>(u(rng) * pool.size());
+                    const auto& c = pool[pick];
                     const float g = static_cast<float>(0.6 + 0.6 * u(rng));
+                    const double clip_at = static_cast<double>(x.size()) / rate;
                     for (float v : c) x.push_back(g * v);
+                    layout.push_back({where, clip_at, static_cast<double>(x.size()) / rate, "speech", pick});
                 }
             } else if (kind < 0.7) {  // a noise bed: brown or white, 20-60 s
                 const size_t len = static_cast<size_t>((20 + 40 * u(rng)) * rate);
@@ -273,11 +316,14 @@ int main(int argc, char** argv) try {
                     low = brown ? 0.995f * low + g * n(rng) : g * n(rng);
                     x.push_back(low);
                 }
+                layout.push_back({where, at, static_cast<double>(x.size()) / rate, "noise"});
             } else if (kind < 0.95) {  // music, 30-90 s, a new piece each time
                 const auto m = mono_music(static_cast<uint32_t>(100 + u(rng) * 100000), 30 + 60 * u(rng));
                 x.insert(x.end(), m.begin(), m.end());
+                layout.push_back({where, at, static_cast<double>(x.size()) / rate, "music"});
             } else {  // silence, 2-6 s
                 x.insert(x.end(), static_cast<size_t>((2 + 4 * u(rng)) * rate), 0.0f);
+                layout.push_back({where, at, static_cast<double>(x.size()) / rate, "silence"});
             }
         }
         x.resize(static_cast<size_t>(show_seconds * rate));
@@ -296,20 +342,28 @@ int main(int argc, char** argv) try {
             const std::vector<float> j = at_speed(jingle_a, speed);
             const size_t first = static_cast<size_t>(t * rate);
             for (size_t i = 0; i < j.size() && first + i < x.size(); i++) x[first + i] = 0.25f * x[first + i] + gain * j[i];
-            truths.push_back({fs::absolute(path).string(), t});
+            truths.push_back({fs::absolute(path).string(), t, static_cast<double>(j.size()) / rate});
         }
         write_wav(path, x);
     }
     std::printf("archive: %d shows, %.2f h, jingle A inserted %zu times, jingle B never\n", shows, hours, truths.size());
+    {  // The archive's known timeline, for a look from outside: path, start, end, kind, speech clip
+        std::ofstream t(work / "archive" / "layout.tsv");
+        for (const placed& p : layout) t << p.path << "\t" << p.start << "\t" << p.end << "\t" << p.kind << "\t" << p.clip << "\n";
+        for (const truth& j : truths) t << j.path << "\t" << j.start << "\t" << j.start + j.length << "\tjingle\t0\n";
+    }
 
     // --- Indexing speed per precision (one show), then the whole archive at --precision ---
     std::map<std::string, std::unique_ptr<engine>> engines;
+    const bool speeds = bench::arg(argc, argv, "--speeds", "yes") == "yes";
     for (const std::string p : {"fp32", "bf16", "int8"}) {
+        if (!speeds && p != prec) continue;
         engine_params ep;
         ep.model_dir = model;
         ep.threads = 2;
         ep.products = parse_precision(p);
         engines[p] = engine::open(ep);
+        if (!speeds) continue;
         const index_report r = index_segments(work / ("speed-" + p), work / "archive" / "show-0.wav", *engines[p]);
         std::printf("index %s: %.1f min of audio in %.1f s: %.0f audio hours per wall hour\n", p.c_str(),
                     show_seconds / 60, r.seconds, show_seconds / r.seconds);
@@ -340,10 +394,20 @@ int main(int argc, char** argv) try {
             correct += ok;
         }
         matched = static_cast<size_t>(std::count(used.begin(), used.end(), true));
-        std::printf("find %s: %zu moments in %.1f s (scan %.3f s, refinement %.1f s; %zu candidates, %zu regions; "
+        std::printf("find %s: %zu moments in %.1f s (scan %.3f s, fingerprints %.1f s: %zu places lined up in %zu "
+                    "recordings; refinement %.1f s; %zu candidates, %zu regions; "
                     "threshold %.5f = median %.5f + 5 x %.5f)\n",
-                    q, r.occurrences.size(), secs, r.scan_seconds, r.refine_seconds, r.candidates, r.regions, r.threshold,
-                    r.moment_median, r.moment_deviation);
+                    q, r.occurrences.size(), secs, r.scan_seconds, r.print_seconds, r.print_hits, r.printed,
+                    r.refine_seconds, r.candidates, r.regions, r.threshold, r.moment_median, r.moment_deviation);
+        size_t by_print = 0;
+        double low_print = 1;
+        for (const occurrence& o : r.occurrences)
+            if (o.print_similarity > 0) {
+                by_print++;
+                low_print = std::min(low_print, o.print_similarity);
+            }
+        std::printf("  %zu found by the fingerprints (lowest similarity %.3f), %zu by the vectors\n", by_print,
+                    by_print ? low_print : 0.0, r.occurrences.size() - by_print);
         if (std::string(q) == "jingle-a.wav")
             std::printf("  recall %.3f (%zu of %zu within 0.5 s), precision %.3f\n", double(matched) / truths.size(), matched,
                         truths.size(), r.occurrences.empty() ? 0.0 : double(correct) / r.occurrences.size());
@@ -351,8 +415,9 @@ int main(int argc, char** argv) try {
             if (std::none_of(truths.begin(), truths.end(), [&](const truth& t) {
                     return t.path == o.path && std::fabs(t.start - o.start_seconds) <= 0.5;
                 }))
-                std::printf("  not a playing: %s %.2f s, score %.5f, %.1f sigma, match %.3f\n",
-                            fs::path(o.path).filename().c_str(), o.start_seconds, o.score, o.sigmas, o.match);
+                std::printf("  not a playing: %s %.2f s, score %.5f, %.1f sigma, match %.3f, fingerprint %.3f\n",
+                            fs::path(o.path).filename().c_str(), o.start_seconds, o.score, o.sigmas, o.match,
+                            o.print_similarity);
         // How far each found playing is from the truth, and the spectral matches.
         double worst = 0, low_match = 1;
         for (const occurrence& o : r.occurrences)
@@ -381,6 +446,61 @@ int main(int argc, char** argv) try {
                 std::printf("  missed %s %.2f s: %s\n", fs::path(truths[k].path).filename().c_str(), truths[k].start, seen.c_str());
             }
         }
+    }
+
+    // --- recurring ---
+    {
+        const recurring_report rr = lib->recurring({});
+        const auto overlap = [](double a0, double a1, double b0, double b1) { return std::min(a1, b1) - std::max(a0, b0); };
+        size_t best_jingle = 0, invented = 0, speech_items = 0;
+        std::set<size_t> jingle_found;
+        for (const recurring_item& item : rr.items) {
+            std::set<size_t> playings;
+            std::set<size_t> clips;
+            size_t in_speech = 0;
+            std::map<std::string, size_t> kinds;
+            for (const recurring_occurrence& o : item.occurrences) {
+                for (size_t k = 0; k < truths.size(); k++)
+                    if (truths[k].path == o.path &&
+                        overlap(o.start_seconds, o.end_seconds, truths[k].start, truths[k].start + truths[k].length) > 1)
+                        playings.insert(k);
+                // The speech clip the occurrence lies most in, if any.
+                double most = 0;
+                const placed* where = nullptr;
+                for (const placed& p : layout)
+                    if (p.path == o.path) {
+                        const double v = overlap(o.start_seconds, o.end_seconds, p.start, p.end);
+                        if (v > most) {
+                            most = v;
+                            where = &p;
+                        }
+                    }
+                kinds[where ? where->kind : "nothing"]++;
+                if (where && where->kind == "speech") {
+                    in_speech++;
+                    clips.insert(where->clip);
+                }
+            }
+            const bool jingle = playings.size() * 2 >= item.occurrences.size();
+            if (jingle) {
+                best_jingle = std::max(best_jingle, playings.size());
+                jingle_found.insert(playings.begin(), playings.end());
+            } else if (in_speech == item.occurrences.size()) {
+                speech_items++;
+            } else {
+                invented++;
+                std::string mix;
+                for (const auto& [k, n] : kinds) mix += " " + k + " " + std::to_string(n);
+                std::printf("  recurring, not a planted recurrence: %zu occurrences of %.1f s, first %s %.1f s; mostly in:%s\n",
+                            item.occurrences.size(), item.length_seconds,
+                            fs::path(item.occurrences[0].path).filename().c_str(), item.occurrences[0].start_seconds, mix.c_str());
+            }
+        }
+        std::printf("recurring: %zu items in %.1f s over %.2f h (%zu seeds checked, %zu matched pairs): jingle A's "
+                    "largest item holds %zu of its %zu playings (%zu in all its items); %zu items are reused speech "
+                    "clips (recurrences the archive really has); %zu items are neither\n",
+                    rr.items.size(), rr.seconds, rr.hours, rr.seeds, rr.pairs, best_jingle, truths.size(),
+                    jingle_found.size(), speech_items, invented);
     }
 
     // --- Storage: int8 and float16 against float32, on one show's windows ---
