@@ -2,7 +2,8 @@
 # Peak memory and speed of `sonavec index --windows segments` over one long recording (issue 15): the
 # recording streams through the decoder a batch of windows at a time, so the peak should not grow with
 # its length beyond the per-window vectors kept for the catalog (516 bytes a window in int8 form, 2 KB
-# while in float32: 15 MB for 10 hours).
+# while in float32: 15 MB for 10 hours). As `sonavec index` runs by default: with the fingerprints and the
+# whole-recording print (one more decode, 30 s at a time).
 #   bench/segments_memory.sh [build dir, default build] [hours, default "10"] [precision, default bf16]
 # Model: the full-size random model `sonavec bench` makes (~/.cache/sonavec/bench/clap-htsat-unfused-random).
 set -euo pipefail
@@ -24,7 +25,7 @@ for h in $hours; do
   read -r ff _ <<<"$(peak ffmpeg -nostdin -v error -i "$f" -ar 48000 -ac 1 -f null -)"
   rm -rf "$work/lib"
   read -r kb secs <<<"$(peak "$build/sonavec" index --library "$work/lib" --model "$model" --precision "$precision" \
-    --windows segments --no-fingerprints "$f")"
+    --windows segments "$f")"
   windows=$("$build/sonavec" stats --library "$work/lib" | sed -n 's/.*ok, 0 failed), \([0-9]*\) per-window.*/\1/p')
   printf '%-6s %-10s %-10s %-18s %-14s %-10.0f %.0f\n' "$h" "$precision" "$windows" $((kb / 1024)) $((ff / 1024)) "$secs" \
     "$(awk -v h="$h" -v s="$secs" 'BEGIN { print h * 3600 / s }')"
