@@ -13,7 +13,7 @@
 //      their bits. So each item's first occurrence is also fingerprinted as if played 1 %, 2 %, 3 % and
 //      4 % slower and faster, and items whose middles then line up are one item;
 //   5. items with at least min_count occurrences are listed, most first.
-// BENCHMARKS.md ("Recurring material") measures it on an archive with a jingle played 30 times.
+// BENCHMARKS.md ("Finding moments", its recurring part) measures it on an archive with a jingle played 30 times.
 //
 //   sonavec::recurring_params rp;  rp.min_count = 3;
 //   for (auto& item : lib->recurring(rp).items)
