@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and fuzzes each parser of outside data for N seconds:
 #   scripts/fuzz.sh [seconds per run, default 120] [build dir, default build-fuzz]
-#   FUZZ_RUNS="pytorch pickle" picks runs (default all fifteen); FUZZ_JOBS sets make's -j.
+#   FUZZ_RUNS="pytorch pickle" picks runs (default all sixteen); FUZZ_JOBS sets make's -j.
 #   FUZZ_EXECS=1000000 stops each run after exactly that many executions instead (the seconds are then ignored).
 # Needs clang and ffmpeg (Debian: apt-get install clang); CI does not fuzz, so scripts/setup.sh omits clang.
 # Runs: the zip checkpoint reader, the safetensors reader (both through fuzz_tensor_file, seeded with
@@ -10,7 +10,8 @@
 # index loader (fuzz_vector_index, seeded with tests/data/corrupt/index), `sonavec import`'s JSON and JSON
 # Lines reader (import: fuzz_import_formats), config.json + preprocessor_config.json (config:
 # fuzz_model_config), vocab.json + merges.txt (bpe_files: fuzz_bpe_files), the tokenizer's text
-# (tokenizer: fuzz_bpe_tokenizer), the catalog's row decoding (catalog: fuzz_catalog_row) and the model
+# (tokenizer: fuzz_bpe_tokenizer), the catalog's row decoding (catalog: fuzz_catalog_row), a recording
+# print's stored pieces (prints: fuzz_recording_print) and the model
 # digest cache (digests: fuzz_model_digests), taxonomy files and --template values (taxonomy:
 # fuzz_taxonomy), --key names (key_name: fuzz_key_name) and an audio file's tags through TagLib
 # (file_tags: fuzz_file_tags, seeded with tiny tagged files in every format it writes), and sonavec serve's
@@ -27,7 +28,7 @@ jobs=${FUZZ_JOBS:-1}
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSONAVEC_FUZZ=ON \
   -DSONAVEC_TESTS=OFF >/dev/null
 make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle fuzz_audio_decoder fuzz_vector_index \
-  fuzz_import_formats fuzz_model_config fuzz_bpe_files fuzz_bpe_tokenizer fuzz_catalog_row fuzz_model_digests \
+  fuzz_import_formats fuzz_model_config fuzz_bpe_files fuzz_bpe_tokenizer fuzz_catalog_row fuzz_recording_print fuzz_model_digests \
   fuzz_taxonomy fuzz_key_name fuzz_file_tags fuzz_http_server >/dev/null
 
 # Seed corpora: the committed fixtures, small safetensors files cut from the golden model's header,
@@ -35,7 +36,7 @@ make -C "$build" -j"$jobs" fuzz_tensor_file fuzz_state_dict_pickle fuzz_audio_de
 corpus=$build/corpus
 rm -rf "$corpus"
 mkdir -p "$corpus/pytorch" "$corpus/safetensors" "$corpus/pickle" "$corpus/audio" "$corpus/index" \
-  "$corpus/import" "$corpus/config" "$corpus/bpe_files" "$corpus/tokenizer" "$corpus/catalog" "$corpus/digests" \
+  "$corpus/import" "$corpus/config" "$corpus/bpe_files" "$corpus/tokenizer" "$corpus/catalog" "$corpus/prints" "$corpus/digests" \
   "$corpus/taxonomy" "$corpus/key_name" "$corpus/file_tags" "$corpus/http"
 cp "$root"/tests/data/pytorch/*.bin "$root"/tests/data/corrupt/*.bin "$corpus/pytorch/"
 rm "$corpus"/pytorch/deep_*.bin  # 100k+ nested opcodes: slow to execute, and fuzz_state_dict_pickle covers nesting
@@ -148,6 +149,14 @@ def row(size, duration, rate, channels, dim, has_vector, texts, vector, windows)
 texts = ["/m/a.flac", "ab12", "flac", '{"artist":"x","title":"y"}', "ok", "", "model", "seed"]
 seed("catalog", "ok.bin", row(1000, 3.5, 44100, 2, 4, 1, texts, unit, [(0, 10, unit), (5, 10, unit)]))
 seed("catalog", "failed.bin", row(10, 0, 0, 0, 0, 0, texts[:3] + ["{}", "failed", "cannot decode", "", "seed"], [], []))
+
+# prints: a recording print's pieces in fuzz_recording_print's layout (see tests/fuzz/fuzz_recording_print.cpp).
+def piece(n, hashes, levels, step=1365 / 11025, level_step=1103 / 11025, duration=3600.0):
+    h = struct.pack("<%dI" % len(hashes), *hashes)
+    l = struct.pack("<%df" % len(levels), *levels)
+    return struct.pack("<qdddI", n, step, level_step, duration, len(h)) + h + struct.pack("<I", len(l)) + l
+seed("prints", "two_pieces.bin", b"\x01" + piece(0, list(range(32768)), [-20.0] * 32768) + piece(1, [7, 8, 9], [-120.0, 0.5]))
+seed("prints", "no_levels.bin", b"\x00" + piece(0, [0xdeadbeef] * 40, [-30.0] * 50))
 
 # digests: a cache as sonavec writes it, and a damaged one.
 entry = {"stat": "2049:131:12:1700000000.5:1700000000.5", "sha256": "0123456789abcdef" * 4}
@@ -293,7 +302,7 @@ run() {  # run <name> <binary> <corpus dir> [more libFuzzer flags]
     grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+[[:space:]]+DONE)|ERROR|SUMMARY|Test unit written" || true
   ls "$build/crashes/$name"
 }
-for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bpe_files tokenizer catalog digests \
+for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bpe_files tokenizer catalog prints digests \
               taxonomy key_name file_tags http}; do
   case $name in
     pytorch) run pytorch fuzz_tensor_file "$corpus/pytorch" ;;
@@ -306,6 +315,7 @@ for name in ${FUZZ_RUNS:-pytorch safetensors pickle audio index import config bp
     bpe_files) run bpe_files fuzz_bpe_files "$corpus/bpe_files" ;;
     tokenizer) run tokenizer fuzz_bpe_tokenizer "$corpus/tokenizer" ;;
     catalog) run catalog fuzz_catalog_row "$corpus/catalog" ;;
+    prints) run prints fuzz_recording_print "$corpus/prints" ;;
     digests) run digests fuzz_model_digests "$corpus/digests" ;;
     taxonomy) run taxonomy fuzz_taxonomy "$corpus/taxonomy" ;;
     key_name) run key_name fuzz_key_name "$corpus/key_name" ;;

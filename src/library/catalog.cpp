@@ -11,6 +11,7 @@
 
 #include "library/catalog_row.h"
 #include "library/catalog_schema.h"
+#include "library/print_pieces.h"
 #include "library/segment_codes.h"
 #include "library/sqlite_db.h"
 #include "sonavec/error.h"
@@ -858,17 +859,6 @@ std::optional<audio_fingerprint> catalog::find_fingerprint(int64_t id) const {
 
 // --- Whole-recording prints ---
 
-namespace {
-
-constexpr size_t print_piece_words = 32768;  // hashes, and levels, per stored piece (128 KB each)
-
-bool plausible_print_steps(double seconds_per_hash, double seconds_per_level, double duration_seconds) {
-    return seconds_per_hash > 0.05 && seconds_per_hash < 0.5 && seconds_per_level > 0.01 && seconds_per_level < 1 &&
-           std::isfinite(duration_seconds) && duration_seconds >= 0 && duration_seconds <= recording_print_max_seconds + 1;
-}
-
-}  // namespace
-
 void catalog::put_recording_print(const analysis_target& target, const recording_print& print) {
     std::lock_guard lock(impl_->mutex);
     if (impl_->schema_version < 7)
@@ -931,56 +921,24 @@ std::vector<catalog::stored_print> catalog::recording_prints(const std::string& 
         "WHERE f.status = 'ok' AND (f.window_plan = 'segments' OR f.window_plan LIKE 'segments %') "
         "AND (?1 = '' OR fnmatch(?1, f.path)) ORDER BY p.file_id, p.piece");
     s.bind(1, path_glob);
-    size_t next_piece = 0;
+    std::optional<print_pieces> pieces;  // of out.back()
     while (s.step()) {
         const int64_t id = s.column_int64(0);
-        const std::string path = s.column_text(1);
-        const auto damaged = [&](const std::string& what) {
-            return error(error_kind::corrupt_file, impl_->db.path().string() + ": damaged: " + what + " of '" + path + "'");
-        };
-        const int64_t piece = s.column_int64(2);
         if (out.empty() || out.back().id != id) {
-            if (piece != 0) throw damaged("the recording print (a missing piece)");
-            stored_print p;
-            p.id = id;
-            p.path = path;
-            p.print.fingerprint.seconds_per_hash = s.column_double(3);
-            p.print.seconds_per_level = s.column_double(4);
-            p.print.fingerprint.duration_seconds = s.column_double(5);
-            if (!plausible_print_steps(p.print.fingerprint.seconds_per_hash, p.print.seconds_per_level,
-                                       p.print.fingerprint.duration_seconds))
-                throw damaged("the recording print (its steps)");
-            out.push_back(std::move(p));
-            next_piece = 0;
+            if (pieces) out.back().print = pieces->take();
+            out.push_back({id, s.column_text(1), {}});
+            pieces.emplace(with_levels);
         }
-        recording_print& print = out.back().print;
-        if (piece != static_cast<int64_t>(next_piece++) || s.column_double(3) != print.fingerprint.seconds_per_hash ||
-            s.column_double(4) != print.seconds_per_level)
-            throw damaged("the recording print (its pieces)");
         size_t hash_bytes = 0, level_bytes = 0;
         const auto* h = static_cast<const unsigned char*>(s.column_blob(6, hash_bytes));
         const auto* l = static_cast<const unsigned char*>(s.column_blob(7, level_bytes));
-        // Pieces are full but for the last: a short piece followed by more is damage, as is any overrun.
-        const bool hashes_ended = print.fingerprint.hashes.size() != (next_piece - 1) * print_piece_words;
-        const bool levels_ended = with_levels && print.levels_db.size() != (next_piece - 1) * print_piece_words;
-        if (hash_bytes % 4 || level_bytes % 4 || hash_bytes > 4 * print_piece_words || level_bytes > 4 * print_piece_words ||
-            (hashes_ended && hash_bytes) || (levels_ended && level_bytes))
-            throw damaged("the recording print (a piece's size)");
-        for (size_t i = 0; i < hash_bytes; i += 4)
-            print.fingerprint.hashes.push_back(uint32_t{h[i]} | uint32_t{h[i + 1]} << 8 | uint32_t{h[i + 2]} << 16 |
-                                               uint32_t{h[i + 3]} << 24);
-        for (size_t i = 0; i < level_bytes; i += 4) {
-            const uint32_t bits = uint32_t{l[i]} | uint32_t{l[i + 1]} << 8 | uint32_t{l[i + 2]} << 16 | uint32_t{l[i + 3]} << 24;
-            float v = 0;
-            std::memcpy(&v, &bits, 4);
-            if (!(v >= silent_level_db && v <= 30)) throw damaged("the recording print (a level)");
-            print.levels_db.push_back(v);
-        }
-        const double limit = print.fingerprint.duration_seconds + 1;
-        if (static_cast<double>(print.fingerprint.hashes.size()) * print.fingerprint.seconds_per_hash > limit ||
-            static_cast<double>(print.levels_db.size()) * print.seconds_per_level > limit)
-            throw damaged("the recording print (longer than the recording)");
+        const std::string why = pieces->add(s.column_int64(2), s.column_double(3), s.column_double(4), s.column_double(5),
+                                            h, hash_bytes, l, level_bytes);
+        if (!why.empty())
+            throw error(error_kind::corrupt_file, impl_->db.path().string() + ": damaged: the recording print (" + why +
+                                                      ") of '" + out.back().path + "'");
     }
+    if (pieces) out.back().print = pieces->take();
     return out;
 }
 

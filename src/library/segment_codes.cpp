@@ -42,8 +42,34 @@ bool decode_int8_blob(const void* blob, size_t bytes, const float* centre, int64
     return true;
 }
 
-uint16_t float_to_half(float v) { return std::bit_cast<uint16_t>(static_cast<_Float16>(v)); }
+// IEEE 754 binary16 by hand (round to nearest, ties to even): GCC's _Float16 is not in clang 14 on
+// x86-64, which the fuzz build uses.
+uint16_t float_to_half(float v) {
+    const uint32_t x = std::bit_cast<uint32_t>(v);
+    const auto sign = static_cast<uint16_t>((x >> 16) & 0x8000);
+    const uint32_t magnitude = x & 0x7fffffff;
+    if (magnitude > 0x7f800000) return static_cast<uint16_t>(sign | 0x7e00);  // NaN
+    if (magnitude >= 0x477ff000) return static_cast<uint16_t>(sign | 0x7c00);  // rounds past 65504: infinity
+    if (magnitude < 0x38800000) {  // below 2^-14: a subnormal half, or zero
+        if (magnitude < 0x33000000) return sign;  // under half the smallest subnormal (ties go to even: 0)
+        const uint32_t mantissa = (magnitude & 0x7fffff) | 0x800000;
+        // A subnormal half counts units of 2^-24: the 24-bit mantissa shifted right by 126 - exponent.
+        const int shift = 126 - static_cast<int>(magnitude >> 23);
+        const uint32_t half = mantissa >> shift;
+        const uint32_t rest = mantissa & ((1u << shift) - 1), midpoint = 1u << (shift - 1);
+        return static_cast<uint16_t>(sign | (half + (rest > midpoint || (rest == midpoint && (half & 1)))));
+    }
+    const uint32_t rebased = magnitude - 0x38000000;  // the exponent from float's bias (127) to half's (15)
+    const uint32_t half = rebased >> 13, rest = rebased & 0x1fff;
+    return static_cast<uint16_t>(sign | (half + (rest > 0x1000 || (rest == 0x1000 && (half & 1)))));
+}
 
-float half_to_float(uint16_t h) { return static_cast<float>(std::bit_cast<_Float16>(h)); }
+float half_to_float(uint16_t h) {
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+    const uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000 | (mantissa << 13));  // infinity, NaN
+    if (exponent == 0) return std::bit_cast<float>(sign) + (sign ? -1.0f : 1.0f) * std::ldexp(static_cast<float>(mantissa), -24);
+    return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
+}
 
 }  // namespace sonavec
