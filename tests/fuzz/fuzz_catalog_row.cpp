@@ -19,45 +19,13 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_input.h"
 #include "library/catalog_row.h"
 #include "sonavec/error.h"
 
 namespace {
 
-void fail(const char* what) {
-    std::fprintf(stderr, "%s\n", what);
-    std::abort();
-}
-
-class input_reader {
-public:
-    explicit input_reader(std::string_view bytes) : rest_(bytes) {}
-
-    uint64_t number() {
-        uint64_t v = 0;
-        const size_t n = std::min(rest_.size(), sizeof v);
-        std::memcpy(&v, rest_.data(), n);
-        rest_.remove_prefix(n);
-        return v;
-    }
-    double real() { return std::bit_cast<double>(number()); }
-    std::string line() {
-        const size_t end = rest_.find('\n');
-        std::string out(rest_.substr(0, end));
-        rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end + 1);
-        return out;
-    }
-    // Up to the next "WNDW" (or the end).
-    std::string_view blob() {
-        const size_t end = rest_.find("WNDW");
-        const std::string_view out = rest_.substr(0, end);
-        rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end + 4);
-        return out;
-    }
-
-private:
-    std::string_view rest_;
-};
+using fuzz::fail;
 
 sonavec::catalog_blob as_blob(std::string_view bytes) {
     return {bytes.empty() ? nullptr : bytes.data(), bytes.size()};  // SQLite gives no pointer for an empty BLOB
@@ -72,7 +40,7 @@ void check_floats(const std::vector<float>& v, int64_t dim) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    input_reader in(std::string_view(reinterpret_cast<const char*>(data), size));
+    fuzz::input_reader in(std::string_view(reinterpret_cast<const char*>(data), size));
     sonavec::catalog_row row;
     row.id = static_cast<int64_t>(in.number());
     row.size_bytes = static_cast<int64_t>(in.number());
@@ -93,13 +61,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (e.path != row.path || static_cast<int64_t>(e.size_bytes) != row.size_bytes) fail("values changed on decoding");
         if (!(e.duration_seconds >= 0) || !std::isfinite(e.duration_seconds)) fail("a bad duration was accepted");
         if (e.sample_rate < 0 || e.channels < 0) fail("a negative rate or channel count was accepted");
-        const int64_t got = decode.vector(e, has_vector, dim, as_blob(in.blob()));
+        const int64_t got = decode.vector(e, has_vector, dim, as_blob(in.until("WNDW")));
         if ((e.status == sonavec::entry_status::ok) != (got > 0)) fail("a vector disagrees with the row's status");
         if (got == 0) return 0;
         check_floats(e.vector, got);
         for (int i = 0; i < windows; i++) {
             const double start = in.real(), length = in.real();
-            const sonavec::catalog_window w = decode.window(start, length, as_blob(in.blob()), got, e.path,
+            const sonavec::catalog_window w = decode.window(start, length, as_blob(in.until("WNDW")), got, e.path,
                                                                       e.vector.size() == static_cast<size_t>(got) ? e.vector.data() : nullptr);
             if (!(w.start_seconds >= 0) || !(w.length_seconds >= 0)) fail("a bad window span was accepted");
             check_floats(w.vector, got);

@@ -6,45 +6,15 @@
 //   hash bytes, a 4-byte length and that many level bytes (a length past the end takes what is left)
 // Missing bytes read as zeros. Refusing is fine; crashing, or an accepted print that breaks the
 // catalog's own rules (steps out of range, longer than its recording, a level out of range), is a bug.
-#include <algorithm>
-#include <bit>
-#include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string_view>
 
+#include "fuzz_input.h"
 #include "library/print_pieces.h"
 
 namespace {
 
-void fail(const char* what) {
-    std::fprintf(stderr, "%s\n", what);
-    std::abort();
-}
-
-class input_reader {
-public:
-    explicit input_reader(std::string_view bytes) : rest_(bytes) {}
-    bool empty() const { return rest_.empty(); }
-    uint64_t number(size_t bytes = 8) {
-        uint64_t v = 0;
-        const size_t n = std::min(rest_.size(), bytes);
-        std::memcpy(&v, rest_.data(), n);
-        rest_.remove_prefix(n);
-        return v;
-    }
-    double real() { return std::bit_cast<double>(number()); }
-    std::string_view take(size_t n) {
-        const std::string_view out = rest_.substr(0, std::min(n, rest_.size()));
-        rest_.remove_prefix(out.size());
-        return out;
-    }
-
-private:
-    std::string_view rest_;
-};
+using fuzz::fail;
 
 const unsigned char* bytes_of(std::string_view s) {
     return s.empty() ? nullptr : reinterpret_cast<const unsigned char*>(s.data());  // SQLite gives no pointer for an empty BLOB
@@ -53,7 +23,7 @@ const unsigned char* bytes_of(std::string_view s) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    input_reader in(std::string_view(reinterpret_cast<const char*>(data), size));
+    fuzz::input_reader in(std::string_view(reinterpret_cast<const char*>(data), size));
     const bool with_levels = (in.number(1) & 1) != 0;
     sonavec::print_pieces pieces(with_levels);
     for (int k = 0; k < 8 && !in.empty(); k++) {
