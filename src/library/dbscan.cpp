@@ -1,19 +1,12 @@
 // dbscan.h: union-find over core-core edges, then border points, then noise.
 #include "library/dbscan.h"
 
+#include "library/disjoint_sets.h"
+
 #include <algorithm>
 #include <numeric>
 
 namespace sonavec {
-
-namespace {
-
-size_t root_of(std::vector<size_t>& parent, size_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-}
-
-}  // namespace
 
 std::vector<int64_t> dbscan_labels(size_t n, const std::vector<std::pair<int64_t, int64_t>>& pairs, size_t min_points) {
     std::vector<size_t> degree(n, 0);
@@ -22,15 +15,14 @@ std::vector<int64_t> dbscan_labels(size_t n, const std::vector<std::pair<int64_t
         degree[static_cast<size_t>(b)]++;
     }
     const auto core = [&](int64_t i) { return degree[static_cast<size_t>(i)] + 1 >= min_points; };
-    std::vector<size_t> parent(n);
-    std::iota(parent.begin(), parent.end(), size_t{0});
+    disjoint_sets sets(n);
     for (const auto& [a, b] : pairs)
-        if (core(a) && core(b)) parent[root_of(parent, static_cast<size_t>(a))] = root_of(parent, static_cast<size_t>(b));
+        if (core(a) && core(b)) sets.join(static_cast<size_t>(a), static_cast<size_t>(b));
     std::vector<int64_t> label(n, -1), label_of_root(n, -1);
     int64_t next = 0;
     for (size_t i = 0; i < n; i++) {
         if (!core(static_cast<int64_t>(i))) continue;
-        const size_t r = root_of(parent, i);
+        const size_t r = sets.root(i);
         if (label_of_root[r] < 0) label_of_root[r] = next++;
         label[i] = label_of_root[r];
     }

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <set>
 
+#include "library/disjoint_sets.h"
 #include "sonavec/error.h"
 
 namespace sonavec {
@@ -74,24 +75,14 @@ bool keep_before(const duplicate_member& a, const duplicate_member& b) {
     return a.id < b.id;
 }
 
-namespace {
-
-size_t find_root(std::vector<size_t>& parent, size_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-}
-
-}  // namespace
-
 std::vector<star_group> star_groups(size_t n, const std::vector<std::pair<size_t, size_t>>& pairs,
                                     const std::function<bool(size_t a, size_t b)>& keep_first,
                                     const std::function<std::optional<star_match>(size_t keeper, size_t other)>& match) {
-    std::vector<size_t> parent(n);
-    std::iota(parent.begin(), parent.end(), size_t{0});
-    for (const auto& [a, b] : pairs) parent[find_root(parent, a)] = find_root(parent, b);
+    disjoint_sets sets(n);
+    for (const auto& [a, b] : pairs) sets.join(a, b);
     std::vector<std::vector<size_t>> components(n);
     for (const auto& [a, b] : pairs)
-        for (size_t x : {a, b}) components[find_root(parent, x)].push_back(x);
+        for (size_t x : {a, b}) components[sets.root(x)].push_back(x);
     std::vector<star_group> out;
     for (std::vector<size_t>& c : components) {
         std::sort(c.begin(), c.end());

@@ -1,5 +1,7 @@
 #include "library/recurring_matches.h"
 
+#include "library/disjoint_sets.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -51,79 +53,66 @@ double block_similarity(const hashes_t& a, int64_t x, const hashes_t& b, int64_t
     return 1.0 - errors / (32.0 * block);
 }
 
-// The best partner of a[x] in b within reach of y: (y', similarity).
-std::pair<int64_t, double> best_partner(const hashes_t& a, int64_t x, const hashes_t& b, int64_t y, int64_t reach) {
-    std::pair<int64_t, double> best{y, -1};
-    for (int64_t d = -reach; d <= reach; d++) {
-        const double s = block_similarity(a, x, b, y + d);
-        if (s > best.second) best = {y + d, s};
-    }
-    return best;
-}
-
 struct stretch_pair {
     size_t a = 0, b = 0;
     int64_t a_first = 0, a_end = 0, b_first = 0, b_end = 0;  // hashes
     double similarity = 0;                                    // mean over the blocks followed
 };
 
-// The block's match at y, if it is sharp and both sides change over time: else -1.
-double sharp_similarity(const hashes_t& a, int64_t x, const hashes_t& b, int64_t y, double s) {
-    if (activity(a, x) < min_activity_bits || activity(b, y) < min_activity_bits) return -1;
+// Whether block a[x] matches b[y]: at least min_similarity, sharp, and both sides changing over time.
+// Its similarity, else -1.
+double block_match(const hashes_t& a, int64_t x, const hashes_t& b, int64_t y, double min_similarity) {
+    const double s = block_similarity(a, x, b, y);
+    if (s < min_similarity || activity(a, x) < min_activity_bits || activity(b, y) < min_activity_bits) return -1;
     double shifted = 0;
     for (int64_t d : shifts) shifted = std::max(shifted, block_similarity(a, x, b, y + d));
     return s - shifted >= min_sharpness ? s : -1;
 }
 
-// Follows a seed (a[x] ~ b[y]) both ways while blocks keep agreeing. similarity < 0: no match.
+// The best partner of a[x] in b within reach of y, if it is a match: (y', similarity or -1).
+std::pair<int64_t, double> matched_partner(const hashes_t& a, int64_t x, const hashes_t& b, int64_t y, int64_t reach,
+                                           double min_similarity) {
+    std::pair<int64_t, double> best{y, -1};
+    for (int64_t d = -reach; d <= reach; d++) {
+        const double s = block_similarity(a, x, b, y + d);
+        if (s > best.second) best = {y + d, s};
+    }
+    best.second = block_match(a, x, b, best.first, min_similarity);
+    return best;
+}
+
+// Follows a seed (a[x] ~ b[y]) both ways while blocks keep matching. similarity < 0: no match.
 stretch_pair follow(const hashes_t& a, const hashes_t& b, int64_t x, int64_t y, double min_similarity) {
     stretch_pair s;
-    s.similarity = -1;
     x = std::max<int64_t>(0, x - stride);
     y = std::max<int64_t>(0, y - stride);
-    const auto [y0, found] = best_partner(a, x, b, y, seed_reach);
-    const double s0 = found >= min_similarity ? sharp_similarity(a, x, b, y0, found) : -1;
-    if (s0 < min_similarity) return s;
+    const auto [y0, s0] = matched_partner(a, x, b, y, seed_reach, min_similarity);
+    s.similarity = s0;
+    if (s0 < 0) return s;
     double total = s0;
     int blocks = 1;
     s.a_first = x;
     s.b_first = y0;
     s.a_end = x + block;
     s.b_end = y0 + block;
-    for (int64_t fx = x + stride, fy = y0 + stride;; fx += stride, fy += stride) {  // forward
-        const auto [ny, found] = best_partner(a, fx, b, fy, follow_reach);
-        const double ns = found >= min_similarity ? sharp_similarity(a, fx, b, ny, found) : -1;
-        if (ns < min_similarity) break;
-        fy = ny;
-        s.a_end = fx + block;
-        s.b_end = ny + block;
-        total += ns;
-        blocks++;
-    }
-    for (int64_t bx = x - stride, by = y0 - stride;; bx -= stride, by -= stride) {  // backward
-        const auto [ny, found] = best_partner(a, bx, b, by, follow_reach);
-        const double ns = found >= min_similarity ? sharp_similarity(a, bx, b, ny, found) : -1;
-        if (ns < min_similarity) break;
-        by = ny;
-        s.a_first = bx;
-        s.b_first = ny;
-        total += ns;
-        blocks++;
-    }
+    for (const int64_t direction : {stride, -stride})
+        for (int64_t fx = x + direction, fy = y0 + direction;; fx += direction, fy += direction) {
+            const auto [ny, ns] = matched_partner(a, fx, b, fy, follow_reach, min_similarity);
+            if (ns < 0) break;
+            fy = ny;
+            if (direction > 0) {
+                s.a_end = fx + block;
+                s.b_end = ny + block;
+            } else {
+                s.a_first = fx;
+                s.b_first = ny;
+            }
+            total += ns;
+            blocks++;
+        }
     s.similarity = total / blocks;
     return s;
 }
-
-// Union-find over interval ids.
-struct sets {
-    std::vector<size_t> parent;
-    explicit sets(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), size_t{0}); }
-    size_t root(size_t i) {
-        while (parent[i] != i) i = parent[i] = parent[parent[i]];
-        return i;
-    }
-    void join(size_t i, size_t j) { parent[root(i)] = root(j); }
-};
 
 }  // namespace
 
@@ -204,7 +193,7 @@ recurring_matches find_recurring(const std::vector<catalog::stored_print>& print
             spans.push_back(span_of(m.b, m.b_first, m.b_end, m.similarity));
             links.emplace_back(spans.size() - 2, spans.size() - 1);
         }
-    sets u(spans.size());
+    disjoint_sets u(spans.size());
     for (const auto& [i, j] : links) u.join(i, j);
     std::vector<size_t> order(spans.size());
     std::iota(order.begin(), order.end(), size_t{0});
@@ -277,13 +266,12 @@ void merge_by_speed(recurring_matches& m, const std::vector<catalog::stored_prin
             const int64_t x = (static_cast<int64_t>(v.hashes.size()) - block) / 2;
             if (x < 0) continue;
             for (int64_t o = centre - reach; o <= centre + reach; o++) {
-                const double s = block_similarity(v.hashes, x, stored.hashes, o);
-                if (s >= min_similarity && sharp_similarity(v.hashes, x, stored.hashes, o, s) >= min_similarity) return true;
+                if (block_match(v.hashes, x, stored.hashes, o, min_similarity) >= 0) return true;
             }
         }
         return false;
     };
-    sets u(n);
+    disjoint_sets u(n);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) {
             if (i == j || u.root(i) == u.root(j)) continue;
