@@ -158,7 +158,7 @@ TEST(tagging, builtin_taxonomies_hold_the_promised_sizes) {
         std::set<std::string> unique(t.labels.begin(), t.labels.end());
         EXPECT_EQ(unique.size(), t.labels.size()) << t.name;
     }
-    EXPECT_EQ(names, (std::set<std::string>{"genre", "instrument", "mood", "sfx", "usecase", "vocals"}));
+    EXPECT_EQ(names, (std::set<std::string>{"genre", "instrument", "mood", "segments", "sfx", "usecase", "vocals"}));
     const taxonomy& genre = builtin_taxonomy("genre");
     std::set<std::string> top_level;
     for (const auto& l : genre.labels) {

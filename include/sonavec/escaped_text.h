@@ -17,4 +17,11 @@ std::string for_terminal(std::string_view text);
 // escaped, so the result is valid UTF-8 on one line.
 std::string escaped_line(std::string_view text);
 
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, quotes doubled.
+std::string csv_field(std::string_view text);
+
+// Seconds with three decimals ("12.345"): how the CSV, Audacity label and WebVTT outputs of find,
+// recurring and timeline write a time.
+std::string seconds_text(double seconds);
+
 }  // namespace sonavec

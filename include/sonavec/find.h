@@ -36,6 +36,8 @@
 #include <string>
 #include <vector>
 
+#include "sonavec/timeline.h"
+
 namespace sonavec {
 
 struct find_params {
@@ -73,6 +75,11 @@ struct find_params {
     double max_speed_change = 0.02;
     size_t max_results = 1000;      // occurrences returned, best first
     bool refine = true;             // false: the stored windows' spans and scores as they are (no stage 0 either)
+    // Only moments whose middle lies in a stretch of this kind (sonavec/timeline.h); the scan's candidates
+    // are the windows that overlap one. `timeline` says how the timelines are made (its path_glob, model_id
+    // and threads are find's own). Unset: anywhere.
+    std::optional<segment_kind> within;
+    timeline_params timeline;
     std::string path_glob;          // only files whose path matches this shell pattern ("" all)
     std::optional<std::string> model_id;  // by default the engine's
     int threads = 0;                // for the scan (0: all cores); the refinement uses the engine's threads
@@ -94,6 +101,7 @@ struct find_report {
     size_t windows = 0, files = 0;        // searched
     size_t candidates = 0, regions = 0;   // windows above the candidate bound, and the regions they formed
     size_t printed = 0, print_hits = 0;   // recordings with a print, and the places the clip's fingerprint lined up
+    size_t windows_within = 0;            // with find_params::within: the windows that overlap a stretch of its kind
     double query_seconds = 0;             // the query's window length: the clip's, or the tower's for text
     double median = 0, deviation = 0;     // the archive's window scores for this query: median, robust sigma
     // The null the moments were judged against: the stored windows' (as above), or for a clip shorter
@@ -107,7 +115,7 @@ struct find_report {
 };
 
 // The report as JSON (what `sonavec find --json`, GET /api/find and Python's Library.find give):
-// {query_seconds, windows, files, candidates, regions, printed, print_hits, median, deviation,
+// {query_seconds, windows, files, candidates, regions, printed, print_hits, windows_within, median, deviation,
 // moment_median, moment_deviation, threshold, scan_seconds, refine_seconds, print_seconds,
 // occurrences: [{id, path, start_seconds, end_seconds, score, sigmas, coarse_score, match,
 // print_similarity}]}. indent < 0: one line.

@@ -46,6 +46,7 @@
 #include "sonavec/linear_probe.h"
 #include "sonavec/map.h"
 #include "sonavec/recurring.h"
+#include "sonavec/timeline.h"
 #include "sonavec/tagging.h"
 #include "sonavec/track.h"
 
@@ -478,6 +479,11 @@ public:
     // Audio that recurs across the segments-plan recordings (sonavec/recurring.h), without a query: from
     // their fingerprints, so no engine. not_found when the library has no such recording with a print.
     virtual recurring_report recurring(const recurring_params& params) const = 0;
+    // What each stretch of the segments-plan recordings holds (sonavec/timeline.h): speech, music,
+    // speech over music, noise or silence, from their stored windows and levels (no audio is decoded).
+    // eng gives the kinds' vectors (unless params.labels does) and the logit scale. not_found when the
+    // library has no segments-plan recording of the model (under params.path_glob).
+    virtual timeline_report timeline(const timeline_params& params, const engine& eng) const = 0;
 
     // Duplicate groups in up to three tiers (sonavec/duplicates.h), for review: nothing is changed. Tier 2
     // uses the fingerprints index stored; tracks without one are counted in without_fingerprint.

@@ -12,7 +12,7 @@ from conftest import raw_float_samples, read_safetensors, run_cli, sox_clip
 
 def test_builtin_taxonomies():
     t = sonavec.taxonomies()
-    assert set(t) == {"genre", "mood", "instrument", "vocals", "usecase", "sfx"}
+    assert set(t) == {"genre", "mood", "instrument", "vocals", "usecase", "sfx", "segments"}
     assert len([label for label in t["genre"]["labels"] if "/" not in label]) == 19
     assert len(t["genre"]["labels"]) > 100
     assert len(t["mood"]["labels"]) >= 150

@@ -50,9 +50,9 @@ std::string csv_of(const duplicate_report& r) {
         for (size_t i = 0; i < r.groups[g].members.size(); i++) {
             const duplicate_member& m = r.groups[g].members[i];
             out += std::to_string(g + 1) + "," + duplicate_tier_name(r.groups[g].tier) + "," + (i == 0 ? "1" : "0") + "," +
-                   std::to_string(m.id) + "," + csv_cell(m.path);
+                   std::to_string(m.id) + "," + csv_field(m.path);
             std::snprintf(line, sizeof line, ",%.4f,%.3f,%s,%d,%" PRId64 ",%.3f,%" PRIu64 "\n", m.score, m.offset_seconds,
-                          csv_cell(m.format).c_str(), m.lossless ? 1 : 0, m.bitrate, m.duration_seconds, m.size_bytes);
+                          csv_field(m.format).c_str(), m.lossless ? 1 : 0, m.bitrate, m.duration_seconds, m.size_bytes);
             out += line;
         }
     return out;

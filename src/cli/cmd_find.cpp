@@ -11,18 +11,12 @@
 #include "sonavec/error.h"
 #include "sonavec/escaped_text.h"
 #include "sonavec/library.h"
+#include "timeline_options.h"
 #include "track_options.h"
 
 namespace sonavec::cli {
 
 namespace {
-
-std::string clock_text(double s) {
-    const auto whole = static_cast<long long>(s);
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%lld:%02lld:%06.3f", whole / 3600, whole / 60 % 60, s - static_cast<double>(whole / 60 * 60));
-    return buf;
-}
 
 // By file, then time: how an archivist reads a list of moments (the report is best first).
 std::vector<occurrence> by_file_and_time(std::vector<occurrence> v) {
@@ -35,8 +29,8 @@ std::vector<occurrence> by_file_and_time(std::vector<occurrence> v) {
 void print_csv(const find_report& r) {
     std::cout << "path,start_seconds,end_seconds,score,sigmas,id\n";
     for (const occurrence& o : by_file_and_time(r.occurrences))
-        std::cout << csv_cell(o.path) << "," << seconds3(o.start_seconds) << "," << seconds3(o.end_seconds) << ","
-                  << format_float(static_cast<float>(o.score)) << "," << seconds3(o.sigmas) << "," << o.track_id << "\n";
+        std::cout << csv_field(o.path) << "," << seconds_text(o.start_seconds) << "," << seconds_text(o.end_seconds) << ","
+                  << format_float(static_cast<float>(o.score)) << "," << seconds_text(o.sigmas) << "," << o.track_id << "\n";
 }
 
 // Audacity's label track text (File > Import > Labels): start, end and label, tab-separated, in seconds.
@@ -45,7 +39,7 @@ void print_audacity(const find_report& r) {
     bool several = false;
     for (const occurrence& o : r.occurrences) several = several || o.path != r.occurrences.front().path;
     for (const occurrence& o : by_file_and_time(r.occurrences)) {
-        std::string label = std::string("score ").append(seconds3(o.score));
+        std::string label = std::string("score ").append(seconds_text(o.score));
         if (several) label.append(" ").append(escaped_line(std::filesystem::path(o.path).filename().string()));
         print_audacity_label(o.start_seconds, o.end_seconds, label);
     }
@@ -53,7 +47,7 @@ void print_audacity(const find_report& r) {
 
 void print_table(const find_report& r) {
     for (const occurrence& o : r.occurrences)
-        std::printf("%.3f  %s - %s  %s\n", o.score, clock_text(o.start_seconds).c_str(), clock_text(o.end_seconds).c_str(),
+        std::printf("%.3f  %s - %s  %s\n", o.score, clock_time(o.start_seconds).c_str(), clock_time(o.end_seconds).c_str(),
                     for_terminal(o.path).c_str());
     size_t by_print = 0;
     for (const occurrence& o : r.occurrences) by_print += o.print_similarity > 0;
@@ -83,6 +77,13 @@ int run_find(const parsed_args& args) {
     const std::string query = args.positional[0];
     const auto lib = library::open(library_dir(args), library::open_mode::read_only);
     const auto eng = open_engine(args);
+    if (args.has("--within")) {
+        p.within = parse_segment_kind(args.get("--within"));
+        if (*p.within == segment_kind::silence) throw usage_error("--within silence would find nothing to hear");
+        p.timeline = timeline_from(args, *eng);
+    } else if (args.has("--example") || args.has("--silence-db") || args.has("--min-silence")) {
+        throw usage_error("--example, --silence-db and --min-silence shape the timeline of --within: give --within too");
+    }
     std::error_code ec;
     const bool clip = std::filesystem::is_regular_file(query, ec);
     const find_report r = clip ? lib->find_clip(query, *eng, p) : lib->find_text(query, *eng, p);
@@ -108,6 +109,12 @@ command find_command() {
     options.push_back({"--max", "N", "at most N occurrences, best first (default 1000)"});
     options.push_back({"--path", "GLOB", "only recordings whose path matches this shell pattern ('*' crosses '/')"});
     options.push_back({"--no-refine", "", "report the stored 10 s windows as they are (no decoding, no re-embedding)"});
+    options.push_back({"--within", "KIND", "only moments inside stretches of speech, music, speech-over-music or noise "
+                                           "(as sonavec timeline labels them)"});
+    for (option_spec& o : timeline_options()) {
+        o.help = "with --within: " + o.help;
+        options.push_back(std::move(o));
+    }
     options.push_back({"--json", "", "print {threshold, median, deviation, ..., occurrences: [{id, path, "
                                      "start_seconds, end_seconds, score, sigmas, coarse_score, match, print_similarity}]}"});
     options.push_back({"--csv", "", "print path,start_seconds,end_seconds,score,sigmas,id by file and time"});
@@ -137,7 +144,8 @@ command find_command() {
              "  sonavec find jingle.wav\n"
              "  sonavec find --csv jingle.wav > jingle.csv\n"
              "  sonavec find --audacity --path '*/1998-03-02.mp3' jingle.wav > labels.txt\n"
-             "  sonavec find --min-score 0.3 'crowd cheering'",
+             "  sonavec find --min-score 0.3 'crowd cheering'\n"
+             "  sonavec find --within music 'brass fanfare'",
              options, 1, 1},
             run_find};
 }

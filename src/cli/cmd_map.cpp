@@ -50,7 +50,7 @@ std::string csv_of(const map_report& m, const std::map<int64_t, std::string>& pa
         const map_point& p = m.points[i];
         std::snprintf(line, sizeof line, "%lld,%.5f,%.5f,%d,", static_cast<long long>(p.id), p.x, p.y, p.placed ? 1 : 0);
         const auto it = paths.find(p.id);
-        out += line + csv_cell(cat[i]) + "," + csv_cell(it != paths.end() ? it->second : "") + "\n";
+        out += line + csv_field(cat[i]) + "," + csv_field(it != paths.end() ? it->second : "") + "\n";
     }
     return out;
 }

@@ -18,8 +18,8 @@ void print_csv(const recurring_report& r) {
     std::cout << "item,path,start_seconds,end_seconds,similarity,id\n";
     for (size_t i = 0; i < r.items.size(); i++)
         for (const recurring_occurrence& o : r.items[i].occurrences)
-            std::cout << i + 1 << "," << csv_cell(o.path) << "," << seconds3(o.start_seconds) << ","
-                      << seconds3(o.end_seconds) << "," << seconds3(o.similarity) << "," << o.track_id << "\n";
+            std::cout << i + 1 << "," << csv_field(o.path) << "," << seconds_text(o.start_seconds) << ","
+                      << seconds_text(o.end_seconds) << "," << seconds_text(o.similarity) << "," << o.track_id << "\n";
 }
 
 // Audacity's label track text: start, end and "item N" (with the file's name when there are several).

@@ -42,6 +42,7 @@ command map_command();
 command serve_command();
 command find_command();
 command recurring_command();
+command timeline_command();
 
 // Options most commands share.
 option_spec model_option();    // --model DIR

@@ -24,7 +24,7 @@ std::vector<command> all_commands() {
             export_command(),     import_command(),     tag_command(),
             analyze_command(),    write_tags_command(),  learn_command(),
             recommend_command(),  path_command(), duplicates_command(), clusters_command(), map_command(), serve_command(), find_command(),
-            recurring_command()};
+            recurring_command(), timeline_command()};
 }
 
 void print_overview() {

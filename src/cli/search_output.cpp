@@ -249,21 +249,15 @@ void write_m3u_folder(const library& lib, const std::filesystem::path& dir, cons
     }
 }
 
-std::string csv_cell(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
-std::string seconds3(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", s);
+std::string clock_time(double s) {
+    const auto whole = static_cast<long long>(s);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%06.3f", whole / 3600, whole / 60 % 60, s - static_cast<double>(whole / 60 * 60));
     return buf;
 }
 
 void print_audacity_label(double start_seconds, double end_seconds, const std::string& label) {
-    std::cout << seconds3(start_seconds) << "\t" << seconds3(end_seconds) << "\t" << label << "\n";
+    std::cout << seconds_text(start_seconds) << "\t" << seconds_text(end_seconds) << "\t" << label << "\n";
 }
 
 }  // namespace sonavec::cli

@@ -36,11 +36,9 @@ struct id_playlist {
 };
 void write_m3u_folder(const library& lib, const std::filesystem::path& dir, const std::vector<id_playlist>& playlists);
 
-// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, quotes doubled.
-std::string csv_cell(const std::string& s);
+// Seconds as H:MM:SS.mmm, for a person reading a list of moments.
+std::string clock_time(double s);
 
-// Seconds (or any number) with three decimals, as the CSV and label outputs of find and recurring write them.
-std::string seconds3(double s);
 // One line of Audacity's label track text (File > Import > Labels): start, end and label, tab-separated.
 void print_audacity_label(double start_seconds, double end_seconds, const std::string& label);
 

@@ -8,7 +8,7 @@ namespace sonavec::cli {
 
 option_spec taxonomy_option() {
     return {"--taxonomy", "NAMES|FILE",
-            std::string("comma-separated built-in taxonomies (genre, mood, instrument, vocals, usecase, sfx) and/or "
+            std::string("comma-separated built-in taxonomies (genre, mood, instrument, vocals, usecase, sfx, segments) and/or "
                         "taxonomy files; default ") + default_taxonomies};
 }
 

@@ -13,7 +13,7 @@ std::string find_report_json(const find_report& r, int indent) {
                        {"print_similarity", o.print_similarity}});
     nlohmann::json j = {{"query_seconds", r.query_seconds}, {"windows", r.windows}, {"files", r.files},
                         {"candidates", r.candidates}, {"regions", r.regions}, {"printed", r.printed},
-                        {"print_hits", r.print_hits}, {"median", r.median},
+                        {"print_hits", r.print_hits}, {"windows_within", r.windows_within}, {"median", r.median},
                         {"deviation", r.deviation}, {"moment_median", r.moment_median},
                         {"moment_deviation", r.moment_deviation}, {"threshold", r.threshold},
                         {"scan_seconds", r.scan_seconds}, {"refine_seconds", r.refine_seconds},

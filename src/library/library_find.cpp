@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -15,6 +16,7 @@
 #include "library/library_impl.h"
 #include "library/print_scan.h"
 #include "library/segment_scan.h"
+#include "library/segment_timeline.h"
 #include "library/spectral_match.h"
 #include "library/unit_vectors.h"
 #include "sonavec/error.h"
@@ -266,7 +268,37 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
     const double candidate_sigmas = std::min(params.candidate_sigmas, params.min_sigmas);
     double floor = spread.median + candidate_sigmas * spread.deviation;
     if (params.min_score) floor = std::min(floor, *params.min_score);
-    const std::vector<segment_region> regions = candidate_regions(rows, scores, floor, params.max_candidates, &r.candidates);
+    // With `within`, the spread stays the archive's (the null), but only windows that overlap a stretch of
+    // the kind can be candidates.
+    std::map<int64_t, file_timeline> within;
+    std::vector<float> candidate_scores;
+    if (params.within) {
+        timeline_params tp = params.timeline;
+        tp.path_glob = params.path_glob;
+        tp.model_id = model;
+        tp.threads = threads;
+        check_timeline_params(tp);
+        const label_set labels = tp.labels ? *tp.labels : segment_labels(eng);
+        for (file_timeline& t : lib.timelines(*cat, rows, labels, eng.logit_scale(), tp)) within.emplace(t.track_id, std::move(t));
+        candidate_scores = scores;
+        for (size_t i = 0; i < rows.scales.size(); i++) {
+            const auto& segments = within[rows.file_ids[i]].segments;
+            const double from = rows.starts[i], to = from + rows.lengths[i];
+            const bool inside = std::any_of(segments.begin(), segments.end(), [&](const timeline_segment& g) {
+                return g.kind == *params.within && g.start_seconds < to && g.end_seconds > from;
+            });
+            if (inside) r.windows_within++;
+            else candidate_scores[i] = -std::numeric_limits<float>::infinity();
+        }
+    }
+    const std::vector<segment_region> regions =
+        candidate_regions(rows, params.within ? candidate_scores : scores, floor, params.max_candidates, &r.candidates);
+    // A moment is within the kind when its middle is.
+    auto outside = [&](const occurrence& o) {
+        if (!params.within) return false;
+        const auto it = within.find(o.track_id);
+        return it == within.end() || kind_at(it->second, (o.start_seconds + o.end_seconds) / 2) != params.within;
+    };
     r.scan_seconds = seconds_since(t0);
 
     std::vector<occurrence> found;
@@ -274,6 +306,7 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
         t0 = std::chrono::steady_clock::now();
         found = print_moments(lib, eng, std::set<int64_t>(rows.file_ids.begin(), rows.file_ids.end()), *clip_print,
                               query, params, threads, r);
+        std::erase_if(found, outside);
         r.print_seconds = seconds_since(t0);
     }
     // A region holding a moment the fingerprints found is not refined again. Where the fingerprints
@@ -334,6 +367,7 @@ find_report find_with(const library_impl& lib, const catalog* cat, const std::ve
     // Two playings of one sound cannot overlap: of moments that do (found from two regions, or a peak's
     // shifted shoulder), the best is kept.
     std::stable_sort(found.begin(), found.end(), [](const occurrence& a, const occurrence& b) { return a.score > b.score; });
+    std::erase_if(found, outside);
     for (const occurrence& o : found) {
         const bool repeated = std::any_of(r.occurrences.begin(), r.occurrences.end(), [&](const occurrence& k) {
             const double overlap = std::min(k.end_seconds, o.end_seconds) - std::max(k.start_seconds, o.start_seconds);

@@ -68,6 +68,7 @@ public:
     find_report find_clip(const std::filesystem::path& clip, const engine& eng, const find_params& params) const override;
     find_report find_text(const std::string& text, const engine& eng, const find_params& params) const override;
     recurring_report recurring(const recurring_params& params) const override;
+    timeline_report timeline(const timeline_params& params, const engine& eng) const override;
     duplicate_report duplicates(const duplicate_params& params) const override;
     cluster_report clusters(const cluster_params& params) const override;
     map_report map(const map_params& params) override;
@@ -85,6 +86,10 @@ public:
     // The whole-recording prints (catalog::recording_prints, without levels), kept the same way.
     using print_list = std::vector<catalog::stored_print>;
     std::shared_ptr<const print_list> recording_prints(const std::string& path_glob) const;
+    // The timelines of the recordings whose windows are in rows (one run of rows per file, as
+    // segment_windows gives them), by path: library::timeline's work, and find's for params.within.
+    std::vector<file_timeline> timelines(const catalog& c, const catalog::segment_rows& rows, const label_set& labels,
+                                         float logit_scale, const timeline_params& params) const;
 
 private:
     // The catalog for a write, made on first use when the library is opened to be created and has none

@@ -1,6 +1,7 @@
 #include "sonavec/escaped_text.h"
 
 #include <cstdint>
+#include <cstdio>
 
 #include "util/utf8.h"
 
@@ -50,5 +51,18 @@ std::string escaped(std::string_view text, bool escape_controls) {
 std::string for_terminal(std::string_view text) { return escaped(text, true); }
 
 std::string escaped_line(std::string_view text) { return escaped(text, false); }
+
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+    std::string q = "\"";
+    for (char c : text) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+std::string seconds_text(double seconds) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", seconds);
+    return buf;
+}
 
 }  // namespace sonavec
