@@ -27,6 +27,7 @@
 #include "sonavec/model.h"
 #include "sonavec/precision.h"
 #include "sonavec/tagging.h"
+#include "sonavec/timeline.h"
 #include "sonavec/track.h"
 #include "sonavec/version.h"
 #include "sonavec/window_plan.h"
@@ -455,7 +456,9 @@ public:
     // clip (find_clip); any other str a description (find_text). sigmas is find_params::min_sigmas.
     py::dict find_moments(const py::object& query, std::shared_ptr<engine> eng, std::optional<double> min_score,
                           double sigmas, double min_match, double min_print, int64_t max_results, bool refine,
-                          const std::optional<std::string>& path_glob, const std::optional<std::string>& model_id) {
+                          const std::optional<std::string>& path_glob, const std::optional<std::string>& model_id,
+                          const std::optional<std::string>& within, const std::optional<py::dict>& examples,
+                          double silence_db, double min_silence) {
         if (!eng) invalid("find needs an Engine of the segments' model");
         const bool path_like = py::hasattr(query, "__fspath__");
         if (!path_like && !py::isinstance<py::str>(query))
@@ -472,13 +475,66 @@ public:
         p.model_id = model_id;
         const fs::path clip = path_like ? py::cast<fs::path>(query) : fs::path();
         const std::string text = path_like ? std::string() : py::cast<std::string>(query);
+        const timeline_request request = timeline_options(examples, silence_db, min_silence);
         const find_report r = locked([&] {
+            if (within) {
+                p.within = parse_segment_kind(*within);
+                p.timeline = request.make(*eng);
+            }
             std::error_code ec;
             if (path_like) return lib_->find_clip(clip, *eng, p);
             if (fs::is_regular_file(fs::path(text), ec)) return lib_->find_clip(text, *eng, p);
             return lib_->find_text(text, *eng, p);
         });
         return find_report_dict(r);
+    }
+
+    // What timeline and find's within share: examples {kind: path or [paths]}, read with the GIL held,
+    // become the kinds' vectors when `make` runs (without it: embedding them takes a while).
+    struct timeline_request {
+        timeline_params params;
+        std::map<std::string, std::vector<fs::path>> examples;
+        timeline_params make(const engine& eng) const {
+            timeline_params p = params;
+            if (!examples.empty()) p.labels = segment_labels(eng, examples);
+            return p;
+        }
+    };
+    static timeline_request timeline_options(const std::optional<py::dict>& examples, double silence_db, double min_silence) {
+        timeline_request r;
+        r.params.silence_db = silence_db;
+        r.params.min_silence_seconds = min_silence;
+        if (examples)
+            for (const auto& [kind, value] : *examples) {
+                auto& files = r.examples[py::cast<std::string>(kind)];
+                if (py::isinstance<py::str>(value) || py::hasattr(value, "__fspath__")) files.push_back(py::cast<fs::path>(value));
+                else
+                    for (const py::handle& f : value) files.push_back(py::cast<fs::path>(f));
+            }
+        return r;
+    }
+
+    py::object timeline(std::shared_ptr<engine> eng, const std::optional<std::string>& path_glob,
+                        const std::optional<py::dict>& examples, double silence_db, double min_silence,
+                        const std::optional<std::string>& model_id, const std::string& format) {
+        if (!eng) invalid("timeline needs an Engine of the segments' model");
+        if (format != "dict" && format != "csv" && format != "audacity" && format != "webvtt")
+            invalid("format must be 'dict', 'csv', 'audacity' or 'webvtt', got '" + format + "'");
+        const timeline_request request = timeline_options(examples, silence_db, min_silence);
+        const timeline_report r = locked([&] {
+            timeline_params p = request.make(*eng);
+            if (path_glob) p.path_glob = *path_glob;
+            p.model_id = model_id;
+            return lib_->timeline(p, *eng);
+        });
+        if (format == "csv") return py::str(timeline_csv(r));
+        if (format == "audacity" || format == "webvtt") {
+            if (r.files.size() != 1)
+                invalid(format + " describes one recording, and " + std::to_string(r.files.size()) +
+                        " match: give path= a pattern that matches one");
+            return py::str(format == "webvtt" ? timeline_webvtt(r.files[0]) : timeline_audacity(r.files[0]));
+        }
+        return py::module_::import("json").attr("loads")(timeline_json(r));
     }
 
     py::dict recurring(int64_t min_count, double min_length, double min_similarity, int64_t max_items,
@@ -1236,7 +1292,8 @@ matches also carry fused, audio_rank, text_rank and text_score.)")
         .def("find", &py_library::find_moments, py::arg("query"), py::arg("engine"), py::kw_only(),
              py::arg("min_score") = py::none(), py::arg("sigmas") = 5.0, py::arg("min_match") = 0.5,
              py::arg("min_print") = 0.7, py::arg("max_results") = 1000, py::arg("refine") = true, py::arg("path") = py::none(),
-             py::arg("model_id") = py::none(),
+             py::arg("model_id") = py::none(), py::arg("within") = py::none(), py::arg("examples") = py::none(),
+             py::arg("silence_db") = -60.0, py::arg("min_silence") = 2.0,
              R"(With an engine: where inside the library's long recordings a clip plays, or a description fits (as
 `sonavec find --json`). The recordings must be indexed with windows="segments" (10 s windows every 5 s);
 else NotFound. query: an os.PathLike, or a str naming a file, is a clip (its first 10 s at most); any
@@ -1249,8 +1306,10 @@ robust deviations above this query's median window over the archive
 (min_score: an absolute cosine, -1 to 1, instead), and a clip's moments must also correlate with its
 log-mel spectrogram at least min_match (-1: off). Each moment is placed to within about half a second
 (refine=False: the stored 10 s windows as they are); max_results, best first; path: a shell pattern
-the recordings' paths must match. Returns {query_seconds, windows, files, candidates, regions, printed,
-print_hits, median, deviation, moment_median, moment_deviation, threshold, scan_seconds, refine_seconds,
+the recordings' paths must match; within: only moments inside stretches of that kind ("speech",
+"music", "speech over music", "noise"), as timeline() labels them (examples, silence_db and
+min_silence as there). Returns {query_seconds, windows, files, candidates, regions, printed,
+print_hits, windows_within, median, deviation, moment_median, moment_deviation, threshold, scan_seconds, refine_seconds,
 print_seconds, occurrences: [{id, path, start_seconds, end_seconds, score, sigmas, coarse_score, match,
 print_similarity}]}, best first.
 
@@ -1272,6 +1331,23 @@ similarity}]}]}, most occurrences first.
 
     for item in lib.recurring(min_count=5)["items"]:
         print(item["count"], item["occurrences"][0]["path"], item["occurrences"][0]["start_seconds"]))")
+        .def("timeline", &py_library::timeline, py::arg("engine"), py::kw_only(), py::arg("path") = py::none(),
+             py::arg("examples") = py::none(), py::arg("silence_db") = -60.0, py::arg("min_silence") = 2.0,
+             py::arg("model_id") = py::none(), py::arg("format") = "dict",
+             R"(What each stretch of the library's segments-plan recordings holds (as `sonavec timeline`): speech,
+music, speech over music, noise or silence, from the stored windows and levels (nothing is decoded).
+Each stored window is scored zero-shot against one vector per kind: the built-in "segments"
+taxonomy's prompts, or for the kinds in examples ({kind: path or [paths]}) the mean vector of those
+files. Silence is an RMS level below silence_db for at least min_silence seconds (ffmpeg
+silencedetect's defaults). path: a shell pattern the recordings' paths must match. Returns
+{kinds, seconds, files: [{id, path, duration_seconds, windows, has_levels, segments: [{start_seconds,
+end_seconds, kind, probability, level_db}]}]}; format="csv" the CSV text, "audacity" or "webvtt" the
+labels or cues of the one recording path matches. NotFound without segments-plan recordings.
+
+    t = lib.timeline(eng, path="*/show-1.wav", examples={"music": ["bed1.wav", "bed2.wav"]})
+    for s in t["files"][0]["segments"]:
+        print(s["start_seconds"], s["end_seconds"], s["kind"])
+    Path("show-1.vtt").write_text(lib.timeline(eng, path="*/show-1.wav", format="webvtt")))")
         .def("models", &py_library::models, "model id -> files: which models' vectors the library holds")
         .def("entries", &py_library::entries, "every row as a dict (as find), by id, failed rows included")
         .def("analyze", &py_library::analyze, py::arg("roots") = py::none(), py::kw_only(), py::arg("force") = false,

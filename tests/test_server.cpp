@@ -214,7 +214,7 @@ TEST(server, the_openapi_document_lists_what_answers) {
             // endpoint"; a route may answer 404 itself, as recurring does for a library with no recordings).
             EXPECT_EQ(r->body.find("no such endpoint"), std::string::npos) << method << " " << p << "\n" << r->body;
             if (r->status == 404) {
-                EXPECT_EQ(p, "/api/recurring") << method << "\n" << r->body;
+                EXPECT_TRUE(p == "/api/recurring" || p == "/api/timeline") << p << " " << method << "\n" << r->body;
             }
             EXPECT_TRUE(spec.contains("responses")) << p;
         }
@@ -558,6 +558,7 @@ TEST(server, recurring_lists_a_clip_that_plays_three_times) {
             float& x = show[static_cast<size_t>(at * rate) * 2 + i];
             x = 0.25f * x + clip[i];
         }
+    std::fill(show.begin() + 2 * 50 * rate, show.begin() + 2 * 54 * rate, 0.0f);  // 4 s of silence at 50 s
     test::write_stereo_wav(dir / "shows" / "show.wav", show, rate);
     const auto r = test::run_cli("index --quiet --windows segments --model " + test::quoted(test::golden_dir() / "model") +
                                  " --library " + test::quoted(dir / "lib") + " " + test::quoted(dir / "shows"));
@@ -575,4 +576,39 @@ TEST(server, recurring_lists_a_clip_that_plays_three_times) {
     EXPECT_EQ(res->status, 400);
     // The shared test library was indexed with the seed plan: no prints, said so.
     EXPECT_NE(get_json("/api/recurring", 404)["error"].get<std::string>().find("segments"), std::string::npos);
+
+    // The timeline needs the model (the kinds' prompts): its silence where it was made, in JSON and WebVTT.
+    const served m({"--library", (dir / "lib").string(), "--model", (test::golden_dir() / "model").string()});
+    res = m.client().Get("/api/timeline");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const json t = json::parse(res->body);
+    ASSERT_EQ(t["files"].size(), 1u);
+    size_t silences = 0;
+    for (const json& g : t["files"][0]["segments"])
+        if (g["kind"] == "silence") {
+            silences++;
+            EXPECT_NEAR(g["start_seconds"].get<double>(), 50.0, 0.21) << g;
+            EXPECT_NEAR(g["end_seconds"].get<double>(), 54.0, 0.21) << g;
+        }
+    EXPECT_EQ(silences, 1u) << res->body;
+    res = m.client().Get("/api/timeline?format=webvtt&path=*/show.wav");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "text/vtt; charset=utf-8");
+    EXPECT_EQ(res->body.rfind("WEBVTT\n", 0), 0u) << res->body;
+    EXPECT_NE(res->body.find("00:00:5"), std::string::npos) << res->body;
+    for (const char* bad : {"/api/timeline?format=xml", "/api/timeline?silence_db=4", "/api/find?q=x&within=jazz",
+                            "/api/find?q=x&within=silence"}) {
+        res = m.client().Get(bad);
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 400) << bad << " " << res->body;
+    }
+    // Within the kind the timeline gives the show's start (the tiny model's choice, whichever it is).
+    std::string kind = t["files"][0]["segments"][0]["kind"];
+    for (size_t at; (at = kind.find(' ')) != std::string::npos;) kind.replace(at, 1, "%20");
+    res = m.client().Get(("/api/find?q=a%20jingle&within=" + kind).c_str());
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    EXPECT_GT(json::parse(res->body)["windows_within"].get<size_t>(), 0u);
 }

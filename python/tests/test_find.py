@@ -14,7 +14,7 @@ RATE = 48000
 AT = (20.0, 61.5)
 OCCURRENCE_KEYS = {"id", "path", "start_seconds", "end_seconds", "score", "sigmas", "coarse_score", "match",
                    "print_similarity"}
-REPORT_KEYS = {"query_seconds", "windows", "files", "candidates", "regions", "printed", "print_hits", "median",
+REPORT_KEYS = {"query_seconds", "windows", "files", "candidates", "regions", "printed", "print_hits", "windows_within", "median",
                "deviation", "moment_median", "moment_deviation", "threshold", "scan_seconds", "refine_seconds",
                "print_seconds", "occurrences"}
 

@@ -83,7 +83,8 @@ json openapi_document() {
     const json find_parameters = json::array({query("min_score", "number", "an absolute cosine bound (default: 5 robust sigmas)"),
                                               query("sigmas", "number", "the automatic bound in robust sigmas (default 5)"),
                                               query("max", "integer", "at most this many moments (default 100)"),
-                                              query("path", "string", "only recordings whose path matches this shell pattern")});
+                                              query("path", "string", "only recordings whose path matches this shell pattern"),
+                                              query("within", "string", "only moments inside stretches of speech, music, speech over music or noise (as /api/timeline labels them)")});
     json find_text_parameters = find_parameters;
     find_text_parameters.push_back(query("q", "string", "the description", true));
     paths["/api/find"]["get"] = {{"summary", "moments inside the segments-plan recordings that fit a description"},
@@ -101,6 +102,13 @@ json openapi_document() {
                                     query("max", "integer", "at most this many items (default 100)"),
                                     query("path", "string", "only recordings whose path matches this shell pattern")})},
         {"responses", answer("the items, most occurrences first", "Recurring")}};
+    paths["/api/timeline"]["get"] = {
+        {"summary", "what each stretch of the segments-plan recordings holds: speech, music, speech over music, noise or silence"},
+        {"parameters", json::array({query("path", "string", "only recordings whose path matches this shell pattern"),
+                                    query("format", "string", "json (default), csv, or for one recording webvtt or audacity"),
+                                    query("silence_db", "number", "silence is an RMS level below this (default -60)"),
+                                    query("min_silence", "number", "for at least this many seconds (default 2)")})},
+        {"responses", answer("the timelines, by path", "Timeline")}};
     paths["/api/recommend"]["post"] = {
         {"summary", "tracks like the liked seeds and unlike the others"},
         {"requestBody",
@@ -120,7 +128,7 @@ json openapi_document() {
         {"responses", {{"200", {{"description", "text/event-stream"}}}}}};
     paths["/api/openapi.json"]["get"] = {{"summary", "this document"}, {"responses", {{"200", {{"description", "OpenAPI 3.0"}}}}}};
     const json object = {{"type", "object"}};
-    json schemas = {{"Health", object}, {"Stats", object}, {"Track", object}, {"Map", object}, {"Clusters", object}, {"Duplicates", object}, {"IndexState", object}, {"Moments", object}, {"Recurring", object},
+    json schemas = {{"Health", object}, {"Stats", object}, {"Track", object}, {"Map", object}, {"Clusters", object}, {"Duplicates", object}, {"IndexState", object}, {"Moments", object}, {"Recurring", object}, {"Timeline", object},
                     {"Matches", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Track"}}}}},
                     {"Error", {{"type", "object"}, {"properties", {{"error", {{"type", "string"}}}, {"kind", {{"type", "string"}}}}}}}};
     return {{"openapi", "3.0.3"},

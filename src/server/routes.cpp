@@ -225,6 +225,10 @@ void add_routes(httplib::Server& http, api_context& ctx) {
         if (req.has_param("sigmas")) p.min_sigmas = number(req, "sigmas", 0, 100);
         p.max_results = static_cast<size_t>(integer(req, "max", 100, 1, 10000));
         p.path_glob = param(req, "path").value_or("");
+        if (const auto within = param(req, "within")) {
+            p.within = parse_segment_kind(*within);
+            if (*p.within == segment_kind::silence) bad("within=silence would find nothing to hear");
+        }
         return p;
     };
     http.Get("/api/find", [&, find_from](const httplib::Request& req, httplib::Response& res) {
@@ -260,6 +264,27 @@ void add_routes(httplib::Server& http, api_context& ctx) {
         p.max_items = static_cast<size_t>(integer(req, "max", 100, 1, 10000));
         p.path_glob = param(req, "path").value_or("");
         res.set_content(recurring_report_json(ctx.lib->recurring(p)), json_type);
+    });
+    // The timeline of the segments-plan recordings (sonavec/timeline.h): JSON, or one recording's CSV,
+    // Audacity labels or WebVTT cues (an <audio> element's <track>).
+    http.Get("/api/timeline", [&](const httplib::Request& req, httplib::Response& res) {
+        timeline_params p;
+        p.path_glob = param(req, "path").value_or("");
+        if (req.has_param("silence_db")) p.silence_db = number(req, "silence_db", -120, 0);
+        if (req.has_param("min_silence")) p.min_silence_seconds = number(req, "min_silence", 0.1, 3600);
+        const std::string format = param(req, "format").value_or("json");
+        if (format != "json" && format != "csv" && format != "webvtt" && format != "audacity")
+            bad("format must be json, csv, webvtt or audacity");
+        const engine& eng = need_engine(ctx, "a timeline");
+        const timeline_report r = [&] {
+            const std::lock_guard one(ctx.audio_tower);  // the kinds' scores use every core
+            return ctx.lib->timeline(p, eng);
+        }();
+        if (format == "json") return res.set_content(timeline_json(r), json_type);
+        if (format == "csv") return res.set_content(timeline_csv(r), "text/csv; charset=utf-8");
+        if (r.files.size() != 1) bad(format + " describes one recording, and " + std::to_string(r.files.size()) + " match path");
+        if (format == "webvtt") return res.set_content(timeline_webvtt(r.files[0]), "text/vtt; charset=utf-8");
+        res.set_content(timeline_audacity(r.files[0]), "text/plain; charset=utf-8");
     });
     http.Get(R"(/api/tracks/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
         const auto e = ctx.lib->find(path_id(req));
