@@ -1,5 +1,6 @@
 // Finding moments inside long recordings (issue 15), on a synthetic archive with known answers:
-//   - shows of speech (espeak-ng), noise beds, music-like signals and silences;
+//   - shows of speech (espeak-ng; a third of it over a music bed), noise beds, music-like signals and
+//     silences (digital, or a hiss at -76 dB);
 //   - jingle A (5 s) inserted 30 times over the beds, each with a gain of -6 to +3 dB, the bed kept
 //     beneath it at -12 dB, and a speed change of up to +-2 % (pitch and tempo, as a tape or a
 //     resampler would);
@@ -8,7 +9,10 @@
 //   - recall and precision of find within +-0.5 s (A), and what B finds;
 //   - audio hours indexed per wall hour at the segments plan, per precision;
 //   - the recall of int8 and float16 window vectors against float32;
-//   - a find over 1,000 hours of windows (planted in the catalog; refinement off: the scan alone).
+//   - a find over 1,000 hours of windows (planted in the catalog; refinement off: the scan alone);
+//   - the timeline: silence every 0.1 s against the layout, with ffmpeg silencedetect's beside it, and the
+//     kinds with stand-in example vectors (random weights: the mechanics, not the accuracy); its time, and
+//     a timeline over the 1,000 planted hours.
 //
 //   build/bench_find [--model DIR] [--hours 3] [--shows 6] [--precision bf16] [--scan-hours 1000] [--work DIR]
 //                    [--only-scan yes]   (the 1,000-hour find alone)
@@ -241,7 +245,82 @@ void scan_bench(const engine& eng, const fs::path& work, double scan_hours, cons
                         r.printed, r.windows * 5.0 / 3600, run + 1, run == 0 ? "a fresh handle" : "the same handle, rows kept",
                         bench::seconds_since(t0), r.scan_seconds, r.print_seconds, r.print_hits);
         }
+        // The timeline over the same hours, against four random kind vectors (its cost; the planted levels are
+        // never silent), and a find --within that needs it.
+        label_set kinds{"segments", {"speech", "music", "speech over music", "noise"}, {}, static_cast<int64_t>(dim)};
+        std::normal_distribution<float> g(0, 1);
+        for (size_t k = 0; k < 4 * dim; k++) kinds.vectors.push_back(g(rng) / std::sqrt(static_cast<float>(dim)));
+        timeline_params tp;
+        tp.labels = kinds;
+        for (int run = 0; run < 2; run++) {
+            const auto t0 = bench::clock_type::now();
+            const timeline_report r = scan_lib->timeline(tp, eng);
+            size_t segments = 0;
+            for (const file_timeline& f : r.files) segments += f.segments.size();
+            std::printf("timeline over %zu recordings (%.0f h), run %d: %.3f s, %zu segments\n", r.files.size(),
+                        static_cast<double>(files), run + 1, bench::seconds_since(t0), segments);
+        }
+        fp.refine = false;
+        fp.min_sigmas = 5;
+        fp.within = segment_kind::music;
+        fp.timeline.labels = kinds;
+        const auto t0 = bench::clock_type::now();
+        const find_report r = scan_lib->find_clip(clip, eng, fp);
+        std::printf("find --within music over %.0f h (refinement off): %.3f s, %zu of %zu windows within\n",
+                    r.windows * 5.0 / 3600, bench::seconds_since(t0), r.windows_within, r.windows);
     }
+
+// Frames of 0.1 s marked by [start, end) spans, and the counts that give precision and recall.
+void mark(std::vector<bool>& frames, const std::vector<std::pair<double, double>>& spans, bool value) {
+    for (const auto& [a, b] : spans)
+        for (auto k = static_cast<size_t>(std::max(0.0, std::round(a / 0.1))); k < frames.size() && k < std::round(b / 0.1); k++)
+            frames[k] = value;
+}
+struct frame_counts {
+    size_t both = 0, said = 0, made = 0;
+    void add(const std::vector<bool>& truth, const std::vector<bool>& guess) {
+        for (size_t k = 0; k < truth.size(); k++) both += truth[k] && guess[k], said += guess[k], made += truth[k];
+    }
+    double precision() const { return said ? double(both) / said : 0; }
+    double recall() const { return made ? double(both) / made : 0; }
+};
+
+// ffmpeg's silencedetect at its defaults (noise=-60dB:d=2), as [start, end) spans.
+std::vector<std::pair<double, double>> silencedetect(const std::string& path) {
+    const std::string out = bench::run_output("ffmpeg -hide_banner -nostats -i " + bench::shell_quote(path) +
+                                              " -af silencedetect=noise=-60dB:d=2 -f null - 2>&1");
+    std::vector<std::pair<double, double>> spans;
+    double start = -1;
+    for (size_t at = 0; (at = out.find("silence_", at)) != std::string::npos; at++) {
+        if (out.compare(at, 15, "silence_start: ") == 0) start = std::stod(out.substr(at + 15));
+        else if (out.compare(at, 13, "silence_end: ") == 0 && start >= 0) {
+            spans.emplace_back(start, std::stod(out.substr(at + 13)));
+            start = -1;
+        }
+    }
+    if (start >= 0) spans.emplace_back(start, 1e9);  // silent to the end
+    return spans;
+}
+
+// The kinds' stand-in vectors for a model without its text tower's tokenizer (the random bench model):
+// the vectors of example recordings made like the archive's parts, but none of them in it.
+label_set stand_in_labels(const engine& eng, const fs::path& work, const std::vector<std::vector<float>>& pool) {
+    std::vector<float> speech;
+    for (size_t k = 0; k < 4; k++) speech.insert(speech.end(), pool[k * 7 % pool.size()].begin(), pool[k * 7 % pool.size()].end());
+    const std::vector<float> music = mono_music(424242, 40), bed = mono_music(434343, static_cast<double>(speech.size()) / rate + 1);
+    std::vector<float> mix = speech, noise(static_cast<size_t>(40 * rate));
+    for (size_t i = 0; i < mix.size(); i++) mix[i] += 0.25f * bed[i];
+    std::mt19937 rng(17);
+    std::normal_distribution<float> n(0, 1);
+    float low = 0;
+    for (size_t i = 0; i < noise.size(); i++) noise[i] = i < noise.size() / 2 ? (low = 0.995f * low + 0.006f * n(rng)) : 0.03f * n(rng);
+    write_wav(work / "example-speech.wav", speech);
+    write_wav(work / "example-music.wav", music);
+    write_wav(work / "example-mix.wav", mix);
+    write_wav(work / "example-noise.wav", noise);
+    return segment_labels(eng, {{"speech", {work / "example-speech.wav"}}, {"music", {work / "example-music.wav"}},
+                                {"speech over music", {work / "example-mix.wav"}}, {"noise", {work / "example-noise.wav"}}});
+}
 
 // A fresh library of `root` at the segments plan, on 2 workers.
 index_report index_segments(const fs::path& lib_dir, const fs::path& root, const engine& eng) {
@@ -298,14 +377,22 @@ int main(int argc, char** argv) try {
             const double kind = u(rng);
             const double at = static_cast<double>(x.size()) / rate;
             const std::string where = fs::absolute(path).string();
-            if (kind < 0.5) {  // speech, a few clips back to back
+            if (kind < 0.5) {  // speech, a few clips back to back; a third of the time over a music bed at -12 dB
+                const bool bed = u(rng) < 1.0 / 3;
+                const size_t first = x.size();
                 for (int k = 0; k < 3; k++) {
                     const size_t pick = static_cast<size_t>(u(rng) * pool.size());
                     const auto& c = pool[pick];
                     const float g = static_cast<float>(0.6 + 0.6 * u(rng));
                     const double clip_at = static_cast<double>(x.size()) / rate;
                     for (float v : c) x.push_back(g * v);
-                    layout.push_back({where, clip_at, static_cast<double>(x.size()) / rate, "speech", pick});
+                    layout.push_back({where, clip_at, static_cast<double>(x.size()) / rate,
+                                      bed ? "speech over music" : "speech", pick});
+                }
+                if (bed) {
+                    const auto m = mono_music(static_cast<uint32_t>(100 + u(rng) * 100000),
+                                              static_cast<double>(x.size() - first) / rate + 1);
+                    for (size_t i = first; i < x.size(); i++) x[i] += 0.25f * m[i - first];
                 }
             } else if (kind < 0.7) {  // a noise bed: brown or white, 20-60 s
                 const size_t len = static_cast<size_t>((20 + 40 * u(rng)) * rate);
@@ -321,8 +408,10 @@ int main(int argc, char** argv) try {
                 const auto m = mono_music(static_cast<uint32_t>(100 + u(rng) * 100000), 30 + 60 * u(rng));
                 x.insert(x.end(), m.begin(), m.end());
                 layout.push_back({where, at, static_cast<double>(x.size()) / rate, "music"});
-            } else {  // silence, 2-6 s
-                x.insert(x.end(), static_cast<size_t>((2 + 4 * u(rng)) * rate), 0.0f);
+            } else {  // silence, 2-6 s: digital, or half the time a tape's hiss at -76 dB RMS (peaks under -60 dB)
+                const size_t len = static_cast<size_t>((2 + 4 * u(rng)) * rate);
+                const bool hiss = u(rng) < 0.5;
+                for (size_t i = 0; i < len; i++) x.push_back(hiss ? 1.5e-4f * n(rng) : 0.0f);
                 layout.push_back({where, at, static_cast<double>(x.size()) / rate, "silence"});
             }
         }
@@ -427,6 +516,21 @@ int main(int argc, char** argv) try {
                     low_match = std::min(low_match, o.match);
                 }
         if (std::string(q) == "jingle-a.wav") std::printf("  worst placement %.2f s, lowest match %.3f\n", worst, low_match);
+        if (std::string(q) == "jingle-b.wav") {  // how near chance came: every place its fingerprint lined up, unjudged
+            find_params unjudged;
+            unjudged.min_match = -1;
+            unjudged.min_sigmas = 100;
+            double top_match = -1, top_print = 0;
+            size_t places = 0;
+            for (const occurrence& o : lib->find_clip(work / q, eng, unjudged).occurrences)
+                if (o.print_similarity > 0) {
+                    places++;
+                    top_match = std::max(top_match, o.match);
+                    top_print = std::max(top_print, o.print_similarity);
+                }
+            std::printf("  its %zu chance places: spectral match at most %.3f, fingerprint at most %.3f\n", places, top_match,
+                        top_print);
+        }
         // What was missed, with the scores it would have had.
         find_params loose;
         loose.min_sigmas = 0;
@@ -476,7 +580,7 @@ int main(int argc, char** argv) try {
                         }
                     }
                 kinds[where ? where->kind : "nothing"]++;
-                if (where && where->kind == "speech") {
+                if (where && (where->kind == "speech" || where->kind == "speech over music")) {
                     in_speech++;
                     clips.insert(where->clip);
                 }
@@ -501,6 +605,99 @@ int main(int argc, char** argv) try {
                     "clips (recurrences the archive really has); %zu items are neither\n",
                     rr.items.size(), rr.seconds, rr.hours, rr.seeds, rr.pairs, best_jingle, truths.size(),
                     jingle_found.size(), speech_items, invented);
+    }
+
+    // --- Segmentation: silence against the layout (and ffmpeg silencedetect beside it), kinds with stand-ins ---
+    const label_set stand_ins = stand_in_labels(eng, work, pool);
+    {
+        timeline_params tp;
+        tp.labels = stand_ins;
+        const auto t0 = bench::clock_type::now();
+        const timeline_report tr = lib->timeline(tp, eng);
+        const double secs = bench::seconds_since(t0);
+        // Silence, every 0.1 s: what the layout made silent (minus the jingles laid over it), what the
+        // timeline says, what silencedetect says with the same -60 dB and 2 s.
+        frame_counts ours, ffmpeg;
+        double ffmpeg_seconds = 0;
+        size_t made = 0, found_ours = 0, found_ffmpeg = 0;
+        for (const file_timeline& f : tr.files) {
+            const size_t frames = static_cast<size_t>(f.duration_seconds / 0.1);
+            std::vector<bool> made_silent(frames), by_us(frames), by_ffmpeg(frames);
+            std::vector<std::pair<double, double>> made_here, ours_here;
+            for (const placed& p : layout)
+                if (p.path == f.path && p.kind == "silence") made_here.emplace_back(p.start, p.end);
+            mark(made_silent, made_here, true);
+            std::vector<std::pair<double, double>> jingles;
+            for (const truth& j : truths)
+                if (j.path == f.path) jingles.emplace_back(j.start, j.start + j.length);
+            mark(made_silent, jingles, false);
+            for (const timeline_segment& g : f.segments)
+                if (g.kind == segment_kind::silence) ours_here.emplace_back(g.start_seconds, g.end_seconds);
+            mark(by_us, ours_here, true);
+            const auto f0 = bench::clock_type::now();
+            const auto theirs = silencedetect(f.path);
+            ffmpeg_seconds += bench::seconds_since(f0);
+            mark(by_ffmpeg, theirs, true);
+            ours.add(made_silent, by_us);
+            ffmpeg.add(made_silent, by_ffmpeg);
+            // Silences of the layout at least 2 s long once the jingles are out, and whether each was found
+            // (half of it or more marked).
+            for (const auto& [a, b] : made_here) {
+                const auto from = static_cast<size_t>(a / 0.1), to = std::min(frames, static_cast<size_t>(b / 0.1));
+                size_t silent = 0, us = 0, them = 0;
+                for (size_t k = from; k < to; k++)
+                    silent += made_silent[k], us += made_silent[k] && by_us[k], them += made_silent[k] && by_ffmpeg[k];
+                if (silent < 20) continue;
+                made++;
+                found_ours += 2 * us >= silent;
+                found_ffmpeg += 2 * them >= silent;
+            }
+        }
+        std::printf("timeline: %zu recordings, %.2f h, in %.2f s (stored windows and levels, nothing decoded)\n",
+                    tr.files.size(), hours, secs);
+        std::printf("  silence every 0.1 s against the layout (-60 dB, 2 s): sonavec precision %.3f recall %.3f; "
+                    "ffmpeg silencedetect precision %.3f recall %.3f (%.1f s decoding the archive); silences of 2 s or more "
+                    "made %zu, found %zu (sonavec) and %zu (ffmpeg)\n",
+                    ours.precision(), ours.recall(), ffmpeg.precision(), ffmpeg.recall(), ffmpeg_seconds, made, found_ours,
+                    found_ffmpeg);
+        // Kinds, on cells whose windows lie wholly inside one layout part and away from the jingles: random
+        // weights, so a measure of the mechanics with stand-in vectors, not of what real weights would say.
+        std::map<std::string, std::map<std::string, size_t>> confusion;
+        std::vector<placed> parts;  // the layout with neighbouring rows of one kind joined (speech comes in clips)
+        for (const placed& p : layout) {
+            if (!parts.empty() && parts.back().path == p.path && parts.back().kind == p.kind && p.start - parts.back().end < 0.01)
+                parts.back().end = p.end;
+            else
+                parts.push_back(p);
+        }
+        for (const file_timeline& f : tr.files)
+            for (const placed& p : parts) {
+                if (p.path != f.path || p.kind == "silence") continue;
+                for (double c = 5 * std::ceil((p.start + 5) / 5); c + 10 <= p.end; c += 5) {
+                    const bool jingle = std::any_of(truths.begin(), truths.end(), [&](const truth& j) {
+                        return j.path == f.path && j.start < c + 10 && j.start + j.length > c - 5;
+                    });
+                    if (jingle) continue;
+                    const auto k = kind_at(f, c + 2.5);
+                    confusion[p.kind][k ? segment_kind_name(*k) : "none"]++;
+                }
+            }
+        std::printf("  kinds with stand-in vectors (random weights: mechanics only), cells inside one part:");
+        for (const auto& [made_kind, said] : confusion) {
+            size_t all = 0;
+            for (const auto& [k, n] : said) all += n;
+            const auto right = said.count(made_kind) ? said.at(made_kind) : 0;
+            std::printf(" %s %zu/%zu", made_kind.c_str(), right, all);
+        }
+        std::printf("\n");
+        // find --within: the cost of the timeline on top of a find.
+        find_params within;
+        within.within = segment_kind::music;
+        within.timeline.labels = stand_ins;
+        const auto w0 = bench::clock_type::now();
+        const find_report wr = lib->find_clip(work / "jingle-a.wav", eng, within);
+        std::printf("find jingle-a.wav --within music: %zu moments in %.1f s, %zu of %zu windows within music\n",
+                    wr.occurrences.size(), bench::seconds_since(w0), wr.windows_within, wr.windows);
     }
 
     // --- Storage: int8 and float16 against float32, on one show's windows ---

@@ -516,7 +516,8 @@ public:
 
     py::object timeline(std::shared_ptr<engine> eng, const std::optional<std::string>& path_glob,
                         const std::optional<py::dict>& examples, double silence_db, double min_silence,
-                        const std::optional<std::string>& model_id, const std::string& format) {
+                        const std::optional<std::string>& model_id, const std::string& format,
+                        const std::optional<fs::path>& picture) {
         if (!eng) invalid("timeline needs an Engine of the segments' model");
         if (format != "dict" && format != "csv" && format != "audacity" && format != "webvtt")
             invalid("format must be 'dict', 'csv', 'audacity' or 'webvtt', got '" + format + "'");
@@ -527,6 +528,11 @@ public:
             p.model_id = model_id;
             return lib_->timeline(p, *eng);
         });
+        if (picture) {
+            timeline_picture_options o;
+            if (r.files.size() == 1) o.title = fs::path(r.files[0].path).filename().string();
+            locked([&] { write_timeline_picture(r, *picture, o); });
+        }
         if (format == "csv") return py::str(timeline_csv(r));
         if (format == "audacity" || format == "webvtt") {
             if (r.files.size() != 1)
@@ -1299,7 +1305,8 @@ matches also carry fused, audio_rank, text_rank and text_score.)")
 else NotFound. query: an os.PathLike, or a str naming a file, is a clip (its first 10 s at most); any
 other str a text. engine: an Engine of the segments' model (model_id: the segments of another id).
 
-A clip's own fingerprint (also as if played 1 and 2 % slower and faster) is first slid along each
+A clip's own fingerprint (also as if played every 0.5 % up to 2 % slower and
+faster) is first slid along each
 recording's: where at least min_print of the bits agree (1: off), the clip is placed by its spectrogram
 and kept when that matches too (print_similarity says so). Otherwise an occurrence must score sigmas
 robust deviations above this query's median window over the archive
@@ -1333,7 +1340,7 @@ similarity}]}]}, most occurrences first.
         print(item["count"], item["occurrences"][0]["path"], item["occurrences"][0]["start_seconds"]))")
         .def("timeline", &py_library::timeline, py::arg("engine"), py::kw_only(), py::arg("path") = py::none(),
              py::arg("examples") = py::none(), py::arg("silence_db") = -60.0, py::arg("min_silence") = 2.0,
-             py::arg("model_id") = py::none(), py::arg("format") = "dict",
+             py::arg("model_id") = py::none(), py::arg("format") = "dict", py::arg("picture") = py::none(),
              R"(What each stretch of the library's segments-plan recordings holds (as `sonavec timeline`): speech,
 music, speech over music, noise or silence, from the stored windows and levels (nothing is decoded).
 Each stored window is scored zero-shot against one vector per kind: the built-in "segments"
@@ -1342,7 +1349,8 @@ files. Silence is an RMS level below silence_db for at least min_silence seconds
 silencedetect's defaults). path: a shell pattern the recordings' paths must match. Returns
 {kinds, seconds, files: [{id, path, duration_seconds, windows, has_levels, segments: [{start_seconds,
 end_seconds, kind, probability, level_db}]}]}; format="csv" the CSV text, "audacity" or "webvtt" the
-labels or cues of the one recording path matches. NotFound without segments-plan recordings.
+labels or cues of the one recording path matches; picture: also draw the timelines to this .png or
+.svg (a strip per recording, coloured by kind). NotFound without segments-plan recordings.
 
     t = lib.timeline(eng, path="*/show-1.wav", examples={"music": ["bed1.wav", "bed2.wav"]})
     for s in t["files"][0]["segments"]:

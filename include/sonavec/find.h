@@ -2,9 +2,9 @@
 // which stretches sound like a description. The recordings are indexed with the segments plan
 // (sonavec/window_plan.h: 10 s windows every 5 s, their vectors kept in compact form, and a Chromaprint
 // fingerprint of the whole recording), then:
-//   0. a clip's own fingerprint is slid along each recording's: where at least min_print_similarity
-//      of the bits agree, the clip is placed by its spectrogram (every 10 ms, within a second of the
-//      fingerprint's place) and kept when that matches too (min_match), or when the fingerprints agree
+//   0. a clip's own fingerprint, in versions as if played up to 2 % slower and faster, is slid along
+//      each recording's: where at least min_print_similarity of the bits agree, the clip is placed by
+//      its spectrogram (every 10 ms, within a second of the fingerprint's place) and kept when that matches too (min_match), or when the fingerprints agree
 //      by AcoustID's rule for the same recording (sonavec/fingerprint.h). This finds the clip itself,
 //      under noise, gain and small speed changes, whatever the model's weights; the vectors add what
 //      merely sounds like it:
@@ -70,8 +70,9 @@ struct find_params {
     // Model-independent.
     double min_print_similarity = 0.7;
     // A fingerprint follows the pitch: a clip played 0.5 % fast already loses a quarter of its bits.
-    // So the clip's fingerprint is also taken as if played at speeds 1 % apart, up to this change either
-    // way (0.02: 0.98, 0.99, 1, 1.01, 1.02; a tape or a resampler's drift), each costing one more pass.
+    // So the clip's fingerprint is also taken as if played at speeds 0.5 % apart, up to this change either
+    // way (0.02: 0.98, 0.985, ..., 1.02, 9 versions; a tape or a resampler's drift), each costing one more
+    // pass. Where one lines up, every version's spectrogram is placed there, and the best decides.
     double max_speed_change = 0.02;
     size_t max_results = 1000;      // occurrences returned, best first
     bool refine = true;             // false: the stored windows' spans and scores as they are (no stage 0 either)

@@ -16,6 +16,7 @@
 //   sonavec::timeline_report t = lib->timeline(tp, *eng);
 //   for (auto& f : t.files) for (auto& s : f.segments) std::cout << s.start_seconds << " " << segment_kind_name(s.kind);
 //   std::cout << timeline_webvtt(t.files[0]);
+//   sonavec::write_timeline_picture(t, "timeline.png");
 //
 // Silence's defaults are ffmpeg's silencedetect's (noise=-60dB, d=2): BENCHMARKS.md ("Finding moments:
 // segmentation") measures both against a known timeline. The kinds' accuracy depends on the real
@@ -99,5 +100,18 @@ std::string timeline_csv(const timeline_report& r);
 std::string timeline_audacity(const file_timeline& t);
 // WebVTT of one file: "WEBVTT", then a cue per segment, HH:MM:SS.mmm --> HH:MM:SS.mmm, the kind as its text.
 std::string timeline_webvtt(const file_timeline& t);
+
+struct timeline_picture_options {
+    int width = 1600;       // pixels (PNG) or user units (SVG); the height follows from the recordings
+    size_t max_rows = 40;   // recordings drawn, by path; the rest are counted under the last row
+    std::string title;      // above the strips ("" : none)
+};
+
+// A picture of the timelines: one strip per recording, to one time scale (the longest recording fills the
+// width), each segment in its kind's colour, with a legend of the hours of each kind and a time axis. PNG
+// (through cairo) or SVG by the file's extension; written atomically. invalid_input for another
+// extension, a width outside 400 to 20000 or max_rows outside 1 to 1000.
+void write_timeline_picture(const timeline_report& r, const std::filesystem::path& file,
+                            const timeline_picture_options& options = {});
 
 }  // namespace sonavec

@@ -123,7 +123,7 @@ command find_command() {
              "Where inside the library's long recordings a clip plays, or a description fits.",
              "The recordings must be indexed with the segments plan (sonavec index --windows segments: 10 s windows\n"
              "every 5 s, kept as int8 vectors, and a Chromaprint fingerprint of each whole recording). A clip's own\n"
-             "fingerprint, also as if played 1 and 2 % slower and faster, is slid along every recording's: where at\n"
+             "fingerprint, also as if played every 0.5 % up to 2 % slower and faster, is slid along every recording's: where at\n"
              "least 0.7 of its bits agree (--min-print), the clip is placed by its spectrogram every 10 ms and kept when\n"
              "that matches too (or 0.85 of the bits agree, AcoustID's rule for the same recording). This finds the clip\n"
              "itself whatever the model. Then the vectors: every window is scored\n"

@@ -1,6 +1,7 @@
 // sonavec timeline: what each stretch of the library's long recordings holds (library::timeline,
 // sonavec/timeline.h), printed as a table, JSON, CSV, Audacity labels or WebVTT.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.h"
@@ -40,8 +41,13 @@ void print_table(const timeline_report& r) {
 }
 
 int run_timeline(const parsed_args& args) {
-    const int formats = args.has("--json") + args.has("--csv") + args.has("--audacity") + args.has("--webvtt");
-    if (formats > 1) throw usage_error("give one of --json, --csv, --audacity and --webvtt");
+    const int formats = args.has("--json") + args.has("--csv") + args.has("--audacity") + args.has("--webvtt") +
+                        args.has("--png") + args.has("--svg");
+    if (formats > 1) throw usage_error("give one of --json, --csv, --audacity, --webvtt, --png and --svg");
+    if (args.has("--png") && std::filesystem::path(args.get("--png")).extension() != ".png")
+        throw usage_error("--png takes a file ending in .png");
+    if (args.has("--svg") && std::filesystem::path(args.get("--svg")).extension() != ".svg")
+        throw usage_error("--svg takes a file ending in .svg");
     if (!args.positional.empty() && args.has("--path")) throw usage_error("give a recording or --path, not both");
     const auto lib = library::open(library_dir(args), library::open_mode::read_only);
     const auto eng = open_engine(args);
@@ -54,6 +60,14 @@ int run_timeline(const parsed_args& args) {
         p.path_glob = literal_pattern(e->path);
     }
     const timeline_report r = lib->timeline(p, *eng);
+    if (args.has("--png") || args.has("--svg")) {
+        const std::string file = args.get(args.has("--png") ? "--png" : "--svg");
+        timeline_picture_options o;
+        if (r.files.size() == 1) o.title = std::filesystem::path(r.files[0].path).filename().string();
+        write_timeline_picture(r, file, o);
+        std::fprintf(stderr, "wrote %s: %zu recordings\n", for_terminal(file).c_str(), r.files.size());
+        return 0;
+    }
     const bool one_file = args.has("--audacity") || args.has("--webvtt");
     if (one_file && r.files.size() != 1)
         throw usage_error("--audacity and --webvtt describe one recording, and " + std::to_string(r.files.size()) +
@@ -78,7 +92,9 @@ command timeline_command() {
     options.push_back({"--csv", "", "print path,start_seconds,end_seconds,kind,probability,level_db"});
     options.push_back({"--audacity", "", "print Audacity labels of one recording (File > Import > Labels)"});
     options.push_back({"--webvtt", "", "print WebVTT cues of one recording (a <track> for an <audio> element, players)"});
-    return {{"timeline", "[--library PATH] [--path GLOB] [--example KIND=FILE] [--json|--csv|--audacity|--webvtt] [RECORDING]",
+    options.push_back({"--png", "FILE", "draw the timelines instead: a strip per recording, coloured by kind"});
+    options.push_back({"--svg", "FILE", "the same drawing as SVG"});
+    return {{"timeline", "[--library PATH] [--path GLOB] [--example KIND=FILE] [--json|--csv|--audacity|--webvtt|--png F] [RECORDING]",
              "What each stretch of the library's long recordings holds: speech, music, speech over music, noise or silence.",
              "The recordings must be indexed with the segments plan (sonavec index --windows segments). Nothing is\n"
              "decoded: each stored 10 s window is scored against one vector per kind, zero-shot (softmax over the kinds\n"
@@ -97,6 +113,7 @@ command timeline_command() {
              "  sonavec timeline ~/archive/1998-03-02.mp3\n"
              "  sonavec timeline --webvtt ~/archive/1998-03-02.mp3 > 1998-03-02.vtt\n"
              "  sonavec timeline --csv --path '*/1998-*' > 1998.csv\n"
+             "  sonavec timeline --png 1998.png --path '*/1998-*'\n"
              "  sonavec timeline --example music=beds/bed1.wav --example music=beds/bed2.wav --json show.mp3",
              options, 0, 1},
             run_timeline};

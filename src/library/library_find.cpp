@@ -32,6 +32,10 @@ constexpr size_t refine_batch = 8;            // windows per call of the audio t
 // How far either side of its fingerprint's place a clip is looked for by its spectrogram: the hashes'
 // step (0.124 s), a clip's frame misalignment and a 2 % speed change's drift over 10 s all fit.
 constexpr double print_reach_seconds = 1;
+// The clip's versions for stage 0 lie 0.5 % apart in speed, so a playing within max_speed_change is at
+// most 0.25 % from one: there the benchmark's playings keep 0.91 of their fingerprints' bits and more,
+// above AcoustID's rule, while 0.5 % off they keep 0.73-0.87 (BENCHMARKS.md, "Finding moments").
+constexpr double print_speed_step = 0.005;
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -203,23 +207,35 @@ std::vector<occurrence> print_moments(const library_impl& lib, const engine& eng
     r.print_hits = hits.size();
     for (const print_hit& h : hits) {
         const catalog::stored_print& s = (*prints)[h.recording];
-        const clip_version& version = clip[h.version];
-        const spectral_match* verify = version.verify.get();
         const double rate = static_cast<double>(eng.sample_rate());
-        const double length = static_cast<double>(version.samples.size()) / rate;  // as played there
         const double at = static_cast<double>(h.offset) * s.print.fingerprint.seconds_per_hash;
+        size_t longest_samples = 0;  // the slowest version's
+        for (const clip_version& v : clip) longest_samples = std::max(longest_samples, v.samples.size());
+        const double longest = static_cast<double>(longest_samples) / rate;
         try {
             audio_decoder dec(s.path, static_cast<int>(eng.sample_rate()));
             const double from = std::max(0.0, at - print_reach_seconds);
-            const std::vector<float> samples = dec.read(from, at + length + print_reach_seconds - from);
+            const std::vector<float> samples = dec.read(from, at + longest + print_reach_seconds - from);
             if (samples.empty()) continue;
+            // The speed the fingerprints liked best is only near the playing's (under a loud bed their
+            // agreement hardly changes over a few steps): that version's spectrogram and its neighbours'
+            // (0.5 % either way) are placed, and the one that correlates best says where the clip plays.
+            // Not every version: each try is one more chance for unrelated audio to correlate.
+            size_t version = h.version;
             spectral_match::placement place{at - from, 0};
-            if (verify) {
-                place = verify->best_placement(samples);
+            if (clip[h.version].verify) {
+                const spectral_match::spectrogram span = spectral_match::spectrogram_of(samples, static_cast<int>(rate));
+                place.correlation = -2;
+                for (size_t v = 0; v < clip.size(); v++) {
+                    if (!clip[v].verify || std::fabs(clip[v].speed - clip[h.version].speed) > print_speed_step * 1.001) continue;
+                    const spectral_match::placement tried = clip[v].verify->best_placement(span);
+                    if (tried.correlation > place.correlation) place = tried, version = v;
+                }
                 // Fingerprints that agree by AcoustID's rule for the same recording are proof enough; a
                 // weaker agreement needs the spectrogram's word too.
                 if (place.correlation < p.min_match && h.similarity < same_recording_similarity) continue;
             }
+            const double length = static_cast<double>(clip[version].samples.size()) / rate;  // as played there
             const double start = from + place.offset_seconds;
             // The model hears the clip at its own speed, over the moment's own length.
             const double clip_length = static_cast<double>(clip.front().samples.size()) / rate / clip.front().speed;
@@ -431,10 +447,10 @@ find_report library_impl::find_clip(const std::filesystem::path& clip, const eng
     const int rate = static_cast<int>(eng.sample_rate());
     const bool spectrogram = params.min_match > -1;
     versions.emplace_back(1.0, samples, rate, spectrogram);
-    const auto steps = static_cast<int>(std::floor(params.max_speed_change / 0.01 + 1e-9));
+    const auto steps = static_cast<int>(std::floor(params.max_speed_change / print_speed_step + 1e-9));
     for (int k = -steps; k <= steps; k++) {
         if (k == 0) continue;
-        const double speed = 1 + 0.01 * k;
+        const double speed = 1 + print_speed_step * k;
         const auto count = static_cast<int64_t>(std::llround(static_cast<double>(samples.size()) / speed));
         versions.emplace_back(speed, resample_mono_span(samples, static_cast<int>(std::lround(rate * speed)), rate, 0, count),
                               rate, spectrogram);

@@ -1,9 +1,5 @@
-// write_map_picture (sonavec/map.h): one drawing through cairo onto an image surface (PNG) or an SVG
-// surface, collected in memory and written atomically. Categories are coloured by size, largest first,
-// from a qualitative palette; the rest is "other".
-#include <cairo-svg.h>
-#include <cairo.h>
-
+// write_map_picture (sonavec/map.h): one drawing through cairo (library/cairo_picture.h). Categories are
+// coloured by size, largest first, from a qualitative palette; the rest is "other".
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,10 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "sonavec/atomic_file.h"
+#include "library/cairo_picture.h"
 #include "sonavec/error.h"
 #include "sonavec/map.h"
-#include "util/text_case.h"
 
 namespace sonavec {
 
@@ -25,22 +20,6 @@ namespace {
 constexpr unsigned palette[] = {0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f, 0xedc948,
                                 0xb07aa1, 0xff9da7, 0x9c755f, 0x17becf, 0x8c564b, 0xbcbd22};
 constexpr unsigned other_colour = 0xc7c7c7, unlabelled_colour = 0x9a9a9a;
-
-void set_colour(cairo_t* cr, unsigned rgb, double alpha) {
-    cairo_set_source_rgba(cr, ((rgb >> 16) & 255) / 255.0, ((rgb >> 8) & 255) / 255.0, (rgb & 255) / 255.0, alpha);
-}
-
-cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned int length) {
-    static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-    return CAIRO_STATUS_SUCCESS;
-}
-
-std::string shortened(const std::string& s, size_t most) {
-    if (s.size() <= most) return s;
-    size_t cut = most - 1;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) cut--;  // not inside a UTF-8 character
-    return s.substr(0, cut) + "\u2026";
-}
 
 struct legend_entry {
     std::string name;
@@ -131,9 +110,7 @@ void write_map_picture(const std::vector<map_point>& points, const std::vector<s
         throw error(error_kind::invalid_input, "map picture: the size must be 200 x 150 to 20000 x 20000");
     if (options.legend_entries < 1 || options.legend_entries > 100)
         throw error(error_kind::invalid_input, "map picture: the legend holds 1 to 100 entries");
-    const std::string ext = ascii_lower(file.extension().string());
-    if (ext != ".png" && ext != ".svg")
-        throw error(error_kind::invalid_input, file.string() + ": the map picture is written as .png or .svg");
+    check_picture_file(file, "map");
     for (const map_point& p : points)
         if (!std::isfinite(p.x) || !std::isfinite(p.y))
             throw error(error_kind::invalid_input, "map picture: track " + std::to_string(p.id) + " has no finite point");
@@ -168,29 +145,8 @@ void write_map_picture(const std::vector<map_point>& points, const std::vector<s
         if (colour_of[i] == other) legend[static_cast<size_t>(other)].count++;
     }
 
-    std::string bytes;
-    cairo_surface_t* surface =
-        ext == ".png" ? cairo_image_surface_create(CAIRO_FORMAT_ARGB32, options.width, options.height)
-                      : cairo_svg_surface_create_for_stream(append_bytes, &bytes, options.width, options.height);
-    std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)> own_surface(surface, cairo_surface_destroy);
-    if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS)
-        throw error(error_kind::io, "map picture: cairo cannot make the surface (" +
-                                        std::string(cairo_status_to_string(cairo_surface_status(surface))) + ")");
-    {
-        std::unique_ptr<cairo_t, decltype(&cairo_destroy)> cr(cairo_create(surface), cairo_destroy);
-        draw(cr.get(), points, colour_of, legend, options);
-        if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS)
-            throw error(error_kind::io, std::string("map picture: drawing failed (") + cairo_status_to_string(cairo_status(cr.get())) + ")");
-    }
-    if (ext == ".png") {
-        const cairo_status_t st = cairo_surface_write_to_png_stream(surface, append_bytes, &bytes);
-        if (st != CAIRO_STATUS_SUCCESS)
-            throw error(error_kind::io, std::string("map picture: PNG encoding failed (") + cairo_status_to_string(st) + ")");
-    } else {
-        cairo_surface_finish(surface);  // the SVG is complete only when the surface is finished
-    }
-    own_surface.reset();
-    write_file_atomically(file, bytes);
+    write_cairo_picture(file, options.width, options.height, "map",
+                        [&](cairo_t* cr) { draw(cr, points, colour_of, legend, options); });
 }
 
 }  // namespace sonavec
