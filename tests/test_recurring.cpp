@@ -26,30 +26,6 @@ namespace {
 
 constexpr int rate = 48000;
 
-std::vector<float> mono(const std::vector<float>& stereo) {
-    std::vector<float> m(stereo.size() / 2);
-    for (size_t i = 0; i < m.size(); i++) m[i] = 0.5f * (stereo[2 * i] + stereo[2 * i + 1]);
-    return m;
-}
-
-// Played `speed` times faster: shorter and higher, as a tape or a resampler does.
-std::vector<float> at_speed(const std::vector<float>& x, double speed) {
-    std::vector<float> out(static_cast<size_t>(static_cast<double>(x.size()) / speed));
-    for (size_t i = 0; i < out.size(); i++) {
-        const double p = static_cast<double>(i) * speed;
-        const auto k = static_cast<size_t>(p);
-        const double f = p - static_cast<double>(k);
-        out[i] = static_cast<float>(x[k] * (1 - f) + (k + 1 < x.size() ? x[k + 1] : 0.0f) * f);
-    }
-    return out;
-}
-
-void write_mono(const fs::path& path, const std::vector<float>& x) {
-    std::vector<float> st(2 * x.size());
-    for (size_t i = 0; i < x.size(); i++) st[2 * i] = st[2 * i + 1] = x[i];
-    test::write_stereo_wav(path, st, rate);
-}
-
 struct playing {
     double start;
     double speed;
@@ -65,7 +41,7 @@ std::vector<float> show(uint32_t seed, double seconds, const std::vector<float>&
     for (int part = 0; x.size() < static_cast<size_t>(seconds * rate); part++) {
         const size_t len = static_cast<size_t>(20 * rate);
         if (part % 3 == 0) {
-            const std::vector<float> m = mono(test::music_signal(seed * 100 + static_cast<uint32_t>(part), 20, rate));
+            const std::vector<float> m = test::to_mono(test::music_signal(seed * 100 + static_cast<uint32_t>(part), 20, rate));
             x.insert(x.end(), m.begin(), m.end());
         } else if (part % 3 == 1) {
             float low = 0;
@@ -77,7 +53,7 @@ std::vector<float> show(uint32_t seed, double seconds, const std::vector<float>&
     x.resize(static_cast<size_t>(seconds * rate));
     std::fill(x.begin() + 5 * rate, x.begin() + 8 * rate, 0.0f);  // 3 s of digital silence at 5 s
     for (const playing& p : at) {
-        const std::vector<float> j = at_speed(jingle, p.speed);
+        const std::vector<float> j = test::at_speed(jingle, p.speed);
         const auto first = static_cast<size_t>(p.start * rate);
         for (size_t i = 0; i < j.size() && first + i < x.size(); i++) x[first + i] = 0.25f * x[first + i] + p.gain * j[i];
     }
@@ -90,15 +66,15 @@ protected:
         dir_ = new fs::path(test::scratch_dir() / "recurring");
         fs::remove_all(*dir_);
         fs::create_directories(*dir_ / "archive");
-        const std::vector<float> jingle = mono(test::music_signal(21, 6, rate));
-        write_mono(*dir_ / "jingle.wav", jingle);
-        write_mono(*dir_ / "other.wav", mono(test::music_signal(22, 6, rate)));
+        const std::vector<float> jingle = test::to_mono(test::music_signal(21, 6, rate));
+        test::write_mono_wav(*dir_ / "jingle.wav", jingle, rate);
+        test::write_mono_wav(*dir_ / "other.wav", test::to_mono(test::music_signal(22, 6, rate)), rate);
         // Four playings at the jingle's own speed, two 3 % fast: too far for the hashes to match the others
         // directly, so only recurring's speed step joins them.
-        write_mono(*dir_ / "archive" / "a.wav",
-                   show(1, 150, jingle, {{30, 1.0, 1.0f}, {95, 1.0, 0.6f}, {125, 1.03, 1.0f}}));
-        write_mono(*dir_ / "archive" / "b.wav",
-                   show(2, 150, jingle, {{12, 1.0, 0.8f}, {70, 1.0, 1.2f}, {110, 1.03, 0.7f}}));
+        test::write_mono_wav(*dir_ / "archive" / "a.wav",
+                   show(1, 150, jingle, {{30, 1.0, 1.0f}, {95, 1.0, 0.6f}, {125, 1.03, 1.0f}}), rate);
+        test::write_mono_wav(*dir_ / "archive" / "b.wav",
+                   show(2, 150, jingle, {{12, 1.0, 0.8f}, {70, 1.0, 1.2f}, {110, 1.03, 0.7f}}), rate);
         eng_ = test::golden_engine(2).release();
         auto lib = library::open(*dir_ / "lib");
         index_params ip;
@@ -156,7 +132,7 @@ TEST(recording_prints, long_prints_are_stored_in_pieces_and_come_back_whole) {
     const fs::path dir = test::scratch_dir() / "recording-print-pieces";
     fs::remove_all(dir);
     fs::create_directories(dir);
-    write_mono(dir / "long.wav", std::vector<float>(rate, 0.1f));
+    test::write_mono_wav(dir / "long.wav", std::vector<float>(rate, 0.1f), rate);
     auto lib = library::open(dir / "lib");
     auto eng = test::golden_engine(2);
     index_params ip;

@@ -4,6 +4,7 @@
 // step. The kinds come from the model, whose real weights are not here: they are tested with stand-in
 // vectors, each kind's the tiny model's own vector of that part's audio, so the mechanics (scoring the
 // stored windows, cells, merging, find --within) are what is judged.
+#include <cairo.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -27,18 +28,6 @@ using namespace sonavec;
 namespace {
 
 constexpr int rate = 48000;
-
-std::vector<float> mono(const std::vector<float>& stereo) {
-    std::vector<float> m(stereo.size() / 2);
-    for (size_t i = 0; i < m.size(); i++) m[i] = 0.5f * (stereo[2 * i] + stereo[2 * i + 1]);
-    return m;
-}
-
-void write_mono(const fs::path& path, const std::vector<float>& x) {
-    std::vector<float> st(2 * x.size());
-    for (size_t i = 0; i < x.size(); i++) st[2 * i] = st[2 * i + 1] = x[i];
-    test::write_stereo_wav(path, st, rate);
-}
 
 // A voice-like signal: a glottal pulse train gliding between 100 and 160 Hz through two formant
 // resonators that move, in syllables of about 0.25 s with gaps between words.
@@ -108,9 +97,9 @@ protected:
         dir_ = new fs::path(test::scratch_dir() / "timeline");
         fs::remove_all(*dir_);
         fs::create_directories(*dir_ / "archive");
-        const std::vector<float> music = mono(test::music_signal(31, 60, rate)), noise = white(32, 60, 0.05f),
-                                 speech = voice(33, 60), bed = mono(test::music_signal(34, 62.1, rate)),
-                                 tail = mono(test::music_signal(31, 44, rate)), jingle = mono(test::music_signal(21, 6, rate));
+        const std::vector<float> music = test::to_mono(test::music_signal(31, 60, rate)), noise = white(32, 60, 0.05f),
+                                 speech = voice(33, 60), bed = test::to_mono(test::music_signal(34, 62.1, rate)),
+                                 tail = test::to_mono(test::music_signal(31, 44, rate)), jingle = test::to_mono(test::music_signal(21, 6, rate));
         std::vector<float> mix = voice(36, 62.1);
         for (size_t i = 0; i < mix.size(); i++) mix[i] += 0.3f * bed[i];
         std::vector<float> x;
@@ -127,13 +116,13 @@ protected:
             const auto first = static_cast<size_t>(at * rate);
             for (size_t i = 0; i < jingle.size(); i++) x[first + i] = 0.25f * x[first + i] + jingle[i];
         }
-        write_mono(*dir_ / "archive" / "show.wav", x);
-        write_mono(*dir_ / "jingle.wav", jingle);
-        write_mono(*dir_ / "music.wav", music);
-        write_mono(*dir_ / "tail.wav", tail);
-        write_mono(*dir_ / "noise.wav", noise);
-        write_mono(*dir_ / "speech.wav", speech);
-        write_mono(*dir_ / "mix.wav", mix);
+        test::write_mono_wav(*dir_ / "archive" / "show.wav", x, rate);
+        test::write_mono_wav(*dir_ / "jingle.wav", jingle, rate);
+        test::write_mono_wav(*dir_ / "music.wav", music, rate);
+        test::write_mono_wav(*dir_ / "tail.wav", tail, rate);
+        test::write_mono_wav(*dir_ / "noise.wav", noise, rate);
+        test::write_mono_wav(*dir_ / "speech.wav", speech, rate);
+        test::write_mono_wav(*dir_ / "mix.wav", mix, rate);
         eng_ = test::golden_engine(2).release();
         auto lib = library::open(*dir_ / "lib");
         index_params ip;
@@ -273,6 +262,47 @@ TEST(timeline_exports, json_csv_audacity_and_webvtt_say_the_same_segments) {
     EXPECT_EQ(kind_at(f, 0), segment_kind::speech);
     EXPECT_FALSE(kind_at(f, 3725.5));
     EXPECT_FALSE(kind_at(f, -1));
+}
+
+TEST(timeline_exports, the_picture_draws_each_segment_in_its_kinds_colour_to_one_time_scale) {
+    timeline_report r;
+    file_timeline a, b;
+    a.path = "/archive/a.wav";
+    a.duration_seconds = 100;
+    a.segments = {{0, 40, segment_kind::speech, 0.7, -20}, {40, 50, segment_kind::silence, 1, -90},
+                  {50, 100, segment_kind::music, 0.6, -18}};
+    b.path = "/archive/b.wav";
+    b.duration_seconds = 50;
+    b.segments = {{0, 50, segment_kind::noise, 0.5, -30}};
+    r.files = {a, b};
+    const fs::path png = test::scratch_dir() / "timeline.png";
+    timeline_picture_options o;
+    o.width = 1000;
+    write_timeline_picture(r, png, o);
+    cairo_surface_t* s = cairo_image_surface_create_from_png(png.c_str());
+    ASSERT_EQ(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    EXPECT_EQ(cairo_image_surface_get_width(s), 1000);
+    const unsigned char* px = cairo_image_surface_get_data(s);
+    const int stride = cairo_image_surface_get_stride(s);
+    auto colour = [&](double seconds, int row) {
+        // The strips start after the names (a quarter of the width) and a 16 px margin; 100 s fill the rest
+        // but the right margin. Rows are 26 px apart below the legend, each strip 18 px high.
+        const int x = static_cast<int>(16 + 250 + seconds * (1000 - 266 - 16) / 100.0), y = 16 + 34 + 26 * row + 9;
+        const unsigned char* p = px + y * stride + x * 4;  // BGRA in memory (native-endian ARGB32)
+        return static_cast<unsigned>(p[2]) << 16 | static_cast<unsigned>(p[1]) << 8 | p[0];
+    };
+    EXPECT_EQ(colour(20, 0), 0x4e79a7u);  // speech
+    EXPECT_EQ(colour(45, 0), 0xe4e4e4u);  // silence
+    EXPECT_EQ(colour(75, 0), 0xf28e2bu);  // music
+    EXPECT_EQ(colour(25, 1), 0x9c755fu);  // noise
+    EXPECT_EQ(colour(75, 1), 0xffffffu);  // past the shorter recording's end: the same scale for both
+    cairo_surface_destroy(s);
+    const fs::path svg = test::scratch_dir() / "timeline.svg";
+    write_timeline_picture(r, svg, o);
+    EXPECT_NE(test::read_file(svg).find("</svg>"), std::string::npos);
+    EXPECT_THROW(write_timeline_picture(r, test::scratch_dir() / "timeline.jpg", o), error);
+    o.width = 100;
+    EXPECT_THROW(write_timeline_picture(r, png, o), error);
 }
 
 TEST(timeline_exports, kinds_are_named_and_parsed_back) {
@@ -440,6 +470,13 @@ TEST_F(timeline_test, the_cli_writes_webvtt_csv_and_refuses_what_it_cannot_do) {
     EXPECT_NE(test::run_cli(common + test::quoted(*dir_ / "music.wav")).code, 0);  // not in the library
     EXPECT_EQ(test::run_cli("find --library " + test::quoted(*dir_ / "lib") + model + "--within silence " +
                             test::quoted(*dir_ / "jingle.wav")).code, 2);
+    // The picture: a PNG (or SVG) of the strips; the extension must be the option's.
+    const fs::path png = *dir_ / "show.png";
+    const auto drawn = test::run_cli(common + examples + "--png " + test::quoted(png) + " " + test::quoted(show));
+    ASSERT_EQ(drawn.code, 0) << drawn.err;
+    EXPECT_EQ(test::read_file(png).substr(1, 3), "PNG");
+    EXPECT_EQ(test::run_cli(common + "--png " + test::quoted(*dir_ / "show.svg") + " " + test::quoted(show)).code, 2);
+    EXPECT_EQ(test::run_cli(common + "--png " + test::quoted(png) + " --csv " + test::quoted(show)).code, 2);
     const auto help = test::run_cli("timeline --help");
     EXPECT_EQ(help.code, 0);
     EXPECT_NE(help.out.find("examples:"), std::string::npos);

@@ -33,9 +33,11 @@ constexpr size_t refine_batch = 8;            // windows per call of the audio t
 // step (0.124 s), a clip's frame misalignment and a 2 % speed change's drift over 10 s all fit.
 constexpr double print_reach_seconds = 1;
 // The clip's versions for stage 0 lie 0.5 % apart in speed, so a playing within max_speed_change is at
-// most 0.25 % from one: there the benchmark's playings keep 0.91 of their fingerprints' bits and more,
-// above AcoustID's rule, while 0.5 % off they keep 0.73-0.87 (BENCHMARKS.md, "Finding moments").
+// most 0.25 % from one, where it keeps far more of its fingerprint's bits than 0.5 % off (0.73: a
+// quarter lost; BENCHMARKS.md, "Finding moments"). The scan over the archive takes every other one
+// (print_scan.h), and the places they find are rescored with all.
 constexpr double print_speed_step = 0.005;
+constexpr int64_t rescore_reach_hashes = 4;  // half a second either way of where the scan's versions lined up
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -200,13 +202,24 @@ std::vector<occurrence> print_moments(const library_impl& lib, const engine& eng
     for (const catalog::stored_print& s : *prints) r.printed += files.count(s.id);
     std::vector<occurrence> found;
     if (r.printed == 0) return found;
-    std::vector<std::span<const uint32_t>> versions;
-    for (const clip_version& v : clip) versions.emplace_back(v.print.hashes);
-    std::vector<print_hit> hits = scan_prints(*prints, versions, p.min_print_similarity, p.max_candidates, threads);
+    // The archive is scanned with the versions 1 % apart; each place they line up is rescored with all.
+    std::vector<std::span<const uint32_t>> every, scanned;
+    std::vector<size_t> scanned_version;
+    for (size_t v = 0; v < clip.size(); v++) {
+        every.emplace_back(clip[v].print.hashes);
+        const double steps = (clip[v].speed - 1) / print_speed_step;
+        if (std::fabs(std::remainder(steps, 2.0)) < 1e-6) {
+            scanned.emplace_back(clip[v].print.hashes);
+            scanned_version.push_back(v);
+        }
+    }
+    std::vector<print_hit> hits = scan_prints(*prints, scanned, p.min_print_similarity, p.max_candidates, threads);
     std::erase_if(hits, [&](const print_hit& h) { return !files.count((*prints)[h.recording].id); });
     r.print_hits = hits.size();
-    for (const print_hit& h : hits) {
+    for (print_hit h : hits) {
         const catalog::stored_print& s = (*prints)[h.recording];
+        h.version = scanned_version[h.version];
+        h = rescore_hit(s, every, h, rescore_reach_hashes);
         const double rate = static_cast<double>(eng.sample_rate());
         const double at = static_cast<double>(h.offset) * s.print.fingerprint.seconds_per_hash;
         size_t longest_samples = 0;  // the slowest version's
@@ -424,7 +437,11 @@ std::shared_ptr<const library_impl::print_list> library_impl::recording_prints(c
         std::lock_guard lock(segments_mutex_);
         if (prints_ && prints_->version == version && prints_->path_glob == path_glob) return prints_->prints;
     }
-    auto prints = std::make_shared<const print_list>(c->recording_prints(path_glob, false));
+    // By path: ids follow the order an index run's workers finished in, and recurring's seeds and pairs
+    // follow the recordings' order, so the same archive gives the same items whatever the run.
+    print_list loaded = c->recording_prints(path_glob, false);
+    std::sort(loaded.begin(), loaded.end(), [](const catalog::stored_print& a, const catalog::stored_print& b) { return a.path < b.path; });
+    auto prints = std::make_shared<const print_list>(std::move(loaded));
     std::lock_guard lock(segments_mutex_);
     prints_ = loaded_prints{version, path_glob, prints};
     return prints;

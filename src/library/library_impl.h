@@ -83,7 +83,7 @@ public:
     // a long-lived handle (sonavec serve, Python) reads them out of SQLite once, not per find.
     std::shared_ptr<const catalog::segment_rows> segment_rows(const std::string& model_id,
                                                               const std::string& path_glob) const;
-    // The whole-recording prints (catalog::recording_prints, without levels), kept the same way.
+    // The whole-recording prints (catalog::recording_prints, without levels), by path, kept the same way.
     using print_list = std::vector<catalog::stored_print>;
     std::shared_ptr<const print_list> recording_prints(const std::string& path_glob) const;
     // The timelines of the recordings whose windows are in rows (one run of rows per file, as

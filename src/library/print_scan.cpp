@@ -14,14 +14,35 @@ namespace sonavec {
 namespace {
 
 constexpr int64_t task_offsets = 1 << 16;  // offsets a thread takes at a time
-constexpr int64_t error_block = 8;         // hashes counted between two looks at the error budget
 
 struct task {
     size_t recording;
     int64_t first, end;  // offsets
 };
 
+// 1 - the bit error rate of query against hashes from offset o; -1 where the query runs past their end.
+double similarity_at(const std::vector<uint32_t>& hashes, std::span<const uint32_t> q, int64_t o) {
+    const auto nq = static_cast<int64_t>(q.size());
+    if (o < 0 || o + nq > static_cast<int64_t>(hashes.size())) return -1;
+    int64_t errors = 0;
+    for (int64_t i = 0; i < nq; i++) errors += std::popcount(hashes[static_cast<size_t>(o + i)] ^ q[static_cast<size_t>(i)]);
+    return 1.0 - static_cast<double>(errors) / (32.0 * static_cast<double>(nq));
+}
+
 }  // namespace
+
+print_hit rescore_hit(const catalog::stored_print& print, const std::vector<std::span<const uint32_t>>& queries,
+                      const print_hit& hit, int64_t reach) {
+    print_hit best = hit;
+    best.similarity = -1;
+    for (int64_t o = hit.offset - reach; o <= hit.offset + reach; o++)
+        for (size_t v = 0; v < queries.size(); v++) {
+            if (queries[v].size() < min_query_hashes) continue;
+            const double similarity = similarity_at(print.print.fingerprint.hashes, queries[v], o);
+            if (similarity > best.similarity) best = {hit.recording, o, similarity, v};
+        }
+    return best.similarity < 0 ? hit : best;
+}
 
 std::vector<print_hit> scan_prints(const std::vector<catalog::stored_print>& prints,
                                    const std::vector<std::span<const uint32_t>>& queries, double min_similarity,
@@ -49,24 +70,10 @@ std::vector<print_hit> scan_prints(const std::vector<catalog::stored_print>& pri
         for (size_t t; (t = next.fetch_add(1)) < tasks.size();) {
             const task& k = tasks[t];
             const std::vector<uint32_t>& hashes = prints[k.recording].print.fingerprint.hashes;
-            const auto n = static_cast<int64_t>(hashes.size());
             for (int64_t o = k.first; o < k.end; o++) {
                 print_hit best{k.recording, o, -1, 0};
                 for (size_t v : usable) {
-                    const std::span<const uint32_t> q = queries[v];
-                    const auto nq = static_cast<int64_t>(q.size());
-                    if (o + nq > n) continue;
-                    // Counted a block at a time, given up once the errors pass what min_similarity allows:
-                    // unrelated audio (half the bits wrong) spends it after about 60 % of the hashes.
-                    const auto budget = static_cast<int64_t>((1.0 - min_similarity) * 32.0 * static_cast<double>(nq));
-                    const uint32_t* h = hashes.data() + o;
-                    int64_t errors = 0, i = 0;
-                    for (; i < nq && errors <= budget; i += error_block) {
-                        const int64_t end = std::min(nq, i + error_block);
-                        for (int64_t j = i; j < end; j++) errors += std::popcount(h[j] ^ q[static_cast<size_t>(j)]);
-                    }
-                    if (errors > budget) continue;
-                    const double similarity = 1.0 - static_cast<double>(errors) / (32.0 * static_cast<double>(nq));
+                    const double similarity = similarity_at(hashes, queries[v], o);
                     if (similarity > best.similarity) best = {k.recording, o, similarity, v};
                 }
                 if (best.similarity >= min_similarity) mine.push_back(best);

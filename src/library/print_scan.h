@@ -5,7 +5,10 @@
 // (BENCHMARKS.md, "Finding moments").
 //
 // A fingerprint's bits follow the pitch closely: a clip played 0.5 % fast already loses a quarter of
-// them, so a clip is slid in several versions (at speeds 1% apart), each offset scored by its best.
+// them, so a clip is slid in several versions (at speeds 1 % apart: a playing between two still keeps
+// about 0.73 of its bits there, above the 0.7 a hit needs), each offset scored by its best; each hit
+// is then rescored around its place with versions 0.5 % apart (rescore_hit), which cost nothing over a
+// whole archive but tell the same recording (0.85) from a near miss.
 //
 //   std::vector<print_hit> hits = scan_prints(prints, {clip.hashes, faster.hashes}, 0.7, 100, threads);
 //   hits[k].offset * prints[hits[k].recording].print.fingerprint.seconds_per_hash   // seconds into it
@@ -33,5 +36,10 @@ inline constexpr size_t min_query_hashes = 8;  // about 1 s past Chromaprint's 2
 std::vector<print_hit> scan_prints(const std::vector<catalog::stored_print>& prints,
                                    const std::vector<std::span<const uint32_t>>& queries, double min_similarity,
                                    size_t max_hits, int threads);
+
+// The best offset and version within `reach` hashes of hit.offset in the same recording, over every query
+// given (finer speed versions than the scan's, say): the hit as those versions see it.
+print_hit rescore_hit(const catalog::stored_print& print, const std::vector<std::span<const uint32_t>>& queries,
+                      const print_hit& hit, int64_t reach);
 
 }  // namespace sonavec

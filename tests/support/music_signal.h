@@ -105,4 +105,28 @@ inline void write_stereo_wav(const std::filesystem::path& path, const std::vecto
     if (!f) throw std::runtime_error("cannot write " + path.string());
 }
 
+// The two channels' mean, and a mono signal written as the same WAV with both channels equal.
+inline std::vector<float> to_mono(const std::vector<float>& stereo) {
+    std::vector<float> m(stereo.size() / 2);
+    for (size_t i = 0; i < m.size(); i++) m[i] = 0.5f * (stereo[2 * i] + stereo[2 * i + 1]);
+    return m;
+}
+inline void write_mono_wav(const std::filesystem::path& path, const std::vector<float>& mono, int rate) {
+    std::vector<float> st(2 * mono.size());
+    for (size_t i = 0; i < mono.size(); i++) st[2 * i] = st[2 * i + 1] = mono[i];
+    write_stereo_wav(path, st, rate);
+}
+
+// Played `speed` times faster: shorter and higher, as a tape or a resampler does (linear interpolation).
+inline std::vector<float> at_speed(const std::vector<float>& x, double speed) {
+    std::vector<float> out(static_cast<size_t>(static_cast<double>(x.size()) / speed));
+    for (size_t i = 0; i < out.size(); i++) {
+        const double p = static_cast<double>(i) * speed;
+        const auto k = static_cast<size_t>(p);
+        const double f = p - static_cast<double>(k);
+        out[i] = static_cast<float>(x[k] * (1 - f) + (k + 1 < x.size() ? x[k + 1] : 0.0f) * f);
+    }
+    return out;
+}
+
 }  // namespace sonavec::test
