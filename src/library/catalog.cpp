@@ -536,47 +536,58 @@ std::map<std::string, int64_t> catalog::models() const {
 catalog::segment_rows catalog::segment_windows(const std::string& model_id, const std::string& path_glob) const {
     std::lock_guard lock(impl_->mutex);
     segment_rows out;
-    sqlite_statement s = impl_->db.prepare(
-        "SELECT w.file_id, w.start_seconds, w.length_seconds, w.vector, v.dim, f.path, v.vector FROM windows w "
-        "JOIN files f ON f.id = w.file_id JOIN vectors v ON v.file_id = f.id "
+    // The recordings first, then each one's windows in its primary key's order: one query over all the
+    // windows ordered by file would sort every row (and its recording's vector) in a temporary B-tree,
+    // 10 s for 1,000 hours.
+    sqlite_statement files = impl_->db.prepare(
+        "SELECT f.id, f.path, v.dim, v.vector FROM files f JOIN vectors v ON v.file_id = f.id "
         "WHERE f.status = 'ok' AND f.model_id = ?1 AND (f.window_plan = 'segments' OR f.window_plan LIKE 'segments %') "
-        "AND (?2 = '' OR fnmatch(?2, f.path)) ORDER BY w.file_id, w.ordinal");
-    s.bind(1, model_id);
-    s.bind(2, path_glob);
-    while (s.step()) {
-        const std::string path = s.column_text(5);
+        "AND (?2 = '' OR fnmatch(?2, f.path)) ORDER BY f.id");
+    files.bind(1, model_id);
+    files.bind(2, path_glob);
+    sqlite_statement windows = impl_->db.prepare(
+        "SELECT start_seconds, length_seconds, vector FROM windows WHERE file_id = ?1 ORDER BY ordinal");
+    while (files.step()) {
+        const std::string path = files.column_text(1);
         const auto damaged = [&](const std::string& what) {
             return error(error_kind::corrupt_file, impl_->db.path().string() + ": damaged: " + what + " of '" + path + "'");
         };
-        const int64_t dim = s.column_int64(4);
+        const int64_t id = files.column_int64(0);
+        const int64_t dim = files.column_int64(2);
         if (dim < 1 || dim > catalog_max_dim || (out.dim != 0 && dim != out.dim)) throw damaged("the segments' size");
-        out.dim = dim;
-        const int64_t id = s.column_int64(0);
-        if (out.file_ids.empty() || out.file_ids.back() != id) {  // a new recording: its centre
-            size_t bytes = 0;
-            const void* centre = s.column_blob(6, bytes);
-            if (bytes != static_cast<size_t>(dim) * sizeof(float)) throw damaged("the track vector");
-            const size_t at = out.centres.size();
-            out.centres.resize(at + static_cast<size_t>(dim));
-            std::memcpy(out.centres.data() + at, centre, bytes);
-            for (size_t i = at; i < out.centres.size(); i++)
-                if (!std::isfinite(out.centres[i])) throw damaged("the track vector");
-        }
-        const double start = s.column_double(1), length = s.column_double(2);
         size_t bytes = 0;
-        const void* blob = s.column_blob(3, bytes);
-        float scale = -1;
-        if (bytes == int8_code_bytes(dim)) std::memcpy(&scale, blob, sizeof scale);
-        if (!(std::isfinite(start) && start >= 0 && std::isfinite(length) && length > 0) || !std::isfinite(scale) ||
-            scale < 0)
-            throw damaged("a segment window");
-        out.file_ids.push_back(id);
-        out.file_index.push_back(static_cast<uint32_t>(out.centres.size() / static_cast<size_t>(dim) - 1));
-        out.starts.push_back(start);
-        out.lengths.push_back(static_cast<float>(length));
-        out.scales.push_back(scale);
-        const auto* codes = static_cast<const int8_t*>(blob) + sizeof(float);
-        out.codes.insert(out.codes.end(), codes, codes + dim);
+        const void* centre = files.column_blob(3, bytes);
+        if (bytes != static_cast<size_t>(dim) * sizeof(float)) throw damaged("the track vector");
+        const size_t at = out.centres.size();
+        std::vector<float> vector(static_cast<size_t>(dim));
+        std::memcpy(vector.data(), centre, bytes);
+        for (float x : vector)
+            if (!std::isfinite(x)) throw damaged("the track vector");
+        windows.reset();
+        windows.bind(1, id);
+        bool any = false;
+        while (windows.step()) {
+            if (!any) {  // a recording without windows adds no centre
+                out.dim = dim;
+                out.centres.insert(out.centres.end(), vector.begin(), vector.end());
+                any = true;
+            }
+            const double start = windows.column_double(0), length = windows.column_double(1);
+            size_t code_bytes = 0;
+            const void* blob = windows.column_blob(2, code_bytes);
+            float scale = -1;
+            if (code_bytes == int8_code_bytes(dim)) std::memcpy(&scale, blob, sizeof scale);
+            if (!(std::isfinite(start) && start >= 0 && std::isfinite(length) && length > 0) || !std::isfinite(scale) ||
+                scale < 0)
+                throw damaged("a segment window");
+            out.file_ids.push_back(id);
+            out.file_index.push_back(static_cast<uint32_t>(at / static_cast<size_t>(dim)));
+            out.starts.push_back(start);
+            out.lengths.push_back(static_cast<float>(length));
+            out.scales.push_back(scale);
+            const auto* codes = static_cast<const int8_t*>(blob) + sizeof(float);
+            out.codes.insert(out.codes.end(), codes, codes + dim);
+        }
     }
     return out;
 }
