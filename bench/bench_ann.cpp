@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexIVFFlat.h>
+#include <omp.h>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -25,6 +28,7 @@
 #include <vector>
 
 #include "library/exact_search.h"
+#include "library/ivf_index.h"
 #include "library/vector_index.h"
 #include "nn/ops.h"
 #include "nn/thread_pool.h"
@@ -168,6 +172,50 @@ int main(int argc, char** argv) try {
     const latency plain = time_queries(ann, queries, nq, &truth, ids, on_threads);
     // The same queries on one thread, for comparison.
     const latency one_thread = time_queries(ann, queries, nq, nullptr, ids, index_search_options{.threads = 1});
+    // The peer: FAISS's own IndexIVFFlat, the same list count and nprobe, trained as ours is (spherical
+    // k-means, 50 rows per list), each query alone on 1 thread, as the one-thread figure above.
+    const std::string built = ann.description();
+    const auto probe_at = built.find("nprobe ");
+    const int64_t nprobe = probe_at == std::string::npos ? 8 : std::stoll(built.substr(probe_at + 7));
+    latency faiss_one{};
+    double faiss_build_s = 0;
+    {
+        const int64_t nlist = ivf_index::list_count(n);
+        faiss::IndexFlatIP quantizer(dim);
+        faiss::IndexIVFFlat peer(&quantizer, dim, static_cast<size_t>(nlist), faiss::METRIC_INNER_PRODUCT);
+        peer.cp.spherical = true;
+        peer.cp.max_points_per_centroid = 50;
+        peer.cp.niter = 10;
+        const auto f0 = clock_type::now();
+        omp_set_num_threads(threads);
+        peer.train(n, vectors.data());
+        peer.add(n, vectors.data());
+        faiss_build_s = seconds_since(f0);
+        omp_set_num_threads(1);
+        peer.nprobe = static_cast<size_t>(nprobe);
+        std::vector<float> d(10);
+        std::vector<faiss::Index::idx_t> l(10);
+        for (int64_t q = 0; q < std::min<int64_t>(nq, 20); q++) peer.search(1, queries.data() + q * dim, 10, d.data(), l.data());
+        std::vector<double> ms;
+        int64_t found = 0, expected = 0;
+        for (int64_t q = 0; q < nq; q++) {
+            const auto q0 = clock_type::now();
+            peer.search(1, queries.data() + q * dim, 10, d.data(), l.data());
+            ms.push_back(seconds_since(q0) * 1000);
+            for (int64_t row : truth[static_cast<size_t>(q)]) {
+                expected++;
+                found += std::count(l.begin(), l.end(), row);
+            }
+        }
+        std::sort(ms.begin(), ms.end());
+        auto at = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
+        faiss_one = {at(0.5), at(0.9), at(0.99), ms.back(), double(found) / double(std::max<int64_t>(expected, 1))};
+        std::fprintf(stderr, "  FAISS IndexIVFFlat (nlist %lld, nprobe %lld), 1 thread: p50 %.3f ms, p99 %.3f ms, recall@10 %.4f; "
+                             "built in %.1f s\n",
+                     static_cast<long long>(nlist), static_cast<long long>(nprobe), faiss_one.p50, faiss_one.p99,
+                     faiss_one.recall, faiss_build_s);
+        std::fprintf(stderr, "  sonavec, 1 thread: p50 %.3f ms, p99 %.3f ms\n", one_thread.p50, one_thread.p99);
+    }
     const latency off = time_queries(ann, loose, nq, &loose_truth, ids, on_threads);
     const latency filtered =
         time_queries(ann, queries, nq, nullptr, ids, on_threads, [](int64_t id) { return id % 10 == 0; });
@@ -239,14 +287,15 @@ int main(int argc, char** argv) try {
                 "\"loose_p50_ms\": %.3f, \"loose_p99_ms\": %.3f, \"filter_1_in_10_p50_ms\": %.3f, "
                 "\"filter_1_in_10_p99_ms\": %.3f, \"file_bytes\": %lld, \"save_s\": %.2f, \"load_s\": %.2f, "
                 "\"exact_p50_ms\": %s, \"exact_p99_ms\": %s, \"ivf_p50_ms\": %s, \"ivf_recall_at_10\": %s, "
-                "\"exact_as_fast_up_to\": %lld, \"exact_search_limit\": %lld}\n",
+                "\"exact_as_fast_up_to\": %lld, \"exact_search_limit\": %lld, \"faiss_p50_ms_1_thread\": %.3f, "
+                "\"faiss_p99_ms_1_thread\": %.3f, \"faiss_recall_at_10\": %.4f}\n",
                 static_cast<long long>(n), static_cast<long long>(dim), centres, noise, static_cast<long long>(nq), threads,
                 description.c_str(), build_s, static_cast<long long>(index_bytes), rss_before, rss_after,
                 peak_after_queries, plain.recall, plain.p50, plain.p90, plain.p99, plain.max, one_thread.p50, one_thread.p99, off.recall, off.p50,
                 off.p99, filtered.p50, filtered.p99, static_cast<long long>(file_bytes), save_s, load_s,
                 json_map(exact_p50).c_str(), json_map(exact_p99).c_str(), json_map(ivf_p50).c_str(),
                 json_map(ivf_recall).c_str(), static_cast<long long>(crossover),
-                static_cast<long long>(vector_index::exact_search_limit()));
+                static_cast<long long>(vector_index::exact_search_limit()), faiss_one.p50, faiss_one.p99, faiss_one.recall);
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_ann: %s\n", e.what());
