@@ -292,7 +292,7 @@ TEST(timeline_exports, the_picture_draws_each_segment_in_its_kinds_colour_to_one
         return static_cast<unsigned>(p[2]) << 16 | static_cast<unsigned>(p[1]) << 8 | p[0];
     };
     EXPECT_EQ(colour(20, 0), 0x4e79a7u);  // speech
-    EXPECT_EQ(colour(45, 0), 0xe4e4e4u);  // silence
+    EXPECT_EQ(colour(45, 0), 0xc4c4c4u);  // silence
     EXPECT_EQ(colour(75, 0), 0xf28e2bu);  // music
     EXPECT_EQ(colour(25, 1), 0x9c755fu);  // noise
     EXPECT_EQ(colour(75, 1), 0xffffffu);  // past the shorter recording's end: the same scale for both

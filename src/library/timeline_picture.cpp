@@ -15,16 +15,17 @@ namespace {
 
 constexpr segment_kind kinds[] = {segment_kind::speech, segment_kind::music, segment_kind::speech_over_music,
                                   segment_kind::noise, segment_kind::silence};
-// Tableau 10's blue, orange, purple and brown (map_picture.cpp's palette), silence a pale grey.
+// Tableau 10's blue, orange, purple and brown (map_picture.cpp's palette), silence a grey darker than the
+// strip's own background, so that it does not read as a gap.
 unsigned colour_of(segment_kind k) {
     switch (k) {
         case segment_kind::speech: return 0x4e79a7;
         case segment_kind::music: return 0xf28e2b;
         case segment_kind::speech_over_music: return 0xb07aa1;
         case segment_kind::noise: return 0x9c755f;
-        case segment_kind::silence: return 0xe4e4e4;
+        case segment_kind::silence: return 0xc4c4c4;
     }
-    return 0xe4e4e4;
+    return 0xc4c4c4;
 }
 
 // A tick spacing that gives about 8 ticks over `span` seconds: 1, 2, 5 x 10^n seconds, or minutes and hours.
@@ -108,8 +109,10 @@ void write_timeline_picture(const timeline_report& r, const std::filesystem::pat
             cairo_fill(cr);
             for (const timeline_segment& s : f.segments) {
                 set_colour(cr, colour_of(s.kind), 1);
-                // At least a pixel wide, so that a short silence in a long recording still shows.
-                cairo_rectangle(cr, bx + s.start_seconds * scale, top, std::max(1.0, (s.end_seconds - s.start_seconds) * scale), bar_h);
+                // On whole pixels (neighbours meet without an antialiased seam), at least one wide, so that a
+                // short silence in a long recording still shows.
+                const double x0 = std::round(bx + s.start_seconds * scale), x1 = std::round(bx + s.end_seconds * scale);
+                cairo_rectangle(cr, x0, top, std::max(1.0, x1 - x0), bar_h);
                 cairo_fill(cr);
             }
         }
