@@ -207,7 +207,11 @@ gets = ["/", "/index.html", "/app.js", "/style.css", "/favicon.ico", "/api/healt
         "/api/clusters?method=dbscan&k=1001", "/api/clusters?method=x", "/api/duplicates",
         "/api/path?from=2&to=3&steps=4", "/api/path?from=1", "/api/path?from=2&to=2&steps=1000", "/api/path?from=2&to=999",
         "/api/index", "/api/index/events", "/api/nothing", "/../../etc/passwd", "/api/tracks/..%2F..%2Fetc%2Fpasswd/audio",
-        "/api/health?x=%zz&&=&y", "/api/health#fragment"]
+        "/api/health?x=%zz&&=&y", "/api/health#fragment",
+        "/api/find?q=a%20jingle&within=music", "/api/find?q=x&within=speech-over-music&sigmas=3", "/api/find?q=x&within=jazz",
+        "/api/find?q=x&within=silence", "/api/recurring?min_count=2&min_length=1e9",
+        "/api/timeline", "/api/timeline?format=webvtt&path=*kicks*", "/api/timeline?format=csv&silence_db=-80&min_silence=0.5",
+        "/api/timeline?format=audacity", "/api/timeline?format=xml", "/api/timeline?silence_db=nan&min_silence=-1"]
 for i, target in enumerate(gets):
     http("get%02d" % i, "GET", target)
 for i, r in enumerate(["bytes=0-99", "bytes=100-", "bytes=-100", "bytes=0-0", "bytes=5-3", "bytes=0-1,4-5", "bytes=99999999-",

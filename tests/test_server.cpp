@@ -598,6 +598,12 @@ TEST(server, recurring_lists_a_clip_that_plays_three_times) {
     EXPECT_EQ(res->get_header_value("Content-Type"), "text/vtt; charset=utf-8");
     EXPECT_EQ(res->body.rfind("WEBVTT\n", 0), 0u) << res->body;
     EXPECT_NE(res->body.find("00:00:5"), std::string::npos) << res->body;
+    // A library's error names its folder; the client is told "the library" instead.
+    res = m.client().Get("/api/timeline?path=*/elsewhere/*");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404) << res->body;
+    EXPECT_EQ(res->body.find((dir / "lib").string()), std::string::npos) << res->body;
+    EXPECT_NE(res->body.find("the library holds no recordings"), std::string::npos) << res->body;
     for (const char* bad : {"/api/timeline?format=xml", "/api/timeline?silence_db=4", "/api/find?q=x&within=jazz",
                             "/api/find?q=x&within=silence"}) {
         res = m.client().Get(bad);

@@ -26,8 +26,11 @@ double mean_level_db(const std::vector<float>& levels_db, double seconds_per_lev
     const long long from = std::clamp(static_cast<long long>(std::floor(start / seconds_per_level)), 0LL, last);
     const long long to = std::clamp(static_cast<long long>(std::ceil(end / seconds_per_level)), from, last);
     if (from == to) return levels_db[static_cast<size_t>(std::min(from, last - 1))];
+    // 10^(L/10) as exp(L ln 10 / 10) in single precision: std::pow per level was most of a timeline's time
+    // (a recording's levels come 10 a second; 1,000 hours hold 36 million).
+    constexpr float per_db = 0.230258509f;  // ln(10) / 10
     double power = 0;
-    for (long long k = from; k < to; k++) power += std::pow(10.0, levels_db[static_cast<size_t>(k)] / 10.0);
+    for (long long k = from; k < to; k++) power += std::exp(levels_db[static_cast<size_t>(k)] * per_db);
     return 10.0 * std::log10(power / static_cast<double>(to - from));
 }
 

@@ -20,6 +20,22 @@ void send_error(httplib::Response& res, int status, const std::string& kind, con
                     json_type);
 }
 
+// A library error names its folder (".../lib holds no recordings ..."): a client is told "the library"
+// instead, as it is never told where the server keeps its files. A track's path under that folder
+// (the folder followed by '/') stays as it is.
+std::string without_library_folder(std::string message, const std::string& folder) {
+    if (folder.empty()) return message;
+    for (size_t at = message.find(folder); at != std::string::npos; at = message.find(folder, at)) {
+        if (at + folder.size() < message.size() && message[at + folder.size()] == '/') {
+            at += folder.size();
+            continue;
+        }
+        message.replace(at, folder.size(), "the library");
+        at += std::string("the library").size();
+    }
+    return message;
+}
+
 // The audio route's path (routes.cpp), the one that answers byte ranges.
 bool is_audio_path(const std::string& path) {
     const std::string prefix = "/api/tracks/", suffix = "/audio";
@@ -115,11 +131,12 @@ api_server::api_server(server_options options) : impl_(std::make_unique<impl>())
         }
         return httplib::Server::HandlerResponse::Unhandled;
     });
-    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    const std::string folder = impl_->ctx.lib->dir().string();
+    http.set_exception_handler([folder](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         try {
             std::rethrow_exception(ep);
         } catch (const error& e) {
-            send_error(res, http_status(e.kind()), error_kind_name(e.kind()), e.what());
+            send_error(res, http_status(e.kind()), error_kind_name(e.kind()), without_library_folder(e.what(), folder));
         } catch (const std::exception&) {
             send_error(res, 500, "internal", "the request failed");  // never a stack or an internal message
         }
