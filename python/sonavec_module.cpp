@@ -1305,8 +1305,8 @@ matches also carry fused, audio_rank, text_rank and text_score.)")
 else NotFound. query: an os.PathLike, or a str naming a file, is a clip (its first 10 s at most); any
 other str a text. engine: an Engine of the segments' model (model_id: the segments of another id).
 
-A clip's own fingerprint (also as if played every 0.5 % up to 2 % slower and
-faster) is first slid along each
+A clip's own fingerprint (also as if played 1 and 2 % slower and faster, each place
+rescored at speeds 0.5 % apart) is first slid along each
 recording's: where at least min_print of the bits agree (1: off), the clip is placed by its spectrogram
 and kept when that matches too (print_similarity says so). Otherwise an occurrence must score sigmas
 robust deviations above this query's median window over the archive

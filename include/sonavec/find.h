@@ -71,8 +71,9 @@ struct find_params {
     double min_print_similarity = 0.7;
     // A fingerprint follows the pitch: a clip played 0.5 % fast already loses a quarter of its bits.
     // So the clip's fingerprint is also taken as if played at speeds 0.5 % apart, up to this change either
-    // way (0.02: 0.98, 0.985, ..., 1.02, 9 versions; a tape or a resampler's drift), each costing one more
-    // pass. Where one lines up, every version's spectrogram is placed there, and the best decides.
+    // way (0.02: 0.98, 0.985, ..., 1.02, 9 versions; a tape or a resampler's drift). Those 1 % apart are
+    // slid along the archive, each costing one more pass; each place where one lines up is rescored with
+    // all, and the spectrogram placed at the best speed and its neighbours'.
     double max_speed_change = 0.02;
     size_t max_results = 1000;      // occurrences returned, best first
     bool refine = true;             // false: the stored windows' spans and scores as they are (no stage 0 either)
