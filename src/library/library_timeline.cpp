@@ -84,9 +84,13 @@ std::vector<file_timeline> library_impl::timelines(const catalog& c, const catal
         kinds.push_back(k);
     }
     if (kinds.size() < 2) throw error(error_kind::invalid_input, "a timeline needs at least two kinds to choose between");
-    if (labels.dim != rows.dim || labels.vectors.size() != kinds.size() * static_cast<size_t>(rows.dim))
+    if (labels.dim != rows.dim)
         throw error(error_kind::invalid_input, "the kinds' vectors have " + std::to_string(labels.dim) +
                                                    " floats each, the segments " + std::to_string(rows.dim));
+    if (labels.vectors.size() != kinds.size() * static_cast<size_t>(rows.dim))
+        throw error(error_kind::invalid_input, "the kinds' vectors hold " + std::to_string(labels.vectors.size()) +
+                                                   " floats for " + std::to_string(kinds.size()) + " kinds of " +
+                                                   std::to_string(rows.dim));
     const int threads = p.threads > 0 ? p.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
     std::map<int64_t, catalog::stored_print> prints;
