@@ -241,7 +241,10 @@ std::vector<occurrence> print_moments(const library_impl& lib, const engine& eng
                 place.correlation = -2;
                 for (size_t v = 0; v < clip.size(); v++) {
                     if (!clip[v].verify || std::fabs(clip[v].speed - clip[h.version].speed) > print_speed_step * 1.001) continue;
-                    const spectral_match::placement tried = clip[v].verify->best_placement(span);
+                    // A span no longer than the version (a playing at the recording's end) is compared in place.
+                    const spectral_match::placement tried = samples.size() <= clip[v].samples.size()
+                                                                ? clip[v].verify->best_placement(samples)
+                                                                : clip[v].verify->best_placement(span);
                     if (tried.correlation > place.correlation) place = tried, version = v;
                 }
                 // Fingerprints that agree by AcoustID's rule for the same recording are proof enough; a
